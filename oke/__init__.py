@@ -1,0 +1,6 @@
+"""oke: the OKE test-administration exchange (NED-OOAPI, OOAPI v5 with the nl-test-admin consumer)."""
+
+__version__ = "0.1.0"
+
+#: The nl-test-admin consumer version oke speaks by default (the definitive PDF, 27-05-2026).
+NL_TEST_ADMIN_VERSION = "1.0.1"

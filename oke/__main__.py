@@ -1,0 +1,3 @@
+from oke.cli import app
+
+app(prog_name="oke")

@@ -1,0 +1,1 @@
+"""OAuth2 client credentials (OKE security): registered clients, signed Bearer tokens, scope checks."""

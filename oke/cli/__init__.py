@@ -1,0 +1,12 @@
+"""The `oke` command: serve a role, manage its clients and its database."""
+
+from __future__ import annotations
+
+import typer
+
+from oke.cli import clients, db, serve
+
+app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
+app.add_typer(serve.app, name="serve")
+app.add_typer(clients.app, name="clients")
+app.add_typer(db.app, name="db")

@@ -1,0 +1,119 @@
+"""`oke clients`: register, list and remove the OAuth2 clients of one server's database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from oke.auth import scopes as known
+from oke.auth.caller import ClientRole
+from oke.auth.clients import ClientRegistry
+from oke.config import Role, Settings
+from oke.errors import OkeError
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.migrate import upgrade
+from oke.store.tables.auth import OAuthClient
+
+app = typer.Typer(help="The OAuth2 clients a server issues tokens to.", no_args_is_help=True)
+
+Server = Annotated[
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr [default: $OKE_ROLE or tp].")
+]
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="[default: $OKE_DATABASE_URL or the server's SQLite file]")
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+SCOPE_HELP = (
+    "Repeatable. Default: flow-0 (queries) plus the flow between the client and this server: "
+    "flow-2-3-4 between tp and ta, flow-1-5 between tp and dr; a planner gets oke-planning."
+)
+
+
+@app.command()
+def add(
+    role: Annotated[ClientRole, typer.Option(help="The kind of system the client is.")],
+    tenant: Annotated[str, typer.Option(help="The tenant whose data the client reaches.")],
+    scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
+    peer: Annotated[str | None, typer.Option(help="The peer system it speaks for [default: client id].")] = None,
+    client_id: Annotated[str | None, typer.Option(help="[default: ROLE-<random hex>]")] = None,
+    secret: Annotated[str | None, typer.Option(help="≥ 16 characters [default: generated, safer].")] = None,
+    server: Server = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Register a client and print its id and secret: the secret is shown only this once."""
+    settings = _settings(server, database_url)
+    scopes = scope or sorted(known.defaults(role, settings.role))
+    with _registry(settings.database) as registry:
+        client, plain = registry.add(
+            role=role, tenant=tenant, scopes=scopes, client_id=client_id, peer=peer, secret=secret
+        )
+    if as_json:
+        typer.echo(json.dumps(_public(client) | {"client_secret": plain}))
+        return
+    typer.echo(f"client_id:     {client.client_id}\nclient_secret: {plain}\n(shown only once)")
+
+
+@app.command("list")
+def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
+    """List the clients; secrets are never shown (only their hashes are kept)."""
+    with _registry(_settings(server, database_url).database) as registry:
+        rows = [_public(client) for client in registry.list()]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("client id", "role", "tenant", "peer", "scopes", "created", "disabled")
+    for row in rows:
+        table.add_row(*(" ".join(v) if isinstance(v, list) else str(v) for v in row.values()))
+    Console().print(table)
+
+
+@app.command()
+def remove(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Remove a client; tokens it already holds stay valid until they expire."""
+    with _registry(_settings(server, database_url).database) as registry:
+        removed = registry.remove(client_id)
+    if not removed:
+        typer.echo(f"error: no client {client_id!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"removed {client_id}")
+
+
+def _settings(server: Role | None, database_url: str | None) -> Settings:
+    """Settings from the options, falling back to the environment for the ones not given."""
+    given = {"role": server, "database_url": database_url}
+    return Settings(**{name: value for name, value in given.items() if value is not None})
+
+
+@contextmanager
+def _registry(url: str) -> Iterator[ClientRegistry]:
+    """A registry on the migrated database, committed when the command succeeds; errors shown plainly."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield ClientRegistry(session)
+            session.commit()
+    except OkeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+def _public(client: OAuthClient) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "role": client.role,
+        "tenant": client.tenant,
+        "peer": client.peer,
+        "scopes": client.scopes.split(),
+        "created_at": client.created_at.isoformat(),
+        "disabled": client.disabled,
+    }

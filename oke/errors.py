@@ -1,0 +1,97 @@
+"""Errors of oke's services; the web layer turns each into an application/problem+json answer.
+
+An exception's docstring is its problem `title`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One offending field: a JSON pointer into the request body and the reason."""
+
+    pointer: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.reason}"
+
+
+class OkeError(Exception):
+    """Error"""
+
+    status: int = 500
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+
+    @property
+    def title(self) -> str:
+        return (type(self).__doc__ or "Error").strip().splitlines()[0]
+
+
+class InvalidContent(OkeError):
+    """Invalid content"""
+
+    status = 400
+
+    def __init__(self, errors: list[FieldError] | FieldError) -> None:
+        self.errors = errors if isinstance(errors, list) else [errors]
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+
+class Unauthorized(OkeError):
+    """Missing or invalid access token"""
+
+    status = 401
+
+
+class Forbidden(OkeError):
+    """Not permitted"""
+
+    status = 403
+
+
+class NotFound(OkeError):
+    """Unknown id"""
+
+    status = 404
+
+
+class MethodNotAllowed(OkeError):
+    """Method not allowed"""
+
+    status = 405
+
+
+class Conflict(OkeError):
+    """Conflict with the current state"""
+
+    status = 409
+
+
+class PayloadTooLarge(OkeError):
+    """Request body too large"""
+
+    status = 413
+
+
+class UnsupportedMediaType(OkeError):
+    """Unsupported content type"""
+
+    status = 415
+
+
+class TooManyRequests(OkeError):
+    """Too many requests"""
+
+    status = 429
+
+
+class ServiceUnavailable(OkeError):
+    """Service temporarily unavailable"""
+
+    status = 503

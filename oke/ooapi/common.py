@@ -1,0 +1,138 @@
+"""Shared building blocks of the wire format: the base model, formats, identifiers and consumer unions."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
+
+NL_TEST_ADMIN = "nl-test-admin"
+#: Discriminator tags: a consumer block is the nl-test-admin model or any other (generic) consumer;
+#: a reference is an id or the expanded object. They never appear in a JSON pointer.
+GENERIC_TAG = "<generic>"
+ID_TAG = "<id>"
+OBJECT_TAG = "<object>"
+UNION_TAGS = {NL_TEST_ADMIN, GENERIC_TAG, ID_TAG, OBJECT_TAG}
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class OoapiModel(BaseModel):
+    """Every OOAPI object keeps fields it does not model: they are tolerated and never lost."""
+
+    model_config = ConfigDict(extra="allow", use_enum_values=True, frozen=False)
+
+    def wire(self) -> dict[str, Any]:
+        """The object as JSON-ready data, with only the fields that were given."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _date_string(value: Any) -> Any:
+    if isinstance(value, str) and not _DATE.match(value):
+        raise ValueError("must be a date in the form YYYY-MM-DD")
+    if not isinstance(value, (str, date)) or isinstance(value, datetime):
+        raise ValueError("must be a date string in the form YYYY-MM-DD")
+    return value
+
+
+def _with_offset(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must be an RFC 3339 date-time with a zone offset")
+    return value
+
+
+def _datetime_string(value: Any) -> Any:
+    if not isinstance(value, (str, datetime)):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return value
+
+
+#: `format: date` of the YAML: exactly YYYY-MM-DD.
+Date = Annotated[date, BeforeValidator(_date_string)]
+#: `format: date-time` of the YAML: RFC 3339 with a zone offset.
+DateTime = Annotated[datetime, BeforeValidator(_datetime_string), AfterValidator(_with_offset)]
+#: Strings limited to 256 characters (names, abbreviations, codes).
+Str256 = Annotated[str, Field(max_length=256)]
+
+
+class LanguageTypedString(OoapiModel):
+    """Only `nl-NL` is used in OKE; other languages are kept and ignored."""
+
+    language: str
+    value: str
+
+
+class IdentifierEntry(OoapiModel):
+    """`codeType` is extensible: custom values carry an `x-` prefix."""
+
+    codeType: str
+    code: str
+
+
+class GenericConsumer(OoapiModel):
+    """A consumer block of another consumer than nl-test-admin: tolerated and kept as it is."""
+
+    consumerKey: str
+
+
+def _consumer_tag(value: Any) -> str:
+    key = value.get("consumerKey") if isinstance(value, dict) else getattr(value, "consumerKey", None)
+    return NL_TEST_ADMIN if key == NL_TEST_ADMIN else GENERIC_TAG
+
+
+def consumers_of(model: type[OoapiModel]) -> Any:
+    """A consumer list whose items are `model` for nl-test-admin and `GenericConsumer` for any other key."""
+    item = Annotated[
+        Annotated[model, Tag(NL_TEST_ADMIN)] | Annotated[GenericConsumer, Tag(GENERIC_TAG)],
+        Discriminator(_consumer_tag),
+    ]
+    return list[item]  # type: ignore[valid-type]
+
+
+def _reference_tag(value: Any) -> str:
+    return ID_TAG if isinstance(value, str) else OBJECT_TAG
+
+
+def reference_to(model: Any) -> Any:
+    """A reference: an id string by default, or the object itself when expanded (or embedded in flow 2)."""
+    return Annotated[
+        Annotated[str, Tag(ID_TAG)] | Annotated[model, Tag(OBJECT_TAG)],
+        Discriminator(_reference_tag),
+    ]
+
+
+def nl_test_admin_block(consumers: list[Any] | None) -> Any | None:
+    """The nl-test-admin block of a validated consumer list, if there is one."""
+    for block in consumers or ():
+        if getattr(block, "consumerKey", None) == NL_TEST_ADMIN:
+            return block
+    return None
+
+
+def _tag(value: str) -> str:
+    return f"<{value}>"
+
+
+def union_on(field: str, models: dict[str, type[OoapiModel]]) -> Any:
+    """A union discriminated by `field` (offeringType, associationType) whose tags stay out of pointers."""
+    UNION_TAGS.update(_tag(value) for value in models)
+
+    def discriminate(data: Any) -> str | None:
+        value = data.get(field) if isinstance(data, dict) else getattr(data, field, None)
+        return _tag(value) if value in models else None
+
+    members = tuple(Annotated[model, Tag(_tag(value))] for value, model in models.items())
+    error = f"{field} is missing or is not one of {', '.join(models)}"
+    discriminator = Discriminator(discriminate, custom_error_type="discriminator", custom_error_message=error)
+    return Annotated[Union[members], discriminator]  # noqa: UP007

@@ -1,0 +1,39 @@
+"""Component (a test in TA's catalogue, flow 0) with its nl-test-admin block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from oke.ooapi.common import IdentifierEntry, LanguageTypedString, OoapiModel, consumers_of, reference_to
+from oke.ooapi.enums import ComponentType, ModeOfDelivery, PersonalNeed, ResultValueType, Safety, TestStatus
+
+
+class NlTestAdminComponent(OoapiModel):
+    consumerKey: str
+    additionalTestingTime: int | None = None  #: maximum extra minutes; >= 10000 is unlimited
+    availablePersonalNeeds: list[PersonalNeed] | None = None
+    safety: list[Safety] | None = None
+    exam: bool | None = None
+    resultValueType: ResultValueType | None = None
+    passFrom: str | None = None
+    retries: int | None = None
+    status: TestStatus | None = None  #: `inactive` withdraws the test from the catalogue
+    licensed: bool | None = None
+
+
+class Component(OoapiModel):
+    componentId: str
+    primaryCode: IdentifierEntry
+    componentType: ComponentType
+    name: list[LanguageTypedString] = Field(min_length=1)
+    abbreviation: str = Field(max_length=256)
+    modeOfDelivery: list[ModeOfDelivery] | None = None
+    duration: str | None = None
+    description: list[LanguageTypedString] | None = None
+    teachingLanguage: str
+    assessment: list[LanguageTypedString] | None = None
+    otherCodes: list[IdentifierEntry] | None = None
+    organization: reference_to(dict[str, Any]) | None = None  # type: ignore[valid-type]
+    consumers: consumers_of(NlTestAdminComponent)  # type: ignore[valid-type]

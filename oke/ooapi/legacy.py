@@ -1,0 +1,153 @@
+"""Pilot-era draft shapes (seeds 002 and 004, 2022) and known example quirks, read into the 1.0.1 model.
+
+oke's TP is liberal in what it accepts (spec reference 12.2): it rewrites what it can understand
+without losing information, and says what it rewrote, so the message's history row records it.
+Fields it does not know stay where they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlparse
+
+from oke.ooapi.common import NL_TEST_ADMIN
+
+DRAFT_CONSUMER_KEY = "MBO-toetsafname"
+#: Fields of the draft association consumer that 1.0.1 moved into the result's nl-test-admin block.
+RESULT_FIELDS = (
+    "attendance",
+    "assessorId",
+    "assessorCode",
+    "irregularities",
+    "final",
+    "rawScore",
+    "maxRawScore",
+    "testDate",
+    "documents",
+    "executedOfferingName",
+)
+_DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class Normalised:
+    """A message rewritten into the 1.0.1 shape, with one note per rewrite."""
+
+    body: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def normalise_result_patch(body: dict[str, Any], received: date) -> Normalised:
+    """Flow 3: a Deelname PATCH from TA."""
+    out = Normalised(copy.deepcopy(body))
+    draft = _rename_draft_keys(out, out.body.get("consumers"), "/consumers")
+    if isinstance(out.body.get("result"), dict):
+        draft |= _rename_draft_keys(out, out.body["result"].get("consumers"), "/result/consumers")
+    if draft and "associationType" not in out.body:
+        out.body["associationType"] = "componentOfferingAssociation"
+        out.notes.append("/associationType: absent in a draft message; read as componentOfferingAssociation")
+    _move_result_fields(out, received)
+    result = out.body.get("result")
+    if isinstance(result, dict):
+        _result_date(out, result)
+        block = _block(result.get("consumers"))
+        if block is not None:
+            pointer = f"/result/consumers/{result['consumers'].index(block)}"
+            _test_date(out, block, pointer)
+            _documents(out, block.get("documents"), pointer + "/documents")
+    return out
+
+
+def normalise_report_patch(body: dict[str, Any]) -> Normalised:
+    """Flow 4: a Zitting PATCH from TA."""
+    out = Normalised(copy.deepcopy(body))
+    draft = _rename_draft_keys(out, out.body.get("consumers"), "/consumers")
+    if draft and "offeringType" not in out.body:
+        out.body["offeringType"] = "component"
+        out.notes.append("/offeringType: absent in a draft message; read as component")
+    block = _block(out.body.get("consumers"))
+    if block is not None:
+        pointer = f"/consumers/{out.body['consumers'].index(block)}"
+        if "additionalInfo" in block and "irregularities" not in block:
+            block["irregularities"] = block.pop("additionalInfo")
+            out.notes.append(f"{pointer}/additionalInfo: read as irregularities")
+        _documents(out, block.get("documents"), pointer + "/documents")
+    return out
+
+
+def _rename_draft_keys(out: Normalised, consumers: Any, pointer: str) -> bool:
+    found = False
+    for i, block in enumerate(consumers if isinstance(consumers, list) else ()):
+        if isinstance(block, dict) and block.get("consumerKey") == DRAFT_CONSUMER_KEY:
+            block["consumerKey"] = NL_TEST_ADMIN
+            out.notes.append(f"{pointer}/{i}/consumerKey: draft key {DRAFT_CONSUMER_KEY} read as {NL_TEST_ADMIN}")
+            found = True
+    return found
+
+
+def _block(consumers: Any) -> dict[str, Any] | None:
+    for block in consumers if isinstance(consumers, list) else ():
+        if isinstance(block, dict) and block.get("consumerKey") == NL_TEST_ADMIN:
+            return block
+    return None
+
+
+def _move_result_fields(out: Normalised, received: date) -> None:
+    """Drafts put attendance and the result details on the association's consumer."""
+    source = _block(out.body.get("consumers"))
+    if source is None or not any(name in source for name in RESULT_FIELDS):
+        return
+    result = out.body.get("result")
+    if result is None:
+        result = out.body["result"] = {"state": "in progress", "resultDate": received.isoformat()}
+        out.notes.append("/result: absent; an attendance message, read as a result in progress")
+        out.notes.append(f"/result/resultDate: absent; set to the date received, {received.isoformat()}")
+    if not isinstance(result, dict):
+        return
+    consumers = result.setdefault("consumers", [])
+    target = _block(consumers)
+    if target is None:
+        target = {"consumerKey": NL_TEST_ADMIN}
+        consumers.append(target)
+    index = out.body["consumers"].index(source)
+    for name in RESULT_FIELDS:
+        if name in source and name not in target:
+            target[name] = source.pop(name)
+            out.notes.append(f"/consumers/{index}/{name}: moved to the result's nl-test-admin block")
+
+
+def _result_date(out: Normalised, result: dict[str, Any]) -> None:
+    value = result.get("resultDate")
+    match = _DATE_TIME.match(value) if isinstance(value, str) else None
+    if match:
+        result["resultDate"] = match.group(1)
+        out.notes.append(f"/result/resultDate: date-time {value} read as the date {match.group(1)}")
+
+
+def _test_date(out: Normalised, block: dict[str, Any], pointer: str) -> None:
+    value = block.get("testDate")
+    if isinstance(value, str) and _DATE.match(value):
+        block["testDate"] = f"{value}T00:00:00Z"
+        out.notes.append(f"{pointer}/testDate: the date {value} read as midnight UTC")
+
+
+def _documents(out: Normalised, documents: Any, pointer: str) -> None:
+    for i, document in enumerate(documents if isinstance(documents, list) else ()):
+        if not isinstance(document, dict):
+            continue
+        identifier = document.get("documentId")
+        if isinstance(identifier, int) and not isinstance(identifier, bool):
+            document["documentId"] = str(identifier)
+            out.notes.append(f"{pointer}/{i}/documentId: number read as the string {identifier}")
+        url = document.get("documentUrl")
+        if "documentId" not in document and isinstance(url, str):
+            name = urlparse(url).path.rsplit("/", 1)[-1]
+            derived = name.rsplit(".", 1)[0] if "." in name else name
+            if derived:
+                document["documentId"] = derived
+                out.notes.append(f"{pointer}/{i}/documentId: absent; taken from documentUrl as {derived}")

@@ -1,0 +1,124 @@
+"""Offerings: ComponentOffering (DR's planbare toets, TP's zitting), ProgramOffering, CourseOffering, Program.
+
+The three offerings form a union discriminated by `offeringType`, which every PUT and PATCH carries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from oke.ooapi.common import (
+    Date,
+    DateTime,
+    IdentifierEntry,
+    LanguageTypedString,
+    OoapiModel,
+    consumers_of,
+    reference_to,
+    union_on,
+)
+from oke.ooapi.components import Component
+from oke.ooapi.documents import OfferingDocument
+from oke.ooapi.enums import (
+    DurationFrom,
+    DurationUntil,
+    LevelOfQualification,
+    ModeOfDelivery,
+    ModeOfStudy,
+    OfferingState,
+    ResultValueType,
+    Safety,
+    StartOptions,
+)
+
+
+class TestToBeUsed(OoapiModel):
+    testProvider: str | None = None
+    componentId: str
+
+
+class NlTestAdminOffering(OoapiModel):
+    """nl-test-admin-Offering; which fields are used depends on the flow (spec ref section 4)."""
+
+    consumerKey: str
+    offeringState: OfferingState | None = None  #: flows 1, 2: `canceled` withdraws the offering
+    duration: str | None = None  #: flow 2, ISO 8601 (`PT40M`)
+    lastPossibleStartDateTime: DateTime | None = None
+    startOptions: StartOptions | None = None
+    durationFrom: DurationFrom | None = None
+    durationUntil: DurationUntil | None = None
+    safety: list[Safety] | None = None
+    locationCode: str | None = None
+    irregularities: str | None = None  #: flow 4
+    documents: list[OfferingDocument] | None = None  #: flow 4
+    finalResultAllowed: bool | None = None  #: flow 1 (YAML name; the PDF says finalResultsAllowed)
+    finalResultsAllowed: bool | None = None
+    testsToBeUsed: list[TestToBeUsed] | None = None
+    cohort: str | None = None  #: ProgramOffering, flows 1 and 6
+    location: str | list[str] | None = None  #: ProgramOffering; a string, PDF figures show string[]
+
+
+class _OfferingBase(OoapiModel):
+    offeringId: str
+    primaryCode: IdentifierEntry
+    name: list[LanguageTypedString] = Field(min_length=1)
+    description: list[LanguageTypedString] | None = None
+    abbreviation: str | None = None
+    teachingLanguage: str | None = None
+    modeOfDelivery: list[ModeOfDelivery] | None = None
+    resultExpected: bool | None = None
+    otherCodes: list[IdentifierEntry] | None = None
+    organization: reference_to(dict[str, Any]) | None = None  # type: ignore[valid-type]
+    consumers: consumers_of(NlTestAdminOffering) | None = None  # type: ignore[valid-type]
+
+
+class ComponentOffering(_OfferingBase):
+    """A planbare toets (DR, flow 1) or a zitting (TP, flow 2)."""
+
+    offeringType: Literal["component"]
+    resultValueType: ResultValueType | None = None  #: flow 1 only
+    startDateTime: DateTime
+    endDateTime: DateTime
+    component: reference_to(Component) | None = None  # type: ignore[valid-type]
+
+
+class Program(OoapiModel):
+    programId: str
+    primaryCode: IdentifierEntry
+    programType: str
+    name: list[LanguageTypedString] = Field(min_length=1)
+    abbreviation: str | None = None
+    description: list[LanguageTypedString] | None = None
+    teachingLanguage: str | None = None
+    modeOfStudy: ModeOfStudy | None = None
+    duration: str | None = None
+    levelOfQualification: LevelOfQualification | None = None
+    firstStartDate: Date | None = None
+    validFrom: Date | None = None
+    validTo: Date | None = None
+    otherCodes: list[IdentifierEntry] | None = None
+
+
+class ProgramOffering(_OfferingBase):
+    """An opleiding (flow 1 context, flow 6): `consumers` carries cohort and location."""
+
+    offeringType: Literal["program"]
+    startDate: Date
+    endDate: Date
+    program: reference_to(Program) | None = None  # type: ignore[valid-type]
+
+
+class CourseOffering(_OfferingBase):
+    """An opleidingsdeel (flow 1 context)."""
+
+    offeringType: Literal["course"]
+    startDate: Date
+    endDate: Date
+    programOffering: reference_to(dict[str, Any]) | None = None  # type: ignore[valid-type]
+
+
+Offering = union_on(
+    "offeringType", {"component": ComponentOffering, "program": ProgramOffering, "course": CourseOffering}
+)

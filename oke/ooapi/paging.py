@@ -1,0 +1,35 @@
+"""Pagination (Tabel 5.0.C): `pageSize` is one of 10, 20, 50, 100, 250 (default 10), `pageNumber` >= 1."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+PAGE_SIZES = (10, 20, 50, 100, 250)
+DEFAULT_PAGE_SIZE = 10
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    pageSize: int
+    pageNumber: int
+    hasPreviousPage: bool
+    hasNextPage: bool
+    totalPages: int | None = None
+    items: list[T]
+    ext: dict[str, Any] | None = None
+
+
+def page_of(items: list[T], *, page_size: int, page_number: int, total: int) -> Page[T]:
+    """A page of a listing whose `total` items were counted in the database."""
+    total_pages = max(1, -(-total // page_size))
+    return Page[T](
+        pageSize=page_size,
+        pageNumber=page_number,
+        hasPreviousPage=page_number > 1,
+        hasNextPage=page_number < total_pages,
+        totalPages=total_pages,
+        items=items,
+    )

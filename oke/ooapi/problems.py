@@ -1,0 +1,48 @@
+"""Problem details (application/problem+json) as the OOAPI `Problem` schema has them: `status` is a string."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from oke.ooapi.common import UNION_TAGS, OoapiModel
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class InvalidParam(OoapiModel):
+    pointer: str
+    reason: str
+
+
+class Problem(OoapiModel):
+    type: str = "about:blank"
+    title: str
+    status: str
+    detail: str | None = None
+    invalidParams: list[InvalidParam] | None = None
+
+
+def json_pointer(loc: tuple[int | str, ...], prefix: str = "") -> str:
+    """RFC 6901 pointer of a pydantic error location, without the consumer-union tags."""
+    parts = (str(p).replace("~", "~0").replace("/", "~1") for p in loc if p not in UNION_TAGS)
+    return prefix + "".join("/" + p for p in parts)
+
+
+def field_errors(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """Each error of a pydantic validation as (JSON pointer, reason)."""
+    found: list[tuple[str, str]] = []
+    for item in error.errors(include_url=False):
+        found.append((json_pointer(tuple(item["loc"]), prefix), _reason(item)))
+    return found
+
+
+def _reason(item: Any) -> str:
+    message = str(item.get("msg", "invalid"))
+    if item.get("type") == "enum":
+        expected = item.get("ctx", {}).get("expected", "")
+        return f"{item.get('input')!r} is not one of {expected}"
+    if item.get("type") == "missing":
+        return "is required"
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,1 @@
+"""The three OKE roles; each is a package of its own and none imports another."""

@@ -1,0 +1,1 @@
+"""Toetsplanning (TP): plans sessions and is the hub of the result flows. oke's product."""

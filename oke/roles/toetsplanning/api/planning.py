@@ -1,0 +1,73 @@
+"""oke's planning API (not part of OKE): how a planner creates Zittingen and Deelnames at TP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from oke.roles.toetsplanning.api.deps import PlannerDep, UowDep
+from oke.roles.toetsplanning.services import planning
+
+router = APIRouter(prefix="/planning", tags=["planning"])
+
+
+class ParticipantIn(BaseModel):
+    personId: str
+    role: str = "student"
+    toetsinschrijvingId: str | None = None
+    attempt: int | None = Field(default=None, ge=1)
+    consumers: list[dict[str, Any]] = []
+
+
+class ZittingIn(BaseModel):
+    taPeer: str
+    planbareToetsId: str | None = None
+    offering: dict[str, Any]
+    participants: list[ParticipantIn] = []
+
+
+class DeelnameOut(BaseModel):
+    deelnameId: str
+    personId: str
+    role: str
+
+
+class ZittingOut(BaseModel):
+    zittingId: str
+    deelnames: list[DeelnameOut]
+
+
+@router.post("/zittingen", status_code=201)
+def plan_zitting(plan: ZittingIn, caller: PlannerDep, uow: UowDep) -> ZittingOut:
+    """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it)."""
+    participants = [
+        planning.Participant(p.personId, p.role, p.toetsinschrijvingId, p.attempt, p.consumers)
+        for p in plan.participants
+    ]
+    planned = planning.plan_zitting(
+        uow,
+        tenant=caller.tenant,
+        ta_peer=plan.taPeer,
+        offering=plan.offering,
+        participants=participants,
+        planbare_toets_id=plan.planbareToetsId,
+    )
+    deelnames = [
+        DeelnameOut(deelnameId=d, personId=p.person_id, role=p.role)
+        for d, p in zip(planned.deelname_ids, participants, strict=True)
+    ]
+    return ZittingOut(zittingId=planned.zitting_id, deelnames=deelnames)
+
+
+@router.post("/zittingen/{zittingId}/cancel", status_code=204)
+def cancel_zitting(zittingId: str, caller: PlannerDep, uow: UowDep) -> None:
+    """Cancel a session and its participations; later results and reports are still accepted."""
+    planning.cancel_zitting(uow, tenant=caller.tenant, zitting_id=zittingId)
+
+
+@router.post("/deelnames/{deelnameId}/cancel", status_code=204)
+def cancel_deelname(deelnameId: str, caller: PlannerDep, uow: UowDep) -> None:
+    """Cancel one participation; later results for it are still accepted."""
+    planning.cancel_deelname(uow, tenant=caller.tenant, deelname_id=deelnameId)

@@ -1,0 +1,79 @@
+"""Pure rules of the Toetsplanning role: what makes a message valid, and what is remarkable about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from oke.errors import FieldError, InvalidContent
+from oke.ooapi.associations import Association
+from oke.ooapi.common import NL_TEST_ADMIN, consumers_of
+from oke.ooapi.offerings import NlTestAdminOffering, Offering
+from oke.ooapi.persons import Person
+from oke.ooapi.problems import field_errors
+from oke.ooapi.results import Result
+
+ASSOCIATION = TypeAdapter(Association)
+OFFERING = TypeAdapter(Offering)
+PERSON = TypeAdapter(Person)
+RESULT = TypeAdapter(Result)
+OFFERING_CONSUMERS = TypeAdapter(consumers_of(NlTestAdminOffering))
+
+#: Staff in a session: they carry no consumers and never a result (PDF 3.2).
+STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
+PARTICIPANT_ROLES = STAFF_ROLES | {"student"}
+
+
+def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """`offeringType` and `associationType` are present in every PUT and PATCH, also in a PATCH."""
+    value = body.get(field)
+    if value is None:
+        raise InvalidContent(FieldError(f"/{field}", "is required in every PUT and PATCH"))
+    if value not in allowed:
+        raise InvalidContent(FieldError(f"/{field}", f"{value!r} is not one of {', '.join(allowed)} here"))
+    return str(value)
+
+
+def require_valid(adapter: TypeAdapter[Any], document: Any, prefix: str = "") -> Any:
+    """The validated model, or a 400 naming every offending field."""
+    try:
+        return adapter.validate_python(document)
+    except ValidationError as error:
+        raise InvalidContent([FieldError(p, r) for p, r in field_errors(error, prefix)]) from None
+
+
+def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:
+    """A PUT body carries the object's id, and it must be the id of the path."""
+    if field in body and body[field] != path_id:
+        raise InvalidContent(FieldError(f"/{field}", f"{body[field]!r} differs from the id in the path {path_id!r}"))
+
+
+def check_result(merged: Any, role: str) -> None:
+    """Flow 3: the merged result of a student's Deelname is a valid Result with an nl-test-admin block."""
+    if role in STAFF_ROLES:
+        raise InvalidContent(FieldError("/result", f"a {role} participation carries no result"))
+    if not isinstance(merged, dict):
+        raise InvalidContent(FieldError("/result", "must be an object"))
+    require_valid(RESULT, merged, "/result")
+    if not any(isinstance(c, dict) and c.get("consumerKey") == NL_TEST_ADMIN for c in merged["consumers"]):
+        raise InvalidContent(FieldError("/result/consumers", f"needs a {NL_TEST_ADMIN} block with attendance"))
+
+
+def check_report(merged_consumers: list[Any]) -> list[str]:
+    """Flow 4: the merged report is valid; returns remarks on what it still lacks (it may come in parts)."""
+    require_valid(OFFERING_CONSUMERS, merged_consumers, "/consumers")
+    block = next((c for c in merged_consumers if c.get("consumerKey") == NL_TEST_ADMIN), None)
+    if block is None:
+        raise InvalidContent(FieldError("/consumers", f"needs a {NL_TEST_ADMIN} block with the session report"))
+    return [f"the session report has no {name} yet" for name in ("irregularities", "documents") if name not in block]
+
+
+def late_notes(*, deelname_state: str | None, zitting_state: str) -> list[str]:
+    """Results and reports are accepted on a cancelled or finished participation or session, and marked so."""
+    notes = []
+    if deelname_state in ("canceled", "finished"):
+        notes.append(f"received while the participation is {deelname_state}")
+    if zitting_state in ("canceled", "finished"):
+        notes.append(f"received while the session is {zitting_state}")
+    return notes

@@ -1,0 +1,1 @@
+"""Services of the Toetsplanning role: one verb per use case, each one transaction."""

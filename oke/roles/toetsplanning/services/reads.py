@@ -1,0 +1,85 @@
+"""Read endpoints of TP: DR reads its own flow 1 objects back, TA reads the sessions planned with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oke.auth.caller import Caller, ClientRole
+from oke.errors import NotFound
+from oke.ooapi.merge_patch import merge_patch
+from oke.ooapi.paging import Page, page_of
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.tables.toetsplanning import Deelname, Zitting
+
+
+def read_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str) -> dict[str, Any]:
+    with uow:
+        if caller.role == ClientRole.dr:
+            enrolment = uow.repo.dr_association(caller.tenant, association_id)
+            if enrolment is not None:
+                return enrolment.data
+        else:
+            deelname = uow.repo.deelname(association_id)
+            if deelname is not None and _planned_with(deelname.zitting, caller):
+                return deelname_wire(deelname)
+    raise NotFound(f"no association {association_id}")
+
+
+def read_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str) -> dict[str, Any]:
+    with uow:
+        if caller.role == ClientRole.dr:
+            offering = uow.repo.dr_offering(caller.tenant, offering_id)
+            if offering is not None:
+                return offering.data
+        else:
+            zitting = uow.repo.zitting(offering_id)
+            if zitting is not None and _planned_with(zitting, caller):
+                return zitting_wire(zitting)
+    raise NotFound(f"no offering {offering_id}")
+
+
+def list_offering_associations(
+    uow: ToetsplanningUnitOfWork,
+    caller: Caller,
+    offering_id: str,
+    *,
+    role: str | None,
+    state: str | None,
+    page_size: int,
+    page_number: int,
+) -> Page[dict[str, Any]]:
+    offset = (page_number - 1) * page_size
+    with uow:
+        if caller.role == ClientRole.dr:
+            if uow.repo.dr_offering(caller.tenant, offering_id) is None:
+                raise NotFound(f"no offering {offering_id}")
+            enrolments, total = uow.repo.dr_associations_page(
+                caller.tenant, offering_id, role=role, state=state, offset=offset, limit=page_size
+            )
+            items = [e.data for e in enrolments]
+        else:
+            zitting = uow.repo.zitting(offering_id)
+            if zitting is None or not _planned_with(zitting, caller):
+                raise NotFound(f"no offering {offering_id}")
+            deelnames, total = uow.repo.deelnames_page(
+                offering_id, role=role, state=state, offset=offset, limit=page_size
+            )
+            items = [deelname_wire(d) for d in deelnames]
+    return page_of(items, page_size=page_size, page_number=page_number, total=total)
+
+
+def deelname_wire(deelname: Deelname) -> dict[str, Any]:
+    """The Deelname as OOAPI association: what TP planned, with the state and the result TA sent."""
+    wire = {**deelname.data, "state": deelname.state}
+    if deelname.result is not None:
+        wire["result"] = deelname.result
+    return wire
+
+
+def zitting_wire(zitting: Zitting) -> dict[str, Any]:
+    """The Zitting as OOAPI offering: what TP planned, with the session report TA sent."""
+    return merge_patch(zitting.data, zitting.report) if zitting.report else zitting.data
+
+
+def _planned_with(zitting: Zitting, caller: Caller) -> bool:
+    return zitting.tenant == caller.tenant and zitting.ta_peer == caller.peer

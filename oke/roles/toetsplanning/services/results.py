@@ -1,0 +1,51 @@
+"""Flow 3: TA sends attendance and results for a Deelname, often in several partial updates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from oke.auth.caller import Caller
+from oke.errors import FieldError, InvalidContent, NotFound
+from oke.ooapi.legacy import normalise_result_patch
+from oke.ooapi.merge_patch import merge_patch
+from oke.roles.toetsplanning import rules
+from oke.roles.toetsplanning.services._sender import sender_of
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.history import Inbound
+from oke.store.tables.toetsplanning import Deelname
+
+
+def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: str, inbound: Inbound) -> list[str]:
+    """Merge the result into the Deelname's current result; returns the notes recorded with the message.
+
+    Only `result` is taken from the message; TP ignores everything else in the association.
+    """
+    now = datetime.now(UTC)
+    with uow:
+        deelname = _deelname_of(uow, caller, deelname_id)
+        normalised = normalise_result_patch(inbound.body, now.date())
+        body = normalised.body
+        rules.require_discriminator(body, "associationType", ("componentOfferingAssociation",))
+        if not isinstance(body.get("result"), dict):
+            raise InvalidContent(FieldError("/result", "is required: a flow 3 message carries attendance or a result"))
+        merged = merge_patch(deelname.result or {}, body["result"])
+        rules.check_result(merged, deelname.role)
+        notes = normalised.notes + rules.late_notes(
+            deelname_state=deelname.state, zitting_state=deelname.zitting.state
+        )
+        deelname.result = merged
+        deelname.result_version += 1
+        deelname.result_received_at = now
+        uow.history.record(
+            sender_of(caller), inbound, flow="3", object_type="deelname", object_id=deelname_id, notes=notes
+        )
+        uow.commit()
+        return notes
+
+
+def _deelname_of(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: str) -> Deelname:
+    """A Deelname of a session TP planned with this TA, for this tenant; any other is unknown to the caller."""
+    deelname = uow.repo.deelname(deelname_id)
+    if deelname is None or deelname.tenant != caller.tenant or deelname.zitting.ta_peer != caller.peer:
+        raise NotFound(f"no participation {deelname_id}")
+    return deelname

@@ -1,0 +1,37 @@
+"""Flow 4: TA sends the session report (irregularities and documents) for a Zitting, partial and repeatable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from oke.auth.caller import Caller
+from oke.errors import FieldError, InvalidContent, NotFound
+from oke.ooapi.legacy import normalise_report_patch
+from oke.ooapi.merge_patch import merge_patch
+from oke.roles.toetsplanning import rules
+from oke.roles.toetsplanning.services._sender import sender_of
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.history import Inbound
+
+
+def receive_session_report(uow: ToetsplanningUnitOfWork, caller: Caller, zitting_id: str, inbound: Inbound) -> list[str]:
+    """Merge the report's consumer blocks into the Zitting's report; all other fields are ignored."""
+    with uow:
+        zitting = uow.repo.zitting(zitting_id)
+        if zitting is None or zitting.tenant != caller.tenant or zitting.ta_peer != caller.peer:
+            raise NotFound(f"no session {zitting_id}")
+        normalised = normalise_report_patch(inbound.body)
+        body = normalised.body
+        rules.require_discriminator(body, "offeringType", ("component",))
+        if not isinstance(body.get("consumers"), list):
+            raise InvalidContent(FieldError("/consumers", "is required: a session report is a consumer block"))
+        merged = merge_patch(zitting.report or {}, {"consumers": body["consumers"]}).get("consumers", [])
+        remarks = rules.check_report(merged)
+        notes = normalised.notes + rules.late_notes(deelname_state=None, zitting_state=zitting.state) + remarks
+        zitting.report = {"consumers": merged}
+        zitting.report_received_at = datetime.now(UTC)
+        uow.history.record(
+            sender_of(caller), inbound, flow="4", object_type="zitting", object_id=zitting_id, notes=notes
+        )
+        uow.commit()
+        return notes

@@ -1,0 +1,1 @@
+"""Persistence: tables on one MetaData, engines for SQLite and PostgreSQL, the unit of work, migrations."""

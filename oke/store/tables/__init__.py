@@ -1,0 +1,5 @@
+"""Every table module, imported so that `Base.metadata` knows all tables (migrations, create_all)."""
+
+from oke.store.tables import auth as auth
+from oke.store.tables import messages as messages
+from oke.store.tables import toetsplanning as toetsplanning

@@ -1,0 +1,110 @@
+"""Tables of the Toetsplanning role: DR's flow 1 objects, TP's own Zittingen and Deelnames.
+
+Objects of DR are keyed by (tenant, DR id), so a guessed id of another school never matches.
+Current state is a JSON document (the merged messages); the columns are what TP queries on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from oke.store.base import Base, Json, UtcDateTime, utcnow
+
+ID = String(128)
+
+
+class _Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DrOffering(_Timestamps, Base):
+    """A planbare toets (component) or a program/course offering pushed or pulled from DR (flow 1)."""
+
+    __tablename__ = "tp_dr_offerings"
+
+    tenant: Mapped[str] = mapped_column(ID, primary_key=True)
+    offering_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    offering_type: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class DrAssociation(_Timestamps, Base):
+    """A Toetsinschrijving (component) or a program/course enrolment of DR (flow 1)."""
+
+    __tablename__ = "tp_dr_associations"
+
+    tenant: Mapped[str] = mapped_column(ID, primary_key=True)
+    association_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    association_type: Mapped[str] = mapped_column(String(32))
+    offering_id: Mapped[str] = mapped_column(ID)
+    person_id: Mapped[str] = mapped_column(ID)
+    state: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+
+    __table_args__ = (
+        Index(None, "tenant", "offering_id"),
+        Index(None, "tenant", "person_id"),
+    )
+
+
+class DrPerson(_Timestamps, Base):
+    """A person of DR; `data` is emptied (but the id kept) when TP must remove the person data."""
+
+    __tablename__ = "tp_dr_persons"
+
+    tenant: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    data: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Zitting(_Timestamps, Base):
+    """A session TP planned at one TA (flow 2); `report` is the merged session report (flow 4)."""
+
+    __tablename__ = "tp_zittingen"
+
+    zitting_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant: Mapped[str] = mapped_column(ID)
+    ta_peer: Mapped[str] = mapped_column(ID)
+    planbare_toets_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    report: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    report_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    deelnames: Mapped[list[Deelname]] = relationship(back_populates="zitting")
+
+    __table_args__ = (Index(None, "tenant", "ta_peer"),)
+
+
+class Deelname(_Timestamps, Base):
+    """A participation in a Zitting (flow 2), linked to DR's Toetsinschrijving and attempt; `result` is flow 3."""
+
+    __tablename__ = "tp_deelnames"
+
+    deelname_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    zitting_id: Mapped[str] = mapped_column(ForeignKey("tp_zittingen.zitting_id"))
+    tenant: Mapped[str] = mapped_column(ID)
+    person_id: Mapped[str] = mapped_column(ID)
+    role: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="associated")
+    toetsinschrijving_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    result_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: Counts accepted result messages: the version of the result snapshot.
+    result_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    zitting: Mapped[Zitting] = relationship(back_populates="deelnames")
+
+    __table_args__ = (
+        Index(None, "zitting_id"),
+        Index(None, "tenant", "toetsinschrijving_id"),
+    )

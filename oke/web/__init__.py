@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the three roles: problem+json errors, request bodies, the app skeleton."""

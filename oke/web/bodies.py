@@ -1,0 +1,53 @@
+"""Request bodies: JSON only, within the size limit, parsed once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request
+
+from oke.errors import FieldError, InvalidContent, PayloadTooLarge, UnsupportedMediaType
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def check_json_content_type(request: Request) -> None:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES:
+        shown = media_type or "none"
+        raise UnsupportedMediaType(f"content type {shown} is not accepted; send {' or '.join(JSON_TYPES)}")
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object; anything else is a 400 naming what is wrong."""
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidContent(FieldError("", f"malformed JSON: {exc}")) from None
+    if not isinstance(document, dict):
+        raise InvalidContent(FieldError("", "the body must be a JSON object"))
+    return document
+
+
+async def json_object_body(request: Request) -> tuple[dict[str, Any], str]:
+    """FastAPI dependency: the JSON object of the request and its text as received."""
+    check_json_content_type(request)
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    document = parse_json_object(raw)
+    return document, raw.decode("utf-8")

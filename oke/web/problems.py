@@ -1,0 +1,65 @@
+"""Every error leaves an oke server as application/problem+json (OOAPI `Problem`, `status` a string)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from oke.errors import FieldError, InvalidContent, OkeError
+from oke.ooapi.problems import PROBLEM_JSON, InvalidParam, Problem, json_pointer
+
+log = logging.getLogger(__name__)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    problem = Problem(
+        title=title,
+        status=str(status),
+        detail=detail,
+        invalidParams=[InvalidParam(pointer=e.pointer, reason=e.reason) for e in errors] if errors else None,
+    )
+    body = problem.model_dump_json(exclude_none=True)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _oke_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OkeError)
+    headers = {"WWW-Authenticate": 'Bearer realm="oke"'} if exc.status == 401 else None
+    if exc.status == 503:
+        headers = {"Retry-After": "5"}
+    errors = exc.errors if isinstance(exc, InvalidContent) else None
+    return problem_response(exc.status, exc.title, exc.detail, errors, headers)
+
+
+def _request_validation(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [FieldError(json_pointer(tuple(e["loc"])), str(e["msg"])) for e in exc.errors()]
+    return _oke_error(_request, InvalidContent(errors))
+
+
+def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    titles = {404: "Not found", 405: "Method not allowed"}
+    return problem_response(exc.status_code, titles.get(exc.status_code, "Error"), exc.detail, headers=exc.headers)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem_response(500, "Internal server error", "the error was logged")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OkeError, _oke_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
