@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/oke serve tp
 
-test: $(STAMP)
-	$(BIN)/lint-imports
+test: lint $(STAMP)
 	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check oke tests bench
+	$(BIN)/ruff format --check oke tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m 'not postgres'

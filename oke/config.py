@@ -53,8 +53,14 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def url_port(self) -> int:
+        """The port, always set once the settings are validated."""
+        assert self.port is not None
+        return self.port
+
+    @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.host}:{self.url_port}"
 
     @property
     def database(self) -> str:

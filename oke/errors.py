@@ -61,12 +61,6 @@ class NotFound(OkeError):
     status = 404
 
 
-class MethodNotAllowed(OkeError):
-    """Method not allowed"""
-
-    status = 405
-
-
 class Conflict(OkeError):
     """Conflict with the current state"""
 
@@ -83,12 +77,6 @@ class UnsupportedMediaType(OkeError):
     """Unsupported content type"""
 
     status = 415
-
-
-class TooManyRequests(OkeError):
-    """Too many requests"""
-
-    status = 429
 
 
 class ServiceUnavailable(OkeError):

@@ -117,3 +117,94 @@ def zitting_offering(**overrides: Any) -> dict[str, Any]:
         "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "active", "duration": "PT40M"}],
         **overrides,
     }
+
+
+# Helpers of the e2e tests of flows 1, 3 and 4: the standard's examples, problems, history rows.
+# (Appended in one block, with its own imports, so that the code above stays as it was.)
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from oke.store.tables.messages import ReceivedMessage  # noqa: E402
+from oke.store.tables.toetsplanning import DrPerson  # noqa: E402
+
+PROBLEM_JSON = "application/problem+json"
+_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def shared_file(path: Path) -> Path:
+    """`path` inside the shared standard or seeds; the calling test is skipped when it is not there."""
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    return path
+
+
+def standard_example(name: str) -> dict[str, Any]:
+    """The `value` of `examples/<name>.json` of the standard (`{"operation", "example", "value"}`)."""
+    document = json.loads(shared_file(STANDARD / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+    return dict(document["value"])
+
+
+def markdown_block(path: Path, heading: str) -> str:
+    """The first fenced block after the line `heading` of a markdown file, from the line opening its object.
+
+    The md docs and seeds put a request line (`PATCH /associations/{associationId}`) before the JSON.
+    """
+    text = shared_file(path).read_text(encoding="utf-8")
+    start = next((m.end() for m in re.finditer(rf"^{re.escape(heading)}\s*$", text, re.MULTILINE)), None)
+    if start is None:
+        raise AssertionError(f"{path.name} has no heading {heading!r}")
+    fence = _FENCE.search(text, start)
+    if fence is None:
+        raise AssertionError(f"{path.name} has no code block after {heading!r}")
+    body = re.search(r"^[ \t]*\{", fence.group(1), re.MULTILINE)
+    if body is None:
+        raise AssertionError(f"the code block after {heading!r} of {path.name} has no JSON object")
+    return fence.group(1)[body.start() :].rstrip()
+
+
+def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem+json body of an error answer, checked: its status, content type and `status` string."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
+    problem = response.json()
+    assert problem["status"] == str(status)
+    assert isinstance(problem["title"], str) and problem["title"]
+    return dict(problem)
+
+
+def pointers(problem: dict[str, Any]) -> list[str]:
+    """The JSON pointers a 400 problem names."""
+    return [param["pointer"] for param in problem.get("invalidParams") or ()]
+
+
+def history(tp: TP, object_id: str) -> list[ReceivedMessage]:
+    """The messages TP accepted for one object of the test's tenant, oldest first."""
+    query = (
+        select(ReceivedMessage)
+        .where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.object_id == object_id)
+        .order_by(ReceivedMessage.id)
+    )
+    with tp.session_factory() as session:
+        return list(session.scalars(query))
+
+
+def noted(notes: list[str], pointer: str) -> bool:
+    """Whether one of a history row's notes is about the field at `pointer`."""
+    return any(note.startswith(pointer + ":") for note in notes)
+
+
+def dr_person(tp: TP, person_id: str) -> DrPerson | None:
+    """TP's row for a person DR sent (flow 1), in the test's tenant."""
+    with tp.session_factory() as session:
+        return session.get(DrPerson, (tp.tenant, person_id))
+
+
+def ta_with_student(tp: TP, peer: str = "ta-x", **kwargs: Any) -> tuple[Peer, str]:
+    """A TA client and the Deelname id of one student in a Zitting TP planned with that TA."""
+    ta = tp.peer(ClientRole.ta, peer=peer)
+    planned = tp.plan(peer, students=1, **kwargs)
+    return ta, str(planned["deelnames"][0]["deelnameId"])

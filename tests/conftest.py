@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +31,6 @@ def tp_app_and_url(tp_settings: Settings) -> Iterator[tuple[object, str]]:
     assert tp_settings.port is not None
     with running(app, tp_settings.port) as url:
         yield app, url
-    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -47,7 +47,6 @@ class ClientRegistry:
             tenant=tenant,
             peer=peer or client_id,
             scopes=" ".join(sorted(wanted)),
-            disabled=False,
         )
         self._session.add(client)
         self._session.flush()

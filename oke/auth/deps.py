@@ -12,8 +12,11 @@ from oke.auth.tokens import TokenIssuer
 from oke.errors import Forbidden, Unauthorized
 
 
-def authenticate(request: Request) -> Caller:
-    """The caller named by the request's Bearer token (RFC 6750 §2.1)."""
+async def authenticate(request: Request) -> Caller:
+    """The caller named by the request's Bearer token (RFC 6750 §2.1).
+
+    Async: verification is quick CPU work (and cached), not worth a trip through the thread pool.
+    """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing Bearer token")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from oke.auth.caller import ClientRole
 from oke.config import Role
 
-#: Queries ("uitvragen").
+#: Flow 0: the test catalogue (TA serves it to DR and TP).
 FLOW_0 = "nl-test-admin-flow-0"
 #: Between a student information system (DR) and a test planner (TP).
 FLOW_1_5 = "nl-test-admin-flow-1-5"
 #: Between a test planner (TP) and a test administration (TA).
 FLOW_2_3_4 = "nl-test-admin-flow-2-3-4"
-#: Analysis; reserved by the specification for the future.
+#: Flow 6: analysis (TA reads program enrolments at DR); optional, new in 1.0.1.
 FLOW_6 = "nl-test-admin-flow-6"
 #: oke's own API with which a planning front end drives the TP.
 PLANNING = "oke-planning"

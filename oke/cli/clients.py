@@ -14,7 +14,8 @@ from rich.table import Table
 from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
-from oke.config import Role, Settings
+from oke.cli._options import DatabaseUrl, settings_for
+from oke.config import Role
 from oke.errors import OkeError
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
@@ -23,12 +24,10 @@ from oke.store.tables.auth import OAuthClient
 app = typer.Typer(help="The OAuth2 clients a server issues tokens to.", no_args_is_help=True)
 
 Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr [default: $OKE_ROLE or tp].")
-]
-DatabaseUrl = Annotated[
-    str | None, typer.Option("--database-url", help="[default: $OKE_DATABASE_URL or the server's SQLite file]")
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
 SCOPE_HELP = (
     "Repeatable. Default: flow-0 (queries) plus the flow between the client and this server: "
     "flow-2-3-4 between tp and ta, flow-1-5 between tp and dr; a planner gets oke-planning."
@@ -40,15 +39,15 @@ def add(
     role: Annotated[ClientRole, typer.Option(help="The kind of system the client is.")],
     tenant: Annotated[str, typer.Option(help="The tenant whose data the client reaches.")],
     scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
-    peer: Annotated[str | None, typer.Option(help="The peer system it speaks for [default: client id].")] = None,
-    client_id: Annotated[str | None, typer.Option(help="[default: ROLE-<random hex>]")] = None,
-    secret: Annotated[str | None, typer.Option(help="≥ 16 characters [default: generated, safer].")] = None,
+    peer: Annotated[str | None, typer.Option(help="The peer system it speaks for. Default: the client id.")] = None,
+    client_id: Annotated[str | None, typer.Option(help="Default: ROLE-<random hex>.")] = None,
+    secret: Annotated[str | None, typer.Option(help="At least 16 characters. Default (safer): generated.")] = None,
     server: Server = None,
     database_url: DatabaseUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Register a client and print its id and secret: the secret is shown only this once."""
-    settings = _settings(server, database_url)
+    settings = settings_for(server, database_url=database_url)
     scopes = scope or sorted(known.defaults(role, settings.role))
     with _registry(settings.database) as registry:
         client, plain = registry.add(
@@ -63,32 +62,29 @@ def add(
 @app.command("list")
 def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
     """List the clients; secrets are never shown (only their hashes are kept)."""
-    with _registry(_settings(server, database_url).database) as registry:
+    with _registry(settings_for(server, database_url=database_url).database) as registry:
         rows = [_public(client) for client in registry.list()]
     if as_json:
         typer.echo(json.dumps(rows))
         return
     table = Table("client id", "role", "tenant", "peer", "scopes", "created", "disabled")
+    table.columns[0].no_wrap = True
     for row in rows:
-        table.add_row(*(" ".join(v) if isinstance(v, list) else str(v) for v in row.values()))
+        disabled = "yes" if row["disabled"] else ""
+        scopes = "\n".join(row["scopes"])
+        table.add_row(row["client_id"], row["role"], row["tenant"], row["peer"], scopes, row["created_at"], disabled)
     Console().print(table)
 
 
 @app.command()
 def remove(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Remove a client; tokens it already holds stay valid until they expire."""
-    with _registry(_settings(server, database_url).database) as registry:
+    with _registry(settings_for(server, database_url=database_url).database) as registry:
         removed = registry.remove(client_id)
     if not removed:
         typer.echo(f"error: no client {client_id!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"removed {client_id}")
-
-
-def _settings(server: Role | None, database_url: str | None) -> Settings:
-    """Settings from the options, falling back to the environment for the ones not given."""
-    given = {"role": server, "database_url": database_url}
-    return Settings(**{name: value for name, value in given.items() if value is not None})
 
 
 @contextmanager
@@ -114,6 +110,6 @@ def _public(client: OAuthClient) -> dict[str, Any]:
         "tenant": client.tenant,
         "peer": client.peer,
         "scopes": client.scopes.split(),
-        "created_at": client.created_at.isoformat(),
+        "created_at": client.created_at.isoformat(timespec="seconds"),
         "disabled": client.disabled,
     }

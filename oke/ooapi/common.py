@@ -94,10 +94,10 @@ def _consumer_tag(value: Any) -> str:
 def consumers_of(model: type[OoapiModel]) -> Any:
     """A consumer list whose items are `model` for nl-test-admin and `GenericConsumer` for any other key."""
     item = Annotated[
-        Annotated[model, Tag(NL_TEST_ADMIN)] | Annotated[GenericConsumer, Tag(GENERIC_TAG)],
+        Annotated[model, Tag(NL_TEST_ADMIN)] | Annotated[GenericConsumer, Tag(GENERIC_TAG)],  # type: ignore[valid-type]
         Discriminator(_consumer_tag),
     ]
-    return list[item]  # type: ignore[valid-type]
+    return list[item]
 
 
 def _reference_tag(value: Any) -> str:
@@ -112,12 +112,23 @@ def reference_to(model: Any) -> Any:
     ]
 
 
-def nl_test_admin_block(consumers: list[Any] | None) -> Any | None:
-    """The nl-test-admin block of a validated consumer list, if there is one."""
-    for block in consumers or ():
-        if getattr(block, "consumerKey", None) == NL_TEST_ADMIN:
-            return block
+def nl_test_admin_index(consumers: Any) -> int | None:
+    """Where the nl-test-admin block stands in a consumer list as received (which may be anything)."""
+    if isinstance(consumers, list):
+        for i, block in enumerate(consumers):
+            if isinstance(block, dict) and block.get("consumerKey") == NL_TEST_ADMIN:
+                return i
     return None
+
+
+def nl_test_admin_block(consumers: Any) -> dict[str, Any] | None:
+    """The nl-test-admin block of a consumer list as received, if there is one."""
+    index = nl_test_admin_index(consumers)
+    return None if index is None else consumers[index]
+
+
+#: The error type of a union whose discriminator is missing or unknown; its context names the field.
+DISCRIMINATOR_ERROR = "discriminator"
 
 
 def _tag(value: str) -> str:
@@ -133,6 +144,10 @@ def union_on(field: str, models: dict[str, type[OoapiModel]]) -> Any:
         return _tag(value) if value in models else None
 
     members = tuple(Annotated[model, Tag(_tag(value))] for value, model in models.items())
-    error = f"{field} is missing or is not one of {', '.join(models)}"
-    discriminator = Discriminator(discriminate, custom_error_type="discriminator", custom_error_message=error)
+    discriminator = Discriminator(
+        discriminate,
+        custom_error_type=DISCRIMINATOR_ERROR,
+        custom_error_message=f"is missing or is not one of {', '.join(models)}",
+        custom_error_context={"field": field},
+    )
     return Annotated[Union[members], discriminator]  # noqa: UP007

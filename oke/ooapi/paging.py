@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 PAGE_SIZES = (10, 20, 50, 100, 250)
 DEFAULT_PAGE_SIZE = 10
+
+
+def _one_of_the_sizes(size: int) -> int:
+    if size not in PAGE_SIZES:
+        raise ValueError(f"must be one of {', '.join(map(str, PAGE_SIZES))}")
+    return size
+
+
+#: The `pageSize` query parameter: an integer (as any query string gives it) of the enum.
+PageSize = Annotated[int, AfterValidator(_one_of_the_sizes)]
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from oke.ooapi.common import UNION_TAGS, OoapiModel
+from oke.ooapi.common import DISCRIMINATOR_ERROR, UNION_TAGS, OoapiModel
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -24,17 +24,24 @@ class Problem(OoapiModel):
     invalidParams: list[InvalidParam] | None = None
 
 
+def pointer(parts: tuple[int | str, ...] | list[int | str], prefix: str = "") -> str:
+    """RFC 6901 pointer to the member or item at `parts`."""
+    return prefix + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
 def json_pointer(loc: tuple[int | str, ...], prefix: str = "") -> str:
-    """RFC 6901 pointer of a pydantic error location, without the consumer-union tags."""
-    parts = (str(p).replace("~", "~0").replace("/", "~1") for p in loc if p not in UNION_TAGS)
-    return prefix + "".join("/" + p for p in parts)
+    """RFC 6901 pointer of a pydantic error location, without the union tags."""
+    return pointer([p for p in loc if p not in UNION_TAGS], prefix)
 
 
 def field_errors(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """Each error of a pydantic validation as (JSON pointer, reason)."""
     found: list[tuple[str, str]] = []
     for item in error.errors(include_url=False):
-        found.append((json_pointer(tuple(item["loc"]), prefix), _reason(item)))
+        loc = tuple(item["loc"])
+        if item["type"] == DISCRIMINATOR_ERROR:  # name the discriminator, not the whole object
+            loc += (item["ctx"]["field"],)
+        found.append((json_pointer(loc, prefix), _reason(item)))
     return found
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
 
 from oke.store.tables.messages import ReceivedMessage
+from oke.store.uow import UnitOfWork
+
+_INSERT = insert(ReceivedMessage)
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,13 @@ class Sender:
 
 
 class History:
-    """Appends history rows in the unit of work's transaction, so a message is kept iff its change is."""
+    """Appends history rows in the unit of work's transaction, so a message is kept iff its change is.
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    A plain INSERT, not an ORM object: history rows are written once and never read back here.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
 
     def record(
         self,
@@ -45,17 +51,18 @@ class History:
         object_id: str,
         notes: list[str],
     ) -> None:
-        self._session.add(
-            ReceivedMessage(
-                tenant=sender.tenant,
-                client_id=sender.client_id,
-                peer=sender.peer,
-                flow=flow,
-                method=inbound.method,
-                path=inbound.path,
-                object_type=object_type,
-                object_id=object_id,
-                body=inbound.raw,
-                notes=notes,
-            )
+        self._uow.connection.execute(
+            _INSERT,
+            {
+                "tenant": sender.tenant,
+                "client_id": sender.client_id,
+                "peer": sender.peer,
+                "flow": flow,
+                "method": inbound.method,
+                "path": inbound.path,
+                "object_type": object_type,
+                "object_id": object_id,
+                "body": inbound.raw,
+                "notes": notes,
+            },
         )

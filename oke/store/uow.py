@@ -1,10 +1,20 @@
-"""The unit of work: one transaction per service call; only `commit()` commits."""
+"""The unit of work: one transaction per service call; only `commit()` commits.
+
+A unit of work can also run inside a batch (see `oke.store.transactions.GroupCommit`): it then
+works on the batch's connection, its `commit()` only flushes, and the batch commits once for all
+its units. A failing unit spoils the batch's transaction unless it runs in a SAVEPOINT.
+
+The ORM session is made on first use: the hottest path (flow 3) runs plain statements on the
+connection and needs none.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Connection
+from sqlalchemy.engine import NestedTransaction
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -14,14 +24,39 @@ class UnitOfWork:
     Each role subclasses it to attach its repositories in `_open`.
     """
 
-    session: Session
-
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, batch: Connection | None = None, savepoint: bool = False
+    ) -> None:
         self._session_factory = session_factory
+        self._batch = batch
+        self._use_savepoint = savepoint
+        self._session: Session | None = None
+        self._savepoint: NestedTransaction | None = None
+
+    def in_batch(self, batch: Connection, *, savepoint: bool) -> Self:
+        """The same kind of unit of work, working in `batch`'s transaction (in a SAVEPOINT of it if asked)."""
+        return type(self)(self._session_factory, batch=batch, savepoint=savepoint)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            if self._batch is None:
+                self._session = self._session_factory()
+            else:  # commit() and close() leave the batch's transaction alone
+                self._session = self._session_factory(bind=self._batch, join_transaction_mode="rollback_only")
+        return self._session
+
+    @property
+    def connection(self) -> Connection:
+        """The connection of this unit's transaction, for plain statements."""
+        if self._batch is not None and self._session is None:
+            return self._batch
+        return self.session.connection()
 
     def __enter__(self) -> Self:
-        self.session = self._session_factory()
-        self._open(self.session)
+        if self._batch is not None and self._use_savepoint:
+            self._savepoint = self._batch.begin_nested()
+        self._open()
         return self
 
     def __exit__(
@@ -30,16 +65,21 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        session, self._session = self._session, None
         try:
-            self.session.rollback()
+            if session is not None and self._batch is None:
+                session.rollback()
         finally:
-            self.session.close()
+            if session is not None:
+                session.close()
+            if self._savepoint is not None and self._savepoint.is_active:
+                self._savepoint.rollback()
 
-    def _open(self, session: Session) -> None:
-        """Attach repositories to the new session."""
+    def _open(self) -> None:
+        """Attach repositories; they reach the database through `session` and `connection`."""
 
     def commit(self) -> None:
-        self.session.commit()
-
-    def rollback(self) -> None:
-        self.session.rollback()
+        if self._session is not None:
+            self._session.commit()
+        if self._savepoint is not None:
+            self._savepoint.commit()

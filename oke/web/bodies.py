@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 from fastapi import Request
 
 from oke.errors import FieldError, InvalidContent, PayloadTooLarge, UnsupportedMediaType
+from oke.ooapi.problems import pointer
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+#: No OOAPI document nests deeper than a dozen levels; deeper bodies are refused before any code
+#: recurses over them.
+MAX_DEPTH = 64
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -42,7 +47,34 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidContent(FieldError("", f"malformed JSON: {exc}")) from None
     if not isinstance(document, dict):
         raise InvalidContent(FieldError("", "the body must be a JSON object"))
+    _check_depth(document)
+    if b"\\u0000" in raw:
+        _refuse_nul(document)
     return document
+
+
+def _check_depth(document: dict[str, Any]) -> None:
+    level: list[Any] = [document]
+    for _ in range(MAX_DEPTH):
+        level = [child for node in level for child in _children(node) if isinstance(child, (dict, list))]
+        if not level:
+            return
+    raise InvalidContent(FieldError("", f"the body nests deeper than {MAX_DEPTH} levels"))
+
+
+def _children(node: dict[str, Any] | list[Any]) -> Iterable[Any]:
+    return node.values() if isinstance(node, dict) else node
+
+
+def _refuse_nul(value: Any, path: tuple[str | int, ...] = ()) -> None:
+    """A NUL character (\\u0000) has no place in OOAPI text, and PostgreSQL cannot store it."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidContent(FieldError(pointer(path), "contains a NUL character (\\u0000)"))
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if "\x00" in str(key):
+            raise InvalidContent(FieldError(pointer((*path, key)), "the member name contains a NUL character"))
+        _refuse_nul(item, (*path, key))
 
 
 async def json_object_body(request: Request) -> tuple[dict[str, Any], str]:

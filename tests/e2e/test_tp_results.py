@@ -24,9 +24,12 @@ def test_attendance_then_score_are_merged(tp: TP) -> None:
     assert ta.patch(f"/associations/{deelname}", ATTENDANCE).status_code == 200
     score = {
         "associationType": "componentOfferingAssociation",
-        "result": {"state": "completed", "score": "7.5", "pass": "passed", "consumers": [
-            {"consumerKey": "nl-test-admin", "rawScore": 65, "maxRawScore": 75}
-        ]},
+        "result": {
+            "state": "completed",
+            "score": "7.5",
+            "pass": "passed",
+            "consumers": [{"consumerKey": "nl-test-admin", "rawScore": 65, "maxRawScore": 75}],
+        },
     }
     assert ta.patch(f"/associations/{deelname}", score).status_code == 200
 

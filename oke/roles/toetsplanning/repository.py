@@ -3,20 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
 
-from typing import TypeVar
-
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson, Zitting
+from oke.store.uow import UnitOfWork
 
 Row = TypeVar("Row")
 
 
+class ResultTarget(NamedTuple):
+    deelname_id: str
+    tenant: str
+    role: str
+    state: str
+    result: dict[str, Any] | None
+    result_version: int
+    ta_peer: str
+    zitting_state: str
+
+
+# The flow 3 statements are built once: building and keying a statement costs more than running it.
+_RESULT_TARGET = (
+    select(
+        Deelname.deelname_id,
+        Deelname.tenant,
+        Deelname.role,
+        Deelname.state,
+        Deelname.result,
+        Deelname.result_version,
+        Zitting.ta_peer,
+        Zitting.state,
+    )
+    .join(Zitting)
+    .where(Deelname.deelname_id == bindparam("target"))
+)
+_SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
+
+
 class ToetsplanningRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def session(self) -> Session:
+        return self._uow.session
 
     def add(self, row: object) -> None:
         self.session.add(row)
@@ -44,6 +78,7 @@ class ToetsplanningRepository:
         for row in rows:
             row.state = "canceled"
             row.data = {**row.data, "state": "canceled"}
+        self.session.flush()  # later queries in this unit of work must see them cancelled
         return sorted({row.person_id for row in rows})
 
     def person_is_enrolled(self, tenant: str, person_id: str) -> bool:
@@ -73,10 +108,17 @@ class ToetsplanningRepository:
         query = select(Deelname).options(joinedload(Deelname.zitting)).where(Deelname.deelname_id == deelname_id)
         return self.session.scalars(query).first()
 
+    def result_target(self, deelname_id: str) -> ResultTarget | None:
+        """What flow 3 needs of a Deelname, in one statement: it is the hot path of TP."""
+        row = self._uow.connection.execute(_RESULT_TARGET, {"target": deelname_id}).first()
+        return ResultTarget(*row) if row is not None else None
+
+    def save_result(self, deelname_id: str, result: dict[str, Any], version: int, received_at: datetime) -> None:
+        values = {"result": result, "result_version": version, "result_received_at": received_at}
+        self._uow.connection.execute(_SAVE_RESULT, {"target": deelname_id, **values, "updated_at": received_at})
+
     def cancel_deelnames_of(self, zitting_id: str) -> None:
-        self.session.execute(
-            update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled")
-        )
+        self.session.execute(update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled"))
 
     def deelnames_page(
         self, zitting_id: str, *, role: str | None, state: str | None, offset: int, limit: int
@@ -88,7 +130,7 @@ class ToetsplanningRepository:
             query = query.where(Deelname.state == state)
         return self._page(query.order_by(Deelname.deelname_id), offset, limit)
 
-    def _page(self, query: Select[tuple[Row]], offset: int, limit: int) -> tuple[Sequence[Row], int]:
+    def _page(self, query: Select[Row], offset: int, limit: int) -> tuple[Sequence[Row], int]:
         """One page of `query`, and how many rows the whole listing has (both counted in the database)."""
         total = self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
         return self.session.scalars(query.offset(offset).limit(limit)).all(), total

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.associations import Association
-from oke.ooapi.common import NL_TEST_ADMIN, consumers_of
+from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
 from oke.ooapi.offerings import NlTestAdminOffering, Offering
 from oke.ooapi.persons import Person
 from oke.ooapi.problems import field_errors
@@ -18,7 +18,10 @@ ASSOCIATION = TypeAdapter(Association)
 OFFERING = TypeAdapter(Offering)
 PERSON = TypeAdapter(Person)
 RESULT = TypeAdapter(Result)
-OFFERING_CONSUMERS = TypeAdapter(consumers_of(NlTestAdminOffering))
+OFFERING_CONSUMER = TypeAdapter(NlTestAdminOffering)
+
+#: The fields of a Zitting that TA modifies with its session report (flow 4); TP ignores the others.
+REPORT_FIELDS = ("irregularities", "documents")
 
 #: Staff in a session: they carry no consumers and never a result (PDF 3.2).
 STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
@@ -56,17 +59,14 @@ def check_result(merged: Any, role: str) -> None:
     if not isinstance(merged, dict):
         raise InvalidContent(FieldError("/result", "must be an object"))
     require_valid(RESULT, merged, "/result")
-    if not any(isinstance(c, dict) and c.get("consumerKey") == NL_TEST_ADMIN for c in merged["consumers"]):
+    if nl_test_admin_index(merged["consumers"]) is None:
         raise InvalidContent(FieldError("/result/consumers", f"needs a {NL_TEST_ADMIN} block with attendance"))
 
 
-def check_report(merged_consumers: list[Any]) -> list[str]:
+def check_report(report: dict[str, Any], pointer: str) -> list[str]:
     """Flow 4: the merged report is valid; returns remarks on what it still lacks (it may come in parts)."""
-    require_valid(OFFERING_CONSUMERS, merged_consumers, "/consumers")
-    block = next((c for c in merged_consumers if c.get("consumerKey") == NL_TEST_ADMIN), None)
-    if block is None:
-        raise InvalidContent(FieldError("/consumers", f"needs a {NL_TEST_ADMIN} block with the session report"))
-    return [f"the session report has no {name} yet" for name in ("irregularities", "documents") if name not in block]
+    require_valid(OFFERING_CONSUMER, {"consumerKey": NL_TEST_ADMIN, **report}, pointer)
+    return [f"the session report has no {name} yet" for name in REPORT_FIELDS if name not in report]
 
 
 def late_notes(*, deelname_state: str | None, zitting_state: str) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from oke.roles.toetsplanning.repository import ToetsplanningRepository
 from oke.store.history import History
 from oke.store.uow import UnitOfWork
@@ -13,6 +11,6 @@ class ToetsplanningUnitOfWork(UnitOfWork):
     repo: ToetsplanningRepository
     history: History
 
-    def _open(self, session: Session) -> None:
-        self.repo = ToetsplanningRepository(session)
-        self.history = History(session)
+    def _open(self) -> None:
+        self.repo = ToetsplanningRepository(self)
+        self.history = History(self)

@@ -1,4 +1,4 @@
-"""A fresh SQLite database with every table, per test."""
+"""A fresh SQLite database per test, made with `create_all` (independent of the migrations)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from oke.auth import scopes
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.tokens import TokenIssuer
-from oke.store import tables
 from oke.store.base import Base
 from oke.store.engine import make_engine, make_session_factory
 
-assert tables  # all tables on Base.metadata
 
 @pytest.fixture
 def session_factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:

@@ -7,32 +7,33 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from oke.auth.caller import ClientRole
-from oke.roles.toetsplanning.api.deps import DrCallerDep, FlowCallerDep, InboundDep, UowDep
+from oke.ooapi.messages import association_accepted
+from oke.roles.toetsplanning.api.deps import DrWriteDep, PeerReadDep, PeerWriteDep
 from oke.roles.toetsplanning.services import enrolments, reads, results
+from oke.web.responses import json_response
 
 router = APIRouter(tags=["associations"])
 
 
 @router.put("/associations/{associationId}", status_code=201)
-def put_association(associationId: str, caller: DrCallerDep, inbound: InboundDep, uow: UowDep) -> Response:
+async def put_association(associationId: str, call: DrWriteDep) -> Response:
     """Flow 1 (DR): create or replace a Toetsinschrijving, or a program or course enrolment."""
-    created = enrolments.put_association(uow, caller, associationId, inbound)
+    created = await call.tx.write(lambda uow: enrolments.put_association(uow, call.caller, associationId, call.inbound))
     return Response(status_code=201 if created else 200)
 
 
 @router.patch("/associations/{associationId}")
-def patch_association(associationId: str, caller: FlowCallerDep, inbound: InboundDep, uow: UowDep) -> dict[str, Any]:
+async def patch_association(associationId: str, call: PeerWriteDep) -> Response:
     """Flow 1 (DR): change or cancel a Toetsinschrijving. Flow 3 (TA): attendance and result of a Deelname."""
-    if caller.role == ClientRole.ta:
-        notes = results.receive_result(uow, caller, associationId, inbound)
+    notes: list[str] = []
+    if call.caller.role == ClientRole.ta:
+        notes = await call.tx.write(lambda uow: results.receive_result(uow, call.caller, associationId, call.inbound))
     else:
-        enrolments.patch_association(uow, caller, associationId, inbound)
-        notes = []
-    messages = [{"language": "en-GB", "value": note} for note in notes] or [{"language": "en-GB", "value": "accepted"}]
-    return {"associationId": associationId, "message": messages}
+        await call.tx.write(lambda uow: enrolments.patch_association(uow, call.caller, associationId, call.inbound))
+    return json_response(association_accepted(associationId, notes))
 
 
 @router.get("/associations/{associationId}")
-def get_association(associationId: str, caller: FlowCallerDep, uow: UowDep) -> dict[str, Any]:
+async def get_association(associationId: str, call: PeerReadDep) -> dict[str, Any]:
     """DR reads back its enrolment; TA reads a Deelname of a session planned with it."""
-    return reads.read_association(uow, caller, associationId)
+    return await call.tx.read(lambda uow: reads.read_association(uow, call.caller, associationId))

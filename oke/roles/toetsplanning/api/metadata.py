@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from oke import NL_TEST_ADMIN_VERSION
 from oke.ooapi.common import NL_TEST_ADMIN
+from oke.ooapi.enums import Version
 from oke.ooapi.metadata import ConsumerVersion, Service
 
 router = APIRouter(tags=["metadata"])
@@ -21,7 +22,7 @@ def service_metadata(request: Request) -> dict[str, Any]:
         contactEmail=settings.contact_email,
         specification=str(request.url_for("openapi")),
         documentation=settings.documentation_url,
-        supportedVersions=["v5"],
+        supportedVersions=[Version.v5],
         supportedConsumers=[ConsumerVersion(consumerKey=NL_TEST_ADMIN, version=NL_TEST_ADMIN_VERSION)],
     )
     return service.wire()

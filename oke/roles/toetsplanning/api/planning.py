@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from oke.roles.toetsplanning.api.deps import PlannerDep, UowDep
+from oke.roles.toetsplanning.api.deps import PlannerDep
 from oke.roles.toetsplanning.services import planning
 
 router = APIRouter(prefix="/planning", tags=["planning"])
@@ -40,19 +40,21 @@ class ZittingOut(BaseModel):
 
 
 @router.post("/zittingen", status_code=201)
-def plan_zitting(plan: ZittingIn, caller: PlannerDep, uow: UowDep) -> ZittingOut:
+async def plan_zitting(plan: ZittingIn, call: PlannerDep) -> ZittingOut:
     """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it)."""
     participants = [
         planning.Participant(p.personId, p.role, p.toetsinschrijvingId, p.attempt, p.consumers)
         for p in plan.participants
     ]
-    planned = planning.plan_zitting(
-        uow,
-        tenant=caller.tenant,
-        ta_peer=plan.taPeer,
-        offering=plan.offering,
-        participants=participants,
-        planbare_toets_id=plan.planbareToetsId,
+    planned = await call.tx.write(
+        lambda uow: planning.plan_zitting(
+            uow,
+            tenant=call.caller.tenant,
+            ta_peer=plan.taPeer,
+            offering=plan.offering,
+            participants=participants,
+            planbare_toets_id=plan.planbareToetsId,
+        )
     )
     deelnames = [
         DeelnameOut(deelnameId=d, personId=p.person_id, role=p.role)
@@ -62,12 +64,12 @@ def plan_zitting(plan: ZittingIn, caller: PlannerDep, uow: UowDep) -> ZittingOut
 
 
 @router.post("/zittingen/{zittingId}/cancel", status_code=204)
-def cancel_zitting(zittingId: str, caller: PlannerDep, uow: UowDep) -> None:
+async def cancel_zitting(zittingId: str, call: PlannerDep) -> None:
     """Cancel a session and its participations; later results and reports are still accepted."""
-    planning.cancel_zitting(uow, tenant=caller.tenant, zitting_id=zittingId)
+    await call.tx.write(lambda uow: planning.cancel_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId))
 
 
 @router.post("/deelnames/{deelnameId}/cancel", status_code=204)
-def cancel_deelname(deelnameId: str, caller: PlannerDep, uow: UowDep) -> None:
+async def cancel_deelname(deelnameId: str, call: PlannerDep) -> None:
     """Cancel one participation; later results for it are still accepted."""
-    planning.cancel_deelname(uow, tenant=caller.tenant, deelname_id=deelnameId)
+    await call.tx.write(lambda uow: planning.cancel_deelname(uow, tenant=call.caller.tenant, deelname_id=deelnameId))

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oke.auth.caller import Caller
-from oke.errors import NotFound
-from oke.ooapi.common import NL_TEST_ADMIN
+from oke.errors import Conflict, NotFound
+from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
 from oke.roles.toetsplanning.services._sender import sender_of
@@ -30,6 +30,9 @@ def put_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str,
     rules.require_same_id(body, "offeringId", offering_id)
     rules.require_valid(rules.OFFERING, {**body, "offeringId": offering_id})
     with uow:
+        zitting = uow.repo.zitting(offering_id)
+        if zitting is not None and zitting.tenant == caller.tenant:
+            raise Conflict(f"offering {offering_id} is a session TP planned; TP creates the ids of its sessions")
         row = uow.repo.dr_offering(caller.tenant, offering_id)
         created = row is None
         if row is None:
@@ -105,7 +108,7 @@ def put_person(uow: ToetsplanningUnitOfWork, caller: Caller, person_id: str, inb
 
 
 def _set_offering(uow: ToetsplanningUnitOfWork, caller: Caller, row: DrOffering, data: dict[str, Any]) -> None:
-    block = _nl_block(data)
+    block = nl_test_admin_block(data.get("consumers")) or {}
     row.data = data
     row.state = "canceled" if block.get("offeringState") == "canceled" else "active"
     if row.state == "canceled":
@@ -133,11 +136,8 @@ def _forget_person_if_unused(uow: ToetsplanningUnitOfWork, tenant: str, person_i
         person.data, person.removed_at = None, datetime.now(UTC)
 
 
-def _nl_block(data: dict[str, Any]) -> dict[str, Any]:
-    return next((c for c in data.get("consumers") or () if c.get("consumerKey") == NL_TEST_ADMIN), {})
-
-
-def _record_and_commit(uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, object_type: str, object_id: str) -> None:
+def _record_and_commit(
+    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, object_type: str, object_id: str
+) -> None:
     uow.history.record(sender_of(caller), inbound, flow="1", object_type=object_type, object_id=object_id, notes=[])
     uow.commit()
-

@@ -6,6 +6,7 @@ from typing import Any
 
 from oke.auth.caller import Caller, ClientRole
 from oke.errors import NotFound
+from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.paging import Page, page_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -78,7 +79,10 @@ def deelname_wire(deelname: Deelname) -> dict[str, Any]:
 
 def zitting_wire(zitting: Zitting) -> dict[str, Any]:
     """The Zitting as OOAPI offering: what TP planned, with the session report TA sent."""
-    return merge_patch(zitting.data, zitting.report) if zitting.report else zitting.data
+    if not zitting.report:
+        return zitting.data
+    wire: dict[str, Any] = merge_patch(zitting.data, {"consumers": [{"consumerKey": NL_TEST_ADMIN, **zitting.report}]})
+    return wire
 
 
 def _planned_with(zitting: Zitting, caller: Caller) -> bool:

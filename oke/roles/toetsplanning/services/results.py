@@ -12,7 +12,6 @@ from oke.roles.toetsplanning import rules
 from oke.roles.toetsplanning.services._sender import sender_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
-from oke.store.tables.toetsplanning import Deelname
 
 
 def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: str, inbound: Inbound) -> list[str]:
@@ -22,7 +21,9 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
     """
     now = datetime.now(UTC)
     with uow:
-        deelname = _deelname_of(uow, caller, deelname_id)
+        deelname = uow.repo.result_target(deelname_id)
+        if deelname is None or deelname.tenant != caller.tenant or deelname.ta_peer != caller.peer:
+            raise NotFound(f"no participation {deelname_id}")  # any other TA's or school's is unknown to it
         normalised = normalise_result_patch(inbound.body, now.date())
         body = normalised.body
         rules.require_discriminator(body, "associationType", ("componentOfferingAssociation",))
@@ -30,22 +31,10 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
             raise InvalidContent(FieldError("/result", "is required: a flow 3 message carries attendance or a result"))
         merged = merge_patch(deelname.result or {}, body["result"])
         rules.check_result(merged, deelname.role)
-        notes = normalised.notes + rules.late_notes(
-            deelname_state=deelname.state, zitting_state=deelname.zitting.state
-        )
-        deelname.result = merged
-        deelname.result_version += 1
-        deelname.result_received_at = now
+        notes = normalised.notes + rules.late_notes(deelname_state=deelname.state, zitting_state=deelname.zitting_state)
+        uow.repo.save_result(deelname_id, merged, deelname.result_version + 1, now)
         uow.history.record(
             sender_of(caller), inbound, flow="3", object_type="deelname", object_id=deelname_id, notes=notes
         )
         uow.commit()
         return notes
-
-
-def _deelname_of(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: str) -> Deelname:
-    """A Deelname of a session TP planned with this TA, for this tenant; any other is unknown to the caller."""
-    deelname = uow.repo.deelname(deelname_id)
-    if deelname is None or deelname.tenant != caller.tenant or deelname.zitting.ta_peer != caller.peer:
-        raise NotFound(f"no participation {deelname_id}")
-    return deelname

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from oke.auth.caller import Caller
 from oke.errors import FieldError, InvalidContent, NotFound
+from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
 from oke.ooapi.legacy import normalise_report_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
@@ -14,8 +15,10 @@ from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 
 
-def receive_session_report(uow: ToetsplanningUnitOfWork, caller: Caller, zitting_id: str, inbound: Inbound) -> list[str]:
-    """Merge the report's consumer blocks into the Zitting's report; all other fields are ignored."""
+def receive_session_report(
+    uow: ToetsplanningUnitOfWork, caller: Caller, zitting_id: str, inbound: Inbound
+) -> list[str]:
+    """Merge the report into the Zitting's report; TA modifies only these fields (PDF 3.4.3), TP ignores the rest."""
     with uow:
         zitting = uow.repo.zitting(zitting_id)
         if zitting is None or zitting.tenant != caller.tenant or zitting.ta_peer != caller.peer:
@@ -23,12 +26,15 @@ def receive_session_report(uow: ToetsplanningUnitOfWork, caller: Caller, zitting
         normalised = normalise_report_patch(inbound.body)
         body = normalised.body
         rules.require_discriminator(body, "offeringType", ("component",))
-        if not isinstance(body.get("consumers"), list):
-            raise InvalidContent(FieldError("/consumers", "is required: a session report is a consumer block"))
-        merged = merge_patch(zitting.report or {}, {"consumers": body["consumers"]}).get("consumers", [])
-        remarks = rules.check_report(merged)
+        index = nl_test_admin_index(body.get("consumers"))
+        if index is None:
+            raise InvalidContent(FieldError("/consumers", f"needs a {NL_TEST_ADMIN} block with the session report"))
+        block = body["consumers"][index]
+        change = {name: block[name] for name in rules.REPORT_FIELDS if name in block}
+        report = merge_patch(zitting.report or {}, change)
+        remarks = rules.check_report(report, f"/consumers/{index}")
         notes = normalised.notes + rules.late_notes(deelname_state=None, zitting_state=zitting.state) + remarks
-        zitting.report = {"consumers": merged}
+        zitting.report = report
         zitting.report_received_at = datetime.now(UTC)
         uow.history.record(
             sender_of(caller), inbound, flow="4", object_type="zitting", object_id=zitting_id, notes=notes

@@ -1,0 +1,213 @@
+"""Flow 3 ingest: TP's durable PATCH /associations/{id} against a bare FastAPI endpoint, in one run.
+
+Both servers run as separate uvicorn processes on loopback with one worker each; the same
+closed-loop load generator sends the same flow 3 bodies to both. TP authenticates the token,
+validates and merges the result, writes the history row and commits before it answers 200.
+
+    .venv/bin/python bench/ingest.py [--requests 4000] [--concurrency 16] [--students 500] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import Figures, Request, load  # noqa: E402
+
+Make = Callable[[int], Request]
+
+BARE_APP = """
+from fastapi import FastAPI, Request, Response
+import orjson
+
+app = FastAPI()
+
+@app.patch("/ooapi/associations/{association_id}")
+async def patch(association_id: str, request: Request) -> Response:
+    orjson.loads(await request.body())
+    return Response(b'{}', media_type="application/json")
+"""
+
+ATTENDANCE = {
+    "associationType": "componentOfferingAssociation",
+    "result": {
+        "state": "in progress",
+        "resultDate": "2026-12-01",
+        "weight": 100,
+        "consumers": [
+            {"consumerKey": "nl-test-admin", "attendance": "present", "testDate": "2026-12-01T09:00:00+01:00"}
+        ],
+    },
+}
+SCORE = {
+    "associationType": "componentOfferingAssociation",
+    "result": {
+        "state": "completed",
+        "pass": "passed",
+        "score": "7.5",
+        "resultDate": "2026-12-02",
+        "weight": 100,
+        "consumers": [
+            {
+                "consumerKey": "nl-test-admin",
+                "attendance": "present",
+                "rawScore": 65,
+                "maxRawScore": 75,
+                "documents": [{"documentId": "d-1", "documentType": "assessmentForm", "documentName": "form.pdf"}],
+            }
+        ],
+    },
+}
+BODIES = [json.dumps(ATTENDANCE).encode(), json.dumps(SCORE).encode()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(args: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[None]:
+    process = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"server did not start: {output}") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def oke(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "oke", *args], env={**os.environ, **env}, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@contextmanager
+def tp_target(database_url: str, students: int) -> Iterator[Make]:
+    """A running TP with a planned Zitting of `students` Deelnames; yields the request maker."""
+    port = free_port()
+    env = {"OKE_DATABASE_URL": database_url, "OKE_PORT": str(port)}
+    ta = json.loads(oke("clients", "add", "--role", "ta", "--tenant", "bench", "--peer", "ta-bench", "--json", env=env))
+    planner = json.loads(oke("clients", "add", "--role", "planner", "--tenant", "bench", "--json", env=env))
+    url = f"http://127.0.0.1:{port}"
+    with server([sys.executable, "-m", "oke", "serve", "tp", "--log-level", "warning"], url + "/ooapi/", env):
+
+        def token(client: dict[str, str]) -> str:
+            answer = httpx.post(
+                url + "/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                auth=(client["client_id"], client["client_secret"]),
+            )
+            answer.raise_for_status()
+            return str(answer.json()["access_token"])
+
+        offering = {
+            "offeringType": "component",
+            "primaryCode": {"codeType": "offeringCode", "code": "BENCH"},
+            "name": [{"language": "nl-NL", "value": "Bench"}],
+            "startDateTime": "2026-12-01T09:00:00+01:00",
+            "endDateTime": "2026-12-01T10:00:00+01:00",
+        }
+        participants = [{"personId": f"p-{i}", "toetsinschrijvingId": f"t-{i}", "attempt": 1} for i in range(students)]
+        planned = httpx.post(
+            url + "/planning/zittingen",
+            json={"taPeer": "ta-bench", "offering": offering, "participants": participants},
+            headers={"authorization": f"Bearer {token(planner)}"},
+            timeout=60,
+        )
+        planned.raise_for_status()
+        deelnames = [d["deelnameId"] for d in planned.json()["deelnames"]]
+        headers = {"authorization": f"Bearer {token(ta)}", "content-type": "application/merge-patch+json"}
+
+        def make(i: int) -> Request:
+            deelname = deelnames[i % len(deelnames)]
+            return "PATCH", f"{url}/ooapi/associations/{deelname}", BODIES[(i // len(deelnames)) % 2], headers
+
+        yield make
+
+
+@contextmanager
+def bare_target(folder: Path) -> Iterator[Make]:
+    """A running bare FastAPI endpoint; yields the request maker."""
+    port = free_port()
+    (folder / "bare_app.py").write_text(BARE_APP)
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_app:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--app-dir",
+        str(folder),
+    ]
+    with server(args, url + "/docs"):
+        headers = {"content-type": "application/merge-patch+json"}
+
+        def make(i: int) -> Request:
+            return "PATCH", f"{url}/ooapi/associations/a-{i % 500}", BODIES[i % 2], headers
+
+        yield make
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=5000, help="per round and target")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median round counts")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--students", type=int, default=500)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    options = parser.parse_args()
+    runs: dict[str, list[Figures]] = {"bare": [], "tp": []}
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
+        with bare_target(Path(folder)) as bare, tp_target(database_url, options.students) as tp:
+            for make in (bare, tp):
+                load(make, 500, options.concurrency)  # warm up
+            for _ in range(options.rounds):
+                runs["bare"].append(load(bare, options.requests, options.concurrency))
+                runs["tp"].append(load(tp, options.requests, options.concurrency))
+    bare_figures, tp_figures = (
+        sorted(runs[name], key=lambda f: f.rate)[len(runs[name]) // 2] for name in ("bare", "tp")
+    )
+    print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, figures in (("bare FastAPI endpoint", bare_figures), ("TP flow 3 (durable)", tp_figures)):
+        print(f"{name:28}{figures.rate:10.0f}{figures.p50_ms:10.2f}{figures.p99_ms:10.2f}{figures.errors:8d}")
+    print(f"TP / bare throughput: {tp_figures.rate / bare_figures.rate:.0%}  (target >= 40% on SQLite)")
+    database = "SQLite file" if options.database_url is None else options.database_url.rsplit("@", 1)[-1]
+    print(
+        f"database: {database}; median of {options.rounds} alternating rounds of {options.requests} requests, "
+        f"concurrency {options.concurrency}, {options.students} participations"
+    )
+
+
+if __name__ == "__main__":
+    main()

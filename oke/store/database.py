@@ -1,0 +1,43 @@
+"""One server's database: its engines, session factories and the way it runs transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from oke.store.engine import is_sqlite, make_engine, make_session_factory
+from oke.store.transactions import GroupCommit, Transactions
+from oke.store.uow import UnitOfWork
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
+class Database:
+    """Engines for `url`: on SQLite a writer and a reader engine, on PostgreSQL one pooled engine."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        #: Sessions that may write; what the CLI, the token issuer and the tests use.
+        self.sessions = make_session_factory(self.engine)
+        self._read_engine = make_engine(url, for_writes=False) if is_sqlite(url) else self.engine
+        self.read_sessions = make_session_factory(self._read_engine)
+        self._transactions: list[Transactions[Any]] = []
+
+    def transactions(self, uow: Callable[[sessionmaker[Session]], U]) -> Transactions[U]:
+        """How service calls with units of work of type `uow` run on this database."""
+        runner: Transactions[U]
+        if is_sqlite(self.url):
+            runner = GroupCommit(lambda: uow(self.read_sessions), self.engine)
+        else:
+            runner = Transactions(lambda: uow(self.sessions))
+        self._transactions.append(runner)
+        return runner
+
+    def close(self) -> None:
+        for runner in self._transactions:
+            runner.close()
+        self.engine.dispose()
+        self._read_engine.dispose()

@@ -1,0 +1,138 @@
+"""How a server runs its service calls: each in a transaction of its own, or batched with one commit.
+
+PostgreSQL takes concurrent transactions and groups their WAL flushes itself: each call runs in a
+worker thread with its own unit of work. SQLite has a single writer, and a commit that waits for
+the disk costs more than the work before it: there one writer thread takes the calls that are
+waiting, runs them in one transaction, commits them together, and only then answers each of them
+(group commit). A call that fails may have written half its change, so the batch is then rolled
+back and run again with every call in a SAVEPOINT of its own, without the calls that failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import anyio.to_thread
+from sqlalchemy import Engine
+
+from oke.errors import ServiceUnavailable
+from oke.store.uow import UnitOfWork
+
+U = TypeVar("U", bound=UnitOfWork)
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: The most calls one SQLite transaction takes.
+MAX_BATCH = 256
+
+
+class Transactions(Generic[U]):
+    """Runs service calls on fresh units of work from worker threads."""
+
+    def __init__(self, new_uow: Callable[[], U]) -> None:
+        self.new_uow = new_uow
+
+    async def write(self, call: Callable[[U], T]) -> T:
+        return await anyio.to_thread.run_sync(call, self.new_uow())
+
+    async def read(self, call: Callable[[U], T]) -> T:
+        return await anyio.to_thread.run_sync(call, self.new_uow())
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+@dataclass
+class _Job:
+    call: Callable[[Any], Any]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+class GroupCommit(Transactions[U]):
+    """SQLite: writes go to one writer thread that commits them in batches; reads run in worker threads."""
+
+    def __init__(self, new_uow: Callable[[], U], writer: Engine) -> None:
+        super().__init__(new_uow)
+        self._writer = writer
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="oke-writer", daemon=True)
+        self._thread.start()
+
+    async def write(self, call: Callable[[U], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put(_Job(call, future, loop))
+        return await future
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while (first := self._jobs.get()) is not None:
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._jobs.put(None)
+                    break
+                batch.append(job)
+            settled: dict[asyncio.AbstractEventLoop, list[tuple[_Job, tuple[bool, Any]]]] = {}
+            for job, outcome in self._commit(batch):
+                settled.setdefault(job.loop, []).append((job, outcome))
+            for loop, outcomes in settled.items():  # one wake-up of each event loop per batch
+                with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
+                    loop.call_soon_threadsafe(_settle_all, outcomes)
+
+    def _commit(self, batch: list[_Job]) -> list[tuple[_Job, tuple[bool, Any]]]:
+        failed: dict[int, Exception] = {}
+        values = self._attempt(batch, failed, savepoints=False)
+        if values is None:
+            values = self._attempt(batch, failed, savepoints=True)
+            assert values is not None  # with a savepoint around every call, no failure spoils the batch
+        return [(job, (False, failed[i]) if i in failed else (True, values[i])) for i, job in enumerate(batch)]
+
+    def _attempt(self, batch: list[_Job], failed: dict[int, Exception], *, savepoints: bool) -> dict[int, Any] | None:
+        """Run the calls that have not failed; None when one failed without a savepoint to catch it."""
+        values: dict[int, Any] = {}
+        try:
+            with self._writer.connect() as connection:
+                transaction = connection.begin()
+                for i, job in enumerate(batch):
+                    if i in failed:
+                        continue
+                    try:
+                        values[i] = job.call(self.new_uow().in_batch(connection, savepoint=savepoints))
+                    except Exception as error:
+                        failed[i] = error
+                        if not savepoints:
+                            if transaction.is_active:  # its unit of work has usually rolled it back
+                                transaction.rollback()
+                            return None
+                transaction.commit()
+        except Exception:
+            log.exception("a batch of %d writes could not be committed", len(batch))
+            unavailable = ServiceUnavailable("the database did not take the change; send it again")
+            failed.update((i, unavailable) for i in range(len(batch)) if i not in failed)
+        return values
+
+
+def _settle_all(outcomes: list[tuple[_Job, tuple[bool, Any]]]) -> None:
+    for job, (succeeded, value) in outcomes:
+        if job.future.cancelled():
+            continue
+        if succeeded:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)

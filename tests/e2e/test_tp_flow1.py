@@ -1,0 +1,340 @@
+"""Flow 1 push at TP: DR sends its planbare toetsen, Toetsinschrijvingen, persons and their context.
+
+Rules checked, with their sources:
+- `PUT /offerings|/associations|/persons/{id}` creates (201) or replaces (200); `PATCH` sends the changed
+  fields plus the discriminator and merges; an unknown id is an error: PDF §3.1.4 (Tabel 3.1.1),
+  spec reference §2 (PUT, PATCH), §3 (flow 1 push).
+- A PUT body id that differs from the path may be rejected: spec reference §2 (Ids and discriminators).
+- Cancelling a Toetsinschrijving (`state: canceled`) removes the person data TP no longer needs;
+  cancelling a planbare toets (`offeringState: canceled`) also cancels its enrolments: PDF §3.1.4,
+  spec reference §3 (flow 1 push), §9.
+- Program offerings and program enrolments are flow 1 context: PDF §3.1.4, spec reference §10.15.
+- Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` ≥ 1: Tabel 5.0.C, spec reference §2.
+- Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F): spec reference §1 (Id ownership), §6.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oke.auth.caller import ClientRole
+from tests.api_client import TP, Peer, dr_person, new_id, pointers, problem_of, ta_with_student
+
+NAME = [{"language": "nl-NL", "value": "Rekenen 2F"}]
+
+
+def planbare_toets(offering_id: str, **overrides: Any) -> dict[str, Any]:
+    """A ComponentOffering as DR plans it (PDF figure 3.1.13)."""
+    return {
+        "offeringId": offering_id,
+        "offeringType": "component",
+        "primaryCode": {"codeType": "offeringCode", "code": "REK-2F-2026-P2"},
+        "name": NAME,
+        "description": [{"language": "nl-NL", "value": "Rekenen 2F, periode 2"}],
+        "teachingLanguage": "nld",
+        "resultExpected": True,
+        "resultValueType": "0.0-10.0",
+        "startDateTime": "2026-11-01T08:00:00+01:00",
+        "endDateTime": "2026-12-20T17:00:00+01:00",
+        "component": new_id(),
+        "consumers": [{"consumerKey": "nl-test-admin", "finalResultsAllowed": False}],
+        **overrides,
+    }
+
+
+def toetsinschrijving(association_id: str, person_id: str, offering_id: str, **consumer: Any) -> dict[str, Any]:
+    """A ComponentOfferingAssociation as DR enrols a student (PDF figure 3.1.9)."""
+    return {
+        "associationId": association_id,
+        "associationType": "componentOfferingAssociation",
+        "role": "student",
+        "state": "associated",
+        "consumers": [{"consumerKey": "nl-test-admin", "attempt": 1, "attemptLeft": 1, **consumer}],
+        "person": person_id,
+        "offering": offering_id,
+    }
+
+
+def person(person_id: str) -> dict[str, Any]:
+    """A student as DR sends it (PDF figure 3.1.12)."""
+    return {
+        "personId": person_id,
+        "primaryCode": {"codeType": "studentNumber", "code": "s1234567"},
+        "givenName": "Jacob",
+        "surnamePrefix": "van der",
+        "surname": "Graaf",
+        "displayName": "Graaf, Jacob van der",
+        "activeEnrollment": True,
+        "affiliations": ["student"],
+        "mail": "s1234567@student.example.nl",
+        "consumers": [{"consumerKey": "nl-test-admin", "preferredName": "Jaap", "idCheckName": "Graaf, Jacob van der"}],
+    }
+
+
+def put(dr: Peer, path: str, body: dict[str, Any], status: int = 201) -> None:
+    response = dr.put(path, body)
+    assert response.status_code == status, response.text
+
+
+def enrolled(dr: Peer) -> tuple[str, str, str]:
+    """A planbare toets with one enrolled student: (offering id, person id, association id)."""
+    offering, student, enrolment = new_id(), new_id(), new_id()
+    put(dr, f"/offerings/{offering}", planbare_toets(offering))
+    put(dr, f"/persons/{student}", person(student))
+    put(dr, f"/associations/{enrolment}", toetsinschrijving(enrolment, student, offering))
+    return offering, student, enrolment
+
+
+CANCEL_ENROLMENT = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+CANCEL_OFFERING = {
+    "offeringType": "component",
+    "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "canceled"}],
+}
+
+
+def test_put_of_a_planbare_toets_creates_then_replaces(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering = new_id()
+
+    put(dr, f"/offerings/{offering}", planbare_toets(offering), 201)
+    replacement = planbare_toets(
+        offering, resultValueType="pass-or-fail", name=[{"language": "nl-NL", "value": "Nieuw"}]
+    )
+    put(dr, f"/offerings/{offering}", replacement, 200)
+
+    assert dr.get(f"/offerings/{offering}").json() == replacement
+
+
+def test_put_of_a_person_creates_then_replaces(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    student = new_id()
+
+    put(dr, f"/persons/{student}", person(student), 201)
+    put(dr, f"/persons/{student}", {**person(student), "givenName": "Jacobus"}, 200)
+
+    row = dr_person(tp, student)
+    assert row is not None and row.data is not None
+    assert row.data["givenName"] == "Jacobus"
+
+
+def test_put_of_a_toetsinschrijving_creates_it(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, student, enrolment = enrolled(dr)
+
+    assert dr.get(f"/associations/{enrolment}").json() == toetsinschrijving(enrolment, student, offering)
+
+
+def test_patch_of_a_toetsinschrijving_merges(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    _, _, enrolment = enrolled(dr)
+    change = {
+        "associationType": "componentOfferingAssociation",
+        "consumers": [{"consumerKey": "nl-test-admin", "attemptLeft": 0}],
+    }
+
+    response = dr.patch(f"/associations/{enrolment}", change)
+
+    assert response.status_code == 200, response.text
+    read = dr.get(f"/associations/{enrolment}").json()
+    assert read["consumers"] == [{"consumerKey": "nl-test-admin", "attempt": 1, "attemptLeft": 0}]
+    assert read["state"] == "associated"
+
+
+def test_cancelling_the_only_enrolment_removes_the_person_data(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    _, student, enrolment = enrolled(dr)
+
+    response = dr.patch(f"/associations/{enrolment}", {**CANCEL_ENROLMENT, "role": "ignored"})
+
+    assert response.status_code == 200, response.text
+    assert dr.get(f"/associations/{enrolment}").json()["state"] == "canceled"
+    row = dr_person(tp, student)
+    assert row is not None  # the id stays: results may still arrive for it
+    assert row.data is None and row.removed_at is not None
+
+
+def test_cancelling_one_of_two_enrolments_keeps_the_person_data(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, student, enrolment = enrolled(dr)
+    second = new_id()
+    put(dr, f"/associations/{second}", toetsinschrijving(second, student, offering, attempt=2, attemptLeft=0))
+
+    assert dr.patch(f"/associations/{enrolment}", CANCEL_ENROLMENT).status_code == 200
+
+    row = dr_person(tp, student)
+    assert row is not None and row.data == person(student)
+
+
+def test_cancelling_the_planbare_toets_cancels_its_enrolments(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, _, enrolment = enrolled(dr)
+
+    response = dr.patch(f"/offerings/{offering}", CANCEL_OFFERING)
+
+    assert response.status_code == 200, response.text
+    assert dr.get(f"/associations/{enrolment}").json()["state"] == "canceled"
+    listed = dr.get(f"/offerings/{offering}/associations", state="canceled").json()
+    assert [a["associationId"] for a in listed["items"]] == [enrolment]
+
+
+def test_cancelling_the_planbare_toets_removes_the_person_data(tp: TP) -> None:
+    # The enrolments must be cancelled in the database before TP asks whether the person has others.
+    dr = tp.peer(ClientRole.dr)
+    offering, student, _ = enrolled(dr)
+
+    assert dr.patch(f"/offerings/{offering}", CANCEL_OFFERING).status_code == 200
+
+    row = dr_person(tp, student)
+    assert row is not None and row.data is None
+
+
+def test_patch_of_an_unknown_id_is_404(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+
+    problem_of(dr.patch(f"/associations/{new_id()}", CANCEL_ENROLMENT), 404)
+    problem_of(dr.patch(f"/offerings/{new_id()}", CANCEL_OFFERING), 404)
+
+
+def test_put_with_another_id_in_the_body_is_400(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering = new_id()
+
+    problem = problem_of(dr.put(f"/offerings/{offering}", planbare_toets(new_id())), 400)
+
+    assert pointers(problem) == ["/offeringId"]
+    problem_of(dr.get(f"/offerings/{offering}"), 404)
+
+
+def test_patch_with_the_wrong_discriminator_is_400(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, _, _ = enrolled(dr)
+    before = dr.get(f"/offerings/{offering}").json()
+
+    problem = problem_of(dr.patch(f"/offerings/{offering}", {"offeringType": "program", "name": NAME}), 400)
+
+    assert pointers(problem) == ["/offeringType"]
+    assert dr.get(f"/offerings/{offering}").json() == before
+
+
+def test_program_offering_and_program_enrolment_are_accepted(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    opleiding, inschrijving, student, offering, enrolment = (new_id() for _ in range(5))
+    program_offering = {
+        "offeringId": opleiding,
+        "offeringType": "program",
+        "primaryCode": {"codeType": "offeringCode", "code": "25651-BOL-2026"},
+        "name": [{"language": "nl-NL", "value": "Software Developer BOL"}],
+        "description": [{"language": "nl-NL", "value": "crebo 25651, cohort 26-27"}],
+        "teachingLanguage": "nld",
+        "resultExpected": False,
+        "startDate": "2026-09-01",
+        "endDate": "2029-07-31",
+        "program": new_id(),
+        "consumers": [{"consumerKey": "nl-test-admin", "cohort": "2026-2027", "location": "Utrecht"}],
+    }
+    program_enrolment = {
+        "associationId": inschrijving,
+        "associationType": "programOfferingAssociation",
+        "role": "student",
+        "state": "associated",
+        "consumers": [{"consumerKey": "nl-test-admin", "startDate": "2026-09-01", "expectedEndDate": "2029-07-31"}],
+        "person": student,
+        "offering": opleiding,
+    }
+
+    put(dr, f"/offerings/{opleiding}", program_offering)
+    put(dr, f"/associations/{inschrijving}", program_enrolment)
+    put(dr, f"/offerings/{offering}", planbare_toets(offering))
+    put(
+        dr,
+        f"/associations/{enrolment}",
+        toetsinschrijving(enrolment, student, offering, programOfferingAssociationId=inschrijving),
+    )
+
+    assert dr.get(f"/offerings/{opleiding}").json() == program_offering
+    assert dr.get(f"/associations/{inschrijving}").json() == program_enrolment
+    consumers = dr.get(f"/associations/{enrolment}").json()["consumers"]
+    assert consumers[0]["programOfferingAssociationId"] == inschrijving
+
+
+def enrolments_on_one_offering(dr: Peer, count: int) -> tuple[str, set[str]]:
+    offering = new_id()
+    put(dr, f"/offerings/{offering}", planbare_toets(offering))
+    enrolments = {new_id() for _ in range(count)}
+    for enrolment in enrolments:
+        put(dr, f"/associations/{enrolment}", toetsinschrijving(enrolment, new_id(), offering))
+    return offering, enrolments
+
+
+def assert_three_pages_of_25(pages: list[Any], enrolments: set[str]) -> None:
+    assert [page.status_code for page in pages] == [200, 200, 200], pages[0].text
+    first, second, third = (page.json() for page in pages)
+    assert {k: v for k, v in second.items() if k != "items"} == {
+        "pageSize": 10,
+        "pageNumber": 2,
+        "hasPreviousPage": True,
+        "hasNextPage": True,
+        "totalPages": 3,
+    }
+    assert (first["hasPreviousPage"], first["hasNextPage"]) == (False, True)
+    assert (third["hasPreviousPage"], third["hasNextPage"]) == (True, False)
+    assert [len(page["items"]) for page in (first, second, third)] == [10, 10, 5]
+    assert {item["associationId"] for page in (first, second, third) for item in page["items"]} == enrolments
+
+
+def test_the_enrolments_of_an_offering_come_in_pages_of_the_default_size(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, enrolments = enrolments_on_one_offering(dr, 25)
+
+    pages = [dr.get(f"/offerings/{offering}/associations", pageNumber=n) for n in (1, 2, 3)]
+
+    assert_three_pages_of_25(pages, enrolments)
+
+
+def test_the_enrolments_of_an_offering_come_in_pages_of_the_asked_size(tp: TP) -> None:
+    # pageSize arrives as the text "10": it must be read as the number before it is checked.
+    dr = tp.peer(ClientRole.dr)
+    offering, enrolments = enrolments_on_one_offering(dr, 25)
+
+    pages = [dr.get(f"/offerings/{offering}/associations", pageSize=10, pageNumber=n) for n in (1, 2, 3)]
+
+    assert_three_pages_of_25(pages, enrolments)
+
+
+def test_a_page_size_outside_the_enum_is_400(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, _, _ = enrolled(dr)
+
+    problem = problem_of(dr.get(f"/offerings/{offering}/associations", pageSize=7), 400)
+
+    assert any(p.endswith("/pageSize") for p in pointers(problem))
+
+
+def test_dr_cannot_change_a_zitting_by_its_id(tp: TP) -> None:
+    ta, _ = ta_with_student(tp)
+    zitting = tp.plan("ta-x", students=1)["zittingId"]
+    planned = ta.get(f"/offerings/{zitting}").json()
+    dr = tp.peer(ClientRole.dr)
+
+    dr.put(f"/offerings/{zitting}", planbare_toets(zitting, name=[{"language": "nl-NL", "value": "Overschreven"}]))
+    dr.patch(f"/offerings/{zitting}", CANCEL_OFFERING)
+
+    assert ta.get(f"/offerings/{zitting}").json() == planned
+
+
+def test_dr_cannot_put_an_offering_with_the_id_of_a_zitting(tp: TP) -> None:
+    # Zitting ids are TP's (Tabel 4.0.F): DR must not get a planbare toets of its own under one.
+    zitting = tp.plan("ta-x", students=1)["zittingId"]
+    dr = tp.peer(ClientRole.dr)
+
+    response = dr.put(f"/offerings/{zitting}", planbare_toets(zitting))
+
+    assert response.status_code in (400, 403, 409), response.status_code
+
+
+def test_a_ta_cannot_put_offerings(tp: TP) -> None:
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    offering = new_id()
+
+    problem_of(ta.put(f"/offerings/{offering}", planbare_toets(offering)), 403)
+    problem_of(ta.put(f"/associations/{offering}", toetsinschrijving(offering, new_id(), new_id())), 403)

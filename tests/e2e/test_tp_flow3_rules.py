@@ -1,0 +1,273 @@
+"""Flow 3 at TP: how attendance and results from TA are merged, and which messages are refused.
+
+Rules checked, with their sources:
+- Partial and repeated updates (attendance first, score later; a completed result may be replaced):
+  PDF §3.3.2, spec reference §3 (flow 3, "Result state").
+- PATCH is a merge patch; `null` removes one value; consumer blocks merge by `consumerKey`, so a
+  score correction keeps the documents and assessor: PDF ch. 4, spec reference §2 (PATCH), §12.1.
+- A valid message on a cancelled participation or session is accepted, never 400: PDF §3.3.3
+  (Aanvullende eis), spec reference §10.19; TP marks it in the history (§12.4).
+- All calls are repeatable: PDF §2.3, spec reference §1.
+- Mandatory `associationType` and `result`; `result.resultDate`; `consumers[].attendance` from
+  AttendanceType; staff participations carry no result: PDF §3.3.3, Tabel 4.3.D, spec reference §3-§5.
+- Unknown id → 404; a Deelname of another TA or school is unknown to the caller; errors are
+  `application/problem+json` with `status` a string: spec reference §2 (status codes), §6.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oke.auth.caller import ClientRole
+from tests.api_client import TP, Peer, history, new_id, pointers, problem_of, ta_with_student
+
+ASSOCIATION = "componentOfferingAssociation"
+DOCUMENT = {"documentId": "doc-1", "documentType": "assessmentForm", "documentName": "Beoordeling.pdf"}
+
+
+def message(**result: Any) -> dict[str, Any]:
+    return {"associationType": ASSOCIATION, "result": result}
+
+
+def nl(**fields: Any) -> list[dict[str, Any]]:
+    """A `consumers` list with one nl-test-admin block."""
+    return [{"consumerKey": "nl-test-admin", **fields}]
+
+
+ATTENDANCE = message(state="in progress", resultDate="2026-12-01", weight=100, consumers=nl(attendance="present"))
+SCORE = message(
+    **{"state": "completed", "pass": "passed", "score": "7.5", "resultDate": "2026-12-08"},
+    consumers=nl(assessorId="a-1", assessorCode="JAJE", rawScore=65, maxRawScore=75, documents=[DOCUMENT]),
+)
+
+
+def result_of(ta: Peer, deelname: str) -> dict[str, Any] | None:
+    response = ta.get(f"/associations/{deelname}")
+    assert response.status_code == 200, response.text
+    return response.json().get("result")
+
+
+def accepted(ta: Peer, deelname: str, body: dict[str, Any]) -> None:
+    response = ta.patch(f"/associations/{deelname}", body)
+    assert response.status_code == 200, response.text
+
+
+def test_attendance_first_then_the_score_are_merged(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE)
+
+    assert result_of(ta, deelname) == {
+        "state": "completed",
+        "pass": "passed",
+        "score": "7.5",
+        "resultDate": "2026-12-08",
+        "weight": 100,
+        "consumers": nl(
+            attendance="present",
+            assessorId="a-1",
+            assessorCode="JAJE",
+            rawScore=65,
+            maxRawScore=75,
+            documents=[DOCUMENT],
+        ),
+    }
+
+
+def test_a_correction_of_the_score_keeps_documents_and_assessor(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE)
+
+    accepted(ta, deelname, message(score="8.0", consumers=nl(rawScore=70)))
+
+    result = result_of(ta, deelname)
+    assert result is not None
+    assert result["score"] == "8.0"
+    assert result["consumers"] == nl(
+        attendance="present", assessorId="a-1", assessorCode="JAJE", rawScore=70, maxRawScore=75, documents=[DOCUMENT]
+    )
+
+
+def test_a_completed_result_is_replaced_by_a_corrected_one(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    first = {**SCORE["result"], "pass": "failed", "score": "5.0", "consumers": nl(attendance="present")}
+    accepted(ta, deelname, message(**first))
+
+    corrected = {**first, "pass": "passed", "score": "6.0", "comment": "item 12 vervallen"}
+    accepted(ta, deelname, message(**corrected))
+
+    result = result_of(ta, deelname)
+    assert result is not None
+    assert (result["state"], result["pass"], result["score"], result["comment"]) == (
+        "completed",
+        "passed",
+        "6.0",
+        "item 12 vervallen",
+    )
+
+
+def test_any_number_of_partial_updates_are_merged(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+
+    for n in range(1, 13):
+        accepted(ta, deelname, message(comment=f"update {n}", consumers=nl(rawScore=n)))
+    accepted(ta, deelname, message(state="completed", score="9"))
+
+    result = result_of(ta, deelname)
+    assert result == {
+        "state": "completed",
+        "score": "9",
+        "comment": "update 12",
+        "resultDate": "2026-12-01",
+        "weight": 100,
+        "consumers": nl(attendance="present", rawScore=12),
+    }
+    assert len(history(tp, deelname)) == 14
+
+
+def test_null_removes_a_single_field(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE | {"result": {**SCORE["result"], "comment": "te verwijderen"}})
+
+    accepted(ta, deelname, message(comment=None, consumers=nl(assessorCode=None)))
+
+    result = result_of(ta, deelname)
+    assert result is not None
+    assert "comment" not in result
+    assert result["consumers"] == nl(
+        attendance="present", assessorId="a-1", rawScore=65, maxRawScore=75, documents=[DOCUMENT]
+    )
+    assert result["score"] == "7.5"
+
+
+def test_a_result_on_a_cancelled_deelname_is_accepted_and_noted(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    planner = tp.peer(ClientRole.planner)
+    assert planner.post_planning(f"/deelnames/{deelname}/cancel").status_code == 204
+
+    accepted(ta, deelname, ATTENDANCE)
+
+    assert result_of(ta, deelname) == ATTENDANCE["result"]
+    assert ta.get(f"/associations/{deelname}").json()["state"] == "canceled"
+    [row] = history(tp, deelname)
+    assert "received while the participation is canceled" in row.notes
+
+
+def test_a_result_on_a_cancelled_zitting_is_accepted_and_noted(tp: TP) -> None:
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    planned = tp.plan("ta-x", students=1)
+    deelname = planned["deelnames"][0]["deelnameId"]
+    planner = tp.peer(ClientRole.planner)
+    assert planner.post_planning(f"/zittingen/{planned['zittingId']}/cancel").status_code == 204
+
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE)
+
+    assert result_of(ta, deelname) is not None
+    for row in history(tp, deelname):
+        assert "received while the session is canceled" in row.notes
+        assert "received while the participation is canceled" in row.notes
+
+
+def test_a_replayed_message_is_accepted_and_changes_nothing(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE)
+    before = result_of(ta, deelname)
+
+    accepted(ta, deelname, SCORE)
+
+    assert result_of(ta, deelname) == before
+    rows = history(tp, deelname)
+    assert len(rows) == 3
+    assert rows[1].body == rows[2].body
+
+
+def test_a_staff_participation_takes_no_result(tp: TP) -> None:
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    planned = tp.plan("ta-x", students=1, staff=("coordinator",))
+    coordinator = next(d["deelnameId"] for d in planned["deelnames"] if d["role"] == "coordinator")
+
+    problem = problem_of(ta.patch(f"/associations/{coordinator}", ATTENDANCE), 400)
+
+    assert "/result" in pointers(problem)
+    assert result_of(ta, coordinator) is None
+
+
+def test_associationType_is_required(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+
+    problem = problem_of(ta.patch(f"/associations/{deelname}", {"result": ATTENDANCE["result"]}), 400)
+
+    assert pointers(problem) == ["/associationType"]
+    assert result_of(ta, deelname) is None
+
+
+def test_result_is_required(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+
+    problem = problem_of(ta.patch(f"/associations/{deelname}", {"associationType": ASSOCIATION}), 400)
+
+    assert pointers(problem) == ["/result"]
+
+
+def test_attendance_must_be_an_attendance_type(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+
+    problem = problem_of(ta.patch(f"/associations/{deelname}", message(consumers=nl(attendance="absent"))), 400)
+
+    assert "/result/consumers/0/attendance" in pointers(problem)
+    assert "/result/consumers/0/attendance" in problem["detail"]
+    assert result_of(ta, deelname) == ATTENDANCE["result"]
+
+
+def test_the_first_message_needs_a_resultDate(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    without_date = {k: v for k, v in ATTENDANCE["result"].items() if k != "resultDate"}
+
+    problem = problem_of(ta.patch(f"/associations/{deelname}", message(**without_date)), 400)
+
+    assert pointers(problem) == ["/result/resultDate"]
+    assert result_of(ta, deelname) is None
+
+
+def test_a_refused_message_leaves_no_history(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+
+    assert ta.patch(f"/associations/{deelname}", message(consumers=nl(attendance="absent"))).status_code == 400
+
+    assert history(tp, deelname) == []
+
+
+def test_an_unknown_deelname_is_404(tp: TP) -> None:
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+
+    problem_of(ta.patch(f"/associations/{new_id()}", ATTENDANCE), 404)
+
+
+def test_a_deelname_of_another_ta_is_unknown_and_keeps_its_result(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp, peer="ta-x")
+    accepted(ta, deelname, ATTENDANCE)
+    other = tp.peer(ClientRole.ta, peer="ta-y")
+
+    problem_of(other.patch(f"/associations/{deelname}", SCORE), 404)
+    problem_of(other.get(f"/associations/{deelname}"), 404)
+
+    assert result_of(ta, deelname) == ATTENDANCE["result"]
+
+
+def test_a_deelname_of_another_school_is_unknown_and_keeps_its_result(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp, peer="ta-x")
+    accepted(ta, deelname, ATTENDANCE)
+    other_school = tp.peer(ClientRole.ta, peer="ta-x", tenant=f"{tp.tenant}-other")
+
+    problem_of(other_school.patch(f"/associations/{deelname}", SCORE), 404)
+    problem_of(other_school.get(f"/associations/{deelname}"), 404)
+
+    assert result_of(ta, deelname) == ATTENDANCE["result"]
+    assert len(history(tp, deelname)) == 1

@@ -1,0 +1,27 @@
+"""The one Alembic history builds exactly the schema of the tables' MetaData, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from oke.store import tables
+from oke.store.base import Base
+from oke.store.engine import make_engine
+from oke.store.migrate import upgrade
+
+
+def test_the_migrated_schema_is_the_metadata(database_url: str) -> None:
+    assert tables  # every table module is imported
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_upgrading_twice_changes_nothing(database_url: str) -> None:
+    upgrade(database_url)
+    upgrade(database_url)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from typing import Annotated
+from urllib.parse import quote_plus
+
+import httpx
+import pytest
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from oke.auth import scopes
+from oke.auth.api import token_router
+from oke.auth.caller import Caller, ClientRole
+from oke.auth.clients import ClientRegistry
+from oke.auth.deps import require_scope
+from oke.auth.tokens import TokenIssuer
+from oke.errors import OkeError
+
+pytestmark = pytest.mark.anyio
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+async def client(session_factory: sessionmaker[Session], tokens: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    app.state.session_factory = session_factory
+    app.state.tokens = tokens
+    app.include_router(token_router())
+
+    @app.exception_handler(OkeError)
+    async def problem(_: Request, error: OkeError) -> JSONResponse:  # as the web layer does
+        return JSONResponse({"title": error.title, "detail": error.detail}, status_code=error.status)
+
+    @app.get("/flow-2-3-4")
+    async def guarded(caller: Annotated[Caller, Depends(require_scope(scopes.FLOW_2_3_4))]) -> str:
+        return caller.client_id
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tp") as http:
+        yield http
+
+
+def _basic(client_id: str, secret: str) -> dict[str, str]:
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
+    return {"authorization": f"Basic {base64.b64encode(pair).decode()}"} | FORM
+
+
+async def test_basic_credentials_buy_a_token_with_all_the_clients_scopes(
+    client: httpx.AsyncClient, ta_client: tuple[str, str]
+) -> None:
+    answer = await client.post("/oauth2/token", content="grant_type=client_credentials", headers=_basic(*ta_client))
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    body = answer.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 300
+    assert body["scope"] == f"{scopes.FLOW_0} {scopes.FLOW_2_3_4}"
+    guarded = await client.get("/flow-2-3-4", headers={"authorization": f"Bearer {body['access_token']}"})
+    assert guarded.json() == "ta-1"
+
+
+async def test_credentials_are_form_decoded(client: httpx.AsyncClient, session_factory: sessionmaker[Session]) -> None:
+    client_id, secret = "ta:odd id", "a secret with + and % and :"
+    with session_factory() as session:
+        ClientRegistry(session).add(
+            role=ClientRole.ta, tenant="t", scopes=[scopes.FLOW_0], client_id=client_id, secret=secret
+        )
+        session.commit()
+    answer = await client.post(
+        "/oauth2/token", content="grant_type=client_credentials", headers=_basic(client_id, secret)
+    )
+    assert answer.status_code == 200
+
+
+async def test_a_subset_of_scopes_may_be_asked(client: httpx.AsyncClient, ta_client: tuple[str, str]) -> None:
+    answer = await client.post(
+        "/oauth2/token", content=f"grant_type=client_credentials&scope={scopes.FLOW_0}", headers=_basic(*ta_client)
+    )
+    assert answer.json()["scope"] == scopes.FLOW_0
+    guarded = await client.get("/flow-2-3-4", headers={"authorization": f"Bearer {answer.json()['access_token']}"})
+    assert guarded.status_code == 403
+    assert guarded.json()["detail"] == f"needs scope {scopes.FLOW_2_3_4}"
+
+
+@pytest.mark.parametrize(
+    ("body", "authorization", "status", "error"),
+    [
+        ("grant_type=client_credentials", "wrong secret", 401, "invalid_client"),
+        ("grant_type=client_credentials", None, 401, "invalid_client"),
+        ("grant_type=client_credentials", "Basic !!!", 401, "invalid_client"),
+        ("grant_type=password", "right", 400, "unsupported_grant_type"),
+        ("scope=x", "right", 400, "invalid_request"),
+        ("grant_type=client_credentials&grant_type=client_credentials", "right", 400, "invalid_request"),
+        (f"grant_type=client_credentials&scope={scopes.PLANNING}", "right", 400, "invalid_scope"),
+    ],
+)
+async def test_errors_follow_rfc_6749(
+    client: httpx.AsyncClient, ta_client: tuple[str, str], body: str, authorization: str | None, status: int, error: str
+) -> None:
+    client_id, secret = ta_client
+    headers = {
+        "right": _basic(client_id, secret),
+        "wrong secret": _basic(client_id, secret + "x"),
+        "Basic !!!": {"authorization": "Basic !!!"} | FORM,
+        None: FORM,
+    }[authorization]
+    answer = await client.post("/oauth2/token", content=body, headers=headers)
+    assert (answer.status_code, answer.json()["error"]) == (status, error)
+    assert answer.headers["cache-control"] == "no-store"
+    assert ("www-authenticate" in answer.headers) == (status == 401)
+
+
+async def test_the_body_must_be_a_form(client: httpx.AsyncClient, ta_client: tuple[str, str]) -> None:
+    headers = _basic(*ta_client) | {"content-type": "application/json"}
+    answer = await client.post("/oauth2/token", content='{"grant_type": "client_credentials"}', headers=headers)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer", "Basic dGEtMTp4", "Bearer not-a-token"])
+async def test_guarded_endpoints_need_a_valid_bearer_token(
+    client: httpx.AsyncClient, authorization: str | None
+) -> None:
+    headers = {"authorization": authorization} if authorization else {}
+    assert (await client.get("/flow-2-3-4", headers=headers)).status_code == 401

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from oke.auth import scopes
+from oke.auth.caller import Caller, ClientRole
+from oke.auth.tokens import TokenIssuer
+from oke.errors import Unauthorized
+from oke.store.base import utcnow
+from oke.store.tables.auth import SigningKey
+
+CALLER = Caller(
+    client_id="ta-1",
+    role=ClientRole.ta,
+    tenant="roc-a",
+    peer="ta-vendor",
+    scopes=frozenset({scopes.FLOW_0, scopes.FLOW_2_3_4}),
+)
+
+
+def _claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {
+        "iss": "https://tp.example.org",
+        "aud": "https://tp.example.org",
+        "sub": "ta-1",
+        "iat": now,
+        "exp": now + 60,
+        "jti": "j",
+        "scope": scopes.FLOW_0,
+        "role": "ta",
+        "tenant": "roc-a",
+        "peer": "ta-1",
+    }
+    return claims | changes
+
+
+def _stored_key(session_factory: sessionmaker[Session]) -> tuple[str, Any]:
+    with session_factory() as session:
+        row = session.scalars(select(SigningKey)).one()
+        return row.kid, load_pem_private_key(row.private_pem.encode(), password=None)
+
+
+def test_a_token_names_its_caller_and_granted_scopes(tokens: TokenIssuer) -> None:
+    token, expires_in = tokens.issue(CALLER, frozenset({scopes.FLOW_0}))
+    assert expires_in == 300
+    assert tokens.verify(token) == Caller(
+        client_id="ta-1", role=ClientRole.ta, tenant="roc-a", peer="ta-vendor", scopes=frozenset({scopes.FLOW_0})
+    )
+    assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
+
+
+def test_the_key_is_made_once_and_shared_through_the_database(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session]
+) -> None:
+    token, _ = tokens.issue(CALLER, CALLER.scopes)
+    other_process = TokenIssuer(session_factory, issuer=tokens.issuer, ttl_seconds=300)
+    assert other_process.verify(token).client_id == "ta-1"
+    with session_factory() as session:
+        assert len(session.scalars(select(SigningKey)).all()) == 1
+
+
+def test_verification_needs_no_database_once_keys_are_cached(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token, _ = tokens.issue(CALLER, CALLER.scopes)
+    monkeypatch.setattr(tokens, "_session_factory", None)
+    assert tokens.verify(token).client_id == "ta-1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "detail"),
+    [
+        ({"exp": int(time.time()) - 10}, "token expired"),
+        ({"iss": "https://elsewhere.example.org"}, "wrong issuer"),
+        ({"aud": "https://elsewhere.example.org"}, "wrong audience"),
+    ],
+)
+def test_bad_claims_are_refused(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session], changes: dict[str, Any], detail: str
+) -> None:
+    tokens.issue(CALLER, CALLER.scopes)
+    kid, key = _stored_key(session_factory)
+    token = jwt.encode(_claims(**changes), key, algorithm="EdDSA", headers={"kid": kid})
+    with pytest.raises(Unauthorized, match=detail):
+        tokens.verify(token)
+
+
+def test_a_missing_claim_is_refused(tokens: TokenIssuer, session_factory: sessionmaker[Session]) -> None:
+    tokens.issue(CALLER, CALLER.scopes)
+    kid, key = _stored_key(session_factory)
+    claims = _claims()
+    del claims["tenant"]
+    with pytest.raises(Unauthorized, match="tenant"):
+        tokens.verify(jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid}))
+
+
+def test_another_issuers_token_is_refused(tokens: TokenIssuer, session_factory: sessionmaker[Session]) -> None:
+    token, _ = TokenIssuer(session_factory, issuer="https://ta.example.org", ttl_seconds=60).issue(
+        CALLER, CALLER.scopes
+    )
+    with pytest.raises(Unauthorized, match="wrong issuer|wrong audience"):
+        tokens.verify(token)
+
+
+def test_a_tampered_signature_is_refused(tokens: TokenIssuer) -> None:
+    token, _ = tokens.issue(CALLER, CALLER.scopes)
+    head, body, signature = token.split(".")
+    forged = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    with pytest.raises(Unauthorized, match="invalid signature"):
+        tokens.verify(f"{head}.{body}.{forged}")
+
+
+def test_a_tampered_payload_is_refused(tokens: TokenIssuer) -> None:
+    token, _ = tokens.issue(CALLER, frozenset({scopes.FLOW_0}))
+    head, _, signature = token.split(".")
+    body = jwt.utils.base64url_encode(jwt.utils.force_bytes('{"scope": "oke-planning"}')).decode()
+    with pytest.raises(Unauthorized, match="invalid signature"):
+        tokens.verify(f"{head}.{body}.{signature}")
+
+
+def test_a_key_of_someone_else_is_refused(tokens: TokenIssuer) -> None:
+    tokens.issue(CALLER, CALLER.scopes)
+    token = jwt.encode(_claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": "stranger"})
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        tokens.verify(token)
+
+
+def test_an_unsigned_token_is_refused(tokens: TokenIssuer, session_factory: sessionmaker[Session]) -> None:
+    tokens.issue(CALLER, CALLER.scopes)
+    kid, _ = _stored_key(session_factory)
+    token = jwt.encode(_claims(), None, algorithm="none", headers={"kid": kid})
+    with pytest.raises(Unauthorized, match="unsupported algorithm"):
+        tokens.verify(token)
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c"])
+def test_garbage_is_refused(tokens: TokenIssuer, token: str) -> None:
+    with pytest.raises(Unauthorized, match="malformed token"):
+        tokens.verify(token)
+
+
+def test_a_retired_key_verifies_nothing_and_a_new_one_signs(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session]
+) -> None:
+    old, _ = tokens.issue(CALLER, CALLER.scopes)
+    with session_factory() as session:
+        session.scalars(select(SigningKey)).one().retired_at = utcnow()
+        session.commit()
+    fresh = TokenIssuer(session_factory, issuer=tokens.issuer, ttl_seconds=60)
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        fresh.verify(old)
+    new, _ = fresh.issue(CALLER, CALLER.scopes)
+    assert jwt.get_unverified_header(new)["kid"] != jwt.get_unverified_header(old)["kid"]
+
+
+def test_a_key_made_elsewhere_is_found_by_reloading(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens.verify(tokens.issue(CALLER, CALLER.scopes)[0])
+    with session_factory() as session:
+        session.scalars(select(SigningKey)).one().retired_at = utcnow()
+        session.commit()
+    elsewhere, _ = TokenIssuer(session_factory, issuer=tokens.issuer, ttl_seconds=60).issue(CALLER, CALLER.scopes)
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        tokens.verify(elsewhere)  # reloaded too recently
+    monkeypatch.setattr("oke.auth.tokens.RELOAD_SECONDS", 0.0)
+    assert tokens.verify(elsewhere).client_id == "ta-1"

@@ -1,0 +1,257 @@
+"""JSON merge patch as OKE applies it: RFC 7396 plus the two OKE rules of spec reference sections 2 and 12.1.
+
+- RFC 7396: a patch object is merged key by key, `null` removes a key, anything that is not an object
+  (arrays included) replaces the target value whole.
+- OKE, section 2 (PATCH): `null` removes a single value and `[]` removes a list.
+- OKE, section 12.1: every `consumers` array is a map keyed by `consumerKey`; each patch block is merged
+  into the stored block with the same key, a new key appends a block (stored order kept), and
+  `"consumers": []` removes them all. All other arrays are replaced whole when present and kept when absent.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from oke.ooapi.merge_patch import merge_consumers, merge_patch
+
+#: The machine is shared: slow draws and slow examples are not failures.
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# --- strategies: bounded JSON-like values -------------------------------------------------------------
+
+#: Field names other than `consumers`; few, so that targets and patches share keys often.
+FIELDS = st.sampled_from(["a", "b", "c", "score", "documents", "state"])
+CONSUMER_KEYS = st.sampled_from(["nl-test-admin", "x-vendor", "x-other"])
+SCALARS = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=3)
+
+
+def _block(key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {**fields, "consumerKey": key}
+
+
+def _with_consumers(fields: dict[str, Any], consumers: list[Any] | None) -> dict[str, Any]:
+    return fields if consumers is None else {**fields, "consumers": consumers}
+
+
+def _objects(children: st.SearchStrategy[Any], *, unique_consumer_keys: bool = False) -> st.SearchStrategy[Any]:
+    """Objects whose `consumers` (when present) is a list of blocks, each with a string consumerKey.
+
+    A block without a consumerKey is invalid OOAPI (the key is required) and is rejected after merging,
+    so the generated consumer lists always carry one.
+    """
+    plain = st.dictionaries(FIELDS, children, max_size=3)
+    blocks = st.lists(
+        st.builds(_block, CONSUMER_KEYS, plain),
+        max_size=3,
+        unique_by=(lambda block: block["consumerKey"]) if unique_consumer_keys else None,
+    )
+    return st.builds(_with_consumers, plain, st.none() | blocks)
+
+
+JSON = st.recursive(SCALARS, lambda children: st.lists(children, max_size=3) | _objects(children), max_leaves=12)
+OBJECTS = _objects(JSON)
+
+#: Patches without nulls, empty lists or consumers in any object (arrays, replaced whole, may hold anything).
+CLEAN_VALUES = st.recursive(
+    st.booleans() | st.integers(-3, 3) | st.text(max_size=3),
+    lambda children: st.lists(JSON, min_size=1, max_size=3) | st.dictionaries(FIELDS, children, max_size=3),
+    max_leaves=10,
+)
+CLEAN_PATCHES = st.dictionaries(FIELDS, CLEAN_VALUES, max_size=4)
+
+
+def _keys(blocks: list[dict[str, Any]]) -> list[str]:
+    return [block["consumerKey"] for block in blocks]
+
+
+# --- RFC 7396 -----------------------------------------------------------------------------------------
+
+#: RFC 7396 Appendix A, verbatim. None of these examples uses an empty array, so none needs adapting to
+#: OKE's rule that `[]` removes a key; `test_an_empty_list_removes_where_rfc_7396_would_store_it` shows
+#: the one place where OKE and the RFC differ.
+RFC_7396_APPENDIX_A = [
+    ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+    ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+    ({"a": "b"}, {"a": None}, {}),
+    ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
+    ({"a": ["b"]}, {"a": "c"}, {"a": "c"}),
+    ({"a": "c"}, {"a": ["b"]}, {"a": ["b"]}),
+    ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
+    ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+    (["a", "b"], ["c", "d"], ["c", "d"]),
+    ({"a": "b"}, ["c"], ["c"]),
+    ({"a": "foo"}, None, None),
+    ({"a": "foo"}, "bar", "bar"),
+    ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+    ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
+    ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
+]
+
+
+@pytest.mark.parametrize(("target", "patch", "expected"), RFC_7396_APPENDIX_A)
+def test_rfc_7396_appendix_a(target: Any, patch: Any, expected: Any) -> None:
+    assert merge_patch(target, patch) == expected
+
+
+def test_an_empty_list_removes_where_rfc_7396_would_store_it() -> None:
+    # RFC 7396 would give {"a": []}; OKE (spec ref section 2) reads `[]` as "remove the list".
+    assert merge_patch({"a": ["b"], "c": 1}, {"a": []}) == {"c": 1}
+
+
+def test_a_non_object_target_is_replaced_by_the_patch_object() -> None:
+    assert merge_patch("x", {}) == {}
+    assert merge_patch([1], {"a": None, "b": 2}) == {"b": 2}
+
+
+@PROPERTY
+@given(OBJECTS)
+def test_an_empty_patch_is_the_identity(target: dict[str, Any]) -> None:
+    assert merge_patch(target, {}) == target
+
+
+@PROPERTY
+@given(CLEAN_PATCHES)
+def test_a_clean_patch_applied_to_nothing_is_the_patch(patch: dict[str, Any]) -> None:
+    assert merge_patch({}, patch) == patch
+
+
+@PROPERTY
+@given(OBJECTS, OBJECTS)
+def test_applying_a_patch_twice_changes_nothing_more(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    once = merge_patch(target, patch)
+    assert merge_patch(once, patch) == once
+
+
+@PROPERTY
+@given(OBJECTS, OBJECTS)
+def test_keys_absent_from_the_patch_are_kept(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    merged = merge_patch(target, patch)
+    for key, value in target.items():
+        if key not in patch:
+            assert merged[key] == value
+
+
+@PROPERTY
+@given(OBJECTS, st.dictionaries(FIELDS | st.just("consumers"), st.sampled_from([None, []]), min_size=1))
+def test_null_and_empty_list_remove_the_key(target: dict[str, Any], removals: dict[str, Any]) -> None:
+    merged = merge_patch(target, removals)
+    assert not set(removals) & set(merged)
+    assert merged == {k: v for k, v in target.items() if k not in removals}
+
+
+@PROPERTY
+@given(OBJECTS, FIELDS, st.lists(JSON, min_size=1, max_size=3))
+def test_other_arrays_are_replaced_whole(target: dict[str, Any], key: str, array: list[Any]) -> None:
+    assert merge_patch(target, {key: array})[key] == array
+
+
+@PROPERTY
+@given(OBJECTS, OBJECTS)
+def test_inputs_are_never_changed(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    target_before, patch_before = copy.deepcopy(target), copy.deepcopy(patch)
+    merge_patch(target, patch)
+    assert target == target_before
+    assert patch == patch_before
+
+
+def test_null_removes_a_single_value_even_if_the_schema_forbids_null() -> None:
+    stored = {"state": "completed", "score": "9", "comment": "ok"}
+    assert merge_patch(stored, {"comment": None}) == {"state": "completed", "score": "9"}
+
+
+def test_nested_objects_merge_key_by_key() -> None:
+    stored = {"result": {"state": "in progress", "resultDate": "2022-09-27"}}
+    patch = {"result": {"state": "completed", "score": "9"}}
+    assert merge_patch(stored, patch) == {"result": {"state": "completed", "resultDate": "2022-09-27", "score": "9"}}
+
+
+# --- consumers merge by consumerKey (spec ref 12.1) -----------------------------------------------------
+
+
+def test_a_later_message_keeps_the_documents_and_assessor_of_an_earlier_one() -> None:
+    """The motivating case of 12.1: a flow 3 message that only corrects the score."""
+    stored = {
+        "score": "8",
+        "consumers": [
+            {
+                "consumerKey": "nl-test-admin",
+                "attendance": "present",
+                "assessorCode": "JAJE",
+                "documents": [{"documentId": "d1", "documentType": "assessmentForm", "documentName": "a.pdf"}],
+            }
+        ],
+    }
+    correction = {"score": "9", "consumers": [{"consumerKey": "nl-test-admin", "rawScore": 40}]}
+    merged = merge_patch(stored, correction)
+    assert merged["score"] == "9"
+    assert merged["consumers"] == [{**stored["consumers"][0], "rawScore": 40}]
+
+
+def test_a_consumer_block_for_another_key_is_kept() -> None:
+    other = {"consumerKey": "x-vendor", "colour": "red"}
+    stored = {"consumers": [other, {"consumerKey": "nl-test-admin", "a": 1}]}
+    merged = merge_patch(stored, {"consumers": [{"consumerKey": "nl-test-admin", "a": 2}]})
+    assert merged["consumers"] == [other, {"consumerKey": "nl-test-admin", "a": 2}]
+
+
+def test_a_new_consumer_key_is_appended() -> None:
+    stored = {"consumers": [{"consumerKey": "x-vendor", "colour": "red"}]}
+    merged = merge_patch(stored, {"consumers": [{"consumerKey": "nl-test-admin", "attendance": "present"}]})
+    assert _keys(merged["consumers"]) == ["x-vendor", "nl-test-admin"]
+
+
+def test_nulls_in_a_new_consumer_block_are_dropped() -> None:
+    merged = merge_patch({}, {"consumers": [{"consumerKey": "nl-test-admin", "a": 1, "b": None, "c": []}]})
+    assert merged == {"consumers": [{"consumerKey": "nl-test-admin", "a": 1}]}
+
+
+def test_an_empty_consumers_list_removes_all_blocks() -> None:
+    stored = {"state": "completed", "consumers": [{"consumerKey": "nl-test-admin"}, {"consumerKey": "x-vendor"}]}
+    assert merge_patch(stored, {"consumers": []}) == {"state": "completed"}
+
+
+def test_documents_inside_a_consumer_block_are_replaced_whole() -> None:
+    stored = {"consumers": [{"consumerKey": "nl-test-admin", "documents": [{"documentId": "1"}, {"documentId": "2"}]}]}
+    merged = merge_patch(stored, {"consumers": [{"consumerKey": "nl-test-admin", "documents": [{"documentId": "3"}]}]})
+    assert merged["consumers"][0]["documents"] == [{"documentId": "3"}]
+
+
+def test_consumers_merge_at_every_depth() -> None:
+    stored = {"result": {"consumers": [{"consumerKey": "nl-test-admin", "attendance": "present", "final": False}]}}
+    merged = merge_patch(stored, {"result": {"consumers": [{"consumerKey": "nl-test-admin", "final": True}]}})
+    assert merged["result"]["consumers"] == [{"consumerKey": "nl-test-admin", "attendance": "present", "final": True}]
+
+
+@PROPERTY
+@given(
+    _objects(JSON, unique_consumer_keys=True).filter(lambda t: bool(t.get("consumers"))),
+    _objects(JSON, unique_consumer_keys=True).filter(lambda p: bool(p.get("consumers"))),
+)
+def test_consumers_merge_by_key_in_stored_order(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    stored, sent = target["consumers"], patch["consumers"]
+    merged = merge_patch(target, patch)["consumers"]
+    new_keys = [key for key in _keys(sent) if key not in _keys(stored)]
+    assert _keys(merged) == _keys(stored) + new_keys
+    by_key = {block["consumerKey"]: block for block in sent}
+    for block, before in zip(merged, stored + [{}] * len(new_keys), strict=True):
+        key = block["consumerKey"]
+        expected = merge_patch(before, by_key[key]) if key in by_key else before
+        assert block == expected
+
+
+@PROPERTY
+@given(st.lists(st.builds(_block, CONSUMER_KEYS, st.dictionaries(FIELDS, JSON, max_size=2)), max_size=3), OBJECTS)
+def test_merge_consumers_never_changes_the_stored_list(stored: list[dict[str, Any]], patch: dict[str, Any]) -> None:
+    before = copy.deepcopy(stored)
+    merge_consumers(stored, patch.get("consumers") or [])
+    assert stored == before
+
+
+def test_merge_consumers_starts_from_nothing_when_nothing_is_stored() -> None:
+    block = {"consumerKey": "nl-test-admin", "a": 1}
+    assert merge_consumers(None, [block]) == [block]
