@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
+
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 
 DRAFT_CONSUMER_KEY = "MBO-toetsafname"
@@ -79,13 +81,10 @@ def normalise_report_patch(body: dict[str, Any]) -> Normalised:
     return out
 
 
-def _copy(value: Any) -> Any:
-    """A copy of a JSON document (dicts, lists and scalars): faster than `copy.deepcopy`."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
+def _copy(document: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a JSON document; a round trip through orjson is several times faster than deepcopy."""
+    copied: dict[str, Any] = orjson.loads(orjson.dumps(document))
+    return copied
 
 
 def _rename_draft_keys(out: Normalised, consumers: Any, pointer: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from oke.store.base import utcnow
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork
 
@@ -35,7 +36,7 @@ class Sender:
 class History:
     """Appends history rows in the unit of work's transaction, so a message is kept iff its change is.
 
-    A plain INSERT, not an ORM object: history rows are written once and never read back here.
+    Plain rows, not ORM objects: they are written once, at the commit, and never read back here.
     """
 
     def __init__(self, uow: UnitOfWork) -> None:
@@ -51,9 +52,10 @@ class History:
         object_id: str,
         notes: list[str],
     ) -> None:
-        self._uow.connection.execute(
+        self._uow.append(
             _INSERT,
             {
+                "received_at": utcnow(),
                 "tenant": sender.tenant,
                 "client_id": sender.client_id,
                 "peer": sender.peer,

@@ -23,7 +23,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 
 from oke.errors import ServiceUnavailable
-from oke.store.uow import UnitOfWork
+from oke.store.uow import Appends, UnitOfWork, write_appends
 
 U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
@@ -106,6 +106,7 @@ class GroupCommit(Transactions[U]):
     def _attempt(self, batch: list[_Job], failed: dict[int, Exception], *, savepoints: bool) -> dict[int, Any] | None:
         """Run the calls that have not failed; None when one failed without a savepoint to catch it."""
         values: dict[int, Any] = {}
+        appends: Appends = {}
         try:
             with self._writer.connect() as connection:
                 transaction = connection.begin()
@@ -113,13 +114,15 @@ class GroupCommit(Transactions[U]):
                     if i in failed:
                         continue
                     try:
-                        values[i] = job.call(self.new_uow().in_batch(connection, savepoint=savepoints))
+                        uow = self.new_uow().in_batch(connection, savepoint=savepoints, appends=appends)
+                        values[i] = job.call(uow)
                     except Exception as error:
                         failed[i] = error
                         if not savepoints:
                             if transaction.is_active:  # its unit of work has usually rolled it back
                                 transaction.rollback()
                             return None
+                write_appends(connection, appends)
                 transaction.commit()
         except Exception:
             log.exception("a batch of %d writes could not be committed", len(batch))

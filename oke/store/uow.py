@@ -11,11 +11,14 @@ connection and needs none.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Insert
 from sqlalchemy.engine import NestedTransaction
 from sqlalchemy.orm import Session, sessionmaker
+
+#: Rows for append-only tables, by INSERT statement: a batch writes each list with one executemany.
+Appends = dict[Insert, list[dict[str, Any]]]
 
 
 class UnitOfWork:
@@ -25,17 +28,27 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, session_factory: sessionmaker[Session], *, batch: Connection | None = None, savepoint: bool = False
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        batch: Connection | None = None,
+        savepoint: bool = False,
+        batch_appends: Appends | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._batch = batch
         self._use_savepoint = savepoint
+        self._batch_appends = batch_appends
+        self._appends: Appends = {}
         self._session: Session | None = None
         self._savepoint: NestedTransaction | None = None
 
-    def in_batch(self, batch: Connection, *, savepoint: bool) -> Self:
-        """The same kind of unit of work, working in `batch`'s transaction (in a SAVEPOINT of it if asked)."""
-        return type(self)(self._session_factory, batch=batch, savepoint=savepoint)
+    def in_batch(self, batch: Connection, *, savepoint: bool, appends: Appends) -> Self:
+        """The same kind of unit of work, working in `batch`'s transaction (in a SAVEPOINT of it if asked).
+
+        The rows it appends go into `appends` when it commits; the batch writes them before its commit.
+        """
+        return type(self)(self._session_factory, batch=batch, savepoint=savepoint, batch_appends=appends)
 
     @property
     def session(self) -> Session:
@@ -78,8 +91,23 @@ class UnitOfWork:
     def _open(self) -> None:
         """Attach repositories; they reach the database through `session` and `connection`."""
 
+    def append(self, statement: Insert, row: dict[str, Any]) -> None:
+        """Add a row to an append-only table (the history) when this unit commits."""
+        self._appends.setdefault(statement, []).append(row)
+
     def commit(self) -> None:
+        appends, self._appends = self._appends, {}
+        if self._batch_appends is not None:
+            for statement, rows in appends.items():
+                self._batch_appends.setdefault(statement, []).extend(rows)
+        else:
+            write_appends(self.connection, appends)
         if self._session is not None:
             self._session.commit()
         if self._savepoint is not None:
             self._savepoint.commit()
+
+
+def write_appends(connection: Connection, appends: Appends) -> None:
+    for statement, rows in appends.items():
+        connection.execute(statement, rows)
