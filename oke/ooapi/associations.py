@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from oke.ooapi.common import Date, OoapiModel, consumers_of, reference_to, union_on
 from oke.ooapi.enums import AssociationRole, AssociationState, PersonalNeed
@@ -21,10 +21,10 @@ class NlTestAdminAssociation(OoapiModel):
     """nl-test-admin-Association; which fields are used depends on the flow (spec ref section 4)."""
 
     consumerKey: str
-    additionalTimeInMin: int | None = None  #: flow 2; >= 10000 is unlimited
+    additionalTimeInMin: StrictInt | None = None  #: flow 2; >= 10000 is unlimited
     personalNeeds: list[PersonalNeed] | None = None  #: flow 2
-    attempt: int | None = Field(default=None, ge=1)  #: flows 1 (planned) and 5 (performed)
-    attemptLeft: int | None = Field(default=None, ge=0)  #: flow 1; absent or null is unlimited
+    attempt: StrictInt | None = Field(default=None, ge=1)  #: flows 1 (planned) and 5 (performed)
+    attemptLeft: StrictInt | None = Field(default=None, ge=0)  #: flow 1; absent or null is unlimited
     programOfferingAssociationId: str | None = None
     courseOfferingAssociationId: str | None = None
     orgAssociationId: str | None = None  #: flow 5: DR's original Toetsinschrijving id

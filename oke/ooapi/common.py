@@ -29,7 +29,11 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class OoapiModel(BaseModel):
-    """Every OOAPI object keeps fields it does not model: they are tolerated and never lost."""
+    """Every OOAPI object keeps fields it does not model: they are tolerated and never lost.
+
+    Numbers and booleans are strict (`StrictInt`, `StrictBool` in the models): JSON has its own types,
+    and a `"65"` or a `"yes"` read as 65 or true would be stored as the string it was sent as.
+    """
 
     model_config = ConfigDict(extra="allow", use_enum_values=True, frozen=False)
 

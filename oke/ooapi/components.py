@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from oke.ooapi.common import IdentifierEntry, LanguageTypedString, OoapiModel, consumers_of, reference_to
 from oke.ooapi.enums import ComponentType, ModeOfDelivery, PersonalNeed, ResultValueType, Safety, TestStatus
@@ -12,15 +12,15 @@ from oke.ooapi.enums import ComponentType, ModeOfDelivery, PersonalNeed, ResultV
 
 class NlTestAdminComponent(OoapiModel):
     consumerKey: str
-    additionalTestingTime: int | None = None  #: maximum extra minutes; >= 10000 is unlimited
+    additionalTestingTime: StrictInt | None = None  #: maximum extra minutes; >= 10000 is unlimited
     availablePersonalNeeds: list[PersonalNeed] | None = None
     safety: list[Safety] | None = None
-    exam: bool | None = None
+    exam: StrictBool | None = None
     resultValueType: ResultValueType | None = None
     passFrom: str | None = None
-    retries: int | None = None
+    retries: StrictInt | None = None
     status: TestStatus | None = None  #: `inactive` withdraws the test from the catalogue
-    licensed: bool | None = None
+    licensed: StrictBool | None = None
 
 
 class Component(OoapiModel):

@@ -43,8 +43,8 @@ class Normalised:
     notes: list[str] = field(default_factory=list)
 
 
-def normalise_result_patch(body: dict[str, Any], received: date) -> Normalised:
-    """Flow 3: a Deelname PATCH from TA."""
+def normalise_result_patch(body: dict[str, Any], received: date, *, has_result: bool = False) -> Normalised:
+    """Flow 3: a Deelname PATCH from TA; `has_result` says whether the Deelname has a result already."""
     out = Normalised(_copy(body))
     draft = _rename_draft_keys(out, out.body.get("consumers"), "/consumers")
     if isinstance(out.body.get("result"), dict):
@@ -52,7 +52,7 @@ def normalise_result_patch(body: dict[str, Any], received: date) -> Normalised:
     if draft and "associationType" not in out.body:
         out.body["associationType"] = "componentOfferingAssociation"
         out.notes.append("/associationType: absent in a draft message; read as componentOfferingAssociation")
-    _move_result_fields(out, received)
+    _move_result_fields(out, received, has_result)
     result = out.body.get("result")
     if isinstance(result, dict):
         _result_date(out, result)
@@ -97,13 +97,20 @@ def _rename_draft_keys(out: Normalised, consumers: Any, pointer: str) -> bool:
     return found
 
 
-def _move_result_fields(out: Normalised, received: date) -> None:
-    """Drafts put attendance and the result details on the association's consumer."""
+def _move_result_fields(out: Normalised, received: date, has_result: bool) -> None:
+    """Drafts put attendance and the result details on the association's consumer.
+
+    A draft attendance message has no result: it starts one in progress, or only adds to the one
+    there is (never turning a completed result back).
+    """
     source = nl_test_admin_block(out.body.get("consumers"))
     if source is None or not any(name in source for name in RESULT_FIELDS):
         return
     result = out.body.get("result")
-    if result is None:
+    if result is None and has_result:
+        result = out.body["result"] = {}
+        out.notes.append("/result: absent; an attendance message, read as a change of the current result")
+    elif result is None:
         result = out.body["result"] = {"state": "in progress", "resultDate": received.isoformat()}
         out.notes.append("/result: absent; an attendance message, read as a result in progress")
         out.notes.append(f"/result/resultDate: absent; set to the date received, {received.isoformat()}")

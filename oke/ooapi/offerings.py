@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from oke.ooapi.common import (
     Date,
@@ -53,8 +53,8 @@ class NlTestAdminOffering(OoapiModel):
     locationCode: str | None = None
     irregularities: str | None = None  #: flow 4
     documents: list[OfferingDocument] | None = None  #: flow 4
-    finalResultAllowed: bool | None = None  #: flow 1 (YAML name; the PDF says finalResultsAllowed)
-    finalResultsAllowed: bool | None = None
+    finalResultAllowed: StrictBool | None = None  #: flow 1 (YAML name; the PDF says finalResultsAllowed)
+    finalResultsAllowed: StrictBool | None = None
     testsToBeUsed: list[TestToBeUsed] | None = None
     cohort: str | None = None  #: ProgramOffering, flows 1 and 6
     location: str | list[str] | None = None  #: ProgramOffering; a string, PDF figures show string[]
@@ -68,7 +68,7 @@ class _OfferingBase(OoapiModel):
     abbreviation: str | None = None
     teachingLanguage: str | None = None
     modeOfDelivery: list[ModeOfDelivery] | None = None
-    resultExpected: bool | None = None
+    resultExpected: StrictBool | None = None
     otherCodes: list[IdentifierEntry] | None = None
     organization: reference_to(dict[str, Any]) | None = None  # type: ignore[valid-type]
     consumers: consumers_of(NlTestAdminOffering) | None = None  # type: ignore[valid-type]

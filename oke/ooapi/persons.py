@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from oke.ooapi.common import Date, IdentifierEntry, LanguageTypedString, OoapiModel, Str256, consumers_of
 from oke.ooapi.enums import PersonAffiliation
@@ -33,7 +33,7 @@ class Person(OoapiModel):
     surnamePrefix: Str256 | None = None
     surname: Str256
     displayName: Str256
-    activeEnrollment: bool
+    activeEnrollment: StrictBool
     affiliations: list[PersonAffiliation] | None = None
     mail: str
     languageOfChoice: list[str] | None = None

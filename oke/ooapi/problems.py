@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,8 +37,13 @@ def json_pointer(loc: tuple[int | str, ...], prefix: str = "") -> str:
 
 def field_errors(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """Each error of a pydantic validation as (JSON pointer, reason)."""
+    return field_errors_of(error.errors(include_url=False), prefix)
+
+
+def field_errors_of(items: Iterable[Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Pydantic error items (`ValidationError.errors()`) as (JSON pointer, reason)."""
     found: list[tuple[str, str]] = []
-    for item in error.errors(include_url=False):
+    for item in items:
         loc = tuple(item["loc"])
         if item["type"] == DISCRIMINATOR_ERROR:  # name the discriminator, not the whole object
             loc += (item["ctx"]["field"],)

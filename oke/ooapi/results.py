@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from oke.ooapi.common import Date, DateTime, OoapiModel, consumers_of
 from oke.ooapi.documents import ResultDocument
@@ -18,9 +18,9 @@ class NlTestAdminResult(OoapiModel):
     assessorId: str | None = None
     assessorCode: str | None = None
     irregularities: str | None = None
-    final: bool | None = None
-    rawScore: int | None = None
-    maxRawScore: int | None = None
+    final: StrictBool | None = None
+    rawScore: StrictInt | None = None
+    maxRawScore: StrictInt | None = None
     testDate: DateTime | None = None
     documents: list[ResultDocument] | None = None
 
@@ -33,5 +33,5 @@ class Result(OoapiModel):
     comment: str | None = None
     score: str | None = None
     resultDate: Date
-    weight: int | None = 100
+    weight: StrictInt | None = 100
     consumers: consumers_of(NlTestAdminResult) = Field(min_length=1)  # type: ignore[valid-type]

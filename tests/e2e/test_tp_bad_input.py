@@ -240,6 +240,10 @@ def test_a_nul_character_is_kept_or_refused_never_a_500(tp: TP, stored: tuple[Pe
         (with_result(resultDate=20261208), "/result/resultDate"),
         (with_result(state=["completed"]), "/result/state"),
         (with_consumer(final="maybe"), "/result/consumers/0/final"),
+        (with_consumer(final="true"), "/result/consumers/0/final"),
+        (with_result(weight="100"), "/result/weight"),
+        (with_consumer(rawScore="65"), "/result/consumers/0/rawScore"),
+        (with_consumer(rawScore=65.0), "/result/consumers/0/rawScore"),
         (with_consumer(documents="doc-1"), "/result/consumers/0/documents"),
         (with_consumer(testDate="gisteren"), "/result/consumers/0/testDate"),
         (with_consumer(testDate="2026-12-01T09:00:00"), "/result/consumers/0/testDate"),
@@ -253,6 +257,10 @@ def test_a_nul_character_is_kept_or_refused_never_a_500(tp: TP, stored: tuple[Pe
         "resultDate-number",
         "state-array",
         "final-maybe",
+        "final-string-true",
+        "weight-string",
+        "rawScore-string-number",
+        "rawScore-float",
         "documents-string",
         "testDate-text",
         "testDate-no-offset",
@@ -273,8 +281,18 @@ def test_a_consumer_block_without_consumerKey_is_400(tp: TP, stored: tuple[Peer,
 
     problem = problem_of(ta.patch(f"/associations/{deelname}", with_result(consumers=[{"attendance": "present"}])), 400)
 
-    # The pointer names the merged result: a block without a key is added after the stored one.
-    assert [p for p in pointers(problem) if p.endswith("/consumerKey")] == ["/result/consumers/1/consumerKey"]
+    # The pointer names the block in the message, not where a merge would have put it.
+    assert [p for p in pointers(problem) if p.endswith("/consumerKey")] == ["/result/consumers/0/consumerKey"]
+    assert_unchanged(ta, deelname, tp)
+
+
+def test_a_wrong_value_points_into_the_message_not_the_merged_result(tp: TP, stored: tuple[Peer, str]) -> None:
+    ta, deelname = stored
+    blocks = [{"consumerKey": "x-other", "note": "kept"}, {"consumerKey": "nl-test-admin", "rawScore": "a"}]
+
+    problem = problem_of(ta.patch(f"/associations/{deelname}", with_result(consumers=blocks)), 400)
+
+    assert pointers(problem) == ["/result/consumers/1/rawScore"]  # merged, the nl-test-admin block stands first
     assert_unchanged(ta, deelname, tp)
 
 

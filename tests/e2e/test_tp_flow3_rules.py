@@ -187,6 +187,19 @@ def test_a_replayed_message_is_accepted_and_changes_nothing(tp: TP) -> None:
     assert rows[1].body == rows[2].body
 
 
+def test_a_draft_attendance_message_does_not_turn_a_completed_result_back(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE)
+
+    accepted(ta, deelname, {"consumers": [{"consumerKey": "MBO-toetsafname", "attendance": "notFinished"}]})
+
+    result = result_of(ta, deelname)
+    assert result is not None
+    assert (result["state"], result["resultDate"], result["score"]) == ("completed", "2026-12-08", "7.5")
+    assert result["consumers"][0]["attendance"] == "notFinished"
+
+
 def test_a_staff_participation_takes_no_result(tp: TP) -> None:
     ta = tp.peer(ClientRole.ta, peer="ta-x")
     planned = tp.plan("ta-x", students=1, staff=("coordinator",))

@@ -11,7 +11,7 @@ from oke.ooapi.associations import Association
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
 from oke.ooapi.offerings import NlTestAdminOffering, Offering
 from oke.ooapi.persons import Person
-from oke.ooapi.problems import field_errors
+from oke.ooapi.problems import field_errors, field_errors_of
 from oke.ooapi.results import Result
 
 ASSOCIATION = TypeAdapter(Association)
@@ -52,15 +52,36 @@ def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:
         raise InvalidContent(FieldError(f"/{field}", f"{body[field]!r} differs from the id in the path {path_id!r}"))
 
 
-def check_result(merged: Any, role: str) -> None:
-    """Flow 3: the merged result of a student's Deelname is a valid Result with an nl-test-admin block."""
+def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> None:
+    """Flow 3: a student's Deelname gets a valid, complete Result with an nl-test-admin block.
+
+    What the message sends is checked first, so that an error points into the message itself; then
+    the merged result must be complete (the first message brings state, resultDate and attendance).
+    """
     if role in STAFF_ROLES:
         raise InvalidContent(FieldError("/result", f"a {role} participation carries no result"))
-    if not isinstance(merged, dict):
-        raise InvalidContent(FieldError("/result", "must be an object"))
+    _require_valid_as_sent(RESULT, change, "/result")
     require_valid(RESULT, merged, "/result")
     if nl_test_admin_index(merged["consumers"]) is None:
         raise InvalidContent(FieldError("/result/consumers", f"needs a {NL_TEST_ADMIN} block with attendance"))
+
+
+def _require_valid_as_sent(adapter: TypeAdapter[Any], change: dict[str, Any], prefix: str) -> None:
+    """The fields a merge patch sends are valid; what it leaves out or removes is judged after the merge.
+
+    A consumer block always names its `consumerKey`: without it, it can be merged with nothing.
+    """
+    try:
+        adapter.validate_python(change)
+    except ValidationError as error:
+        sent = [
+            item
+            for item in error.errors(include_url=False)
+            if item.get("input") not in (None, [])
+            and (item["type"] != "missing" or item["loc"][-1:] == ("consumerKey",))
+        ]
+        if sent:
+            raise InvalidContent([FieldError(p, r) for p, r in field_errors_of(sent, prefix)]) from None
 
 
 def check_report(report: dict[str, Any], pointer: str) -> list[str]:

@@ -24,13 +24,13 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
         deelname = uow.repo.result_target(deelname_id)
         if deelname is None or deelname.tenant != caller.tenant or deelname.ta_peer != caller.peer:
             raise NotFound(f"no participation {deelname_id}")  # any other TA's or school's is unknown to it
-        normalised = normalise_result_patch(inbound.body, now.date())
+        normalised = normalise_result_patch(inbound.body, now.date(), has_result=deelname.result is not None)
         body = normalised.body
         rules.require_discriminator(body, "associationType", ("componentOfferingAssociation",))
         if not isinstance(body.get("result"), dict):
             raise InvalidContent(FieldError("/result", "is required: a flow 3 message carries attendance or a result"))
         merged = merge_patch(deelname.result or {}, body["result"])
-        rules.check_result(merged, deelname.role)
+        rules.check_result(body["result"], merged, deelname.role)
         notes = normalised.notes + rules.late_notes(deelname_state=deelname.state, zitting_state=deelname.zitting_state)
         uow.repo.save_result(deelname_id, merged, deelname.result_version + 1, now)
         uow.history.record(
