@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.store.engine import is_sqlite, make_engine, make_session_factory
-from oke.store.transactions import GroupCommit, Transactions
+from oke.store.transactions import Transactions
 from oke.store.uow import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -28,11 +28,7 @@ class Database:
 
     def transactions(self, uow: Callable[[sessionmaker[Session]], U]) -> Transactions[U]:
         """How service calls with units of work of type `uow` run on this database."""
-        runner: Transactions[U]
-        if is_sqlite(self.url):
-            runner = GroupCommit(lambda: uow(self.read_sessions), self.engine)
-        else:
-            runner = Transactions(lambda: uow(self.sessions))
+        runner = Transactions(lambda: uow(self.read_sessions), self.engine)
         self._transactions.append(runner)
         return runner
 

@@ -1,11 +1,11 @@
-"""How a server runs its service calls: each in a transaction of its own, or batched with one commit.
+"""How a server runs its service calls: reads in worker threads, writes batched with one commit.
 
-PostgreSQL takes concurrent transactions and groups their WAL flushes itself: each call runs in a
-worker thread with its own unit of work. SQLite has a single writer, and a commit that waits for
-the disk costs more than the work before it: there one writer thread takes the calls that are
+A commit that waits for the disk costs more than the work before it, and a transaction per call
+costs a thread and database round trips per call. So one writer thread takes the writes that are
 waiting, runs them in one transaction, commits them together, and only then answers each of them
-(group commit). A call that fails may have written half its change, so the batch is then rolled
-back and run again with every call in a SAVEPOINT of its own, without the calls that failed.
+(group commit). On SQLite, which has one writer anyway, this also keeps writers from queueing for
+its lock. A call that fails may have written half its change, so the batch is then rolled back and
+run again with every call in a SAVEPOINT of its own, without the calls that failed.
 """
 
 from __future__ import annotations
@@ -29,24 +29,8 @@ U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-#: The most calls one SQLite transaction takes.
+#: The most calls one transaction takes.
 MAX_BATCH = 256
-
-
-class Transactions(Generic[U]):
-    """Runs service calls on fresh units of work from worker threads."""
-
-    def __init__(self, new_uow: Callable[[], U]) -> None:
-        self.new_uow = new_uow
-
-    async def write(self, call: Callable[[U], T]) -> T:
-        return await anyio.to_thread.run_sync(call, self.new_uow())
-
-    async def read(self, call: Callable[[U], T]) -> T:
-        return await anyio.to_thread.run_sync(call, self.new_uow())
-
-    def close(self) -> None:
-        """Nothing to stop."""
 
 
 @dataclass
@@ -56,17 +40,24 @@ class _Job:
     loop: asyncio.AbstractEventLoop
 
 
-class GroupCommit(Transactions[U]):
-    """SQLite: writes go to one writer thread that commits them in batches; reads run in worker threads."""
+class Transactions(Generic[U]):
+    """Runs a server's service calls; `new_uow` makes the units of work of reads.
+
+    A write's unit of work is made from it too, and then works in its batch's transaction.
+    """
 
     def __init__(self, new_uow: Callable[[], U], writer: Engine) -> None:
-        super().__init__(new_uow)
+        self.new_uow = new_uow
         self._writer = writer
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="oke-writer", daemon=True)
         self._thread.start()
 
+    async def read(self, call: Callable[[U], T]) -> T:
+        return await anyio.to_thread.run_sync(call, self.new_uow())
+
     async def write(self, call: Callable[[U], T]) -> T:
+        """Run `call` in the next batch; it is answered once its batch is committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.put(_Job(call, future, loop))

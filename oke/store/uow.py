@@ -1,6 +1,6 @@
 """The unit of work: one transaction per service call; only `commit()` commits.
 
-A unit of work can also run inside a batch (see `oke.store.transactions.GroupCommit`): it then
+A unit of work can also run inside a batch (see `oke.store.transactions`): it then
 works on the batch's connection, its `commit()` only flushes, and the batch commits once for all
 its units. A failing unit spoils the batch's transaction unless it runs in a SAVEPOINT.
 

@@ -40,6 +40,7 @@ _RESULT_TARGET = (
     )
     .join(Zitting)
     .where(Deelname.deelname_id == bindparam("target"))
+    .with_for_update(of=Deelname)  # several TP processes may share one PostgreSQL; SQLite ignores it
 )
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
 
@@ -57,23 +58,25 @@ class ToetsplanningRepository:
 
     # DR's objects (flow 1), always within one tenant
 
-    def dr_offering(self, tenant: str, offering_id: str) -> DrOffering | None:
-        return self.session.get(DrOffering, (tenant, offering_id))
+    def dr_offering(self, tenant: str, offering_id: str, *, for_update: bool = False) -> DrOffering | None:
+        return self.session.get(DrOffering, (tenant, offering_id), with_for_update=for_update)
 
-    def dr_association(self, tenant: str, association_id: str) -> DrAssociation | None:
-        return self.session.get(DrAssociation, (tenant, association_id))
+    def dr_association(self, tenant: str, association_id: str, *, for_update: bool = False) -> DrAssociation | None:
+        return self.session.get(DrAssociation, (tenant, association_id), with_for_update=for_update)
 
-    def dr_person(self, tenant: str, person_id: str) -> DrPerson | None:
-        return self.session.get(DrPerson, (tenant, person_id))
+    def dr_person(self, tenant: str, person_id: str, *, for_update: bool = False) -> DrPerson | None:
+        return self.session.get(DrPerson, (tenant, person_id), with_for_update=for_update)
 
     def cancel_dr_associations_of(self, tenant: str, offering_id: str) -> list[str]:
         """Cancel every enrolment on a cancelled offering; returns the persons concerned."""
         rows = self.session.scalars(
-            select(DrAssociation).where(
+            select(DrAssociation)
+            .where(
                 DrAssociation.tenant == tenant,
                 DrAssociation.offering_id == offering_id,
                 DrAssociation.state != "canceled",
             )
+            .with_for_update()
         ).all()
         for row in rows:
             row.state = "canceled"
@@ -101,11 +104,13 @@ class ToetsplanningRepository:
 
     # TP's own objects (flows 2, 3, 4)
 
-    def zitting(self, zitting_id: str) -> Zitting | None:
-        return self.session.get(Zitting, zitting_id)
+    def zitting(self, zitting_id: str, *, for_update: bool = False) -> Zitting | None:
+        return self.session.get(Zitting, zitting_id, with_for_update=for_update)
 
-    def deelname(self, deelname_id: str) -> Deelname | None:
+    def deelname(self, deelname_id: str, *, for_update: bool = False) -> Deelname | None:
         query = select(Deelname).options(joinedload(Deelname.zitting)).where(Deelname.deelname_id == deelname_id)
+        if for_update:
+            query = query.with_for_update(of=Deelname)
         return self.session.scalars(query).first()
 
     def result_target(self, deelname_id: str) -> ResultTarget | None:

@@ -33,7 +33,7 @@ def put_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str,
         zitting = uow.repo.zitting(offering_id)
         if zitting is not None and zitting.tenant == caller.tenant:
             raise Conflict(f"offering {offering_id} is a session TP planned; TP creates the ids of its sessions")
-        row = uow.repo.dr_offering(caller.tenant, offering_id)
+        row = uow.repo.dr_offering(caller.tenant, offering_id, for_update=True)
         created = row is None
         if row is None:
             row = DrOffering(tenant=caller.tenant, offering_id=offering_id)
@@ -47,7 +47,7 @@ def put_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str,
 def patch_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str, inbound: Inbound) -> None:
     """Change an offering; `offeringState: canceled` withdraws it with its enrolments."""
     with uow:
-        row = uow.repo.dr_offering(caller.tenant, offering_id)
+        row = uow.repo.dr_offering(caller.tenant, offering_id, for_update=True)
         if row is None:
             raise NotFound(f"no offering {offering_id}")
         rules.require_discriminator(inbound.body, "offeringType", (row.offering_type,))
@@ -65,7 +65,7 @@ def put_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id
     document = {**body, "associationId": association_id}
     rules.require_valid(rules.ASSOCIATION, document)
     with uow:
-        row = uow.repo.dr_association(caller.tenant, association_id)
+        row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
         created = row is None
         if row is None:
             row = DrAssociation(tenant=caller.tenant, association_id=association_id)
@@ -78,7 +78,7 @@ def put_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id
 def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str, inbound: Inbound) -> None:
     """Change an enrolment; `state: canceled` cancels it, and its other fields are then ignored."""
     with uow:
-        row = uow.repo.dr_association(caller.tenant, association_id)
+        row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
         if row is None:
             raise NotFound(f"no association {association_id}")
         rules.require_discriminator(inbound.body, "associationType", (row.association_type,))
@@ -97,7 +97,7 @@ def put_person(uow: ToetsplanningUnitOfWork, caller: Caller, person_id: str, inb
     document = {**inbound.body, "personId": person_id}
     rules.require_valid(rules.PERSON, document)
     with uow:
-        row = uow.repo.dr_person(caller.tenant, person_id)
+        row = uow.repo.dr_person(caller.tenant, person_id, for_update=True)
         created = row is None
         if row is None:
             row = DrPerson(tenant=caller.tenant, person_id=person_id)
@@ -131,7 +131,7 @@ def _set_association(uow: ToetsplanningUnitOfWork, caller: Caller, row: DrAssoci
 
 def _forget_person_if_unused(uow: ToetsplanningUnitOfWork, tenant: str, person_id: str) -> None:
     """Keep the person's id (results may still arrive) but drop the personal data TP no longer needs."""
-    person = uow.repo.dr_person(tenant, person_id)
+    person = uow.repo.dr_person(tenant, person_id, for_update=True)
     if person is not None and person.data is not None and not uow.repo.person_is_enrolled(tenant, person_id):
         person.data, person.removed_at = None, datetime.now(UTC)
 

@@ -63,7 +63,7 @@ def plan_zitting(
 def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str) -> None:
     """Cancel a session and every participation in it."""
     with uow:
-        zitting = uow.repo.zitting(zitting_id)
+        zitting = uow.repo.zitting(zitting_id, for_update=True)
         if zitting is None or zitting.tenant != tenant:
             raise NotFound(f"no session {zitting_id}")
         zitting.state = "canceled"
@@ -75,7 +75,7 @@ def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str
 def cancel_deelname(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str) -> None:
     """Cancel one participation; results that arrive for it later are still accepted."""
     with uow:
-        deelname = uow.repo.deelname(deelname_id)
+        deelname = uow.repo.deelname(deelname_id, for_update=True)
         if deelname is None or deelname.tenant != tenant:
             raise NotFound(f"no participation {deelname_id}")
         deelname.state = "canceled"

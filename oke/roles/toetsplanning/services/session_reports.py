@@ -20,7 +20,7 @@ def receive_session_report(
 ) -> list[str]:
     """Merge the report into the Zitting's report; TA modifies only these fields (PDF 3.4.3), TP ignores the rest."""
     with uow:
-        zitting = uow.repo.zitting(zitting_id)
+        zitting = uow.repo.zitting(zitting_id, for_update=True)
         if zitting is None or zitting.tenant != caller.tenant or zitting.ta_peer != caller.peer:
             raise NotFound(f"no session {zitting_id}")
         normalised = normalise_report_patch(inbound.body)
