@@ -12,9 +12,13 @@ import httpx
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
+from oke.client.peers import add_peer
 from oke.store.engine import make_engine, make_session_factory
+from oke.store.tables.peers import PeerConfig
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
+#: A TA address nothing listens on (the discard port): flow 2 to it waits in the outbox.
+UNREACHABLE = "http://127.0.0.1:9"
 STANDARD = Path(__file__).resolve().parents[2] / "shared" / "ned-ooapi"
 SEEDS = STANDARD.parent / "seeds"
 
@@ -71,12 +75,19 @@ class TP:
         self.http.close()
         self._engine.dispose()
 
+    def peer_name(self, peer: str, tenant: str | None = None) -> str:
+        """Peer names are unique per server, and every test has its school: the test's name, made unique."""
+        return f"{peer}@{tenant or self.tenant}"
+
     def register(
         self, role: ClientRole, *, peer: str | None = None, tenant: str | None = None, scope: set[str] | None = None
     ) -> tuple[str, str]:
         with self.session_factory() as session:
             client, secret = ClientRegistry(session).add(
-                role=role, tenant=tenant or self.tenant, scopes=scope or DEFAULT_SCOPES[role], peer=peer
+                role=role,
+                tenant=tenant or self.tenant,
+                scopes=scope or DEFAULT_SCOPES[role],
+                peer=self.peer_name(peer, tenant) if peer else None,
             )
             session.commit()
             return client.client_id, secret
@@ -89,18 +100,67 @@ class TP:
     def peer(self, role: ClientRole, **kwargs: Any) -> Peer:
         return Peer(self.http, self.token(*self.register(role, **kwargs)))
 
+    def configure_ta(
+        self, ta_peer: str, base_url: str = UNREACHABLE, *, client: tuple[str, str] = ("tp", "x" * 16)
+    ) -> str:
+        """Tell TP where TA `ta_peer` of this school is (by default nowhere: its flow 2 then waits in the outbox)."""
+        name = self.peer_name(ta_peer)
+        with self.session_factory() as session:
+            if session.get(PeerConfig, name) is None:
+                add_peer(
+                    session,
+                    name=name,
+                    role="ta",
+                    tenant=self.tenant,
+                    base_url=f"{base_url}/ooapi",
+                    token_url=f"{base_url}/oauth2/token",
+                    client_id=client[0],
+                    secret=client[1],
+                )
+                session.commit()
+        return name
+
     def plan(self, ta_peer: str, students: int = 1, staff: tuple[str, ...] = (), **offering: Any) -> dict[str, Any]:
         """Plan a Zitting at `ta_peer` with `students` students (each for a Toetsinschrijving) and staff."""
         planner = self.peer(ClientRole.planner)
         participants = [
-            {"personId": new_id(), "role": "student", "toetsinschrijvingId": new_id(), "attempt": 1}
+            {
+                "personId": (p := new_id()),
+                "role": "student",
+                "toetsinschrijvingId": new_id(),
+                "attempt": 1,
+                "person": person(p, student=True),
+            }
             for _ in range(students)
-        ] + [{"personId": new_id(), "role": role} for role in staff]
-        response = planner.post_planning(
-            "/zittingen", {"taPeer": ta_peer, "offering": zitting_offering(**offering), "participants": participants}
-        )
+        ] + [{"personId": (p := new_id()), "role": role, "person": person(p, student=False)} for role in staff]
+        plan = {
+            "taPeer": self.configure_ta(ta_peer),
+            "offering": zitting_offering(**offering),
+            "participants": participants,
+        }
+        response = planner.post_planning("/zittingen", plan)
         assert response.status_code == 201, response.text
         return dict(response.json())
+
+
+def person(person_id: str, *, student: bool) -> dict[str, Any]:
+    """A Person as flow 2 embeds it; students carry their nl-test-admin block."""
+    found: dict[str, Any] = {
+        "personId": person_id,
+        "primaryCode": {"codeType": "studentNumber" if student else "emailAdress", "code": person_id[:8]},
+        "givenName": "Maartje",
+        "surnamePrefix": "van",
+        "surname": "Damme",
+        "displayName": "Damme, Maartje van",
+        "activeEnrollment": True,
+        "affiliations": ["student" if student else "employee"],
+        "mail": f"{person_id[:8]}@school.example",
+    }
+    if student:
+        found["consumers"] = [
+            {"consumerKey": "nl-test-admin", "preferredName": "Maartje", "idCheckName": "Damme, Maartje van"}
+        ]
+    return found
 
 
 def zitting_offering(**overrides: Any) -> dict[str, Any]:

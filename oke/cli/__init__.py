@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from oke.cli import clients, db, serve
+from oke.cli import clients, db, outbox, peers, serve
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
 app.add_typer(serve.app, name="serve")
 app.add_typer(clients.app, name="clients")
 app.add_typer(db.app, name="db")
+app.add_typer(peers.app, name="peers")
+app.add_typer(outbox.app, name="outbox")

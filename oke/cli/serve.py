@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, Host, LogLevel, Port, settings_for
-from oke.config import Role
-from oke.roles.toetsplanning.app import create_app
+from oke.config import Role, Settings
+from oke.roles.toetsafname import app as toetsafname
+from oke.roles.toetsplanning import app as toetsplanning
 from oke.store.migrate import upgrade
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
@@ -23,14 +26,32 @@ def serve_tp(
 ) -> None:
     """Run the Toetsplanning service (migrates its database first)."""
     settings = settings_for(Role.toetsplanning, host=host, port=port, database_url=database_url)
+    clients = "oke clients add --role ta --tenant SCHOOL --peer TA-NAME  (also --role dr, planner)"
+    _serve(settings, "oke Toetsplanning", toetsplanning.create_app, clients, log_level)
+
+
+@app.command("ta")
+def serve_ta(
+    host: Host = None, port: Port = None, database_url: DatabaseUrl = None, log_level: LogLevel = "info"
+) -> None:
+    """Run the reference Toetsafname (migrates its database first, seeds its demo catalogue on first start)."""
+    settings = settings_for(Role.toetsafname, host=host, port=port, database_url=database_url)
+    clients = "oke clients add --server ta --role tp --tenant SCHOOL --peer TP-NAME  (also --role dr: catalogue)"
+    _serve(settings, "oke Toetsafname", toetsafname.create_app, clients, log_level)
+
+
+def _serve(
+    settings: Settings, title: str, create_app: Callable[[Settings], FastAPI], clients: str, log_level: str
+) -> None:
+    """Migrate, say where the server is and how to register its clients, and run it."""
     upgrade(settings.database)
     console = Console(soft_wrap=True)
     database = make_url(settings.database).render_as_string(hide_password=True)
-    console.print(f"[bold]oke Toetsplanning[/] on [link]{settings.url}[/]  (database {database})")
+    console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {database})")
     console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")
     console.print(f"  API docs:     {settings.url}/docs")
     console.print(f"  token:        POST {settings.url}/oauth2/token (client_secret_basic)")
-    console.print("  clients:      oke clients add --role ta --tenant SCHOOL --peer TA-NAME  (also --role dr, planner)")
+    console.print(f"  clients:      {clients}")
     app = create_app(settings)
     tune_garbage_collector()
     uvicorn.run(app, host=settings.host, port=settings.url_port, log_level=log_level)

@@ -17,6 +17,6 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`; a no-op when it is there already."""
     command.upgrade(alembic_config(url), revision)

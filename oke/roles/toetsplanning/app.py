@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from oke.auth.api import token_router
 from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
+from oke.outbound import relaying
 from oke.roles.toetsplanning.api import associations, metadata, offerings, persons, planning
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -25,7 +26,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        with relaying(database.engine, database.read_sessions):  # flow 2 (and later 5) leave through the outbox
+            yield
         database.close()
 
     app = build_app(settings, title="oke Toetsplanning", description=DESCRIPTION, lifespan=lifespan)

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson, Zitting
 from oke.store.uow import UnitOfWork
 
@@ -101,6 +102,9 @@ class ToetsplanningRepository:
         if role:
             query = query.where(DrAssociation.data["role"].as_string() == role)
         return self._page(query.order_by(DrAssociation.association_id), offset, limit)
+
+    def peer(self, name: str) -> PeerConfig | None:
+        return self.session.get(PeerConfig, name)
 
     # TP's own objects (flows 2, 3, 4)
 

@@ -2,4 +2,7 @@
 
 from oke.store.tables import auth as auth
 from oke.store.tables import messages as messages
+from oke.store.tables import outbox as outbox
+from oke.store.tables import peers as peers
+from oke.store.tables import toetsafname as toetsafname
 from oke.store.tables import toetsplanning as toetsplanning

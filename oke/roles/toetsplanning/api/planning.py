@@ -14,11 +14,12 @@ router = APIRouter(prefix="/planning", tags=["planning"])
 
 
 class ParticipantIn(BaseModel):
-    personId: str
+    personId: str | None = None
     role: str = "student"
     toetsinschrijvingId: str | None = None
     attempt: int | None = Field(default=None, ge=1)
-    consumers: list[dict[str, Any]] = []
+    #: The Person to embed in flow 2 when DR has not sent it (external staff, for instance).
+    person: dict[str, Any] | None = None
 
 
 class ZittingIn(BaseModel):
@@ -43,8 +44,7 @@ class ZittingOut(BaseModel):
 async def plan_zitting(plan: ZittingIn, call: PlannerDep) -> ZittingOut:
     """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it)."""
     participants = [
-        planning.Participant(p.personId, p.role, p.toetsinschrijvingId, p.attempt, p.consumers)
-        for p in plan.participants
+        planning.Participant(p.personId, p.role, p.toetsinschrijvingId, p.attempt, p.person) for p in plan.participants
     ]
     planned = await call.tx.write(
         lambda uow: planning.plan_zitting(
@@ -56,10 +56,7 @@ async def plan_zitting(plan: ZittingIn, call: PlannerDep) -> ZittingOut:
             planbare_toets_id=plan.planbareToetsId,
         )
     )
-    deelnames = [
-        DeelnameOut(deelnameId=d, personId=p.person_id, role=p.role)
-        for d, p in zip(planned.deelname_ids, participants, strict=True)
-    ]
+    deelnames = [DeelnameOut(deelnameId=d.deelname_id, personId=d.person_id, role=d.role) for d in planned.deelnames]
     return ZittingOut(zittingId=planned.zitting_id, deelnames=deelnames)
 
 

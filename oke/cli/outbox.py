@@ -1,0 +1,124 @@
+"""`oke outbox`: see the outbound calls of one server's database and send refused ones again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from oke.cli._options import DatabaseUrl, settings_for
+from oke.config import Role
+from oke.errors import OkeError
+from oke.outbox import operations
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.migrate import upgrade
+from oke.store.tables.outbox import STATES, OutboxMessage
+
+app = typer.Typer(help="The outbox: calls a server makes to its peers, and their delivery.", no_args_is_help=True)
+
+Server = Annotated[
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Peer = Annotated[str | None, typer.Option(help="Only the messages to this peer system.")]
+
+
+@app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option(help=f"Only messages in this state: {', '.join(STATES)}.")] = None,
+    peer: Peer = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    server: Server = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """List outbox messages, newest first."""
+    with _session(server, database_url) as session:
+        rows = [_public(m) for m in operations.list_messages(session, state=state, peer=peer, limit=limit)]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("id", "peer", "kind", "key", "method", "path", "state", "attempts", "next attempt", "last")
+    for row in rows:
+        last = " ".join(str(part) for part in (row["last_status"], row["last_error"]) if part is not None)
+        cells = [row[name] for name in ("id", "peer", "kind", "key", "method", "path", "state", "attempts")]
+        table.add_row(*(str(cell) for cell in cells), row["next_attempt_at"], last[:80])
+    Console().print(table)
+
+
+@app.command()
+def show(message_id: int, server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Print one message with its body, as JSON."""
+    with _session(server, database_url) as session:
+        message = operations.get_message(session, message_id)
+        row = _public(message) | {"body": message.body}
+    typer.echo(json.dumps(row, indent=2))
+
+
+@app.command()
+def retry(
+    message_id: Annotated[int | None, typer.Argument(help="The parked message to send again.")] = None,
+    all_parked: Annotated[bool, typer.Option("--all-parked", help="Send every parked message again.")] = False,
+    peer: Peer = None,
+    server: Server = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Make a parked message (or all of them, of one peer if given) due now."""
+    if (message_id is None) == (not all_parked):
+        typer.echo("error: give either a message id or --all-parked", err=True)
+        raise typer.Exit(2)
+    with _session(server, database_url) as session:
+        if message_id is not None:
+            operations.retry(session, message_id)
+            count = 1
+        else:
+            count = operations.retry_parked(session, peer)
+    typer.echo(f"{count} message(s) due again")
+
+
+@contextmanager
+def _session(server: Role | None, database_url: str | None) -> Iterator[Session]:
+    """A session on the migrated database, committed when the command succeeds; errors shown plainly."""
+    url = settings_for(server, database_url=database_url).database
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+            session.commit()
+    except OkeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+def _public(message: OutboxMessage) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return value.isoformat(timespec="seconds") if value is not None else None
+
+    return {
+        "id": message.id,
+        "created_at": when(message.created_at),
+        "tenant": message.tenant,
+        "peer": message.peer,
+        "kind": message.kind,
+        "key": message.key,
+        "method": message.method,
+        "path": message.path,
+        "content_type": message.content_type,
+        "state": message.state,
+        "attempts": message.attempts,
+        "next_attempt_at": when(message.next_attempt_at),
+        "lease_until": when(message.lease_until),
+        "last_status": message.last_status,
+        "last_error": message.last_error,
+        "problem": message.problem,
+        "delivered_at": when(message.delivered_at),
+    }

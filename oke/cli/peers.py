@@ -1,0 +1,137 @@
+"""`oke peers`: the TAs and DRs a server calls, and the credential it uses at each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from oke.cli._options import DatabaseUrl, settings_for
+from oke.client.peers import PeerRole, add_peer, list_peers, remove_peer
+from oke.config import Role
+from oke.errors import OkeError
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.migrate import upgrade
+from oke.store.tables.peers import PeerConfig
+
+app = typer.Typer(help="The peers (TA, DR) a server calls over OOAPI.", no_args_is_help=True)
+
+Server = Annotated[
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+NAME_HELP = "Unique on this server: the peer name plans use (taPeer), and the --peer of that system's client here."
+SECRET_HELP = (
+    "The client secret oke presents at the peer's token endpoint. Stored as given (oke must send it), "
+    "so protect the database. Read from $OKE_PEER_SECRET, or asked for, when left out."
+)
+_COLUMNS = (
+    "name",
+    "role",
+    "tenant",
+    "base_url",
+    "token_url",
+    "client_id",
+    "scope",
+    "nl_test_admin_version",
+    "created_at",
+)
+SCOPE_HELP = "Repeatable. Default: none asked, so the peer grants all of the client's scopes."
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Option(help=NAME_HELP)],
+    role: Annotated[PeerRole, typer.Option(help="The kind of system the peer is.")],
+    tenant: Annotated[str, typer.Option(help="The tenant (school) whose data goes to this peer.")],
+    base_url: Annotated[str, typer.Option(help="The peer's OOAPI URL with its base path: https://ta.example/ooapi.")],
+    token_url: Annotated[str, typer.Option(help="The peer's OAuth2 token endpoint (not guessed from the base URL).")],
+    client_id: Annotated[str, typer.Option(help="oke's client id at the peer.")],
+    secret: Annotated[
+        str, typer.Option(help=SECRET_HELP, prompt=True, hide_input=True, envvar="OKE_PEER_SECRET", show_envvar=False)
+    ],
+    scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
+    server: Server = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Configure a peer; the secret is never printed again."""
+    with _session(settings_for(server, database_url=database_url).database) as session:
+        peer = add_peer(
+            session,
+            name=name,
+            role=role,
+            tenant=tenant,
+            base_url=base_url,
+            token_url=token_url,
+            client_id=client_id,
+            secret=secret,
+            scope=" ".join(scope) if scope else None,
+        )
+        shown = _public(peer)
+    typer.echo(json.dumps(shown) if as_json else f"added {shown['role']} peer {shown['name']}")
+
+
+@app.command("list")
+def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
+    """List the peers, without their secrets."""
+    with _session(settings_for(server, database_url=database_url).database) as session:
+        rows = [_public(peer) for peer in list_peers(session)]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table(*(key.replace("_", " ").replace("nl test admin ", "") for key in _COLUMNS))
+    table.columns[0].no_wrap = True
+    for row in rows:
+        cells = [row[key] or "" for key in _COLUMNS]
+        table.add_row(*cells)
+    Console().print(table)
+
+
+@app.command()
+def remove(name: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Remove a peer; calls to it fail (unknown peer) until it is added again."""
+    with _session(settings_for(server, database_url=database_url).database) as session:
+        removed = remove_peer(session, name)
+    if not removed:
+        typer.echo(f"error: no peer {name!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"removed {name}")
+
+
+@contextmanager
+def _session(url: str) -> Iterator[Session]:
+    """A session on the migrated database, committed when the command succeeds; errors shown plainly."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+            session.commit()
+    except OkeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+def _public(peer: PeerConfig) -> dict[str, Any]:
+    """A peer as the CLI shows it: everything but the secret."""
+    return {
+        "name": peer.name,
+        "role": peer.role,
+        "tenant": peer.tenant,
+        "base_url": peer.base_url,
+        "token_url": peer.token_url,
+        "client_id": peer.client_id,
+        "scope": peer.scope,
+        "nl_test_admin_version": peer.nl_test_admin_version,
+        "created_at": peer.created_at.isoformat(timespec="seconds"),
+    }

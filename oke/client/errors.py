@@ -1,0 +1,90 @@
+"""What can go wrong when oke calls a peer; the outbox relay retries `PeerUnavailable`, not the others.
+
+An exception's docstring is its problem `title`, as for every `OkeError`: a web call that needs a peer
+and fails answers 502 or 503.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from oke.errors import OkeError
+
+#: Answers that say "later", not "no": the peer is overloaded or timed the request out.
+_TRANSIENT = frozenset({408, 429})
+_EXCERPT = 500
+
+
+class PeerError(OkeError):
+    """Peer error"""
+
+    status = 502
+
+
+class PeerUnavailable(PeerError):
+    """Peer unavailable"""
+
+    status = 503
+
+    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        #: The peer's `Retry-After` in seconds, when it gave one.
+        self.retry_after = retry_after
+
+
+class PeerRefused(PeerError):
+    """Peer refused the request"""
+
+    def __init__(self, detail: str, *, peer_status: int, body: Any = None) -> None:
+        super().__init__(detail)
+        #: The HTTP status of the peer's answer (not the `status` oke would answer with).
+        self.peer_status = peer_status
+        #: The peer's error body: the parsed JSON (problem details, OAuth error) or an excerpt of the text.
+        self.body = body
+
+
+class InvalidPeerAnswer(PeerError):
+    """Invalid answer from a peer"""
+
+
+class UnknownPeer(PeerError):
+    """Unknown peer"""
+
+
+def answer_error(what: str, response: httpx.Response) -> PeerUnavailable | PeerRefused:
+    """The error for a non-2xx answer to `what` ("TA ta-1: GET /ooapi/x"): 5xx, 408 and 429 are transient."""
+    body = _body(response)
+    detail = f"{what} answered {response.status_code}{_summary(body)}"
+    if response.status_code >= 500 or response.status_code in _TRANSIENT:
+        return PeerUnavailable(detail, retry_after=_retry_after(response))
+    return PeerRefused(detail, peer_status=response.status_code, body=body)
+
+
+def transport_error(what: str, error: httpx.RequestError) -> PeerUnavailable:
+    """The error for a request that got no answer: refused connection, timeout, broken TLS."""
+    return PeerUnavailable(f"{what} failed: {type(error).__name__}: {error}")
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:_EXCERPT]
+
+
+def _summary(body: Any) -> str:
+    """The interesting part of an error body: problem `title`/`detail`, OAuth `error`/`error_description`."""
+    if isinstance(body, dict):
+        parts = [body.get(key) for key in ("title", "detail", "error", "error_description")]
+        text = ": ".join(str(part) for part in parts if part)
+        return f": {text}" if text else ""
+    return f": {body}" if body else ""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["retry-after"]))
+    except (KeyError, ValueError):  # absent, or an HTTP date (which peers hardly send)
+        return None

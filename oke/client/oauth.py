@@ -1,0 +1,128 @@
+"""OAuth2 client credentials (RFC 6749 §4.4) towards one peer's token endpoint: one cached token, renewed early."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+import orjson
+
+from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, transport_error
+
+logger = logging.getLogger(__name__)
+
+#: Every outbound call: quick to give up on a dead host, patient with a slow answer.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+#: The lifetime assumed when a token answer has no `expires_in` (RFC 6749 only recommends it).
+ASSUMED_LIFETIME = 300.0
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    renew_at: float
+    expires_at: float
+
+
+class TokenSource:
+    """Access tokens for one client at one token endpoint, shared by every thread that calls that peer.
+
+    A token is renewed `renew_before_seconds` before it expires (at most half its lifetime early), so a
+    request never leaves with a token that dies on the way. Neither the secret nor a token is ever logged.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        token_url: str,
+        client_id: str,
+        secret: str,
+        scope: str | None,
+        renew_before_seconds: float = 60,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self._http = http
+        # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined, so a ":" survives.
+        pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
+        self._authorization = "Basic " + base64.b64encode(pair).decode("ascii")
+        self._form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+        self._renew_before = renew_before_seconds
+        self._clock = clock
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._token: _Token | None = None
+
+    def __repr__(self) -> str:
+        return f"TokenSource(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
+    def token(self) -> str:
+        """A valid token: the cached one, or a new one when it is due; concurrent callers wait for one fetch."""
+        current = self._token
+        if current is not None and self._clock() < current.renew_at:
+            return current.value
+        with self._lock:
+            current = self._token
+            if current is not None and self._clock() < current.renew_at:
+                return current.value
+            try:
+                fresh = self._fetch()
+            except PeerUnavailable:
+                # Renewing early leaves time to fail: the old token still works until it expires.
+                if current is not None and self._clock() < current.expires_at:
+                    logger.warning("token endpoint %s unavailable; the current token is still valid", self.token_url)
+                    return current.value
+                raise
+            self._token = fresh
+            return fresh.value
+
+    def invalidate(self, stale: str | None = None) -> None:
+        """Forget the cached token (only if it is still `stale`, so that racing callers fetch one new token)."""
+        with self._lock:
+            if self._token is not None and (stale is None or self._token.value == stale):
+                self._token = None
+
+    def _fetch(self) -> _Token:
+        what = f"token endpoint {self.token_url} (client {self.client_id!r})"
+        started = self._clock()
+        headers = {"authorization": self._authorization, "accept": "application/json"}
+        try:
+            response = self._http.post(self.token_url, data=self._form, headers=headers, timeout=self._timeout)
+        except httpx.RequestError as error:
+            raise transport_error(what, error) from error
+        if not response.is_success:
+            raise answer_error(what, response)
+        value, lifetime = _parse(what, response)
+        logger.info("%s: new token, valid %.0f s", what, lifetime)
+        margin = min(self._renew_before, lifetime / 2)
+        return _Token(value, renew_at=started + lifetime - margin, expires_at=started + lifetime)
+
+
+def _parse(what: str, response: httpx.Response) -> tuple[str, float]:
+    """The token and its lifetime from an RFC 6749 §5.1 answer."""
+    try:
+        answer: Any = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise InvalidPeerAnswer(f"{what}: the answer is not JSON") from None
+    if not isinstance(answer, dict):
+        raise InvalidPeerAnswer(f"{what}: the answer is not a JSON object")
+    value, kind, lifetime = answer.get("access_token"), answer.get("token_type"), answer.get("expires_in")
+    if not isinstance(value, str) or not value:
+        raise InvalidPeerAnswer(f"{what}: the answer has no access_token")
+    if not isinstance(kind, str) or kind.lower() != "bearer":
+        raise InvalidPeerAnswer(f"{what}: token_type {kind!r} is not Bearer")
+    if lifetime is None:
+        return value, ASSUMED_LIFETIME
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+        raise InvalidPeerAnswer(f"{what}: expires_in {lifetime!r} is not a positive number")
+    return value, float(lifetime)

@@ -1,0 +1,137 @@
+"""Calling one peer's OOAPI endpoints: Bearer tokens, merge-patch, one retry on 401, paging, documents."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from oke.client.errors import InvalidPeerAnswer, answer_error, transport_error
+from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
+from oke.ooapi.problems import PROBLEM_JSON
+
+logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
+#: The largest page OOAPI allows below 250: few round trips, modest answers.
+DEFAULT_PAGE_SIZE = 100
+
+Params = Mapping[str, Any]
+
+
+class OoapiClient:
+    """One peer's OOAPI at `base_url` (with the peer's base path, e.g. `https://ta.example/ooapi`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        http: httpx.Client,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        name: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        #: How errors and logs name the peer.
+        self.name = name or self.base_url
+        self.tokens = tokens
+        self._http = http
+        self._timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"OoapiClient({self.base_url!r}, name={self.name!r})"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """The peer's answer, whatever its status: what a non-2xx answer means is the caller's to decide.
+
+        `json` is serialized, `content` sent as it is (a stored message); PATCH bodies go as merge-patch.
+        A 401 renews the token and retries once, for a peer that revoked it early or restarted with new keys.
+        Raises `PeerUnavailable` when no answer comes, and the `TokenSource`'s errors when no token does.
+        """
+        method = method.upper()
+        body = content if content is not None else None if json is None else orjson.dumps(json)
+        sent = {"accept": f"{JSON}, {PROBLEM_JSON}"}
+        if body is not None:
+            sent["content-type"] = MERGE_PATCH if method == "PATCH" else JSON
+        sent.update(headers or {})
+        token = self.tokens.token()
+        response = self._send(method, path, token, body, params, sent)
+        if response.status_code == 401:
+            logger.info("%s: 401 on %s %s; renewing the token and retrying once", self.name, method, path)
+            self.tokens.invalidate(token)
+            response = self._send(method, path, self.tokens.token(), body, params, sent)
+        return response
+
+    def get_json(self, path: str, params: Params | None = None) -> Any:
+        """The JSON of a successful GET; `PeerRefused`/`PeerUnavailable` with the peer's problem otherwise."""
+        response = self._success("GET", path, params=params)
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise InvalidPeerAnswer(f"{self._what('GET', path)}: the answer is not JSON") from None
+
+    def pages(
+        self, path: str, params: Params | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of an OOAPI listing, page after page while `hasNextPage` says there are more."""
+        number = 1
+        while True:
+            page = self.get_json(path, {**(params or {}), "pageSize": page_size, "pageNumber": number})
+            items = page.get("items") if isinstance(page, dict) else None
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise InvalidPeerAnswer(f"{self._what('GET', path)}: page {number} is not an OOAPI page")
+            yield from items
+            # An empty page ends the listing too: a peer that always claims more must not loop us forever.
+            if page.get("hasNextPage") is not True or not items:
+                return
+            number += 1
+
+    def document(self, document_id: str) -> tuple[bytes, str | None]:
+        """A document's bytes and content type (`GET /documents/{id}`, application/octet-stream)."""
+        accept = {"accept": f"application/octet-stream, */*;q=0.5, {PROBLEM_JSON}"}
+        response = self._success("GET", f"/documents/{quote(document_id, safe='')}", headers=accept)
+        return response.content, response.headers.get("content-type")
+
+    def _success(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self.request(method, path, **kwargs)
+        if not response.is_success:
+            raise answer_error(self._what(method, path), response)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: bytes | None,
+        params: Params | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        try:
+            return self._http.request(
+                method,
+                self.base_url + path,
+                content=body,
+                params=params,
+                headers={**headers, "authorization": f"Bearer {token}"},
+                timeout=self._timeout,
+            )
+        except httpx.RequestError as error:
+            raise transport_error(self._what(method, path), error) from error
+
+    def _what(self, method: str, path: str) -> str:
+        return f"{self.name}: {method} {path}"

@@ -1,0 +1,172 @@
+"""The configured peers: a client per peer for the services and the relay, plain functions for the CLI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from types import TracebackType
+from typing import Self
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oke.client.errors import UnknownPeer
+from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
+from oke.client.ooapi import OoapiClient
+from oke.errors import Conflict, FieldError, InvalidContent
+from oke.store.tables.peers import PeerConfig
+
+#: A cached client re-reads its row this often, so that `oke peers` changes reach a running server.
+RELOAD_SECONDS = 60.0
+
+
+class PeerRole(StrEnum):
+    """The systems TP calls."""
+
+    ta = "ta"
+    dr = "dr"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    #: The fields the client was built from; a change of any of them builds a new client (and token).
+    fields: tuple[str, ...]
+    client: OoapiClient
+    loaded_at: float
+
+
+class PeerDirectory:
+    """One `OoapiClient` per peer name, sharing one keep-alive `httpx.Client`; safe to share between threads.
+
+    Give it sessions that only read (`Database.read_sessions`): on SQLite a writing session would wait
+    for any write transaction its caller holds.
+    """
+
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        http: httpx.Client | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        reload_seconds: float = RELOAD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session_factory = session_factory
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=timeout, limits=httpx.Limits(keepalive_expiry=30))
+        self._timeout = timeout
+        self._reload_seconds = reload_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+
+    def client(self, name: str) -> OoapiClient:
+        """The client of peer `name`; `UnknownPeer` when no such peer is configured."""
+        with self._lock:
+            entry = self._entries.get(name)
+            if entry is not None and self._clock() - entry.loaded_at < self._reload_seconds:
+                return entry.client
+            entry = self._load(name, entry)
+            self._entries[name] = entry
+            return entry.client
+
+    def forget(self, name: str) -> None:
+        """Drop the cached client of `name`: the next call reads its row (and fetches a token) afresh."""
+        with self._lock:
+            self._entries.pop(name, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._entries.clear()
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def _load(self, name: str, cached: _Entry | None) -> _Entry:
+        with self._session_factory() as session:
+            row = session.get(PeerConfig, name)
+            if row is None:
+                self._entries.pop(name, None)
+                raise UnknownPeer(f"no peer {name!r} is configured (oke peers add)")
+            fields = (row.role, row.base_url, row.token_url, row.client_id, row.secret, row.scope or "")
+            if cached is not None and cached.fields == fields:
+                return _Entry(fields, cached.client, self._clock())
+            tokens = TokenSource(
+                self._http,
+                token_url=row.token_url,
+                client_id=row.client_id,
+                secret=row.secret,
+                scope=row.scope,
+                timeout=self._timeout,
+            )
+            client = OoapiClient(row.base_url, tokens, self._http, timeout=self._timeout, name=f"{row.role} {name}")
+            return _Entry(fields, client, self._clock())
+
+
+def add_peer(
+    session: Session,
+    *,
+    name: str,
+    role: PeerRole | str,
+    tenant: str,
+    base_url: str,
+    token_url: str,
+    client_id: str,
+    secret: str,
+    scope: str | None = None,
+) -> PeerConfig:
+    """Configure a peer in the caller's transaction (flushed, not committed); `InvalidContent`, `Conflict`."""
+    required = {"name": name, "tenant": tenant, "client_id": client_id, "secret": secret}
+    errors = [FieldError(f"/{field}", "is empty") for field, value in required.items() if not value.strip()]
+    if len(name) > 128:
+        errors.append(FieldError("/name", "longer than 128 characters"))
+    if role not in {known.value for known in PeerRole}:
+        errors.append(FieldError("/role", f"{role!r} is not one of ta, dr"))
+    urls = {"base_url": base_url, "token_url": token_url}
+    errors += [FieldError(f"/{field}", "is not an http(s) URL") for field, url in urls.items() if not _is_http(url)]
+    if errors:
+        raise InvalidContent(errors)
+    if session.get(PeerConfig, name) is not None:
+        raise Conflict(f"peer {name!r} exists")
+    peer = PeerConfig(
+        name=name,
+        role=PeerRole(role).value,
+        tenant=tenant,
+        base_url=base_url.rstrip("/"),
+        token_url=token_url,
+        client_id=client_id,
+        secret=secret,
+        scope=" ".join((scope or "").split()) or None,
+    )
+    session.add(peer)
+    session.flush()
+    return peer
+
+
+def list_peers(session: Session) -> Sequence[PeerConfig]:
+    return session.scalars(select(PeerConfig).order_by(PeerConfig.name)).all()
+
+
+def remove_peer(session: Session, name: str) -> bool:
+    """Remove a peer in the caller's transaction; False when there is none of that name."""
+    peer = session.get(PeerConfig, name)
+    if peer is None:
+        return False
+    session.delete(peer)
+    session.flush()
+    return True
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -1,0 +1,55 @@
+"""What operators do with the outbox: see what waits or was refused, and send it again.
+
+These functions never commit: the caller (the CLI, an admin route) owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from oke.errors import Conflict, NotFound
+from oke.store.base import utcnow
+from oke.store.tables.outbox import PARKED, PENDING, OutboxMessage
+
+_T = OutboxMessage.__table__.c
+
+
+def list_messages(
+    session: Session, *, state: str | None = None, peer: str | None = None, limit: int = 100
+) -> Sequence[OutboxMessage]:
+    """The newest `limit` messages, newest first, of `state` and `peer` when given."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(OutboxMessage.state == state)
+    if peer is not None:
+        query = query.where(OutboxMessage.peer == peer)
+    return session.scalars(query).all()
+
+
+def get_message(session: Session, message_id: int) -> OutboxMessage:
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"no outbox message {message_id}")
+    return message
+
+
+def retry(session: Session, message_id: int) -> OutboxMessage:
+    """Make a parked message due now; its attempts are kept, so a policy's `max_attempts` still counts."""
+    message = get_message(session, message_id)
+    if message.state != PARKED:
+        raise Conflict(f"outbox message {message_id} is {message.state}, not parked")
+    message.state, message.next_attempt_at, message.lease_until = PENDING, utcnow(), None
+    session.flush()
+    return message
+
+
+def retry_parked(session: Session, peer: str | None = None) -> int:
+    """Make every parked message (of `peer`, when given) due now; how many there were."""
+    statement = update(OutboxMessage).where(_T.state == PARKED)
+    if peer is not None:
+        statement = statement.where(_T.peer == peer)
+    result = session.execute(statement.values(state=PENDING, next_attempt_at=utcnow(), lease_until=None))
+    return result.rowcount if isinstance(result, CursorResult) else 0

@@ -1,0 +1,102 @@
+"""When a failed delivery is tried again, and when it is given up: a pure value with its own tests."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+#: Statuses below 500 that say "try again later" rather than "this request is wrong".
+RETRYABLE_4XX = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try the delivery again at `at` (not before)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Park:
+    """Stop trying: the message waits for an operator."""
+
+    reason: str
+
+
+Decision = Retry | Park
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with downward jitter, honouring the peer's `Retry-After`.
+
+    The n-th failure waits `min(max_seconds, base_seconds * factor**(n-1))`, shortened by up to
+    `jitter` of itself so that relays do not retry in step; never longer than `max_seconds` unless
+    the peer's `Retry-After` (capped at `max_retry_after_seconds`) asks for more.
+    """
+
+    base_seconds: float = 1.0
+    factor: float = 2.0
+    max_seconds: float = 600.0
+    jitter: float = 0.1
+    #: Give up (park) after this many failed attempts; None retries for ever.
+    max_attempts: int | None = None
+    max_retry_after_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.base_seconds <= self.max_seconds:
+            raise ValueError("need 0 < base_seconds <= max_seconds")
+        if self.factor < 1:
+            raise ValueError("factor must be at least 1")
+        if not 0 <= self.jitter < 1:
+            raise ValueError("jitter must be in [0, 1)")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.max_retry_after_seconds < 0:
+            raise ValueError("max_retry_after_seconds must not be negative")
+
+    def after_failure(
+        self, attempts: int, *, status: int | None, retry_after: str | None, now: datetime, rng: random.Random
+    ) -> Decision:
+        """The decision after `attempts` failed attempts, the last answered with `status` (None: no answer)."""
+        if not retryable(status):
+            return Park(f"HTTP {status}")
+        if self.max_attempts is not None and attempts >= self.max_attempts:
+            last = "no answer" if status is None else f"HTTP {status}"
+            return Park(f"gave up after {attempts} attempts (last: {last})")
+        delay = self.backoff(attempts) * (1 - self.jitter * rng.random())
+        asked = retry_after_seconds(retry_after, now=now)
+        if asked is not None:
+            delay = max(delay, min(asked, self.max_retry_after_seconds))
+        return Retry(now + timedelta(seconds=delay))
+
+    def backoff(self, attempts: int) -> float:
+        """The delay before jitter after `attempts` failures: non-decreasing, at most `max_seconds`."""
+        exponent = max(attempts - 1, 0)
+        if self.factor > 1 and exponent >= math.log(self.max_seconds / self.base_seconds, self.factor):
+            return float(self.max_seconds)  # without computing a power that may not fit in a float
+        return float(min(self.base_seconds * float(self.factor) ** exponent, self.max_seconds))
+
+
+def retryable(status: int | None) -> bool:
+    """Transport errors (None), 5xx, 408 and 429 may succeed later; any other failure will not."""
+    return status is None or status >= 500 or status in RETRYABLE_4XX
+
+
+def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
+    """`Retry-After` as seconds from `now`: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        return None
+    return max((when - now).total_seconds(), 0.0)

@@ -1,0 +1,54 @@
+"""The reference Toetsafname service: `create_app(settings)` wires the database, tokens and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
+
+from oke.auth.api import token_router
+from oke.auth.tokens import TokenIssuer
+from oke.config import Settings
+from oke.roles.toetsafname.api import associations, components, documents, metadata, offerings
+from oke.roles.toetsafname.services import catalogue, reads
+from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
+from oke.store.database import Database
+from oke.web.app import build_app
+
+DESCRIPTION = """oke reference Toetsafname (TA): serves its test catalogue (flow 0), receives Zittingen
+and Deelnames from TP (flow 2) and judges them strictly, hands out access links (2.7) and documents (3.3).
+OOAPI v5 with the nl-test-admin consumer."""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A TA app on an already migrated database (`oke.store.migrate.upgrade`)."""
+    database = Database(settings.database)
+    link_key = _first_start(database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    app = build_app(settings, title="oke Toetsafname", description=DESCRIPTION, lifespan=lifespan)
+    app.state.database = database
+    app.state.session_factory = database.sessions
+    app.state.transactions = database.transactions(ToetsafnameUnitOfWork)
+    app.state.link_key = link_key
+    app.state.tokens = TokenIssuer(
+        database.sessions, issuer=str(settings.issuer), ttl_seconds=settings.token_ttl_seconds
+    )
+    for module in (associations, offerings, components, documents, metadata):
+        app.include_router(module.router, prefix=settings.base_path)
+    app.include_router(token_router())
+    app.include_router(associations.start_router)
+    return app
+
+
+def _first_start(database: Database) -> bytes:
+    """Seed the demo catalogue into an empty one, and make the access-link key once; returns the key."""
+    with suppress(IntegrityError):  # another process seeded it at the same moment
+        catalogue.seed_catalogue(ToetsafnameUnitOfWork(database.sessions))
+    return reads.link_key(ToetsafnameUnitOfWork(database.sessions))

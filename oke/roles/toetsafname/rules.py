@@ -1,0 +1,325 @@
+"""Pure rules of the reference Toetsafname: flow 2 messages, judged as strictly as the standard writes them.
+
+The reference TA exists to show a vendor's TP where its messages break OKE 1.0.1 (spec reference
+12.2), so it refuses what the TP product would tolerate: misspelt fields of the md examples, fields of
+other flows, a months duration. Every error names its field by JSON pointer and says which rule it breaks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from oke.errors import FieldError, InvalidContent
+from oke.ooapi.associations import ComponentOfferingAssociation
+from oke.ooapi.common import NL_TEST_ADMIN, DateTime
+from oke.ooapi.components import Component
+from oke.ooapi.offerings import ComponentOffering
+from oke.ooapi.problems import field_errors
+
+ZITTING = TypeAdapter(ComponentOffering)
+DEELNAME = TypeAdapter(ComponentOfferingAssociation)
+COMPONENT = TypeAdapter(Component)
+MOMENT: TypeAdapter[datetime] = TypeAdapter(DateTime)
+
+#: Who takes part in a session (PDF 3.2): staff carry no consumers and never a result.
+STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
+ROLES = STAFF_ROLES | {"student"}
+#: The states of a Deelname in flow 2: `associated` to add, `canceled` to remove.
+DEELNAME_STATES = ("associated", "canceled")
+#: modeOfDelivery values OKE uses (spec reference 5).
+MODES = ("distance-learning", "online", "situated")
+
+#: Fields of other flows (PDF 3.2.3): the strict TA refuses them in flow 2, naming the flow they belong to.
+OTHER_FLOWS_OFFERING = {"resultValueType": "flow 1 (DR's planbare toets)"}
+OTHER_FLOWS_OFFERING_BLOCK = {
+    "testsToBeUsed": "flow 1 (DR's planbare toets)",
+    "irregularities": "flow 4 (TA's session report)",
+    "documents": "flow 4 (TA's session report)",
+}
+OTHER_FLOWS_DEELNAME = {"result": "flow 3 (TA sends results; a Deelname of flow 2 has none)"}
+OTHER_FLOWS_DEELNAME_BLOCK = {
+    "attempt": "flows 1 and 5",
+    "attemptLeft": "flow 1",
+    "programOfferingAssociationId": "flow 1",
+    "courseOfferingAssociationId": "flow 1",
+    "orgAssociationId": "flow 5",
+}
+#: Names the md examples use where 1.0.1 has another (spec reference 10.9).
+MISNAMED_DEELNAME_BLOCK = {"extraTimeInMin": "additionalTimeInMin"}
+#: nl-test-admin-Person fields sent on the Person itself instead of in its consumer block.
+PERSON_BLOCK_FIELDS = ("preferredName", "idCheckName", "assignedNeeds")
+#: A session's duration: days and a time, never years, months or weeks (spec reference 10.10).
+_DURATION = re.compile(r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+
+
+@dataclass(frozen=True)
+class ZittingPlan:
+    """A valid Zitting (flow 2.1): the document as received, its test and its state."""
+
+    document: dict[str, Any]
+    component_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class DeelnamePlan:
+    """A valid Deelname (flow 2.2/2.3): the document as received and what TA keys it on."""
+
+    document: dict[str, Any]
+    offering_id: str
+    person_id: str
+    role: str
+    state: str
+
+
+class _Errors(list[FieldError]):
+    def add(self, pointer: str, reason: str) -> None:
+        self.append(FieldError(pointer, reason))
+
+    def add_model(self, adapter: TypeAdapter[Any], document: Any) -> Any:
+        """Validate with the wire model; its errors inside a field already judged are left out."""
+        try:
+            return adapter.validate_python(document)
+        except ValidationError as error:
+            for pointer, reason in field_errors(error):
+                if not any(pointer == e.pointer or pointer.startswith(e.pointer + "/") for e in self):
+                    self.add(pointer, reason)
+            return None
+
+    def raise_any(self) -> None:
+        if self:
+            raise InvalidContent(list(self))
+
+
+def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """`offeringType` and `associationType` are present in every PUT and PATCH (PDF 1.0.1 changes)."""
+    value = body.get(field)
+    if value is None:
+        raise InvalidContent(FieldError(f"/{field}", "is required in every PUT and PATCH"))
+    if value not in allowed:
+        raise InvalidContent(FieldError(f"/{field}", f"{value!r} is not one of {', '.join(allowed)} here"))
+    return str(value)
+
+
+def require_id(body: dict[str, Any], field: str, path_id: str) -> None:
+    """A PUT body carries the object's id (PDF 3.2.3), and it is the id of the path."""
+    if field not in body:
+        raise InvalidContent(FieldError(f"/{field}", "is required: a PUT body carries the object's id"))
+    if body[field] != path_id:
+        raise InvalidContent(FieldError(f"/{field}", f"{body[field]!r} differs from the id in the path {path_id!r}"))
+
+
+def check_zitting(body: dict[str, Any], offering_id: str) -> ZittingPlan:
+    """Flow 2.1: a complete Zitting (PDF figure 3.2.10), or a 400 naming every offending field."""
+    require_discriminator(body, "offeringType", ("component",))
+    require_id(body, "offeringId", offering_id)
+    errors = _Errors()
+    _refuse(body, OTHER_FLOWS_OFFERING, "", errors)
+    block = _the_block(body, "", errors, needed="with offeringState (YAML nl-test-admin-Offering, PDF 3.2.3)")
+    if block is not None:
+        at, fields = block
+        _refuse(fields, OTHER_FLOWS_OFFERING_BLOCK, at, errors)
+        if fields.get("offeringState") is None:
+            errors.add(f"{at}/offeringState", "is required (YAML nl-test-admin-Offering, PDF figure 3.2.10)")
+        if isinstance(fields.get("duration"), str):
+            _check_duration(fields["duration"], f"{at}/duration", errors)
+    component = body.get("component")
+    if component is None:
+        errors.add("/component", "is required: the componentId of the test in this TA's catalogue (flow 0)")
+    elif not isinstance(component, str):
+        errors.add("/component", "must be the componentId (a string) of a test in this TA's catalogue")
+    _check_common_offering(body, errors)
+    _check_times(body, block, errors)
+    errors.add_model(ZITTING, body)
+    errors.raise_any()
+    state = str(block[1]["offeringState"]) if block else "active"
+    return ZittingPlan(document=body, component_id=str(component), state=state)
+
+
+def check_zitting_cancel(body: dict[str, Any]) -> None:
+    """Flow 2.5: `offeringType` and the nl-test-admin `offeringState: canceled`; TA ignores the rest."""
+    require_discriminator(body, "offeringType", ("component",))
+    errors = _Errors()
+    block = _the_block(body, "", errors, needed="with offeringState: canceled (PDF figure 3.2.11)")
+    errors.raise_any()
+    assert block is not None
+    at, fields = block
+    if fields.get("offeringState") != "canceled":
+        reason = "must be 'canceled': a flow 2 PATCH only cancels a session; send a PUT to change it"
+        raise InvalidContent(FieldError(f"{at}/offeringState", reason))
+
+
+def check_deelname(body: dict[str, Any], association_id: str) -> DeelnamePlan:
+    """Flow 2.2/2.3: a Deelname with its full Person (PDF figures 3.2.7, 3.2.8), or a 400 naming every fault."""
+    require_discriminator(body, "associationType", ("componentOfferingAssociation",))
+    require_id(body, "associationId", association_id)
+    errors = _Errors()
+    role, state = body.get("role"), body.get("state")
+    if role in ("lecturer", "teaching assistant"):
+        errors.add("/role", f"{role!r} is struck in OKE: a Deelname's role is one of {', '.join(sorted(ROLES))}")
+    if state in ("pending", "denied", "queued", "finished"):
+        errors.add("/state", f"{state!r} is not used in flow 2: send associated to add, canceled to remove")
+    _refuse(body, OTHER_FLOWS_DEELNAME, "", errors)
+    if "offering" in body and not isinstance(body["offering"], str):
+        errors.add("/offering", "must be the offeringId of the Zitting, which TP sends first (PDF 3.2.3)")
+    person = body.get("person")
+    if isinstance(person, str):
+        errors.add("/person", "must be the full Person: flow 2 always embeds it, never only its id (PDF 3.2.3)")
+    elif isinstance(person, dict):
+        _check_person(person, student=role == "student", errors=errors)
+    if role in STAFF_ROLES and body.get("consumers"):
+        errors.add("/consumers", f"staff ({role}) carry no consumers; they are for students only (PDF figure 3.2.7)")
+    elif role == "student":
+        _check_student_block(body, errors)
+    errors.add_model(DEELNAME, body)
+    errors.raise_any()
+    assert isinstance(person, dict)
+    return DeelnamePlan(body, str(body["offering"]), str(person["personId"]), str(role), str(state))
+
+
+def check_deelname_cancel(body: dict[str, Any]) -> None:
+    """Flow 2.4: `associationType` and `state: canceled` (PDF figure 3.2.9); TA ignores the rest."""
+    require_discriminator(body, "associationType", ("componentOfferingAssociation",))
+    if body.get("state") != "canceled":
+        reason = "must be 'canceled': a flow 2 PATCH only removes a participation; send a PUT to change it"
+        raise InvalidContent(FieldError("/state", reason))
+
+
+def check_component(document: dict[str, Any]) -> Component:
+    """A test for the catalogue (Tabel 4.1.A): a Component of type test, in Dutch, with its nl-test-admin block."""
+    errors = _Errors()
+    if document.get("componentType") not in (None, "test"):
+        errors.add("/componentType", "is always test in OKE")
+    if document.get("teachingLanguage") not in (None, "nld"):
+        errors.add("/teachingLanguage", "is always nld in OKE")
+    _check_modes(document, errors)
+    _the_block(document, "", errors, needed="(nl-test-admin-Component)")
+    component = errors.add_model(COMPONENT, document)
+    errors.raise_any()
+    assert isinstance(component, Component)
+    return component
+
+
+def _refuse(fields: dict[str, Any], refused: dict[str, str], at: str, errors: _Errors) -> None:
+    for name, flow in refused.items():
+        if name in fields:
+            errors.add(f"{at}/{name}", f"is not used in flow 2; it belongs to {flow}")
+
+
+def _the_block(
+    body: dict[str, Any], at: str, errors: _Errors, *, needed: str | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The one nl-test-admin consumer block of `body` and its pointer; a second one is an error, and so is
+    a missing one unless `needed` is None."""
+    consumers = body.get("consumers")
+    if not isinstance(consumers, list):
+        if consumers is None and needed is not None:
+            errors.add(f"{at}/consumers", f"is required: an {NL_TEST_ADMIN} block {needed}")
+        return None  # any other type is the wire model's error
+    found = [i for i, b in enumerate(consumers) if isinstance(b, dict) and b.get("consumerKey") == NL_TEST_ADMIN]
+    for extra in found[1:]:
+        errors.add(f"{at}/consumers/{extra}", f"a second {NL_TEST_ADMIN} block; send one")
+    if not found:
+        if needed is not None:
+            errors.add(f"{at}/consumers", f"needs an {NL_TEST_ADMIN} block {needed}")
+        return None
+    return f"{at}/consumers/{found[0]}", consumers[found[0]]
+
+
+def _check_duration(duration: str, at: str, errors: _Errors) -> None:
+    if _DURATION.match(duration):
+        return
+    if _ISO_DURATION.match(duration):
+        errors.add(
+            at, f"{duration!r} counts years, months or weeks; a session lasts a time such as PT60M (spec ref 10.10)"
+        )
+    else:
+        errors.add(at, f"{duration!r} is not an ISO 8601 duration such as PT40M")
+
+
+def _check_common_offering(body: dict[str, Any], errors: _Errors) -> None:
+    _check_modes(body, errors)
+    if body.get("teachingLanguage") not in (None, "nld"):
+        errors.add("/teachingLanguage", "is always nld in OKE")
+    if body.get("resultExpected") not in (None, True):
+        errors.add("/resultExpected", "is always true on a ComponentOffering")
+
+
+def _check_modes(body: dict[str, Any], errors: _Errors) -> None:
+    modes = body.get("modeOfDelivery")
+    for i, mode in enumerate(modes if isinstance(modes, list) else ()):
+        if mode in ("on campus", "hybrid"):
+            errors.add(f"/modeOfDelivery/{i}", f"{mode!r} is not used in OKE: one of {', '.join(MODES)}")
+
+
+def _check_times(body: dict[str, Any], block: tuple[str, dict[str, Any]] | None, errors: _Errors) -> None:
+    """The session ends after it starts, and the last start lies within it (values the model cannot read
+    are left to its own errors)."""
+    start, end = _moment(body.get("startDateTime")), _moment(body.get("endDateTime"))
+    if start is None or end is None:
+        return
+    if end <= start:
+        errors.add("/endDateTime", "must be after startDateTime")
+        return
+    last = _moment(block[1].get("lastPossibleStartDateTime")) if block else None
+    if block and last is not None and not start <= last <= end:
+        errors.add(f"{block[0]}/lastPossibleStartDateTime", "must lie between startDateTime and endDateTime")
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return MOMENT.validate_python(value) if value is not None else None
+    except ValidationError:
+        return None
+
+
+def _check_person(person: dict[str, Any], *, student: bool, errors: _Errors) -> None:
+    """The Person of flow 2 (PDF figure 3.2.8); a student's consumer block has preferredName and idCheckName."""
+    if person.get("activeEnrollment") is False:
+        errors.add("/person/activeEnrollment", "is always true in flow 2")
+    for name in PERSON_BLOCK_FIELDS:
+        if name in person:
+            errors.add(f"/person/{name}", f"is not a Person field: it belongs in the person's {NL_TEST_ADMIN} block")
+    needed = "with preferredName and idCheckName (students)" if student else None
+    block = _the_block(person, "/person", errors, needed=needed)
+    if block is None:
+        return
+    at, fields = block
+    if "assignedNeeds" in fields:
+        errors.add(f"{at}/assignedNeeds", "is flow 1 only: in flow 2 the needs are the Deelname's personalNeeds")
+    for name in ("preferredName", "idCheckName") if student else ():
+        if fields.get(name) is None:
+            errors.add(f"{at}/{name}", "is required for a student (PDF figure 3.2.8)")
+    check_name = fields.get("idCheckName")
+    if isinstance(check_name, str) and ", " not in check_name and check_name not in ("secret", "notAvailable"):
+        errors.add(f"{at}/idCheckName", "must read 'surname, given names' as on the ID, or secret / notAvailable")
+
+
+def _check_student_block(body: dict[str, Any], errors: _Errors) -> None:
+    """A student's Deelname has an nl-test-admin block, with flow 2's fields only (Tabel 4.3.A)."""
+    block = _the_block(body, "", errors, needed="(mandatory for a student)")
+    if block is None:
+        return
+    at, fields = block
+    _refuse(fields, OTHER_FLOWS_DEELNAME_BLOCK, at, errors)
+    for wrong, right in MISNAMED_DEELNAME_BLOCK.items():
+        if wrong in fields:
+            errors.add(f"{at}/{wrong}", f"is not an {NL_TEST_ADMIN} field; 1.0.1 calls it {right} (spec ref 10.9)")
+    minutes = fields.get("additionalTimeInMin")
+    if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes < 0:
+        errors.add(f"{at}/additionalTimeInMin", "must be 0 or more minutes (10000 or more is unlimited)")
+
+
+def expansions(value: str | None, allowed: tuple[str, ...]) -> frozenset[str]:
+    """The `expand` query parameter: comma-separated (explode: false) names from `allowed`."""
+    names = frozenset(name.strip() for name in (value or "").split(",") if name.strip())
+    if unknown := sorted(names - set(allowed)):
+        reason = f"cannot expand {', '.join(unknown)}: one or more of {', '.join(allowed)}"
+        raise InvalidContent(FieldError("/query/expand", reason))
+    return names

@@ -1,0 +1,1 @@
+"""Services of the Toetsafname role: one verb per use case, each one transaction."""

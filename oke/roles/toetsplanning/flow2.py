@@ -1,0 +1,64 @@
+"""The messages of flow 2 (TP -> TA), built from TP's state: pure, so the outbox holds exact snapshots.
+
+TA gets a Zitting as a ComponentOffering (PUT /offerings/{id}), then one Deelname per participant
+(PUT /associations/{id}) with the whole Person embedded; students carry their extra time and
+personal needs, staff carry no consumers (PDF 3.2, Tabel 4.2.A and 4.3.A).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.merge_patch import merge_patch
+from oke.roles.toetsplanning.needs import Needs
+
+#: Offering fields and nl-test-admin fields that flow 2 does not use (spec reference, flow 2).
+NOT_IN_FLOW_2 = ("resultValueType", "testsToBeUsed", "irregularities", "documents")
+FLOW_1_CONSUMER_FIELDS = ("finalResultAllowed", "finalResultsAllowed", "testsToBeUsed", "cohort", "location")
+CANCEL_OFFERING = {
+    "offeringType": "component",
+    "consumers": [{"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled"}],
+}
+CANCEL_ASSOCIATION = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+
+
+def zitting_message(data: dict[str, Any], state: str) -> dict[str, Any]:
+    """The Zitting as TA gets it: flow 1 fields left out, `offeringState` always present (the YAML requires it)."""
+    message = {key: value for key, value in data.items() if key not in NOT_IN_FLOW_2}
+    consumers = []
+    for block in message.get("consumers") or []:
+        if block.get("consumerKey") == NL_TEST_ADMIN:
+            block = {k: v for k, v in block.items() if k not in (*NOT_IN_FLOW_2, *FLOW_1_CONSUMER_FIELDS)}
+            block["offeringState"] = "canceled" if state == "canceled" else block.get("offeringState", "active")
+        consumers.append(block)
+    if nl_test_admin_block(consumers) is None:
+        consumers.append(
+            {"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled" if state == "canceled" else "active"}
+        )
+    message["consumers"] = consumers
+    return message
+
+
+def deelname_message(
+    data: dict[str, Any], state: str, person: dict[str, Any], needs: Needs | None = None
+) -> dict[str, Any]:
+    """The Deelname as TA gets it: the Person embedded, without DR's assigned needs (flow 1 only)."""
+    message = {key: value for key, value in data.items() if key not in ("result", "consumers")}
+    message["state"] = state
+    message["person"] = person_message(person)
+    if data.get("role") == "student":
+        block: dict[str, Any] = {"consumerKey": NL_TEST_ADMIN}
+        if needs is not None and needs.additional_time_in_min:
+            block["additionalTimeInMin"] = needs.additional_time_in_min
+        if needs is not None and needs.personal_needs:
+            block["personalNeeds"] = list(needs.personal_needs)
+        message["consumers"] = [block]
+    return message
+
+
+def person_message(person: dict[str, Any]) -> dict[str, Any]:
+    """A Person for flow 2: `assignedNeeds` is for flow 1 only, TA gets the needs of this participation."""
+    removal = {"consumers": [{"consumerKey": NL_TEST_ADMIN, "assignedNeeds": None}]}
+    has_block = nl_test_admin_block(person.get("consumers")) is not None
+    return merge_patch(person, removal) if has_block else dict(person)

@@ -1,0 +1,224 @@
+"""OoapiClient against a real server on loopback: oke's token endpoint and routes guarded by oke's Bearer check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI, Request, Response
+
+from oke.auth import scopes
+from oke.auth.api import token_router
+from oke.auth.caller import ClientRole
+from oke.auth.clients import ClientRegistry
+from oke.auth.deps import CallerDep
+from oke.auth.tokens import TokenIssuer
+from oke.client.errors import PeerRefused, PeerUnavailable
+from oke.client.oauth import TokenSource
+from oke.client.ooapi import OoapiClient
+from oke.errors import NotFound, ServiceUnavailable, Unauthorized
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.migrate import upgrade
+from oke.web.problems import install_problem_handlers
+from tests.servers import free_port, running
+
+CLIENT_ID, SECRET = "oke-at-ta", "a secret of the test peer"
+ITEMS = 7
+DOCUMENT = b"%PDF-1.7\n\x00\x01\x02 binary \xff"
+
+
+class Peer:
+    """A TA-like server: what it saw, for the tests to check."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, list[str]] = {}
+        self.pages: list[dict[str, str]] = []
+
+    def app(self, sessions: Any) -> FastAPI:
+        app = FastAPI()
+        app.state.session_factory = sessions
+        app.state.tokens = TokenIssuer(sessions, issuer="http://ta.test", ttl_seconds=300)
+        app.include_router(token_router())
+        install_problem_handlers(app)
+
+        @app.api_route("/ooapi/echo", methods=["GET", "PUT", "PATCH", "POST", "DELETE"])
+        async def echo(request: Request, caller: CallerDep) -> dict[str, Any]:
+            return {
+                "method": request.method,
+                "client": caller.client_id,
+                "contentType": request.headers.get("content-type"),
+                "body": (await request.body()).decode(),
+                "query": dict(request.query_params),
+            }
+
+        @app.get("/ooapi/refused/{key}/{times}")
+        async def refused(key: str, times: int, request: Request) -> dict[str, int]:
+            """401 to the first `times` requests of `key` (a token revoked early, say)."""
+            seen = self.tokens.setdefault(key, [])
+            seen.append(request.headers["authorization"])
+            if len(seen) <= times:
+                raise Unauthorized("token revoked")
+            return {"requests": len(seen)}
+
+        @app.get("/ooapi/items")
+        async def items(pageSize: int, pageNumber: int, caller: CallerDep, request: Request) -> dict[str, Any]:
+            self.pages.append(dict(request.query_params))
+            numbers = range((pageNumber - 1) * pageSize, min(pageNumber * pageSize, ITEMS))
+            total_pages = -(-ITEMS // pageSize)
+            return {
+                "pageSize": pageSize,
+                "pageNumber": pageNumber,
+                "hasPreviousPage": pageNumber > 1,
+                "hasNextPage": pageNumber < total_pages,
+                "totalPages": total_pages,
+                "items": [{"itemId": str(n)} for n in numbers],
+            }
+
+        @app.get("/ooapi/documents/{documentId}")
+        async def document(documentId: str, caller: CallerDep) -> Response:
+            if documentId != "doc-1":
+                raise NotFound(f"no document {documentId}")
+            return Response(DOCUMENT, media_type="application/pdf")
+
+        @app.get("/ooapi/busy")
+        async def busy(caller: CallerDep) -> None:
+            raise ServiceUnavailable("maintenance")
+
+        @app.get("/ooapi/slow")
+        async def slow(caller: CallerDep) -> dict[str, str]:
+            await anyio.sleep(1)
+            return {}
+
+        return app
+
+
+@pytest.fixture(scope="module")
+def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Peer, str]]:
+    """The peer and its base URL (with `/ooapi`), on a migrated SQLite database with oke's client."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('peer') / 'ta.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        ClientRegistry(session).add(
+            role=ClientRole.tp, tenant="roc-a", scopes=[scopes.FLOW_0], client_id=CLIENT_ID, secret=SECRET
+        )
+        session.commit()
+    server = Peer()
+    with running(server.app(sessions), free_port()) as base:
+        yield server, base
+    engine.dispose()
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+def _client(peer: tuple[Peer, str], http: httpx.Client, timeout: httpx.Timeout | None = None) -> OoapiClient:
+    base = peer[1]
+    tokens = TokenSource(http, token_url=f"{base}/oauth2/token", client_id=CLIENT_ID, secret=SECRET, scope=None)
+    if timeout is None:
+        return OoapiClient(f"{base}/ooapi", tokens, http, name="ta test")
+    return OoapiClient(f"{base}/ooapi", tokens, http, timeout=timeout, name="ta test")
+
+
+def test_a_bearer_token_is_sent(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    answer = _client(peer, http).get_json("/echo", {"q": "x", "flag": True})
+    assert answer["client"] == CLIENT_ID
+    assert answer["query"] == {"q": "x", "flag": "true"}
+    assert answer["contentType"] is None
+
+
+def test_patch_sends_a_merge_patch_and_put_json(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    patched = client.request("PATCH", "/echo", json={"state": "completed"})
+    assert patched.json()["contentType"] == "application/merge-patch+json"
+    assert patched.json()["body"] == '{"state":"completed"}'
+    put = client.request("put", "/echo", json={"a": 1})
+    assert put.json()["method"] == "PUT"
+    assert put.json()["contentType"] == "application/json"
+    stored = client.request("PUT", "/echo", content=b'{"as": "stored"}')
+    assert stored.json()["body"] == '{"as": "stored"}'
+
+
+def test_a_401_renews_the_token_and_retries_once(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    server, _ = peer
+    answer = _client(peer, http).request("GET", "/refused/once/1")
+    assert answer.status_code == 200
+    first, second = server.tokens["once"]
+    assert first != second
+
+
+def test_a_second_401_is_returned(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    server, _ = peer
+    answer = _client(peer, http).request("GET", "/refused/twice/5")
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert len(server.tokens["twice"]) == 2  # one retry, no more
+    assert len(set(server.tokens["twice"])) == 2
+
+
+def test_pages_follow_has_next_page(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    server, _ = peer
+    server.pages.clear()
+    items = list(_client(peer, http).pages("/items", {"extra": "kept"}, page_size=3))
+    assert [item["itemId"] for item in items] == [str(n) for n in range(ITEMS)]
+    assert server.pages == [{"extra": "kept", "pageSize": "3", "pageNumber": str(n)} for n in (1, 2, 3)]
+
+
+def test_a_document_comes_back_as_bytes_with_its_type(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    content, content_type = _client(peer, http).document("doc-1")
+    assert content == DOCUMENT
+    assert content_type == "application/pdf"
+
+
+def test_a_4xx_raises_peer_refused_with_the_problem(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    with pytest.raises(PeerRefused) as refused:
+        _client(peer, http).document("doc-2")
+    assert refused.value.peer_status == 404
+    assert refused.value.body["detail"] == "no document doc-2"
+    assert "ta test: GET /documents/doc-2 answered 404: Unknown id: no document doc-2" in str(refused.value)
+
+
+def test_a_5xx_raises_peer_unavailable(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    with pytest.raises(PeerUnavailable, match="maintenance") as unavailable:
+        client.get_json("/busy")
+    assert unavailable.value.retry_after == 5
+    assert client.request("GET", "/busy").status_code == 503  # request() returns it
+
+
+def test_a_timeout_raises_peer_unavailable(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http, timeout=httpx.Timeout(0.2, connect=5))
+    client.tokens.token()  # so that only the call itself can time out
+    with pytest.raises(PeerUnavailable, match="ReadTimeout"):
+        client.request("GET", "/slow")
+    with pytest.raises(PeerUnavailable, match="ReadTimeout"):
+        client.get_json("/slow")
+
+
+def test_a_peer_that_is_down_raises_peer_unavailable(http: httpx.Client) -> None:
+    base = f"http://127.0.0.1:{free_port()}"
+    tokens = TokenSource(http, token_url=f"{base}/oauth2/token", client_id=CLIENT_ID, secret=SECRET, scope=None)
+    with pytest.raises(PeerUnavailable, match="ConnectError"):
+        OoapiClient(f"{base}/ooapi", tokens, http).request("GET", "/echo")
+
+
+def test_every_call_has_timeouts_by_default() -> None:
+    seen: list[dict[str, float]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        if request.url.path == "/oauth2/token":
+            return httpx.Response(200, json={"access_token": "t", "token_type": "Bearer", "expires_in": 60})
+        return httpx.Response(200, json={})
+
+    with httpx.Client(transport=httpx.MockTransport(answer), timeout=None) as http:
+        tokens = TokenSource(http, token_url="https://ta.test/oauth2/token", client_id="c", secret="s", scope=None)
+        OoapiClient("https://ta.test/ooapi", tokens, http).get_json("/")
+    assert seen == [{"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}] * 2

@@ -1,0 +1,458 @@
+"""The outbox on SQLite and PostgreSQL: written with its change, delivered in order per key, retried
+after backoff, parked with the peer's problem, coalesced, taken over after a relay died, and
+delivered exactly once by concurrent relays."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+from typer.testing import CliRunner
+
+from oke.cli import outbox as outbox_cli
+from oke.errors import Conflict, NotFound
+from oke.outbox import operations
+from oke.outbox.relay import Delivery, OutboundMessage, Relay, running
+from oke.outbox.retry import RetryPolicy
+from oke.outbox.writer import Outbox
+from oke.store.base import utcnow
+from oke.store.database import Database
+from oke.store.tables.outbox import OutboxMessage
+from oke.store.uow import UnitOfWork
+
+POLICY = RetryPolicy(base_seconds=10, factor=2, max_seconds=100, jitter=0)
+PROBLEM = {"type": "about:blank", "title": "Invalid content", "status": 400, "detail": "startDateTime: required"}
+
+
+class Clock:
+    """A clock the test moves; it starts a second after the messages were written, so they are due."""
+
+    def __init__(self) -> None:
+        self.now = utcnow() + timedelta(seconds=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakePeer:
+    """A `deliver` that records every call and answers from a script (then 204); an exception is raised."""
+
+    def __init__(self, *script: Delivery | BaseException) -> None:
+        self.script = list(script)
+        self.calls: list[OutboundMessage] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, message: OutboundMessage) -> Delivery:
+        with self._lock:
+            self.calls.append(message)
+            answer = self.script.pop(0) if self.script else Delivery(204)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    @property
+    def ids(self) -> list[int]:
+        return [call.id for call in self.calls]
+
+
+class Died(BaseException):
+    """The relay's process ended in the middle of a delivery."""
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    _clear(database)
+    yield database
+    _clear(database)
+    database.close()
+
+
+def _clear(database: Database) -> None:
+    with database.sessions() as session:
+        session.execute(delete(OutboxMessage))
+        session.commit()
+
+
+def add(database: Database, key: str = "o-1", *, path: str | None = None, method: str = "PUT", **given: Any) -> int:
+    """Add one message in a committed unit of work; its id."""
+    with UnitOfWork(database.sessions) as uow:
+        Outbox(uow).add(
+            tenant="school",
+            peer=given.pop("peer", "ta-1"),
+            kind="flow2.offering",
+            key=key,
+            method=method,
+            path=path or f"/offerings/{key}",
+            **given,
+        )
+        uow.commit()
+    return newest(database)
+
+
+def newest(database: Database) -> int:
+    with database.sessions() as session:
+        return int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
+
+
+def row(database: Database, message_id: int) -> OutboxMessage:
+    with database.sessions() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        return message
+
+
+def states(database: Database) -> dict[int, str]:
+    with database.sessions() as session:
+        return {
+            message_id: state for message_id, state in session.execute(select(OutboxMessage.id, OutboxMessage.state))
+        }
+
+
+def relay(database: Database, peer: FakePeer, clock: Clock, **options: Any) -> Relay:
+    return Relay(database.engine, peer, POLICY, clock=clock, **options)
+
+
+def test_a_message_is_kept_iff_its_change_is_committed(database: Database) -> None:
+    with UnitOfWork(database.sessions) as uow:
+        Outbox(uow).add(tenant="school", peer="ta-1", kind="flow2.offering", key="o-1", method="PUT", path="/x")
+    with pytest.raises(RuntimeError), UnitOfWork(database.sessions) as uow:
+        Outbox(uow).add(tenant="school", peer="ta-1", kind="flow2.offering", key="o-2", method="PUT", path="/y")
+        raise RuntimeError("the change failed")
+
+    def failing(uow: UnitOfWork) -> None:  # in a batch of the write thread, next to one that succeeds
+        with uow:
+            Outbox(uow).add(tenant="school", peer="ta-1", kind="flow2.offering", key="o-3", method="PUT", path="/z")
+            raise NotFound("no such zitting")
+
+    def succeeding(uow: UnitOfWork) -> None:
+        with uow:
+            body = {"offeringId": "o-4", "name": [{"language": "nl-NL", "value": "Toets"}]}
+            Outbox(uow).add(
+                tenant="school", peer="ta-1", kind="flow2.offering", key="o-4", method="PUT", path="/o-4", body=body
+            )
+            uow.commit()
+
+    async def write() -> list[object]:
+        transactions = database.transactions(UnitOfWork)
+        return await asyncio.gather(transactions.write(failing), transactions.write(succeeding), return_exceptions=True)
+
+    outcomes = asyncio.run(write())
+    assert isinstance(outcomes[0], NotFound) and outcomes[1] is None
+
+    peer = FakePeer()
+    clock = Clock()
+    assert relay(database, peer, clock).run_once() == 1
+    assert [(call.key, call.path, call.body) for call in peer.calls] == [
+        ("o-4", "/o-4", {"offeringId": "o-4", "name": [{"language": "nl-NL", "value": "Toets"}]})
+    ]
+    delivered = row(database, peer.ids[0])
+    assert (delivered.state, delivered.attempts, delivered.delivered_at) == ("delivered", 1, clock.now)
+    assert relay(database, peer, clock).run_once() == 0
+
+
+def test_the_snapshot_given_to_deliver_is_the_row(database: Database) -> None:
+    message_id = add(database, method="PATCH", body={"state": "canceled"}, content_type="application/merge-patch+json")
+    nobody = add(database, "o-2", body=None)
+    peer = FakePeer()
+    relay(database, peer, Clock()).run_once()
+    first, second = peer.calls
+    assert (first.id, first.tenant, first.peer, first.kind, first.key) == (
+        message_id,
+        "school",
+        "ta-1",
+        "flow2.offering",
+        "o-1",
+    )
+    assert (first.method, first.path, first.body, first.content_type, first.attempts) == (
+        "PATCH",
+        "/offerings/o-1",
+        {"state": "canceled"},
+        "application/merge-patch+json",
+        0,
+    )
+    assert (second.id, second.body, second.content_type) == (nobody, None, None)
+
+
+def test_messages_of_a_key_go_in_id_order_while_other_keys_proceed(database: Database) -> None:
+    a = [add(database, "a", path=f"/a/{n}") for n in range(3)]
+    b = [add(database, "b", path=f"/b/{n}") for n in range(2)]
+    c = add(database, "a", peer="dr-1")  # the same key at another peer is another queue
+    peer = FakePeer(Delivery(503))  # a[0] fails first: only key "a" of ta-1 waits for it
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    assert outbox.run_once() == 3
+    assert outbox.run_once() == 1
+    assert outbox.run_once() == 0
+    assert peer.ids == [a[0], b[0], c, b[1]]
+    clock.advance(10)
+    while outbox.run_once():
+        pass
+    assert peer.ids[4:] == a
+    assert set(states(database).values()) == {"delivered"}
+
+
+def test_a_server_error_is_retried_after_the_backoff_and_delivered_once(database: Database) -> None:
+    message_id = add(database)
+    peer = FakePeer(Delivery(500, {"Content-Type": "text/plain"}, b"database down"))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    assert outbox.run_once() == 1
+    failed = row(database, message_id)
+    assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, 500)
+    assert failed.last_error == "HTTP 500: database down"
+    assert failed.next_attempt_at == clock.now + timedelta(seconds=10)
+    assert failed.lease_until is None
+    clock.advance(9.9)
+    assert outbox.run_once() == 0
+    clock.advance(0.1)
+    assert outbox.run_once() == 1
+    clock.advance(1000)
+    assert outbox.run_once() == 0
+    assert peer.ids == [message_id, message_id]
+    done = row(database, message_id)
+    assert (done.state, done.attempts, done.last_status, done.last_error) == ("delivered", 2, 204, None)
+
+
+def test_too_many_requests_waits_for_retry_after(database: Database) -> None:
+    message_id = add(database)
+    peer = FakePeer(Delivery(429, {"retry-after": "30"}))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    outbox.run_once()
+    clock.advance(29)
+    assert outbox.run_once() == 0
+    clock.advance(1)
+    assert outbox.run_once() == 1
+    assert peer.ids == [message_id, message_id]
+
+
+def test_a_refused_message_is_parked_with_the_problem_and_an_operator_retries_it(database: Database) -> None:
+    refused = add(database)
+    later = add(database, method="PATCH", snapshot=False)
+    body = json.dumps(PROBLEM).encode()
+    peer = FakePeer(Delivery(400, {"Content-Type": "application/problem+json"}, body))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    outbox.run_once()
+    parked = row(database, refused)
+    assert (parked.state, parked.attempts, parked.last_status, parked.problem) == ("parked", 1, 400, PROBLEM)
+    assert parked.last_error is not None and parked.last_error.startswith("HTTP 400: ")
+    assert outbox.run_once() == 1  # a parked message holds back nothing
+    assert peer.ids == [refused, later]
+
+    with database.sessions() as session:
+        assert [m.id for m in operations.list_messages(session, state="parked")] == [refused]
+        with pytest.raises(Conflict):
+            operations.retry(session, later)
+        with pytest.raises(NotFound):
+            operations.retry(session, 10**9)
+        operations.retry(session, refused)
+        session.commit()
+    clock.advance(1)
+    assert outbox.run_once() == 1
+    assert peer.ids == [refused, later, refused]
+    done = row(database, refused)
+    assert (done.state, done.attempts, done.problem) == ("delivered", 2, None)
+
+
+def test_retry_parked_makes_every_parked_message_of_a_peer_due(database: Database) -> None:
+    ids = [add(database, f"o-{n}", peer=f"ta-{n % 2}") for n in range(4)]
+    peer = FakePeer(*[Delivery(404)] * 4)
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    outbox.run_once()
+    with database.sessions() as session:
+        assert operations.retry_parked(session, "ta-0") == 2
+        session.commit()
+    clock.advance(1)
+    assert outbox.run_once() == 2
+    assert peer.ids[4:] == [ids[0], ids[2]]
+    with database.sessions() as session:
+        assert operations.retry_parked(session) == 2
+        session.commit()
+
+
+def test_an_exception_in_deliver_is_a_transport_error(database: Database) -> None:
+    message_id = add(database)
+    peer = FakePeer(ConnectionError("connection refused"))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    assert outbox.run_once() == 1
+    failed = row(database, message_id)
+    assert (failed.state, failed.last_status, failed.last_error) == (
+        "pending",
+        None,
+        "ConnectionError: connection refused",
+    )
+    clock.advance(10)
+    assert outbox.run_once() == 1
+    assert row(database, message_id).state == "delivered"
+
+
+def test_giving_up_after_max_attempts_parks(database: Database) -> None:
+    message_id = add(database)
+    peer = FakePeer(Delivery(502), Delivery(502))
+    clock = Clock()
+    outbox = Relay(database.sessions, peer, RetryPolicy(base_seconds=1, jitter=0, max_attempts=2), clock=clock)
+    outbox.run_once()
+    clock.advance(1)
+    outbox.run_once()
+    parked = row(database, message_id)
+    assert (parked.state, parked.attempts) == ("parked", 2)
+    assert parked.last_error == "gave up after 2 attempts (last: HTTP 502); HTTP 502"
+
+
+def test_a_newer_snapshot_supersedes_the_waiting_ones(database: Database) -> None:
+    puts = [add(database, body={"version": n}) for n in range(3)]
+    patch = add(database, method="PATCH", body={"x": 1}, snapshot=False)
+    patched_again = add(database, method="PATCH", body={"x": 2}, snapshot=False)
+    other_path = add(database, path="/offerings/o-1/other")
+    assert states(database) == {
+        puts[0]: "superseded",
+        puts[1]: "superseded",
+        puts[2]: "pending",
+        patch: "pending",
+        patched_again: "pending",
+        other_path: "pending",
+    }
+    peer = FakePeer()
+    outbox = relay(database, peer, Clock())
+    while outbox.run_once():
+        pass
+    assert peer.ids == [puts[2], patch, patched_again, other_path]
+    assert peer.calls[0].body == {"version": 2}
+
+
+def test_a_message_already_tried_is_not_superseded(database: Database) -> None:
+    tried = add(database, body={"version": 1})
+    peer = FakePeer(Delivery(503))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    outbox.run_once()
+    newer = add(database, body={"version": 2})
+    assert states(database) == {tried: "pending", newer: "pending"}
+    clock.advance(10)
+    while outbox.run_once():
+        pass
+    assert peer.ids == [tried, tried, newer]
+
+
+def test_a_refused_snapshot_is_superseded_by_a_newer_one(database: Database) -> None:
+    refused = add(database, body={"version": 1})
+    relay(database, FakePeer(Delivery(422)), Clock()).run_once()
+    newer = add(database, body={"version": 2})
+    assert states(database) == {refused: "superseded", newer: "pending"}
+
+
+def test_a_dead_relays_lease_expires_and_another_relay_takes_over(database: Database) -> None:
+    first, second = add(database), add(database, method="PATCH", snapshot=False)
+    clock = Clock()
+    dying = relay(database, FakePeer(Died()), clock, lease_seconds=60)
+    with pytest.raises(Died):
+        dying.run_once()
+    leased = row(database, first)
+    assert (leased.state, leased.attempts, leased.lease_until) == ("pending", 0, clock.now + timedelta(seconds=60))
+    peer = FakePeer()
+    other = relay(database, peer, clock)
+    clock.advance(59)
+    assert other.run_once() == 0
+    clock.advance(1)
+    while other.run_once():
+        pass
+    assert peer.ids == [first, second]
+    assert states(database) == {first: "delivered", second: "delivered"}
+
+
+def test_an_outcome_after_the_lease_was_taken_over_is_dropped(database: Database) -> None:
+    message_id = add(database)
+    clock = Clock()
+    taken_over = threading.Event()
+
+    def slow(message: OutboundMessage) -> Delivery:
+        clock.advance(61)  # the lease runs out while the peer thinks
+        assert relay(database, FakePeer(Delivery(409)), clock).run_once() == 1
+        taken_over.set()
+        return Delivery(204)
+
+    relay(database, slow, clock, lease_seconds=60).run_once()  # type: ignore[arg-type]
+    assert taken_over.is_set()
+    parked = row(database, message_id)
+    assert (parked.state, parked.last_status) == ("parked", 409)
+
+
+def test_two_relays_deliver_every_message_exactly_once_in_order_per_key(database: Database) -> None:
+    expected: dict[str, list[int]] = defaultdict(list)
+    for n in range(120):
+        key = f"o-{n % 12}"
+        expected[key].append(add(database, key, method="POST", path=f"/{key}/{n}", snapshot=False))
+    calls: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+
+    def deliver_as(name: str) -> Any:
+        def deliver(message: OutboundMessage) -> Delivery:
+            with lock:
+                calls.append((name, message.id, message.key))
+            time.sleep(0.001)
+            return Delivery(201)
+
+        return deliver
+
+    relays = [Relay(database.engine, deliver_as(name), POLICY, batch=5) for name in ("one", "two")]
+    with running(relays[0], idle_seconds=0.01), running(relays[1], idle_seconds=0.01):
+        deadline = time.monotonic() + 60
+        while set(states(database).values()) != {"delivered"} and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert set(states(database).values()) == {"delivered"}
+    assert sorted(call[1] for call in calls) == sorted(i for ids in expected.values() for i in ids)
+    for key, ids in expected.items():
+        assert [call[1] for call in calls if call[2] == key] == ids
+    assert {call[0] for call in calls} == {"one", "two"}
+
+
+def test_the_cli_lists_shows_and_retries(database: Database) -> None:
+    delivered = add(database, "o-1")
+    refused = add(database, "o-2", body={"offeringId": "o-2"})
+    body = json.dumps(PROBLEM).encode()
+    relay(
+        database, FakePeer(Delivery(204), Delivery(400, {"content-type": "application/problem+json"}, body)), Clock()
+    ).run_once()
+    runner = CliRunner()
+    url = ["--database-url", database.url]
+
+    listed = runner.invoke(outbox_cli.app, ["list", "--json", *url])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [(r["id"], r["state"], r["last_status"]) for r in rows] == [
+        (refused, "parked", 400),
+        (delivered, "delivered", 204),
+    ]
+    assert rows[0]["problem"] == PROBLEM
+    parked = json.loads(runner.invoke(outbox_cli.app, ["list", "--state", "parked", "--json", *url]).stdout)
+    assert [r["id"] for r in parked] == [refused]
+    assert runner.invoke(outbox_cli.app, ["list", "--peer", "nobody", "--json", *url]).stdout.strip() == "[]"
+    table = runner.invoke(outbox_cli.app, ["list", *url], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "flow2.offering" in table.stdout and "parked" in table.stdout
+
+    shown = runner.invoke(outbox_cli.app, ["show", str(refused), *url])
+    assert json.loads(shown.stdout)["body"] == {"offeringId": "o-2"}
+    assert runner.invoke(outbox_cli.app, ["show", "999999999", *url]).exit_code == 1
+
+    not_parked = runner.invoke(outbox_cli.app, ["retry", str(delivered), *url])
+    assert (not_parked.exit_code, "not parked" in not_parked.stderr) == (1, True)
+    assert runner.invoke(outbox_cli.app, ["retry", *url]).exit_code == 2
+    retried = runner.invoke(outbox_cli.app, ["retry", str(refused), *url])
+    assert (retried.exit_code, retried.stdout.strip()) == (0, "1 message(s) due again")
+    assert row(database, refused).state == "pending"
+    assert runner.invoke(outbox_cli.app, ["retry", "--all-parked", *url]).stdout.strip() == "0 message(s) due again"

@@ -1,0 +1,223 @@
+"""`oke peers` on each backend, and a PeerDirectory calling a real peer configured that way."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from oke.auth import scopes
+from oke.auth.api import token_router
+from oke.auth.caller import ClientRole
+from oke.auth.clients import ClientRegistry
+from oke.auth.deps import CallerDep
+from oke.auth.tokens import TokenIssuer
+from oke.cli import app as oke
+from oke.client.errors import PeerRefused, UnknownPeer
+from oke.client.peers import PeerDirectory, add_peer, list_peers, remove_peer
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.tables.peers import PeerConfig
+from oke.web.problems import install_problem_handlers
+from tests.servers import free_port, running
+
+SECRET = "the-secret-oke-uses-at-the-peer"
+
+
+def _name() -> str:
+    return f"ta-{uuid.uuid4().hex[:8]}"
+
+
+def _add_args(name: str, database_url: str, *extra: str) -> list[str]:
+    return [
+        "peers",
+        "add",
+        "--name",
+        name,
+        "--role",
+        "ta",
+        "--tenant",
+        "roc-a",
+        "--base-url",
+        "https://ta.example/ooapi/",
+        "--token-url",
+        "https://auth.ta.example/oauth2/token",
+        "--client-id",
+        "oke-tp",
+        "--secret",
+        SECRET,
+        "--database-url",
+        database_url,
+        *extra,
+    ]
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_add_list_remove(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # the whole table on one line per peer
+    runner, name = CliRunner(), _name()
+    added = runner.invoke(oke, _add_args(name, database_url, "--scope", scopes.FLOW_0, "--scope", scopes.FLOW_2_3_4))
+    assert added.exit_code == 0, added.output
+    assert added.stdout == f"added ta peer {name}\n"
+
+    listed = runner.invoke(oke, ["peers", "list", "--json", "--database-url", database_url])
+    assert listed.exit_code == 0, listed.output
+    (row,) = [row for row in json.loads(listed.stdout) if row["name"] == name]
+    assert row["base_url"] == "https://ta.example/ooapi"
+    assert row["token_url"] == "https://auth.ta.example/oauth2/token"
+    assert row["scope"] == f"{scopes.FLOW_0} {scopes.FLOW_2_3_4}"
+    assert row["nl_test_admin_version"] is None
+    assert "secret" not in row
+    table = runner.invoke(oke, ["peers", "list", "--database-url", database_url])
+    assert name in table.stdout
+    assert "auth.ta.example" in table.stdout
+    for output in (added.output, listed.output, table.output):
+        assert SECRET not in output
+
+    assert runner.invoke(oke, ["peers", "remove", name, "--database-url", database_url]).exit_code == 0
+    again = runner.invoke(oke, ["peers", "remove", name, "--database-url", database_url])
+    assert again.exit_code == 1
+    assert f"no peer '{name}'" in again.output
+
+
+def test_add_prints_json_without_the_secret(database_url: str) -> None:
+    added = CliRunner().invoke(oke, _add_args(_name(), database_url, "--json"))
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["client_id"] == "oke-tp"
+    assert SECRET not in added.stdout
+
+
+def test_the_secret_may_come_from_the_environment(database_url: str, sessions: sessionmaker[Session]) -> None:
+    name = _name()
+    args = [arg for arg in _add_args(name, database_url) if arg not in ("--secret", SECRET)]
+    added = CliRunner().invoke(oke, args, env={"OKE_PEER_SECRET": "from the environment"})
+    assert added.exit_code == 0, added.output
+    with sessions() as session:
+        peer = session.get(PeerConfig, name)
+        assert peer is not None and peer.secret == "from the environment"
+
+
+def test_the_token_url_is_required(database_url: str) -> None:
+    args = _add_args(_name(), database_url)
+    at = args.index("--token-url")
+    missing = CliRunner().invoke(oke, args[:at] + args[at + 2 :])
+    assert missing.exit_code == 2
+    assert "--token-url" in missing.output
+
+
+def test_bad_input_and_duplicates_are_reported_without_a_traceback(database_url: str) -> None:
+    runner, name = CliRunner(), _name()
+    args = _add_args(name, database_url)
+    args[args.index("--base-url") + 1] = "ta.example/ooapi"
+    bad = runner.invoke(oke, args)
+    assert bad.exit_code == 1
+    assert "/base_url: is not an http(s) URL" in bad.output
+    assert bad.exception is None or isinstance(bad.exception, SystemExit)
+
+    assert runner.invoke(oke, _add_args(name, database_url)).exit_code == 0
+    duplicate = runner.invoke(oke, _add_args(name, database_url))
+    assert duplicate.exit_code == 1
+    assert f"peer '{name}' exists" in duplicate.output
+
+
+def test_the_session_functions(sessions: sessionmaker[Session]) -> None:
+    name = _name()
+    with sessions() as session:
+        add_peer(
+            session,
+            name=name,
+            role="dr",
+            tenant="roc-a",
+            base_url="http://dr.test/ooapi",
+            token_url="http://dr.test/oauth2/token",
+            client_id="oke",
+            secret=SECRET,
+            scope="  a   b ",
+        )
+        session.commit()
+    with sessions() as session:
+        (peer,) = [peer for peer in list_peers(session) if peer.name == name]
+        assert (peer.role, peer.scope, peer.secret) == ("dr", "a b", SECRET)
+        assert remove_peer(session, name)
+        assert not remove_peer(session, name)
+        session.commit()
+
+
+@pytest.fixture
+def ta(sessions: sessionmaker[Session]) -> Iterator[tuple[str, str]]:
+    """A peer on loopback (oke's token endpoint, a guarded route): its URL and oke's client id there."""
+    client_id = f"tp-{uuid.uuid4().hex[:8]}"
+    with sessions() as session:
+        ClientRegistry(session).add(
+            role=ClientRole.tp, tenant="roc-a", scopes=[scopes.FLOW_0], client_id=client_id, secret=SECRET
+        )
+        session.commit()
+    app = FastAPI()
+    app.state.session_factory = sessions
+    app.state.tokens = TokenIssuer(sessions, issuer="http://ta.test", ttl_seconds=300)
+    app.include_router(token_router())
+    install_problem_handlers(app)
+
+    @app.get("/ooapi/")
+    async def root(caller: CallerDep) -> dict[str, str]:
+        return {"client": caller.client_id}
+
+    with running(app, free_port()) as url:
+        yield url, client_id
+    with sessions() as session:
+        ClientRegistry(session).remove(client_id)
+        session.commit()
+
+
+def test_the_directory_calls_a_configured_peer(ta: tuple[str, str], sessions: sessionmaker[Session]) -> None:
+    url, client_id = ta
+    name = _name()
+    with sessions() as session:
+        add_peer(
+            session,
+            name=name,
+            role="ta",
+            tenant="roc-a",
+            base_url=f"{url}/ooapi",
+            token_url=f"{url}/oauth2/token",
+            client_id=client_id,
+            secret=SECRET,
+        )
+        session.commit()
+    now = [0.0]
+    with PeerDirectory(sessions, reload_seconds=60, clock=lambda: now[0]) as directory:
+        client = directory.client(name)
+        assert client.get_json("/") == {"client": client_id}
+        assert directory.client(name) is client
+
+        now[0] += 61  # re-read, unchanged: the same client and token
+        assert directory.client(name) is client
+
+        with sessions() as session:
+            row = session.get(PeerConfig, name)
+            assert row is not None
+            row.secret = "rotated, and wrong"
+            session.commit()
+        assert directory.client(name) is client  # until the next re-read
+        now[0] += 61
+        changed = directory.client(name)
+        assert changed is not client
+        with pytest.raises(PeerRefused):
+            changed.get_json("/")
+
+        with sessions() as session:
+            assert remove_peer(session, name)
+            session.commit()
+        directory.forget(name)
+        with pytest.raises(UnknownPeer):
+            directory.client(name)

@@ -1,0 +1,266 @@
+"""Talking to the reference TA over HTTP the way a TP does, and building the flow 2 messages it sends.
+
+Also a minimal PDF reader, to check that TA's documents are real PDFs without any PDF library.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from sqlalchemy import select
+
+from oke.auth import scopes
+from oke.auth.caller import ClientRole
+from oke.auth.clients import ClientRegistry
+from oke.roles.toetsafname.catalogue import REKENEN_2F
+from oke.roles.toetsafname.services import catalogue, documents
+from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.tables.messages import ReceivedMessage
+from tests.api_client import Peer, new_id
+
+DEFAULT_SCOPES = {
+    ClientRole.tp: {scopes.FLOW_0, scopes.FLOW_2_3_4},
+    ClientRole.dr: {scopes.FLOW_0},
+    ClientRole.ta: {scopes.FLOW_2_3_4},
+    ClientRole.planner: {scopes.PLANNING},
+}
+
+
+class TA:
+    """A running reference TA, seen by the TPs (and DRs) of one tenant (school) that a test registers."""
+
+    def __init__(self, url: str, database_url: str) -> None:
+        self.url = url
+        self.tenant = f"school-{uuid.uuid4().hex[:8]}"
+        self.http = httpx.Client(base_url=url, timeout=30)
+        self._engine = make_engine(database_url)
+        self.session_factory = make_session_factory(self._engine)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.http.close()
+        self._engine.dispose()
+
+    def register(
+        self,
+        role: ClientRole = ClientRole.tp,
+        *,
+        peer: str | None = None,
+        tenant: str | None = None,
+        scope: set[str] | None = None,
+    ) -> tuple[str, str]:
+        with self.session_factory() as session:
+            client, secret = ClientRegistry(session).add(
+                role=role, tenant=tenant or self.tenant, scopes=scope or DEFAULT_SCOPES[role], peer=peer
+            )
+            session.commit()
+            return client.client_id, secret
+
+    def token(self, client_id: str, secret: str) -> str:
+        response = self.http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def client(self, role: ClientRole = ClientRole.tp, **kwargs: Any) -> Peer:
+        """A registered client of `role` (a TP by default) with a token."""
+        return Peer(self.http, self.token(*self.register(role, **kwargs)))
+
+    def uow(self) -> ToetsafnameUnitOfWork:
+        return ToetsafnameUnitOfWork(self.session_factory)
+
+    def add_component(self, document: dict[str, Any]) -> bool:
+        """Extend the catalogue as an operator would (`services.catalogue.put_component`)."""
+        return catalogue.put_component(self.uow(), document)
+
+    def store_document(
+        self,
+        offering_id: str,
+        association_id: str | None = None,
+        *,
+        data: bytes,
+        name: str = "Beoordeling.pdf",
+        document_type: str = "assessmentForm",
+        media_type: str = documents.PDF,
+        tenant: str | None = None,
+    ) -> str:
+        """Keep a file as the session run will (`services.documents.store_document`)."""
+        return documents.store_document(
+            self.uow(),
+            tenant=tenant or self.tenant,
+            offering_id=offering_id,
+            association_id=association_id,
+            document_type=document_type,
+            name=name,
+            media_type=media_type,
+            data=data,
+        )
+
+    def save_result(self, association_id: str, result: dict[str, Any]) -> None:
+        """Give a participation a result as the session run will (flow 3), through the repository."""
+        with self.uow() as uow:
+            deelname = uow.repo.deelname(association_id, for_update=True)
+            assert deelname is not None
+            uow.repo.save_result(deelname, result)
+            uow.commit()
+
+    def history(self, object_id: str) -> list[ReceivedMessage]:
+        """The messages TA accepted for one object of the test's tenant, oldest first."""
+        query = (
+            select(ReceivedMessage)
+            .where(ReceivedMessage.tenant == self.tenant, ReceivedMessage.object_id == object_id)
+            .order_by(ReceivedMessage.id)
+        )
+        with self.session_factory() as session:
+            return list(session.scalars(query))
+
+
+# Flow 2 messages as a TP sends them, valid unless a test changes them.
+
+
+def zitting(offering_id: str, **overrides: Any) -> dict[str, Any]:
+    """A Zitting of Rekenen 2F (PDF figure 3.2.10), scenario 3 of Tabel 4.2.C."""
+    return {
+        "offeringId": offering_id,
+        "offeringType": "component",
+        "primaryCode": {"codeType": "offeringCode", "code": "REK-2F-0901-A22"},
+        "name": [{"language": "nl-NL", "value": "Rekenen 2F, 1 december, lokaal A-22"}],
+        "description": [{"language": "nl-NL", "value": "Zitting rekenen 2F"}],
+        "teachingLanguage": "nld",
+        "modeOfDelivery": ["situated"],
+        "resultExpected": True,
+        "startDateTime": "2026-12-01T09:00:00+01:00",
+        "endDateTime": "2026-12-01T10:00:00+01:00",
+        "component": REKENEN_2F,
+        "consumers": [
+            {
+                "consumerKey": "nl-test-admin",
+                "offeringState": "active",
+                "duration": "PT40M",
+                "lastPossibleStartDateTime": "2026-12-01T09:30:00+01:00",
+                "startOptions": "individualStart",
+                "durationFrom": "individualStartDateTime",
+                "durationUntil": "testDuration",
+                "safety": ["fixedLocation", "surveillance"],
+                "locationCode": "A-22",
+            }
+        ],
+        **overrides,
+    }
+
+
+def person(person_id: str | None = None, *, student: bool = True, **overrides: Any) -> dict[str, Any]:
+    """The full Person flow 2 embeds (PDF figure 3.2.8); a student's carries preferredName and idCheckName."""
+    person_id = person_id or new_id()
+    found: dict[str, Any] = {
+        "personId": person_id,
+        "primaryCode": {"codeType": "studentNumber" if student else "emailAdress", "code": person_id[:8]},
+        "givenName": "Maartje",
+        "surnamePrefix": "van",
+        "surname": "Damme",
+        "displayName": "Damme, Maartje van",
+        "activeEnrollment": True,
+        "affiliations": ["student" if student else "employee"],
+        "mail": f"{person_id[:8]}@roc.example",
+        "languageOfChoice": ["nl-NL"],
+        "otherCodes": [{"codeType": "accountId", "code": f"{person_id[:8]}@roc.example"}],
+    }
+    if student:
+        found["consumers"] = [
+            {"consumerKey": "nl-test-admin", "preferredName": "Maar", "idCheckName": "Damme, Maartje van"}
+        ]
+    return {**found, **overrides}
+
+
+def deelname(association_id: str, offering_id: str, role: str = "student", **overrides: Any) -> dict[str, Any]:
+    """A Deelname (PDF figure 3.2.7): a student with extra time and needs, or staff without consumers."""
+    student = role == "student"
+    found: dict[str, Any] = {
+        "associationId": association_id,
+        "associationType": "componentOfferingAssociation",
+        "role": role,
+        "state": "associated",
+        "person": person(student=student),
+        "offering": offering_id,
+    }
+    if student:
+        found["consumers"] = [
+            {"consumerKey": "nl-test-admin", "additionalTimeInMin": 10, "personalNeeds": ["extraTime"]}
+        ]
+    return {**found, **overrides}
+
+
+def plan(tp: Peer, students: int = 1, staff: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """A Zitting sent to TA with its Deelnames: its offeringId and the associationIds (students first)."""
+    offering_id = new_id()
+    response = tp.put(f"/offerings/{offering_id}", zitting(offering_id))
+    assert response.status_code == 201, response.text
+    roles = ["student"] * students + list(staff)
+    association_ids = [new_id() for _ in roles]
+    for association_id, role in zip(association_ids, roles, strict=True):
+        response = tp.put(f"/associations/{association_id}", deelname(association_id, offering_id, role))
+        assert response.status_code == 201, response.text
+    return offering_id, association_ids
+
+
+# A minimal PDF reader: enough to check the structure TA writes, and the text on its page.
+
+
+@dataclass(frozen=True)
+class ParsedPdf:
+    objects: dict[int, bytes]
+    trailer: bytes
+    texts: list[str]
+
+
+_STARTXREF = re.compile(rb"startxref\n(\d+)\n%%EOF\n$")
+_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\) Tj", re.DOTALL)
+_ESCAPE = re.compile(rb"\\([0-7]{3}|.)", re.DOTALL)
+
+
+def parse_pdf(data: bytes) -> ParsedPdf:
+    """Read a PDF by its cross-reference table, checking every offset, the stream lengths and the trailer."""
+    assert data.startswith(b"%PDF-1."), data[:16]
+    found = _STARTXREF.search(data)
+    assert found, "no startxref at the end"
+    xref = int(found.group(1))
+    header, count_line = data[xref:].split(b"\n", 2)[:2]
+    assert header == b"xref"
+    first, count = map(int, count_line.split())
+    assert first == 0
+    table = data[xref + len(b"xref\n") + len(count_line) + 1 :]
+    entries = [table[20 * i : 20 * (i + 1)] for i in range(count)]
+    assert entries[0] == b"0000000000 65535 f \n"
+    objects: dict[int, bytes] = {}
+    for number, entry in enumerate(entries[1:], start=1):
+        assert len(entry) == 20 and entry.endswith(b" 00000 n \n"), entry
+        offset = int(entry[:10])
+        opening = b"%d 0 obj\n" % number
+        assert data[offset : offset + len(opening)] == opening, (number, offset)
+        end = data.index(b"\nendobj\n", offset)
+        objects[number] = data[offset + len(opening) : end]
+    trailer = table[20 * count :]
+    assert trailer.startswith(b"trailer\n<< /Size %d " % count)
+    texts: list[str] = []
+    for body in objects.values():
+        if b"\nstream\n" in body:
+            length = int(re.search(rb"/Length (\d+)", body).group(1))  # type: ignore[union-attr]
+            stream = body.split(b"\nstream\n", 1)[1]
+            assert stream[length:] == b"\nendstream", "the /Length is not the stream's length"
+            texts += [_unescape(m.group(1)) for m in _STRING.finditer(stream[:length])]
+    return ParsedPdf(objects, trailer, texts)
+
+
+def _unescape(literal: bytes) -> str:
+    def one(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        return bytes([int(code, 8)]) if len(code) == 3 else code
+
+    return _ESCAPE.sub(one, literal).decode("cp1252")

@@ -1,0 +1,81 @@
+"""Flow 2 messages are built from TP's state as the spec reference (flow 2) and PDF Tabel 4.2.A/4.3.A say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oke.roles.toetsplanning.flow2 import deelname_message, person_message, zitting_message
+from oke.roles.toetsplanning.needs import Needs
+
+ZITTING = {
+    "offeringId": "z-1",
+    "offeringType": "component",
+    "primaryCode": {"codeType": "offeringCode", "code": "REK"},
+    "name": [{"language": "nl-NL", "value": "Rekenen"}],
+    "resultValueType": "0.0-10.0",
+    "startDateTime": "2026-12-01T09:00:00+01:00",
+    "endDateTime": "2026-12-01T10:00:00+01:00",
+    "component": "c-1",
+    "consumers": [
+        {"consumerKey": "nl-test-admin", "duration": "PT40M", "finalResultsAllowed": False, "testsToBeUsed": []},
+        {"consumerKey": "x-school", "room": "A1"},
+    ],
+}
+PERSON: dict[str, Any] = {
+    "personId": "p-1",
+    "givenName": "Maartje",
+    "consumers": [
+        {
+            "consumerKey": "nl-test-admin",
+            "preferredName": "Maar",
+            "idCheckName": "Damme, Maartje van",
+            "assignedNeeds": [{"code": "ExtraTime30Min", "description": [{"language": "nl-NL", "value": "x"}]}],
+        }
+    ],
+}
+STUDENT = {
+    "associationId": "d-1",
+    "associationType": "componentOfferingAssociation",
+    "role": "student",
+    "state": "associated",
+    "person": "p-1",
+    "offering": "z-1",
+    "consumers": [{"consumerKey": "nl-test-admin"}],
+}
+
+
+def test_a_zitting_leaves_out_what_flow_2_does_not_use_and_keeps_other_consumers() -> None:
+    message = zitting_message(ZITTING, "active")
+    assert "resultValueType" not in message
+    assert message["consumers"] == [
+        {"consumerKey": "nl-test-admin", "duration": "PT40M", "offeringState": "active"},
+        {"consumerKey": "x-school", "room": "A1"},
+    ]
+
+
+def test_a_cancelled_zitting_says_so() -> None:
+    assert zitting_message(ZITTING, "canceled")["consumers"][0]["offeringState"] == "canceled"
+    bare = {key: value for key, value in ZITTING.items() if key != "consumers"}
+    assert zitting_message(bare, "active")["consumers"] == [{"consumerKey": "nl-test-admin", "offeringState": "active"}]
+
+
+def test_a_student_gets_the_person_embedded_and_the_needs_of_this_test() -> None:
+    message = deelname_message(STUDENT, "associated", PERSON, Needs(30, ("extraTime", "spoken")))
+    assert message["person"]["consumers"] == [
+        {"consumerKey": "nl-test-admin", "preferredName": "Maar", "idCheckName": "Damme, Maartje van"}
+    ]
+    assert message["consumers"] == [
+        {"consumerKey": "nl-test-admin", "additionalTimeInMin": 30, "personalNeeds": ["extraTime", "spoken"]}
+    ]
+    assert "result" not in message
+
+
+def test_staff_carry_no_consumers() -> None:
+    staff = {**STUDENT, "role": "coordinator"}
+    staff.pop("consumers")
+    assert "consumers" not in deelname_message(staff, "associated", {"personId": "s-1"})
+
+
+def test_the_person_of_dr_is_not_changed() -> None:
+    person_message(PERSON)
+    assert "assignedNeeds" in PERSON["consumers"][0]
