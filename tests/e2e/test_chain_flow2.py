@@ -1,0 +1,80 @@
+"""Flow 2 end to end: a session planned at TP reaches the reference TA by itself, through TP's outbox,
+with TA's own tokens (spec reference flow 2; the return route equals the outbound route)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from oke.auth.caller import ClientRole
+from oke.roles.toetsafname.catalogue import REKENEN_2F
+from oke.store.tables.outbox import OutboxMessage
+from tests.api_client import TP, Peer
+from tests.ta_client import TA
+
+
+def eventually(check: Callable[[], Any], seconds: float = 15) -> Any:
+    """The first truthy answer of `check`, polled until `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while not (answer := check()):
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.1)
+    return answer
+
+
+def connect(tp: TP, ta: TA, name: str = "ta-real") -> Peer:
+    """Register TP as a client of TA, tell TP where TA is; returns a TP-client view of TA for reading."""
+    client = ta.register(ClientRole.tp)
+    tp.configure_ta(name, ta.url, client=client)
+    return Peer(ta.http, ta.token(*client))
+
+
+def states(tp: TP, zitting: str) -> list[str]:
+    with tp.session_factory() as session:
+        query = select(OutboxMessage.state).where(OutboxMessage.key == zitting).order_by(OutboxMessage.id)
+        return list(session.scalars(query))
+
+
+def test_a_planned_session_arrives_at_ta_with_its_participants(tp: TP, ta: TA) -> None:
+    at_ta = connect(tp, ta)
+    planned = tp.plan("ta-real", students=3, staff=("coordinator",), component=REKENEN_2F)
+    zitting = planned["zittingId"]
+
+    offering = eventually(lambda: (r := at_ta.get(f"/offerings/{zitting}")).status_code == 200 and r.json())
+    assert offering["component"] == REKENEN_2F
+    assert offering["consumers"][0]["offeringState"] == "active"
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 5)
+    page = at_ta.get(f"/offerings/{zitting}/associations", pageSize=10).json()
+    assert sorted(item["associationId"] for item in page["items"]) == sorted(
+        d["deelnameId"] for d in planned["deelnames"]
+    )
+    student = next(d for d in planned["deelnames"] if d["role"] == "student")["deelnameId"]
+    read = at_ta.get(f"/associations/{student}", expand="person").json()
+    assert read["person"]["displayName"] == "Damme, Maartje van"
+
+
+def test_cancelling_at_tp_cancels_at_ta(tp: TP, ta: TA) -> None:
+    at_ta = connect(tp, ta)
+    planned = tp.plan("ta-real", students=2, component=REKENEN_2F)
+    zitting, first = planned["zittingId"], planned["deelnames"][0]["deelnameId"]
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 3)
+
+    planner = tp.peer(ClientRole.planner)
+    assert planner.post_planning(f"/deelnames/{first}/cancel").status_code == 204
+    eventually(lambda: at_ta.get(f"/associations/{first}").json()["state"] == "canceled")
+    assert planner.post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
+    offering = eventually(
+        lambda: (o := at_ta.get(f"/offerings/{zitting}").json())["consumers"][0]["offeringState"] == "canceled" and o
+    )
+    assert offering["offeringId"] == zitting
+
+
+def test_a_session_waits_in_the_outbox_while_ta_is_unreachable(tp: TP) -> None:
+    planned = tp.plan("ta-down", students=1, component=REKENEN_2F)
+    time.sleep(1.5)  # the relay has tried by now
+    assert set(states(tp, planned["zittingId"])) == {"pending"}
+    assert httpx.get(f"{tp.url}/ooapi/").status_code == 200  # TP answers on, whatever its peers do
