@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from oke.cli import clients, db, outbox, peers, serve
+from oke.cli import catalogue, clients, db, outbox, peers, serve, ta
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
 app.add_typer(serve.app, name="serve")
@@ -12,3 +12,5 @@ app.add_typer(clients.app, name="clients")
 app.add_typer(db.app, name="db")
 app.add_typer(peers.app, name="peers")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(catalogue.app, name="catalogue")
+app.add_typer(ta.app, name="ta")

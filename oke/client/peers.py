@@ -26,10 +26,11 @@ RELOAD_SECONDS = 60.0
 
 
 class PeerRole(StrEnum):
-    """The systems TP calls."""
+    """The systems oke calls: TP calls its TAs and DRs, a TA calls back its TPs (flows 3, 4)."""
 
     ta = "ta"
     dr = "dr"
+    tp = "tp"
 
 
 @dataclass(frozen=True)

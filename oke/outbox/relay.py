@@ -66,6 +66,9 @@ class Delivery:
 
 
 Deliver = Callable[[OutboundMessage], Delivery]
+#: Keeps what a successful delivery answered (e.g. a fetched document), in the transaction that records it:
+#: the answer is kept iff the message counts as delivered. If it raises, the attempt counts as failed.
+OnDelivered = Callable[[Connection, OutboundMessage, Delivery], None]
 
 
 class Relay:
@@ -86,6 +89,7 @@ class Relay:
         batch: int = 50,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
+        on_delivered: OnDelivered | None = None,
     ) -> None:
         self._database = database
         self._deliver = deliver
@@ -95,6 +99,7 @@ class Relay:
         self._rng = rng or random.Random()
         self._clock = clock or utcnow
         self._wake = threading.Event()
+        self._on_delivered = on_delivered
 
     def run_once(self) -> int:
         """Claim the due messages, deliver them and record the outcomes; the number attempted."""
@@ -178,26 +183,44 @@ class Relay:
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_status": delivery.status}
         if delivery.status is not None and 200 <= delivery.status < 300:
-            values |= {"state": DELIVERED, "delivered_at": now, "last_error": None, "problem": null()}
+            delivered = values | {"state": DELIVERED, "delivered_at": now, "last_error": None, "problem": null()}
+            try:
+                with self._transaction() as connection:
+                    if self._update(connection, message, lease_until, delivered) and self._on_delivered is not None:
+                        self._on_delivered(connection, message, delivery)
+                return
+            except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
+                log.warning("outbox message %d to %s: keeping the answer failed: %r", message.id, message.peer, failure)
+                delivery = Delivery(
+                    status=None, error=f"keeping the answer failed: {type(failure).__name__}: {failure}"
+                )
+                values["last_status"] = None
+        decision = self._policy.after_failure(
+            attempts, status=delivery.status, retry_after=delivery.header("retry-after"), now=now, rng=self._rng
+        )
+        problem, error = _problem(delivery), _error(delivery)
+        values |= {"last_error": error, "problem": null() if problem is None else problem}
+        if isinstance(decision, Park):
+            if not error.startswith(decision.reason):
+                values["last_error"] = f"{decision.reason}; {error}"
+            values["state"] = PARKED
+            log.warning("outbox message %d to %s parked: %s", message.id, message.peer, values["last_error"])
         else:
-            decision = self._policy.after_failure(
-                attempts, status=delivery.status, retry_after=delivery.header("retry-after"), now=now, rng=self._rng
-            )
-            problem, error = _problem(delivery), _error(delivery)
-            values |= {"last_error": error, "problem": null() if problem is None else problem}
-            if isinstance(decision, Park):
-                if not error.startswith(decision.reason):
-                    values["last_error"] = f"{decision.reason}; {error}"
-                values["state"] = PARKED
-                log.warning("outbox message %d to %s parked: %s", message.id, message.peer, values["last_error"])
-            else:
-                values |= {"next_attempt_at": decision.at}
+            values |= {"next_attempt_at": decision.at}
         with self._transaction() as connection:
-            connection.execute(
-                update(OutboxMessage)
-                .where(_T.id == message.id, _T.state == PENDING, _T.lease_until == lease_until)
-                .values(**values)
-            )
+            self._update(connection, message, lease_until, values)
+
+    @staticmethod
+    def _update(
+        connection: Connection, message: OutboundMessage, lease_until: datetime, values: dict[str, Any]
+    ) -> bool:
+        """Record `values` if this relay still holds the lease; whether it did."""
+        result = connection.execute(
+            update(OutboxMessage)
+            .where(_T.id == message.id, _T.state == PENDING, _T.lease_until == lease_until)
+            .values(**values)
+        )
+        return result.rowcount == 1
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:

@@ -18,5 +18,5 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision`; a no-op when it is there already."""
+    """Bring the database at `url` to `revision` (every head: parallel branches need no merge); a no-op when there."""
     command.upgrade(alembic_config(url), revision)

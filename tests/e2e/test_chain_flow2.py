@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
+from oke.client.peers import add_peer
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.tables.outbox import OutboxMessage
 from tests.api_client import TP, Peer
@@ -27,10 +28,30 @@ def eventually(check: Callable[[], Any], seconds: float = 15) -> Any:
 
 
 def connect(tp: TP, ta: TA, name: str = "ta-real") -> Peer:
-    """Register TP as a client of TA, tell TP where TA is; returns a TP-client view of TA for reading."""
-    client = ta.register(ClientRole.tp)
+    """Register TP and TA as clients of each other and tell each where the other is (flows 2 and 3, 4);
+    returns a TP-client view of TA for reading."""
+    tp_peer = tp_peer_name(ta)
+    client = ta.register(ClientRole.tp, peer=tp_peer)
     tp.configure_ta(name, ta.url, client=client)
+    back = tp.register(ClientRole.ta, peer=name)  # its peer is `tp.peer_name(name)`, the TA TP plans at
+    with ta.session_factory() as session:
+        add_peer(
+            session,
+            name=tp_peer,
+            role="tp",
+            tenant=ta.tenant,
+            base_url=f"{tp.url}/ooapi",
+            token_url=f"{tp.url}/oauth2/token",
+            client_id=back[0],
+            secret=back[1],
+        )
+        session.commit()
     return Peer(ta.http, ta.token(*client))
+
+
+def tp_peer_name(ta: TA) -> str:
+    """The peer TA records for the test's TP client, and the name of TA's `peers` row for calling it back."""
+    return f"tp-real@{ta.tenant}"
 
 
 def states(tp: TP, zitting: str) -> list[str]:

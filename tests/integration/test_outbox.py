@@ -456,3 +456,28 @@ def test_the_cli_lists_shows_and_retries(database: Database) -> None:
     assert (retried.exit_code, retried.stdout.strip()) == (0, "1 message(s) due again")
     assert row(database, refused).state == "pending"
     assert runner.invoke(outbox_cli.app, ["retry", "--all-parked", *url]).stdout.strip() == "0 message(s) due again"
+
+
+def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(database: Database) -> None:
+    message_id = add(database, "doc-1", method="GET", path="/documents/doc-1")
+    answer = Delivery(200, {"Content-Type": "application/pdf"}, b"%PDF")
+    peer = FakePeer(answer, answer)
+    kept: list[tuple[str, bytes]] = []
+    broken = [True]
+
+    def keep(_connection: Any, message: OutboundMessage, delivery: Delivery) -> None:
+        if broken[0]:
+            raise RuntimeError("disk full")
+        kept.append((message.key, delivery.body))
+
+    clock = Clock()
+    outbox = relay(database, peer, clock, on_delivered=keep)
+    assert outbox.run_once() == 1
+    failed = row(database, message_id)
+    assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, None)
+    assert failed.last_error is not None and "disk full" in failed.last_error
+    broken[0] = False
+    clock.advance(1000)
+    assert outbox.run_once() == 1
+    assert kept == [("doc-1", b"%PDF")]
+    assert row(database, message_id).state == "delivered"

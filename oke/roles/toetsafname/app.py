@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from oke.auth.api import token_router
 from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
-from oke.roles.toetsafname.api import associations, components, documents, metadata, offerings
+from oke.outbound import relaying
+from oke.roles.toetsafname.api import associations, components, documents, metadata, offerings, runs
 from oke.roles.toetsafname.services import catalogue, reads
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.database import Database
@@ -29,7 +30,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # flows 3 and 4 go back to the TP that planned the session through TA's outbox
+        with relaying(database.engine, database.read_sessions):
+            yield
         database.close()
 
     app = build_app(settings, title="oke Toetsafname", description=DESCRIPTION, lifespan=lifespan)
@@ -44,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, prefix=settings.base_path)
     app.include_router(token_router())
     app.include_router(associations.start_router)
+    app.include_router(runs.router)
     return app
 
 

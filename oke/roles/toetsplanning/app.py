@@ -11,7 +11,8 @@ from oke.auth.api import token_router
 from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.outbound import relaying
-from oke.roles.toetsplanning.api import associations, metadata, offerings, persons, planning
+from oke.roles.toetsplanning.api import associations, documents, metadata, offerings, persons, planning
+from oke.roles.toetsplanning.services.documents import keep_fetched
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
 from oke.web.app import build_app
@@ -26,7 +27,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        with relaying(database.engine, database.read_sessions):  # flow 2 (and later 5) leave through the outbox
+        # flow 2 (and later 5) and the document fetches (3.3) leave through the outbox
+        with relaying(database.engine, database.read_sessions, on_delivered=keep_fetched):
             yield
         database.close()
 
@@ -37,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.tokens = TokenIssuer(
         database.sessions, issuer=str(settings.issuer), ttl_seconds=settings.token_ttl_seconds
     )
-    for module in (associations, offerings, persons, metadata):  # the flow 3 route first: it is matched most
+    for module in (associations, offerings, persons, documents, metadata):  # the flow 3 route first: it is matched most
         app.include_router(module.router, prefix=settings.base_path)
     app.include_router(token_router())
     app.include_router(planning.router)

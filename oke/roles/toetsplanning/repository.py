@@ -10,7 +10,15 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from oke.store.tables.peers import PeerConfig
-from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson, Zitting
+from oke.store.tables.toetsplanning import (
+    Deelname,
+    DrAssociation,
+    DrOffering,
+    DrPerson,
+    TpComponent,
+    TpDocument,
+    Zitting,
+)
 from oke.store.uow import UnitOfWork
 
 Row = TypeVar("Row")
@@ -25,6 +33,7 @@ class ResultTarget(NamedTuple):
     result_version: int
     ta_peer: str
     zitting_state: str
+    zitting_id: str
 
 
 # The flow 3 statements are built once: building and keying a statement costs more than running it.
@@ -38,6 +47,7 @@ _RESULT_TARGET = (
         Deelname.result_version,
         Zitting.ta_peer,
         Zitting.state,
+        Deelname.zitting_id,
     )
     .join(Zitting)
     .where(Deelname.deelname_id == bindparam("target"))
@@ -138,6 +148,25 @@ class ToetsplanningRepository:
         if state:
             query = query.where(Deelname.state == state)
         return self._page(query.order_by(Deelname.deelname_id), offset, limit)
+
+    # Documents TA named (flows 3, 4), fetched for DR
+
+    def document_at(self, tenant: str, ta_peer: str, document_id: str) -> TpDocument | None:
+        query = select(TpDocument).where(
+            TpDocument.tenant == tenant, TpDocument.ta_peer == ta_peer, TpDocument.document_id == document_id
+        )
+        return self.session.scalars(query).first()
+
+    def fetched_document(self, tenant: str, document_id: str) -> TpDocument | None:
+        """The first fetched document of that id at any TA of the school (ids are TA's, normally UUIDs)."""
+        query = select(TpDocument).where(
+            TpDocument.tenant == tenant, TpDocument.document_id == document_id, TpDocument.data.is_not(None)
+        )
+        return self.session.scalars(query.order_by(TpDocument.id).limit(1)).first()
+
+    def components_of(self, ta_peer: str) -> Sequence[TpComponent]:
+        query = select(TpComponent).where(TpComponent.ta_peer == ta_peer).order_by(TpComponent.component_id)
+        return self.session.scalars(query).all()
 
     def _page(self, query: Select[Row], offset: int, limit: int) -> tuple[Sequence[Row], int]:
         """One page of `query`, and how many rows the whole listing has (both counted in the database)."""

@@ -18,12 +18,12 @@ class PeerConfig(Base):
     """
 
     __tablename__ = "peers"
-    __table_args__ = (CheckConstraint("role IN ('ta', 'dr')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('ta', 'dr', 'tp')", name="role"),)
 
     #: Unique per server: the `peer` TP records for a TA or DR, and the `--peer` of the client that
     #: system uses to call TP.
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
-    #: `ta` or `dr`.
+    #: `ta`, `dr`, or `tp` (a TA calls back its TP).
     role: Mapped[str] = mapped_column(String(16))
     tenant: Mapped[str] = mapped_column(String(128))
     #: With the peer's base path: `https://ta.example/ooapi`.

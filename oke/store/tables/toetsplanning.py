@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oke.store.base import Base, Json, UtcDateTime, utcnow
@@ -108,3 +108,42 @@ class Deelname(_Timestamps, Base):
         Index(None, "zitting_id"),
         Index(None, "tenant", "toetsinschrijving_id"),
     )
+
+
+class TpDocument(Base):
+    """A document TA named in a result (flow 3) or report (flow 4), fetched from TA to re-expose to DR (3.3).
+
+    The row is written when the document is first named; `data` stays empty until the outbox fetched it.
+    """
+
+    __tablename__ = "tp_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(ID)
+    document_id: Mapped[str] = mapped_column(ID)
+    ta_peer: Mapped[str] = mapped_column(ID)
+    zitting_id: Mapped[str] = mapped_column(ID)
+    deelname_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    document_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    media_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("tenant", "ta_peer", "document_id"),
+        Index(None, "tenant", "document_id"),
+    )
+
+
+class TpComponent(Base):
+    """A test of a TA's catalogue (flow 0) as TP last read it; a withdrawn test is kept as `inactive`."""
+
+    __tablename__ = "tp_components"
+
+    ta_peer: Mapped[str] = mapped_column(ID, primary_key=True)
+    component_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

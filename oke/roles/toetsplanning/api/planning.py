@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from oke.roles.toetsplanning.api.deps import PlannerDep
-from oke.roles.toetsplanning.services import planning
+from oke.roles.toetsplanning.services import catalogue, planning
 
 router = APIRouter(prefix="/planning", tags=["planning"])
 
@@ -70,3 +70,9 @@ async def cancel_zitting(zittingId: str, call: PlannerDep) -> None:
 async def cancel_deelname(deelnameId: str, call: PlannerDep) -> None:
     """Cancel one participation; later results for it are still accepted."""
     await call.tx.write(lambda uow: planning.cancel_deelname(uow, tenant=call.caller.tenant, deelname_id=deelnameId))
+
+
+@router.get("/catalogue")
+async def get_catalogue(taPeer: str, call: PlannerDep) -> list[dict[str, Any]]:
+    """The tests of a TA of the planner's school as last synced (`oke catalogue sync`), withdrawn ones marked."""
+    return await call.tx.read(lambda uow: catalogue.list_catalogue(uow, call.caller, taPeer))

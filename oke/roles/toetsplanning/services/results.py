@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 from oke.auth.caller import Caller
 from oke.errors import FieldError, InvalidContent, NotFound
+from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_result_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
+from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.services._sender import sender_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
@@ -33,6 +35,15 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
         rules.check_result(body["result"], merged, deelname.role)
         notes = normalised.notes + rules.late_notes(deelname_state=deelname.state, zitting_state=deelname.zitting_state)
         uow.repo.save_result(deelname_id, merged, deelname.result_version + 1, now)
+        if (block := nl_test_admin_block(body["result"].get("consumers"))) and block.get("documents"):
+            documents.queue_fetches(
+                uow,
+                tenant=deelname.tenant,
+                ta_peer=deelname.ta_peer,
+                zitting_id=deelname.zitting_id,
+                deelname_id=deelname_id,
+                documents=block["documents"],
+            )
         uow.history.record(
             sender_of(caller), inbound, flow="3", object_type="deelname", object_id=deelname_id, notes=notes
         )

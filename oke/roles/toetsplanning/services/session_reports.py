@@ -10,6 +10,7 @@ from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
 from oke.ooapi.legacy import normalise_report_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
+from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.services._sender import sender_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
@@ -36,6 +37,15 @@ def receive_session_report(
         notes = normalised.notes + rules.late_notes(deelname_state=None, zitting_state=zitting.state) + remarks
         zitting.report = report
         zitting.report_received_at = datetime.now(UTC)
+        if change.get("documents"):
+            documents.queue_fetches(
+                uow,
+                tenant=zitting.tenant,
+                ta_peer=zitting.ta_peer,
+                zitting_id=zitting_id,
+                deelname_id=None,
+                documents=change["documents"],
+            )
         uow.history.record(
             sender_of(caller), inbound, flow="4", object_type="zitting", object_id=zitting_id, notes=notes
         )

@@ -1,0 +1,97 @@
+"""Documents (flow 3.3): TA names them in results and reports; TP fetches each once and re-exposes it to DR.
+
+A document is fetched by id from the TA peer's configured base URL only (`GET /documents/{id}`): a
+draft-era `documentUrl` could point at any host, so it is never followed (it stays in the stored result).
+The fetch leaves through the outbox: it is retried (or parked) by the relay and never blocks the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Connection, update
+
+from oke.auth.caller import Caller
+from oke.errors import NotFound
+from oke.outbox.relay import Delivery, OutboundMessage
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.tables.toetsplanning import TpDocument
+
+#: The outbox kind of a document fetch; its key is the document id.
+FETCH = "documents.fetch"
+OCTET_STREAM = "application/octet-stream"
+
+
+def queue_fetches(
+    uow: ToetsplanningUnitOfWork,
+    *,
+    tenant: str,
+    ta_peer: str,
+    zitting_id: str,
+    deelname_id: str | None,
+    documents: Any,
+) -> None:
+    """Queue one fetch per named document TP does not know yet, in the caller's transaction."""
+    for entry in _named(documents):
+        document_id = entry["documentId"]
+        if uow.repo.document_at(tenant, ta_peer, document_id) is not None:
+            continue  # already fetched, or its fetch is queued
+        uow.repo.add(
+            TpDocument(
+                tenant=tenant,
+                document_id=document_id,
+                ta_peer=ta_peer,
+                zitting_id=zitting_id,
+                deelname_id=deelname_id,
+                document_type=_text(entry.get("documentType")),
+                name=_text(entry.get("documentName")),
+            )
+        )
+        uow.outbox.add(
+            tenant=tenant,
+            peer=ta_peer,
+            kind=FETCH,
+            key=document_id,
+            method="GET",
+            path=f"/documents/{quote(document_id, safe='')}",
+        )
+    uow.session.flush()
+
+
+def keep_fetched(connection: Connection, message: OutboundMessage, delivery: Delivery) -> None:
+    """The relay's `on_delivered`: store a fetched document's bytes in the transaction that marks it delivered."""
+    if message.kind != FETCH:
+        return
+    media_type = (delivery.header("content-type") or OCTET_STREAM).split(";")[0].strip() or OCTET_STREAM
+    connection.execute(
+        update(TpDocument)
+        .where(
+            TpDocument.tenant == message.tenant,
+            TpDocument.ta_peer == message.peer,
+            TpDocument.document_id == message.key,
+        )
+        .values(data=delivery.body, media_type=media_type, fetched_at=datetime.now(UTC))
+    )
+
+
+def read_document(uow: ToetsplanningUnitOfWork, caller: Caller, document_id: str) -> TpDocument:
+    """A fetched document of the caller's school; not found while it has not been fetched."""
+    with uow:
+        document = uow.repo.fetched_document(caller.tenant, document_id)
+        if document is None:
+            raise NotFound(f"no document {document_id}")
+        uow.session.expunge(document)
+        return document
+
+
+def _named(documents: Any) -> Iterable[dict[str, Any]]:
+    for entry in documents if isinstance(documents, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("documentId"), str) and entry["documentId"]:
+            yield entry
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

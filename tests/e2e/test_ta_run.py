@@ -1,0 +1,61 @@
+"""The reference TA's session run from the operator's side: `oke ta run`, the planner-only entry, and what
+the run queues for TP (flows 3, 4) and shows in TA's own reads (3.4)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from oke.auth.caller import ClientRole
+from oke.cli import app as oke
+from oke.store.tables.outbox import OutboxMessage
+from tests.api_client import new_id
+from tests.ta_client import TA, plan
+
+
+def queued(ta: TA, key: str) -> list[tuple[str, str, str]]:
+    with ta.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.key == key).order_by(OutboxMessage.id)
+        return [(m.peer, m.method, m.path) for m in session.scalars(query)]
+
+
+def test_the_cli_runs_a_session_and_queues_its_messages_for_the_tp_peer(ta: TA, ta_database_url: str) -> None:
+    tp_peer = f"tp-cli@{ta.tenant}"
+    offering_id, association_ids = plan(ta.client(peer=tp_peer), students=3, staff=("coordinator",))
+    args = ["ta", "run", offering_id, "--seed", "3", "--database-url", ta_database_url]
+    ran = CliRunner().invoke(oke, args)
+    assert ran.exit_code == 0, ran.output
+    lines = ran.output.splitlines()
+    assert len(lines) == 4 and lines[-1].endswith("messages queued for TP")
+    student = association_ids[0]
+    assert queued(ta, student)[0] == (tp_peer, "PATCH", f"/associations/{student}")
+    assert queued(ta, offering_id) == [(tp_peer, "PATCH", f"/offerings/{offering_id}")]
+    assert queued(ta, association_ids[-1]) == []  # staff get no result
+    assert CliRunner().invoke(oke, args).output == ran.output  # the same seed, the same run
+
+
+def test_an_unknown_session_is_an_error(ta_database_url: str) -> None:
+    ran = CliRunner().invoke(oke, ["ta", "run", new_id(), "--database-url", ta_database_url])
+    assert ran.exit_code == 1
+
+
+def test_only_a_planner_starts_a_run(ta: TA) -> None:
+    tp = ta.client()
+    offering_id, _ = plan(tp, students=1)
+    for role in (ClientRole.tp, ClientRole.dr):
+        client = ta.client(role)
+        response = client.http.post(f"/operator/sessions/{offering_id}/run", headers=client.headers)
+        assert response.status_code == 403
+    planner = ta.client(ClientRole.planner)
+    assert planner.http.post(f"/operator/sessions/{new_id()}/run", headers=planner.headers).status_code == 404
+    ran = planner.http.post(f"/operator/sessions/{offering_id}/run", params={"seed": 1}, headers=planner.headers)
+    assert ran.status_code == 200
+    [outcome] = ran.json()["outcomes"]
+    read = tp.get(f"/offerings/{offering_id}/associations").json()["items"][0]
+    assert read["result"]["consumers"][0]["attendance"] == outcome["attendance"]
+
+
+def test_another_schools_planner_cannot_run_a_session(ta: TA) -> None:
+    offering_id, _ = plan(ta.client(), students=1)
+    planner = ta.client(ClientRole.planner, tenant=f"other-{ta.tenant}")
+    assert planner.http.post(f"/operator/sessions/{offering_id}/run", headers=planner.headers).status_code == 404
