@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.orm import Session
 
 from oke.config import Role, Settings
+from oke.errors import OkeError
+from oke.store.engine import make_engine, make_session_factory
+from oke.store.migrate import upgrade
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on [default: $OKE_HOST or 127.0.0.1].")]
 Port = Annotated[int | None, typer.Option(help="Port [default: $OKE_PORT or 8000 for tp].")]
@@ -22,3 +28,19 @@ def settings_for(role: Role | None, **given: Any) -> Settings:
     if role is not None:
         values["role"] = role
     return Settings(**values)
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A session on the migrated database at `url`, committed when the command succeeds; errors shown plainly."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+            session.commit()
+    except OkeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()

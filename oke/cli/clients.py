@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -14,11 +12,8 @@ from rich.table import Table
 from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
-from oke.cli._options import DatabaseUrl, settings_for
+from oke.cli._options import DatabaseUrl, migrated_session, settings_for
 from oke.config import Role
-from oke.errors import OkeError
-from oke.store.engine import make_engine, make_session_factory
-from oke.store.migrate import upgrade
 from oke.store.tables.auth import OAuthClient
 
 app = typer.Typer(help="The OAuth2 clients a server issues tokens to.", no_args_is_help=True)
@@ -49,7 +44,8 @@ def add(
     """Register a client and print its id and secret: the secret is shown only this once."""
     settings = settings_for(server, database_url=database_url)
     scopes = scope or sorted(known.defaults(role, settings.role))
-    with _registry(settings.database) as registry:
+    with migrated_session(settings.database) as session:
+        registry = ClientRegistry(session)
         client, plain = registry.add(
             role=role, tenant=tenant, scopes=scopes, client_id=client_id, peer=peer, secret=secret
         )
@@ -62,7 +58,8 @@ def add(
 @app.command("list")
 def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
     """List the clients; secrets are never shown (only their hashes are kept)."""
-    with _registry(settings_for(server, database_url=database_url).database) as registry:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+        registry = ClientRegistry(session)
         rows = [_public(client) for client in registry.list()]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -79,28 +76,13 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
 @app.command()
 def remove(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Remove a client; tokens it already holds stay valid until they expire."""
-    with _registry(settings_for(server, database_url=database_url).database) as registry:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+        registry = ClientRegistry(session)
         removed = registry.remove(client_id)
     if not removed:
         typer.echo(f"error: no client {client_id!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"removed {client_id}")
-
-
-@contextmanager
-def _registry(url: str) -> Iterator[ClientRegistry]:
-    """A registry on the migrated database, committed when the command succeeds; errors shown plainly."""
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield ClientRegistry(session)
-            session.commit()
-    except OkeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
 
 def _public(client: OAuthClient) -> dict[str, Any]:

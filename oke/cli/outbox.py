@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from oke.cli._options import DatabaseUrl, settings_for
+from oke.cli._options import DatabaseUrl, migrated_session, settings_for
 from oke.config import Role
-from oke.errors import OkeError
 from oke.outbox import operations
-from oke.store.engine import make_engine, make_session_factory
-from oke.store.migrate import upgrade
 from oke.store.tables.outbox import STATES, OutboxMessage
 
 app = typer.Typer(help="The outbox: calls a server makes to its peers, and their delivery.", no_args_is_help=True)
@@ -39,7 +33,7 @@ def list_(
     as_json: JsonOutput = False,
 ) -> None:
     """List outbox messages, newest first."""
-    with _session(server, database_url) as session:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
         rows = [_public(m) for m in operations.list_messages(session, state=state, peer=peer, limit=limit)]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -55,7 +49,7 @@ def list_(
 @app.command()
 def show(message_id: int, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Print one message with its body, as JSON."""
-    with _session(server, database_url) as session:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
         message = operations.get_message(session, message_id)
         row = _public(message) | {"body": message.body}
     typer.echo(json.dumps(row, indent=2))
@@ -73,30 +67,13 @@ def retry(
     if (message_id is None) == (not all_parked):
         typer.echo("error: give either a message id or --all-parked", err=True)
         raise typer.Exit(2)
-    with _session(server, database_url) as session:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
         if message_id is not None:
             operations.retry(session, message_id)
             count = 1
         else:
             count = operations.retry_parked(session, peer)
     typer.echo(f"{count} message(s) due again")
-
-
-@contextmanager
-def _session(server: Role | None, database_url: str | None) -> Iterator[Session]:
-    """A session on the migrated database, committed when the command succeeds; errors shown plainly."""
-    url = settings_for(server, database_url=database_url).database
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-            session.commit()
-    except OkeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
 
 def _public(message: OutboxMessage) -> dict[str, Any]:

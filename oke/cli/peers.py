@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from oke.cli._options import DatabaseUrl, settings_for
+from oke.cli._options import DatabaseUrl, migrated_session, settings_for
 from oke.client.peers import PeerRole, add_peer, list_peers, remove_peer
 from oke.config import Role
-from oke.errors import OkeError
-from oke.store.engine import make_engine, make_session_factory
-from oke.store.migrate import upgrade
 from oke.store.tables.peers import PeerConfig
 
 app = typer.Typer(help="The peers (TA, DR) a server calls over OOAPI.", no_args_is_help=True)
@@ -63,7 +57,7 @@ def add(
     as_json: JsonOutput = False,
 ) -> None:
     """Configure a peer; the secret is never printed again."""
-    with _session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
         peer = add_peer(
             session,
             name=name,
@@ -82,7 +76,7 @@ def add(
 @app.command("list")
 def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
     """List the peers, without their secrets."""
-    with _session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
         rows = [_public(peer) for peer in list_peers(session)]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -98,28 +92,12 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
 @app.command()
 def remove(name: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Remove a peer; calls to it fail (unknown peer) until it is added again."""
-    with _session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
         removed = remove_peer(session, name)
     if not removed:
         typer.echo(f"error: no peer {name!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"removed {name}")
-
-
-@contextmanager
-def _session(url: str) -> Iterator[Session]:
-    """A session on the migrated database, committed when the command succeeds; errors shown plainly."""
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-            session.commit()
-    except OkeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
 
 def _public(peer: PeerConfig) -> dict[str, Any]:

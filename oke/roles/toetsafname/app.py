@@ -12,10 +12,11 @@ from oke.auth.api import token_router
 from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.outbound import relaying
-from oke.roles.toetsafname.api import associations, components, documents, metadata, offerings, runs
+from oke.roles.toetsafname.api import associations, components, documents, offerings, runs
 from oke.roles.toetsafname.services import catalogue, reads
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.database import Database
+from oke.web import metadata
 from oke.web.app import build_app
 
 DESCRIPTION = """oke reference Toetsafname (TA): serves its test catalogue (flow 0), receives Zittingen

@@ -11,10 +11,11 @@ from oke.auth.api import token_router
 from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.outbound import relaying
-from oke.roles.toetsplanning.api import associations, documents, metadata, offerings, persons, planning
+from oke.roles.toetsplanning.api import associations, documents, offerings, persons, planning
 from oke.roles.toetsplanning.services.documents import keep_fetched
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
+from oke.web import metadata
 from oke.web.app import build_app
 
 DESCRIPTION = """oke Toetsplanning (TP): receives enrolments from DR (flow 1), results (flow 3) and

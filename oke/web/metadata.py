@@ -1,4 +1,4 @@
-"""`GET /`: service metadata, announcing the nl-test-admin consumer and its version."""
+"""`GET /`: service metadata, the same on every role: it announces the nl-test-admin consumer and its version."""
 
 from __future__ import annotations
 
