@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from oke.store.base import utcnow
 from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import (
     Deelname,
@@ -54,6 +55,14 @@ _RESULT_TARGET = (
     .with_for_update(of=Deelname)  # several TP processes may share one PostgreSQL; SQLite ignores it
 )
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
+
+
+_KNOWN_DOCUMENT = select(TpDocument.id).where(
+    TpDocument.tenant == bindparam("tenant"),
+    TpDocument.ta_peer == bindparam("ta_peer"),
+    TpDocument.document_id == bindparam("document_id"),
+)
+_ADD_DOCUMENT = insert(TpDocument)
 
 
 class ToetsplanningRepository:
@@ -151,11 +160,14 @@ class ToetsplanningRepository:
 
     # Documents TA named (flows 3, 4), fetched for DR
 
-    def document_at(self, tenant: str, ta_peer: str, document_id: str) -> TpDocument | None:
-        query = select(TpDocument).where(
-            TpDocument.tenant == tenant, TpDocument.ta_peer == ta_peer, TpDocument.document_id == document_id
-        )
-        return self.session.scalars(query).first()
+    def knows_document(self, tenant: str, ta_peer: str, document_id: str) -> bool:
+        """Whether a document is fetched or its fetch queued; plain statements, on the flow 3 hot path."""
+        params = {"tenant": tenant, "ta_peer": ta_peer, "document_id": document_id}
+        return self._uow.connection.execute(_KNOWN_DOCUMENT, params).first() is not None
+
+    def add_document(self, **values: Any) -> None:
+        """The row of a document to fetch, without its bytes yet."""
+        self._uow.connection.execute(_ADD_DOCUMENT, {"created_at": utcnow(), **values})
 
     def fetched_document(self, tenant: str, document_id: str) -> TpDocument | None:
         """The first fetched document of that id at any TA of the school (ids are TA's, normally UUIDs)."""

@@ -37,18 +37,16 @@ def queue_fetches(
     """Queue one fetch per named document TP does not know yet, in the caller's transaction."""
     for entry in _named(documents):
         document_id = entry["documentId"]
-        if uow.repo.document_at(tenant, ta_peer, document_id) is not None:
+        if uow.repo.knows_document(tenant, ta_peer, document_id):
             continue  # already fetched, or its fetch is queued
-        uow.repo.add(
-            TpDocument(
-                tenant=tenant,
-                document_id=document_id,
-                ta_peer=ta_peer,
-                zitting_id=zitting_id,
-                deelname_id=deelname_id,
-                document_type=_text(entry.get("documentType")),
-                name=_text(entry.get("documentName")),
-            )
+        uow.repo.add_document(
+            tenant=tenant,
+            document_id=document_id,
+            ta_peer=ta_peer,
+            zitting_id=zitting_id,
+            deelname_id=deelname_id,
+            document_type=_text(entry.get("documentType")),
+            name=_text(entry.get("documentName")),
         )
         uow.outbox.add(
             tenant=tenant,
@@ -58,7 +56,6 @@ def queue_fetches(
             method="GET",
             path=f"/documents/{quote(document_id, safe='')}",
         )
-    uow.session.flush()
 
 
 def keep_fetched(connection: Connection, message: OutboundMessage, delivery: Delivery) -> None:
