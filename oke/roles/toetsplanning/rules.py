@@ -55,13 +55,16 @@ def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:
 def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> None:
     """Flow 3: a student's Deelname gets a valid, complete Result with an nl-test-admin block.
 
-    What the message sends is checked first, so that an error points into the message itself; then
-    the merged result must be complete (the first message brings state, resultDate and attendance).
+    The merged result must be valid and complete (the first message brings state, resultDate and
+    attendance); when it is not, an error in what the message sends is named where it stands in the message.
     """
     if role in STAFF_ROLES:
         raise InvalidContent(FieldError("/result", f"a {role} participation carries no result"))
-    _require_valid_as_sent(RESULT, change, "/result")
-    require_valid(RESULT, merged, "/result")
+    try:
+        RESULT.validate_python(merged)
+    except ValidationError as error:
+        _require_valid_as_sent(RESULT, change, "/result")  # an error in the message, named where it stands there
+        raise InvalidContent([FieldError(p, r) for p, r in field_errors(error, "/result")]) from None
     if nl_test_admin_index(merged["consumers"]) is None:
         raise InvalidContent(FieldError("/result/consumers", f"needs a {NL_TEST_ADMIN} block with attendance"))
 
