@@ -14,7 +14,9 @@ from oke.client.peers import PeerRole, add_peer, list_peers, remove_peer
 from oke.config import Role
 from oke.store.tables.peers import PeerConfig
 
-app = typer.Typer(help="The peers (TA, DR) a server calls over OOAPI.", no_args_is_help=True)
+app = typer.Typer(
+    help="The peers a server calls over OOAPI (TA and DR for TP, TP for the reference TA).", no_args_is_help=True
+)
 
 Server = Annotated[
     Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
