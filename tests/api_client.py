@@ -58,8 +58,8 @@ class Peer:
         return self.http.post("/planning" + path, json=body, headers=self.headers)
 
 
-class TP:
-    """A running TP, seen by the peers of one tenant (school) that a test registers."""
+class Server:
+    """A running oke server seen by one tenant (school) of its own: its HTTP API and its database."""
 
     def __init__(self, url: str, database_url: str) -> None:
         self.url = url
@@ -74,6 +74,15 @@ class TP:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.http.close()
         self._engine.dispose()
+
+    def token(self, client_id: str, secret: str) -> str:
+        response = self.http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+
+class TP(Server):
+    """A running TP, seen by the peers of one tenant (school) that a test registers."""
 
     def peer_name(self, peer: str, tenant: str | None = None) -> str:
         """Peer names are unique per server, and every test has its school: the test's name, made unique."""
@@ -91,11 +100,6 @@ class TP:
             )
             session.commit()
             return client.client_id, secret
-
-    def token(self, client_id: str, secret: str) -> str:
-        response = self.http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-        response.raise_for_status()
-        return str(response.json()["access_token"])
 
     def peer(self, role: ClientRole, **kwargs: Any) -> Peer:
         return Peer(self.http, self.token(*self.register(role, **kwargs)))
@@ -143,8 +147,9 @@ class TP:
         return dict(response.json())
 
 
-def person(person_id: str, *, student: bool) -> dict[str, Any]:
-    """A Person as flow 2 embeds it; students carry their nl-test-admin block."""
+def person(person_id: str | None = None, *, student: bool = True, **overrides: Any) -> dict[str, Any]:
+    """The full Person flow 2 embeds (PDF figure 3.2.8); a student's carries preferredName and idCheckName."""
+    person_id = person_id or new_id()
     found: dict[str, Any] = {
         "personId": person_id,
         "primaryCode": {"codeType": "studentNumber" if student else "emailAdress", "code": person_id[:8]},
@@ -154,13 +159,15 @@ def person(person_id: str, *, student: bool) -> dict[str, Any]:
         "displayName": "Damme, Maartje van",
         "activeEnrollment": True,
         "affiliations": ["student" if student else "employee"],
-        "mail": f"{person_id[:8]}@school.example",
+        "mail": f"{person_id[:8]}@roc.example",
+        "languageOfChoice": ["nl-NL"],
+        "otherCodes": [{"codeType": "accountId", "code": f"{person_id[:8]}@roc.example"}],
     }
     if student:
         found["consumers"] = [
-            {"consumerKey": "nl-test-admin", "preferredName": "Maartje", "idCheckName": "Damme, Maartje van"}
+            {"consumerKey": "nl-test-admin", "preferredName": "Maar", "idCheckName": "Damme, Maartje van"}
         ]
-    return found
+    return {**found, **overrides}
 
 
 def zitting_offering(**overrides: Any) -> dict[str, Any]:

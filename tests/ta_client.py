@@ -6,12 +6,9 @@ Also a minimal PDF reader, to check that TA's documents are real PDFs without an
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from oke.auth import scopes
@@ -20,9 +17,8 @@ from oke.auth.clients import ClientRegistry
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.roles.toetsafname.services import catalogue, documents
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
-from oke.store.engine import make_engine, make_session_factory
 from oke.store.tables.messages import ReceivedMessage
-from tests.api_client import Peer, new_id
+from tests.api_client import Peer, Server, new_id, person
 
 DEFAULT_SCOPES = {
     ClientRole.tp: {scopes.FLOW_0, scopes.FLOW_2_3_4},
@@ -32,22 +28,8 @@ DEFAULT_SCOPES = {
 }
 
 
-class TA:
+class TA(Server):
     """A running reference TA, seen by the TPs (and DRs) of one tenant (school) that a test registers."""
-
-    def __init__(self, url: str, database_url: str) -> None:
-        self.url = url
-        self.tenant = f"school-{uuid.uuid4().hex[:8]}"
-        self.http = httpx.Client(base_url=url, timeout=30)
-        self._engine = make_engine(database_url)
-        self.session_factory = make_session_factory(self._engine)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.http.close()
-        self._engine.dispose()
 
     def register(
         self,
@@ -63,11 +45,6 @@ class TA:
             )
             session.commit()
             return client.client_id, secret
-
-    def token(self, client_id: str, secret: str) -> str:
-        response = self.http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-        response.raise_for_status()
-        return str(response.json()["access_token"])
 
     def client(self, role: ClientRole = ClientRole.tp, **kwargs: Any) -> Peer:
         """A registered client of `role` (a TP by default) with a token."""
@@ -154,29 +131,6 @@ def zitting(offering_id: str, **overrides: Any) -> dict[str, Any]:
         ],
         **overrides,
     }
-
-
-def person(person_id: str | None = None, *, student: bool = True, **overrides: Any) -> dict[str, Any]:
-    """The full Person flow 2 embeds (PDF figure 3.2.8); a student's carries preferredName and idCheckName."""
-    person_id = person_id or new_id()
-    found: dict[str, Any] = {
-        "personId": person_id,
-        "primaryCode": {"codeType": "studentNumber" if student else "emailAdress", "code": person_id[:8]},
-        "givenName": "Maartje",
-        "surnamePrefix": "van",
-        "surname": "Damme",
-        "displayName": "Damme, Maartje van",
-        "activeEnrollment": True,
-        "affiliations": ["student" if student else "employee"],
-        "mail": f"{person_id[:8]}@roc.example",
-        "languageOfChoice": ["nl-NL"],
-        "otherCodes": [{"codeType": "accountId", "code": f"{person_id[:8]}@roc.example"}],
-    }
-    if student:
-        found["consumers"] = [
-            {"consumerKey": "nl-test-admin", "preferredName": "Maar", "idCheckName": "Damme, Maartje van"}
-        ]
-    return {**found, **overrides}
 
 
 def deelname(association_id: str, offering_id: str, role: str = "student", **overrides: Any) -> dict[str, Any]:
