@@ -5,6 +5,11 @@ closed-loop load generator sends the same flow 3 bodies to both. TP authenticate
 validates and merges the result, writes the history row and commits before it answers 200.
 
     .venv/bin/python bench/ingest.py [--requests 4000] [--concurrency 16] [--students 500] [--database-url URL]
+                                     [--flow5]
+
+With `--flow5` the Deelnames are planned for DR's Toetsinschrijvingen (pushed first, flow 1), so every
+flow 3 message also decides flow 5: the result for DR is fitted and queued in TP's outbox (DR itself is
+not measured: it is configured at no address, so the messages wait there).
 """
 
 from __future__ import annotations
@@ -129,7 +134,7 @@ def oke(*args: str, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def tp_target(database_url: str, students: int) -> Iterator[Make]:
+def tp_target(database_url: str, students: int, flow5: bool = False) -> Iterator[Make]:
     """A running TP with a planned Zitting of `students` Deelnames; yields the request maker."""
     port = free_port()
     env = {"OKE_DATABASE_URL": database_url, "OKE_PORT": str(port)}
@@ -138,6 +143,10 @@ def tp_target(database_url: str, students: int) -> Iterator[Make]:
     nowhere = "http://127.0.0.1:9"  # flow 2 of the benchmark's session waits in the outbox: TA is not measured
     peer = ["--name", "ta-bench", "--role", "ta", "--tenant", "bench", "--base-url", f"{nowhere}/ooapi"]
     oke("peers", "add", *peer, "--token-url", f"{nowhere}/oauth2/token", "--client-id", "tp", env=env | SECRET)
+    if flow5:
+        dr_peer = ["--name", "dr-bench", "--role", "dr", "--tenant", "bench", "--base-url", f"{nowhere}/ooapi"]
+        oke("peers", "add", *dr_peer, "--token-url", f"{nowhere}/oauth2/token", "--client-id", "tp", env=env | SECRET)
+        dr = json.loads(oke("clients", "add", "--role", "dr", "--tenant", "bench", "--json", env=env))
     url = f"http://127.0.0.1:{port}"
     with server([sys.executable, "-m", "oke", "serve", "tp", "--log-level", "warning"], url + "/ooapi/", env):
 
@@ -157,13 +166,22 @@ def tp_target(database_url: str, students: int) -> Iterator[Make]:
             "startDateTime": "2026-12-01T09:00:00+01:00",
             "endDateTime": "2026-12-01T10:00:00+01:00",
         }
-        participants = [
-            {"personId": f"p-{i}", "toetsinschrijvingId": f"t-{i}", "attempt": 1, "person": person(f"p-{i}")}
-            for i in range(students)
-        ]
+        if flow5:
+            push_flow1(url, token(dr), offering, students)
+            participants = [{"toetsinschrijvingId": f"t-{i}"} for i in range(students)]
+        else:
+            participants = [
+                {"personId": f"p-{i}", "toetsinschrijvingId": f"t-{i}", "attempt": 1, "person": person(f"p-{i}")}
+                for i in range(students)
+            ]
         planned = httpx.post(
             url + "/planning/zittingen",
-            json={"taPeer": "ta-bench", "offering": offering, "participants": participants},
+            json={
+                "taPeer": "ta-bench",
+                "offering": offering,
+                "participants": participants,
+                **({"planbareToetsId": "toets-bench"} if flow5 else {}),
+            },
             headers={"authorization": f"Bearer {token(planner)}"},
             timeout=60,
         )
@@ -176,6 +194,26 @@ def tp_target(database_url: str, students: int) -> Iterator[Make]:
             return "PATCH", f"{url}/ooapi/associations/{deelname}", BODIES[(i // len(deelnames)) % 2], headers
 
         yield make
+
+
+def push_flow1(url: str, token: str, offering: dict[str, object], students: int) -> None:
+    """DR's planbare toets (resultExpected, 0.0-10.0) and a Toetsinschrijving per student (flow 1 push)."""
+    headers = {"authorization": f"Bearer {token}"}
+    toets = {**offering, "offeringId": "toets-bench", "resultExpected": True, "resultValueType": "0.0-10.0"}
+    with httpx.Client(base_url=url + "/ooapi", headers=headers, timeout=30) as dr:
+        dr.put("/offerings/toets-bench", json=toets).raise_for_status()
+        for i in range(students):
+            dr.put(f"/persons/p-{i}", json=person(f"p-{i}")).raise_for_status()
+            enrolment = {
+                "associationId": f"t-{i}",
+                "associationType": "componentOfferingAssociation",
+                "role": "student",
+                "state": "associated",
+                "person": f"p-{i}",
+                "offering": "toets-bench",
+                "consumers": [{"consumerKey": "nl-test-admin", "attempt": 1}],
+            }
+            dr.put(f"/associations/t-{i}", json=enrolment).raise_for_status()
 
 
 @contextmanager
@@ -212,11 +250,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--flow5", action="store_true", help="Deelnames of DR's enrolments: flow 5 decided too")
     options = parser.parse_args()
     runs: dict[str, list[Figures]] = {"bare": [], "tp": []}
     with tempfile.TemporaryDirectory() as folder:
         database_url = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        with bare_target(Path(folder)) as bare, tp_target(database_url, options.students) as tp:
+        with bare_target(Path(folder)) as bare, tp_target(database_url, options.students, options.flow5) as tp:
             for make in (bare, tp):
                 load(make, 500, options.concurrency)  # warm up
             for _ in range(options.rounds):
@@ -233,6 +272,7 @@ def main() -> None:
     print(
         f"database: {database}; median of {options.rounds} alternating rounds of {options.requests} requests, "
         f"concurrency {options.concurrency}, {options.students} participations"
+        + (", each forwarded to DR (flow 5)" if options.flow5 else "")
     )
 
 

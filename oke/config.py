@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,8 +37,18 @@ class Settings(BaseSettings):
     #: The `iss` of the access tokens this server issues; defaults to its own URL.
     issuer: str | None = None
     token_ttl_seconds: int = 3600
+    #: How long an outbound call (the outbox relay's) may wait for the peer's answer before it counts as failed.
+    outbound_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: The relay's first wait after a failed delivery; it doubles after each failure, up to `retry_max_seconds`.
+    retry_base_seconds: float = Field(default=1.0, gt=0)
+    retry_max_seconds: float = Field(default=600.0, gt=0)
+    #: TP pulls flow 1 from every configured DR this often (minutes), and once at start; None: DR pushes.
+    dr_sync_minutes: int | None = Field(default=None, gt=0)
     contact_email: str = "beheer@example.org"
     documentation_url: str = "https://github.com/NetwerkExamineringDigitalisering/NED-OOAPI"
+    #: The nl-test-admin version the reference DR announces in `GET /` and judges flow 5 by: the
+    #: definitive 1.0.1, or 1.1 for the draft shape of the v1.1 rc branch (seed 000).
+    nl_test_admin_version: Literal["1.0.1", "1.1"] = "1.0.1"
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

@@ -6,6 +6,11 @@ An exception's docstring is its problem `title`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from oke.ooapi.problems import field_errors
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,28 @@ class FieldError:
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: {self.reason}"
+
+
+class FieldErrors(list[FieldError]):
+    """The faults a strict role finds in one message, collected to be refused together (400)."""
+
+    def add(self, pointer: str, reason: str) -> None:
+        self.append(FieldError(pointer, reason))
+
+    def add_model(self, adapter: TypeAdapter[Any], document: Any, at: str = "") -> Any:
+        """Validate with the wire model (`document` standing at `at`); its errors inside a field already
+        judged are left out. Returns the model, or None when it is invalid."""
+        try:
+            return adapter.validate_python(document)
+        except ValidationError as error:
+            for pointer, reason in field_errors(error, at):
+                if not any(pointer == e.pointer or pointer.startswith(e.pointer + "/") for e in self):
+                    self.add(pointer, reason)
+            return None
+
+    def raise_any(self) -> None:
+        if self:
+            raise InvalidContent(list(self))
 
 
 class OkeError(Exception):

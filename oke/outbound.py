@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oke.client.errors import PeerError
 from oke.client.peers import PeerDirectory
+from oke.config import Settings
 from oke.outbox.relay import Deliver, Delivery, OnDelivered, OutboundMessage, Relay, running
 from oke.outbox.retry import RetryPolicy
 
-#: Well within the relay's lease, so that no other relay takes a message over while it is being sent.
-TIMEOUT = httpx.Timeout(10, connect=5)
+#: A relay's lease lasts this many timeouts (at least 60 s), so that no other relay takes a message over
+#: while it is being sent, a token fetch and a retry after a 401 included.
+LEASE_TIMEOUTS = 6
 
 
 def http_delivery(directory: PeerDirectory) -> Deliver:
@@ -35,15 +37,33 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
     return deliver
 
 
+def peer_directory(read_sessions: sessionmaker[Session], settings: Settings) -> PeerDirectory:
+    """The clients of a server's peers, waiting for an answer as long as the settings say."""
+    seconds = settings.outbound_timeout_seconds
+    return PeerDirectory(read_sessions, timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)))
+
+
 @contextmanager
 def relaying(
-    writer: Engine, read_sessions: sessionmaker[Session], *, on_delivered: OnDelivered | None = None
+    writer: Engine,
+    read_sessions: sessionmaker[Session],
+    *,
+    settings: Settings,
+    on_delivered: OnDelivered | None = None,
 ) -> Iterator[Relay]:
     """A relay delivering this database's outbox in a background thread for as long as the block runs.
 
+    `settings` give the timeout and the backoff (`outbound_timeout_seconds`, `retry_*_seconds`).
     `on_delivered` keeps what a peer answered to a delivered message (a GET's bytes and content type).
     """
-    with PeerDirectory(read_sessions, timeout=TIMEOUT) as directory:
-        relay = Relay(writer, http_delivery(directory), RetryPolicy(), on_delivered=on_delivered)
+    policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
+    with peer_directory(read_sessions, settings) as directory:
+        relay = Relay(
+            writer,
+            http_delivery(directory),
+            policy,
+            lease_seconds=max(60.0, LEASE_TIMEOUTS * settings.outbound_timeout_seconds),
+            on_delivered=on_delivered,
+        )
         with running(relay):
             yield relay

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
+import pytest
+from sqlalchemy import select
 
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.client.peers import add_peer
 from oke.store.engine import make_engine, make_session_factory
+from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.peers import PeerConfig
+from oke.store.tables.toetsplanning import DrPerson
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
 #: A TA address nothing listens on (the discard port): flow 2 to it waits in the outbox.
@@ -57,9 +64,15 @@ class Peer:
     def post_planning(self, path: str, body: Any = None) -> httpx.Response:
         return self.http.post("/planning" + path, json=body, headers=self.headers)
 
+    def get_planning(self, path: str, **params: Any) -> httpx.Response:
+        return self.http.get("/planning" + path, params=params, headers=self.headers)
+
 
 class Server:
     """A running oke server seen by one tenant (school) of its own: its HTTP API and its database."""
+
+    #: The scopes a test's client of each role gets unless it asks for others.
+    default_scopes: dict[ClientRole, set[str]]
 
     def __init__(self, url: str, database_url: str) -> None:
         self.url = url
@@ -80,49 +93,91 @@ class Server:
         response.raise_for_status()
         return str(response.json()["access_token"])
 
-
-class TP(Server):
-    """A running TP, seen by the peers of one tenant (school) that a test registers."""
-
     def peer_name(self, peer: str, tenant: str | None = None) -> str:
-        """Peer names are unique per server, and every test has its school: the test's name, made unique."""
-        return f"{peer}@{tenant or self.tenant}"
+        """The peer a client registered for `peer` speaks for."""
+        return peer
 
     def register(
-        self, role: ClientRole, *, peer: str | None = None, tenant: str | None = None, scope: set[str] | None = None
+        self,
+        role: ClientRole = ClientRole.tp,
+        *,
+        peer: str | None = None,
+        tenant: str | None = None,
+        scope: set[str] | None = None,
     ) -> tuple[str, str]:
         with self.session_factory() as session:
             client, secret = ClientRegistry(session).add(
                 role=role,
                 tenant=tenant or self.tenant,
-                scopes=scope or DEFAULT_SCOPES[role],
+                scopes=scope or self.default_scopes[role],
                 peer=self.peer_name(peer, tenant) if peer else None,
             )
             session.commit()
             return client.client_id, secret
 
-    def peer(self, role: ClientRole, **kwargs: Any) -> Peer:
+    def client(self, role: ClientRole = ClientRole.tp, **kwargs: Any) -> Peer:
+        """A registered client of `role` (a TP by default) with a token."""
         return Peer(self.http, self.token(*self.register(role, **kwargs)))
 
-    def configure_ta(
-        self, ta_peer: str, base_url: str = UNREACHABLE, *, client: tuple[str, str] = ("tp", "x" * 16)
+    def configure_peer(
+        self, name: str, role: str, base_url: str, client: tuple[str, str], version: str | None = None
     ) -> str:
-        """Tell TP where TA `ta_peer` of this school is (by default nowhere: its flow 2 then waits in the outbox)."""
-        name = self.peer_name(ta_peer)
+        """Tell this server where its peer `name` (of `role`, in the test's school) is and as whom to call it."""
         with self.session_factory() as session:
             if session.get(PeerConfig, name) is None:
                 add_peer(
                     session,
                     name=name,
-                    role="ta",
+                    role=role,
                     tenant=self.tenant,
                     base_url=f"{base_url}/ooapi",
                     token_url=f"{base_url}/oauth2/token",
                     client_id=client[0],
                     secret=client[1],
+                    nl_test_admin_version=version,
                 )
                 session.commit()
         return name
+
+    def history(self, object_id: str) -> list[ReceivedMessage]:
+        """The messages the server accepted for one object of the test's tenant, oldest first."""
+        query = (
+            select(ReceivedMessage)
+            .where(ReceivedMessage.tenant == self.tenant, ReceivedMessage.object_id == object_id)
+            .order_by(ReceivedMessage.id)
+        )
+        with self.session_factory() as session:
+            return list(session.scalars(query))
+
+
+class TP(Server):
+    """A running TP, seen by the peers of one tenant (school) that a test registers."""
+
+    default_scopes = DEFAULT_SCOPES
+
+    def peer_name(self, peer: str, tenant: str | None = None) -> str:
+        """Peer names are unique per server, and every test has its school: the test's name, made unique."""
+        return f"{peer}@{tenant or self.tenant}"
+
+    def peer(self, role: ClientRole, **kwargs: Any) -> Peer:
+        return self.client(role, **kwargs)
+
+    def configure_ta(
+        self, ta_peer: str, base_url: str = UNREACHABLE, *, client: tuple[str, str] = ("tp", "x" * 16)
+    ) -> str:
+        """Tell TP where TA `ta_peer` of this school is (by default nowhere: its flow 2 then waits in the outbox)."""
+        return self.configure_peer(self.peer_name(ta_peer), "ta", base_url, client)
+
+    def configure_dr(
+        self,
+        dr_peer: str = "dr-x",
+        base_url: str = UNREACHABLE,
+        *,
+        client: tuple[str, str] = ("tp", "x" * 16),
+        version: str | None = None,
+    ) -> str:
+        """Tell TP where the school's DR is (by default nowhere: flow 5 then waits in the outbox)."""
+        return self.configure_peer(self.peer_name(dr_peer), "dr", base_url, client, version)
 
     def plan(self, ta_peer: str, students: int = 1, staff: tuple[str, ...] = (), **offering: Any) -> dict[str, Any]:
         """Plan a Zitting at `ta_peer` with `students` students (each for a Toetsinschrijving) and staff."""
@@ -170,6 +225,64 @@ def person(person_id: str | None = None, *, student: bool = True, **overrides: A
     return {**found, **overrides}
 
 
+@dataclass(frozen=True)
+class Enrolment:
+    """What DR sent TP in flow 1 for one student: the planbare toets, the Toetsinschrijving and the person."""
+
+    toets: str
+    enrolment: str
+    student: str
+
+
+def dr_sends_toets(
+    tp: TP, *, value_type: str = "0.0-10.0", result_expected: bool = True, final_allowed: bool | None = None
+) -> str:
+    """Flow 1: a planbare toets of the test `zitting_offering()` names; returns its id."""
+    toets = new_id()
+    block: dict[str, Any] = {"consumerKey": "nl-test-admin"}
+    if final_allowed is not None:
+        block["finalResultsAllowed"] = final_allowed
+    offering = zitting_offering(
+        offeringId=toets, resultExpected=result_expected, resultValueType=value_type, consumers=[block]
+    )
+    assert tp.peer(ClientRole.dr).put(f"/offerings/{toets}", offering).status_code == 201
+    return toets
+
+
+def dr_enrols(
+    tp: TP,
+    toets: str | None = None,
+    *,
+    enrolment: str | None = None,
+    attempt: int = 1,
+    attempt_left: int | None = 1,
+    needs: tuple[str, ...] = (),
+    **toets_options: Any,
+) -> Enrolment:
+    """Flow 1: a student (with assigned `needs` codes) and the Toetsinschrijving for `toets` (a new one by default)."""
+    dr = tp.peer(ClientRole.dr)
+    toets = toets or dr_sends_toets(tp, **toets_options)
+    student, enrolment = new_id(), enrolment or new_id()
+    body = person(student)
+    if needs:
+        body["consumers"][0]["assignedNeeds"] = [
+            {"code": code, "description": [{"language": "nl-NL", "value": code}]} for code in needs
+        ]
+    assert dr.put(f"/persons/{student}", body).status_code == 201
+    consumer = {"consumerKey": "nl-test-admin", "attempt": attempt, "attemptLeft": attempt_left}
+    association = {
+        "associationId": enrolment,
+        "associationType": "componentOfferingAssociation",
+        "role": "student",
+        "state": "associated",
+        "person": student,
+        "offering": toets,
+        "consumers": [consumer],
+    }
+    assert dr.put(f"/associations/{enrolment}", association).status_code == 201
+    return Enrolment(toets, enrolment, student)
+
+
 def zitting_offering(**overrides: Any) -> dict[str, Any]:
     """A Zitting as TP plans it (flow 2), without its id."""
     return {
@@ -186,20 +299,22 @@ def zitting_offering(**overrides: Any) -> dict[str, Any]:
     }
 
 
-# Helpers of the e2e tests of flows 1, 3 and 4: the standard's examples, problems, history rows.
-# (Appended in one block, with its own imports, so that the code above stays as it was.)
-
-import json  # noqa: E402
-import re  # noqa: E402
-
-import pytest  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from oke.store.tables.messages import ReceivedMessage  # noqa: E402
-from oke.store.tables.toetsplanning import DrPerson  # noqa: E402
+# The standard's examples, problems and history rows, for the e2e tests.
 
 PROBLEM_JSON = "application/problem+json"
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+#: A line that ends a value (string, number, literal, object, array) followed by a line that starts a member.
+_MISSING_COMMA = re.compile(r'(["\d]|true|false|null|[}\]])([ \t]*\n\s*)(?=["{])')
+
+
+def fix_json_syntax(text: str, *, missing_commas: int, trailing_commas: int) -> str:
+    """`text` with its missing commas added and trailing commas dropped; the counts must be as expected."""
+    text, added = _MISSING_COMMA.subn(r"\1,\2", text)
+    text, dropped = _TRAILING_COMMA.subn(r"\1", text)
+    assert (added, dropped) == (missing_commas, trailing_commas), "the example's syntax errors changed"
+    json.loads(text)
+    return text
 
 
 def shared_file(path: Path) -> Path:
@@ -248,15 +363,8 @@ def pointers(problem: dict[str, Any]) -> list[str]:
     return [param["pointer"] for param in problem.get("invalidParams") or ()]
 
 
-def history(tp: TP, object_id: str) -> list[ReceivedMessage]:
-    """The messages TP accepted for one object of the test's tenant, oldest first."""
-    query = (
-        select(ReceivedMessage)
-        .where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.object_id == object_id)
-        .order_by(ReceivedMessage.id)
-    )
-    with tp.session_factory() as session:
-        return list(session.scalars(query))
+#: `history(tp, object_id)`: the messages TP accepted for one object of the test's tenant, oldest first.
+history = Server.history
 
 
 def noted(notes: list[str], pointer: str) -> bool:

@@ -9,15 +9,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
-from oke.auth.clients import ClientRegistry
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.roles.toetsafname.services import catalogue, documents
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
-from oke.store.tables.messages import ReceivedMessage
 from tests.api_client import Peer, Server, new_id, person
 
 DEFAULT_SCOPES = {
@@ -31,24 +27,7 @@ DEFAULT_SCOPES = {
 class TA(Server):
     """A running reference TA, seen by the TPs (and DRs) of one tenant (school) that a test registers."""
 
-    def register(
-        self,
-        role: ClientRole = ClientRole.tp,
-        *,
-        peer: str | None = None,
-        tenant: str | None = None,
-        scope: set[str] | None = None,
-    ) -> tuple[str, str]:
-        with self.session_factory() as session:
-            client, secret = ClientRegistry(session).add(
-                role=role, tenant=tenant or self.tenant, scopes=scope or DEFAULT_SCOPES[role], peer=peer
-            )
-            session.commit()
-            return client.client_id, secret
-
-    def client(self, role: ClientRole = ClientRole.tp, **kwargs: Any) -> Peer:
-        """A registered client of `role` (a TP by default) with a token."""
-        return Peer(self.http, self.token(*self.register(role, **kwargs)))
+    default_scopes = DEFAULT_SCOPES
 
     def uow(self) -> ToetsafnameUnitOfWork:
         return ToetsafnameUnitOfWork(self.session_factory)
@@ -87,16 +66,6 @@ class TA(Server):
             assert deelname is not None
             uow.repo.save_result(deelname, result)
             uow.commit()
-
-    def history(self, object_id: str) -> list[ReceivedMessage]:
-        """The messages TA accepted for one object of the test's tenant, oldest first."""
-        query = (
-            select(ReceivedMessage)
-            .where(ReceivedMessage.tenant == self.tenant, ReceivedMessage.object_id == object_id)
-            .order_by(ReceivedMessage.id)
-        )
-        with self.session_factory() as session:
-            return list(session.scalars(query))
 
 
 # Flow 2 messages as a TP sends them, valid unless a test changes them.

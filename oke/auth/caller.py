@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from oke.store.history import Sender
+
 
 class ClientRole(StrEnum):
     """The kind of system a client is; `planner` uses oke's own planning API, not OKE."""
@@ -28,3 +30,8 @@ class Caller:
     def has_scope(self, *scopes: str) -> bool:
         """True when the caller holds any of `scopes`."""
         return not self.scopes.isdisjoint(scopes)
+
+
+def sender_of(caller: Caller) -> Sender:
+    """The history's view of a caller."""
+    return Sender(tenant=caller.tenant, client_id=caller.client_id, peer=caller.peer)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from oke.config import Role, Settings
 from oke.errors import OkeError
+from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
 
@@ -44,3 +45,21 @@ def migrated_session(url: str) -> Iterator[Session]:
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+
+
+@contextmanager
+def migrated_database(url: str, *, failing: str = "error") -> Iterator[Database]:
+    """The migrated database at `url` with its engines (for services and peer clients), closed afterwards.
+
+    An oke error (a refusal, an unknown id, a peer that cannot be reached) is printed after `failing`
+    and exits 1.
+    """
+    upgrade(url)
+    database = Database(url)
+    try:
+        yield database
+    except OkeError as error:
+        typer.echo(f"{failing}: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.close()

@@ -6,14 +6,11 @@ from typing import Annotated
 
 import typer
 
-from oke.cli._options import DatabaseUrl, settings_for
-from oke.client.errors import PeerError
+from oke.cli._options import DatabaseUrl, migrated_database, settings_for
 from oke.client.peers import PeerDirectory
 from oke.config import Role
 from oke.roles.toetsplanning.catalogue_sync import sync_catalogue
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
-from oke.store.database import Database
-from oke.store.migrate import upgrade
 
 app = typer.Typer(help="Flow 0 at TP: the test catalogues of its TAs.", no_args_is_help=True)
 
@@ -24,16 +21,11 @@ def sync(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Read TA's `GET /components?componentType=test` and store every test, withdrawn ones marked."""
-    settings = settings_for(Role.toetsplanning, database_url=database_url)
-    upgrade(settings.database)
-    database = Database(settings.database)
-    try:
-        with PeerDirectory(database.read_sessions) as directory:
-            synced = sync_catalogue(directory, ToetsplanningUnitOfWork(database.sessions), peer)
-    except PeerError as error:
-        typer.echo(f"catalogue of {peer}: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.close()
+    url = settings_for(Role.toetsplanning, database_url=database_url).database
+    with (
+        migrated_database(url, failing=f"catalogue of {peer}") as database,
+        PeerDirectory(database.read_sessions) as directory,
+    ):
+        synced = sync_catalogue(directory, ToetsplanningUnitOfWork(database.sessions), peer)
     withdrawn = f", {len(synced.withdrawn)} withdrawn" if synced.withdrawn else ""
     typer.echo(f"{synced.components} tests of {peer}{withdrawn}")

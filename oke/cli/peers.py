@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_session, settings_for
-from oke.client.peers import PeerRole, add_peer, list_peers, remove_peer
+from oke.cli._options import DatabaseUrl, migrated_database, migrated_session, settings_for
+from oke.client.peers import PeerDirectory, PeerRole, add_peer, list_peers, probe_version, remove_peer
 from oke.config import Role
 from oke.store.tables.peers import PeerConfig
 
@@ -54,6 +54,10 @@ def add(
         str, typer.Option(help=SECRET_HELP, prompt=True, hide_input=True, envvar="OKE_PEER_SECRET", show_envvar=False)
     ],
     scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
+    version: Annotated[
+        str | None,
+        typer.Option(help="The nl-test-admin version to speak with a DR (1.0.1 or the draft 1.1); see `probe`."),
+    ] = None,
     server: Server = None,
     database_url: DatabaseUrl = None,
     as_json: JsonOutput = False,
@@ -70,6 +74,7 @@ def add(
             client_id=client_id,
             secret=secret,
             scope=" ".join(scope) if scope else None,
+            nl_test_admin_version=version,
         )
         shown = _public(peer)
     typer.echo(json.dumps(shown) if as_json else f"added {shown['role']} peer {shown['name']}")
@@ -89,6 +94,19 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
         cells = [row[key] or "" for key in _COLUMNS]
         table.add_row(*cells)
     Console().print(table)
+
+
+@app.command()
+def probe(name: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Read the nl-test-admin version the peer's `GET /` announces, and speak it from then on (flow 5 to a DR)."""
+    with (
+        migrated_database(settings_for(server, database_url=database_url).database) as database,
+        PeerDirectory(database.read_sessions) as directory,
+        database.sessions() as session,
+    ):
+        version = probe_version(directory, session, name)
+        session.commit()
+    typer.echo(f"{name} speaks nl-test-admin {version}" if version else f"{name} announces no nl-test-admin version")
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -13,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, Host, LogLevel, Port, settings_for
 from oke.config import Role, Settings
+from oke.roles.deelnemerregistratie import app as deelnemerregistratie
 from oke.roles.toetsafname import app as toetsafname
 from oke.roles.toetsplanning import app as toetsplanning
 from oke.store.migrate import upgrade
@@ -38,6 +40,31 @@ def serve_ta(
     settings = settings_for(Role.toetsafname, host=host, port=port, database_url=database_url)
     clients = "oke clients add --server ta --role tp --tenant SCHOOL --peer TP-NAME  (also --role dr: catalogue)"
     _serve(settings, "oke Toetsafname", toetsafname.create_app, clients, log_level)
+
+
+@app.command("dr")
+def serve_dr(
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="nl-test-admin version to announce and judge flow 5 by: 1.0.1 or 1.1 (draft)."),
+    ] = None,
+    log_level: LogLevel = "info",
+) -> None:
+    """Run the reference Deelnemerregistratie (migrates its database first; `oke dr seed` fills a school)."""
+    settings = settings_for(
+        Role.deelnemerregistratie, host=host, port=port, database_url=database_url, nl_test_admin_version=version
+    )
+    clients = "oke clients add --server dr --role tp --tenant SCHOOL  (--role ta --scope nl-test-admin-flow-6)"
+    _serve(
+        settings,
+        f"oke Deelnemerregistratie (nl-test-admin {settings.nl_test_admin_version})",
+        deelnemerregistratie.create_app,
+        clients,
+        log_level,
+    )
 
 
 def _serve(

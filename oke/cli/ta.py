@@ -6,13 +6,10 @@ from typing import Annotated
 
 import typer
 
-from oke.cli._options import DatabaseUrl, settings_for
+from oke.cli._options import DatabaseUrl, migrated_database, settings_for
 from oke.config import Role
-from oke.errors import Conflict, NotFound
 from oke.roles.toetsafname.services.running import run_session, session_tenant
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
-from oke.store.database import Database
-from oke.store.migrate import upgrade
 
 app = typer.Typer(help="The reference Toetsafname's operator commands.", no_args_is_help=True)
 
@@ -24,17 +21,10 @@ def run(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Queue attendance, results and the session report for TP; a running `oke serve` (TA) delivers them."""
-    settings = settings_for(Role.toetsafname, database_url=database_url)
-    upgrade(settings.database)
-    database = Database(settings.database)
-    try:
+    url = settings_for(Role.toetsafname, database_url=database_url).database
+    with migrated_database(url, failing=f"session {offering_id}") as database:
         tenant = session_tenant(ToetsafnameUnitOfWork(database.sessions), offering_id)
         ran = run_session(ToetsafnameUnitOfWork(database.sessions), tenant=tenant, offering_id=offering_id, seed=seed)
-    except (NotFound, Conflict) as error:
-        typer.echo(f"session {offering_id}: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.close()
     for outcome in ran.outcomes:
         corrected = f" -> {outcome.corrected_score}" if outcome.corrected_score else ""
         typer.echo(f"{outcome.association_id} {outcome.attendance} {outcome.score or '-'}{corrected}")

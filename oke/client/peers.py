@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -15,11 +16,14 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oke.client.errors import UnknownPeer
+from oke.client.errors import PeerError, UnknownPeer
 from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, FieldError, InvalidContent
+from oke.ooapi.common import NL_TEST_ADMIN
 from oke.store.tables.peers import PeerConfig
+
+logger = logging.getLogger(__name__)
 
 #: A cached client re-reads its row this often, so that `oke peers` changes reach a running server.
 RELOAD_SECONDS = 60.0
@@ -125,8 +129,12 @@ def add_peer(
     client_id: str,
     secret: str,
     scope: str | None = None,
+    nl_test_admin_version: str | None = None,
 ) -> PeerConfig:
-    """Configure a peer in the caller's transaction (flushed, not committed); `InvalidContent`, `Conflict`."""
+    """Configure a peer in the caller's transaction (flushed, not committed); `InvalidContent`, `Conflict`.
+
+    `nl_test_admin_version` is the version to speak with it, when not (yet) read from its `GET /`.
+    """
     required = {"name": name, "tenant": tenant, "client_id": client_id, "secret": secret}
     errors = [FieldError(f"/{field}", "is empty") for field, value in required.items() if not value.strip()]
     if len(name) > 128:
@@ -148,10 +156,46 @@ def add_peer(
         client_id=client_id,
         secret=secret,
         scope=" ".join((scope or "").split()) or None,
+        nl_test_admin_version=nl_test_admin_version,
     )
     session.add(peer)
     session.flush()
     return peer
+
+
+def probe_version(directory: PeerDirectory, session: Session, name: str) -> str | None:
+    """Read the nl-test-admin version the peer's `GET /` announces and keep it on its row (None: it names none).
+
+    The peer is asked before `session` touches the database: no transaction waits on a network call.
+    """
+    metadata = directory.client(name).get_json("/")
+    consumers = metadata.get("supportedConsumers") if isinstance(metadata, dict) else None
+    announced = [
+        c.get("version") for c in consumers or [] if isinstance(c, dict) and c.get("consumerKey") == NL_TEST_ADMIN
+    ]
+    version = next((str(v) for v in announced if v), None)
+    peer = session.get(PeerConfig, name)
+    if version is not None and peer is not None:
+        peer.nl_test_admin_version = version
+        session.flush()
+    return version
+
+
+def learn_versions(directory: PeerDirectory, session_factory: Callable[[], Session], role: PeerRole) -> None:
+    """Probe every peer of `role` whose version is not known yet (at a server's start); one that cannot be
+    reached is logged and asked again at the next start or by `oke peers probe`."""
+    with session_factory() as session:
+        query = select(PeerConfig.name).where(PeerConfig.role == role, PeerConfig.nl_test_admin_version.is_(None))
+        names = session.scalars(query).all()
+    for name in names:
+        try:
+            with session_factory() as session:
+                version = probe_version(directory, session, name)
+                session.commit()
+        except PeerError as error:
+            logger.warning("the nl-test-admin version of %s is not known yet: %s", name, error)
+            continue
+        logger.info("%s speaks nl-test-admin %s", name, version or "(none announced)")
 
 
 def list_peers(session: Session) -> Sequence[PeerConfig]:

@@ -14,6 +14,8 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
+    ValidationError,
 )
 
 NL_TEST_ADMIN = "nl-test-admin"
@@ -68,6 +70,16 @@ Date = Annotated[date, BeforeValidator(_date_string)]
 DateTime = Annotated[datetime, BeforeValidator(_datetime_string), AfterValidator(_with_offset)]
 #: Strings limited to 256 characters (names, abbreviations, codes).
 Str256 = Annotated[str, Field(max_length=256)]
+#: One `DateTime` value on its own, as a rule reads a single field.
+MOMENT: TypeAdapter[datetime] = TypeAdapter(DateTime)
+
+
+def moment_or_none(value: Any) -> datetime | None:
+    """`value` as a `DateTime`; None when it is absent or invalid (the wire model names an invalid one)."""
+    try:
+        return MOMENT.validate_python(value) if value is not None else None
+    except ValidationError:
+        return None
 
 
 class LanguageTypedString(OoapiModel):
@@ -75,6 +87,11 @@ class LanguageTypedString(OoapiModel):
 
     language: str
     value: str
+
+
+def in_dutch(value: str) -> list[dict[str, str]]:
+    """A text as the wire writes it: a list of LanguageTypedString, in nl-NL only."""
+    return [{"language": "nl-NL", "value": value}]
 
 
 class IdentifierEntry(OoapiModel):

@@ -132,7 +132,11 @@ class Relay:
         self._wake.set()
 
     def _claim(self, now: datetime, lease_until: datetime) -> list[OutboundMessage]:
-        """Lease the oldest pending message of each (peer, key) that is due and not leased."""
+        """Lease the oldest pending message of each (peer, key) that is due and not leased.
+
+        A parked message holds back the later ones of its key until an operator retries it (or a newer
+        snapshot replaces it): sent past it, they would reach the peer out of order.
+        """
         earlier = _TABLE.alias("earlier").c
         query = (
             select(_TABLE)
@@ -140,7 +144,10 @@ class Relay:
             .where(_T.lease_until.is_(None) | (_T.lease_until <= now))
             .where(
                 ~exists().where(
-                    earlier.peer == _T.peer, earlier.key == _T.key, earlier.state == PENDING, earlier.id < _T.id
+                    earlier.peer == _T.peer,
+                    earlier.key == _T.key,
+                    earlier.state.in_((PENDING, PARKED)),
+                    earlier.id < _T.id,
                 )
             )
             .order_by(_T.id)

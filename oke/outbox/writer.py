@@ -6,13 +6,29 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, null, or_, update
+from sqlalchemy import bindparam, insert, null, or_, update
 
 from oke.store.base import utcnow
 from oke.store.tables.outbox import PARKED, PENDING, SUPERSEDED, OutboxMessage
 from oke.store.uow import UnitOfWork
 
 _T = OutboxMessage.__table__.c
+
+# Built once: services add a message on hot paths (flows 3 and 5), where building costs more than running.
+_WAITING = (_T.state == PENDING) & (_T.attempts == 0) & _T.lease_until.is_(None)
+_SUPERSEDE = (
+    update(OutboxMessage)
+    .where(
+        _T.peer == bindparam("the_peer"),
+        _T.key == bindparam("the_key"),
+        _T.method == bindparam("the_method"),
+        _T.path == bindparam("the_path"),
+    )
+    .where(or_(_WAITING, _T.state == PARKED))
+    .values(state=SUPERSEDED)
+)
+_INSERT = insert(OutboxMessage).values(state=PENDING, attempts=0)
+_INSERT_WITHOUT_BODY = _INSERT.values(body=null())
 
 
 class Outbox:
@@ -44,26 +60,20 @@ class Outbox:
         connection = self._uow.connection
         now = self._clock()
         if snapshot:
-            waiting = (_T.state == PENDING) & (_T.attempts == 0) & _T.lease_until.is_(None)
-            connection.execute(
-                update(OutboxMessage)
-                .where(_T.peer == peer, _T.key == key, _T.method == method, _T.path == path)
-                .where(or_(waiting, _T.state == PARKED))
-                .values(state=SUPERSEDED)
-            )
-        connection.execute(
-            insert(OutboxMessage).values(
-                created_at=now,
-                tenant=tenant,
-                peer=peer,
-                kind=kind,
-                key=key,
-                method=method,
-                path=path,
-                body=null() if body is None else body,
-                content_type=content_type,
-                state=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-            )
-        )
+            where = {"the_peer": peer, "the_key": key, "the_method": method, "the_path": path}
+            connection.execute(_SUPERSEDE, where)
+        values = {
+            "created_at": now,
+            "tenant": tenant,
+            "peer": peer,
+            "kind": kind,
+            "key": key,
+            "method": method,
+            "path": path,
+            "content_type": content_type,
+            "next_attempt_at": now,
+        }
+        if body is None:
+            connection.execute(_INSERT_WITHOUT_BODY, values)
+        else:
+            connection.execute(_INSERT, {**values, "body": body})

@@ -1,4 +1,4 @@
-"""The skeleton every role's app shares: settings on `app.state`, problem+json errors, docs."""
+"""The skeleton every role's app shares: settings, database and tokens on `app.state`, problem+json errors, docs."""
 
 from __future__ import annotations
 
@@ -8,14 +8,33 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from oke import __version__
+from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
+from oke.store.database import Database
+from oke.store.uow import UnitOfWork
 from oke.web.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def build_app(settings: Settings, *, title: str, description: str, lifespan: Lifespan | None = None) -> FastAPI:
+def build_app(
+    settings: Settings,
+    *,
+    title: str,
+    description: str,
+    database: Database,
+    unit_of_work: type[UnitOfWork],
+    lifespan: Lifespan | None = None,
+) -> FastAPI:
+    """A role's app on `database`: its routes run service calls with units of work of type `unit_of_work`
+    (`app.state.transactions`) and check tokens issued on that database (`app.state.tokens`)."""
     app = FastAPI(title=title, description=description, version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    app.state.database = database
+    app.state.session_factory = database.sessions
+    app.state.transactions = database.transactions(unit_of_work)
+    app.state.tokens = TokenIssuer(
+        database.sessions, issuer=str(settings.issuer), ttl_seconds=settings.token_ttl_seconds
+    )
     install_problem_handlers(app)
     return app

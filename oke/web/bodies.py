@@ -10,8 +10,11 @@ from fastapi import Request
 
 from oke.errors import FieldError, InvalidContent, PayloadTooLarge, UnsupportedMediaType
 from oke.ooapi.problems import pointer
+from oke.store.history import Inbound
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+#: The content type each write must carry where a role is strict about it (RFC 7396 for PATCH).
+WRITE_TYPES = {"PUT": "application/json", "PATCH": "application/merge-patch+json"}
 #: No OOAPI document nests deeper than a dozen levels; deeper bodies are refused before any code
 #: recurses over them.
 MAX_DEPTH = 64
@@ -34,8 +37,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def check_json_content_type(request: Request) -> None:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = _media_type(request)
     if media_type not in JSON_TYPES:
         shown = media_type or "none"
         raise UnsupportedMediaType(f"content type {shown} is not accepted; send {' or '.join(JSON_TYPES)}")
@@ -85,3 +92,14 @@ async def json_object_body(request: Request) -> tuple[dict[str, Any], str]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     document = parse_json_object(raw)
     return document, raw.decode("utf-8")
+
+
+async def inbound_message(request: Request, *, strict_type: bool = False) -> Inbound:
+    """The message a write carries, as the history keeps it. With `strict_type`, a PUT must be
+    application/json and a PATCH application/merge-patch+json (`WRITE_TYPES`)."""
+    if strict_type:
+        wanted, media_type = WRITE_TYPES[request.method], _media_type(request)
+        if media_type != wanted:
+            raise UnsupportedMediaType(f"a {request.method} body is {wanted}, not {media_type or 'untyped'}")
+    document, raw = await json_object_body(request)
+    return Inbound(method=request.method, path=request.scope["path"], body=document, raw=raw)

@@ -22,7 +22,7 @@ def test_the_demo_catalogue_lands_in_tp(tp: TP, ta: TA, tp_settings: Settings) -
     assert f"tests of {peer}" in run.output
 
     planner = tp.peer(ClientRole.planner)
-    listing = planner.http.get("/planning/catalogue", params={"taPeer": peer}, headers=planner.headers)
+    listing = planner.get_planning("/catalogue", taPeer=peer)
     assert listing.status_code == 200, listing.text
     tests = {entry["componentId"]: entry for entry in listing.json()}
     rekenen = tests[REKENEN_2F]
@@ -35,5 +35,5 @@ def test_the_demo_catalogue_lands_in_tp(tp: TP, ta: TA, tp_settings: Settings) -
 def test_another_schools_planner_does_not_see_the_catalogue(tp: TP, ta: TA) -> None:
     connect(tp, ta)
     other = tp.peer(ClientRole.planner, tenant="another-school")
-    listing = other.http.get("/planning/catalogue", params={"taPeer": tp.peer_name("ta-real")}, headers=other.headers)
+    listing = other.get_planning("/catalogue", taPeer=tp.peer_name("ta-real"))
     assert listing.status_code == 404

@@ -11,10 +11,9 @@ import httpx
 from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
-from oke.client.peers import add_peer
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.tables.outbox import OutboxMessage
-from tests.api_client import TP, Peer
+from tests.api_client import TP, Peer, new_id
 from tests.ta_client import TA
 
 
@@ -27,25 +26,14 @@ def eventually(check: Callable[[], Any], seconds: float = 15) -> Any:
     return answer
 
 
-def connect(tp: TP, ta: TA, name: str = "ta-real") -> Peer:
+def connect(tp: TP, ta: TA, name: str = "ta-real", base_url: str | None = None) -> Peer:
     """Register TP and TA as clients of each other and tell each where the other is (flows 2 and 3, 4);
-    returns a TP-client view of TA for reading."""
+    returns a TP-client view of TA for reading. TP calls TA at `base_url` when given (e.g. a fault proxy)."""
     tp_peer = tp_peer_name(ta)
     client = ta.register(ClientRole.tp, peer=tp_peer)
-    tp.configure_ta(name, ta.url, client=client)
+    tp.configure_ta(name, base_url or ta.url, client=client)
     back = tp.register(ClientRole.ta, peer=name)  # its peer is `tp.peer_name(name)`, the TA TP plans at
-    with ta.session_factory() as session:
-        add_peer(
-            session,
-            name=tp_peer,
-            role="tp",
-            tenant=ta.tenant,
-            base_url=f"{tp.url}/ooapi",
-            token_url=f"{tp.url}/oauth2/token",
-            client_id=back[0],
-            secret=back[1],
-        )
-        session.commit()
+    ta.configure_peer(tp_peer, "tp", tp.url, back)
     return Peer(ta.http, ta.token(*client))
 
 
@@ -99,3 +87,29 @@ def test_a_session_waits_in_the_outbox_while_ta_is_unreachable(tp: TP) -> None:
     time.sleep(1.5)  # the relay has tried by now
     assert set(states(tp, planned["zittingId"])) == {"pending"}
     assert httpx.get(f"{tp.url}/ooapi/").status_code == 200  # TP answers on, whatever its peers do
+
+
+def test_a_planner_gets_the_access_link_from_ta_through_tp(tp: TP, ta: TA) -> None:
+    at_ta = connect(tp, ta)
+    planned = tp.plan("ta-real", students=1, component=REKENEN_2F)
+    deelname = planned["deelnames"][0]["deelnameId"]
+    eventually(lambda: at_ta.get(f"/associations/{deelname}").status_code == 200)
+    planner = tp.peer(ClientRole.planner)
+
+    response = planner.get_planning(f"/deelnames/{deelname}/url")
+    assert response.status_code == 200, response.text
+    link = response.json()["url"]
+    assert link == at_ta.get(f"/associations/{deelname}/url").json()
+    assert httpx.get(link).status_code == 200  # the student's start page at TA
+
+    assert planner.get_planning(f"/deelnames/{new_id()}/url").status_code == 404
+    assert planner.post_planning(f"/deelnames/{deelname}/cancel").status_code == 204
+    assert planner.get_planning(f"/deelnames/{deelname}/url").status_code == 409
+
+
+def test_no_access_link_while_ta_is_down_is_a_503(tp: TP) -> None:
+    deelname = tp.plan("ta-down", students=1)["deelnames"][0]["deelnameId"]  # TA configured at no address
+    planner = tp.peer(ClientRole.planner)
+    response = planner.get_planning(f"/deelnames/{deelname}/url")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"

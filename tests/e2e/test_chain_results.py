@@ -66,8 +66,9 @@ def test_a_run_session_reports_attendance_results_and_the_session_report_to_tp(t
         states = [b["result"]["state"] for b in bodies]
         assert states[0] == "in progress"  # attendance first
         assert bodies[0]["result"]["consumers"][0]["attendance"] == outcome["attendance"]
-        if outcome["attendance"] != "present":
-            assert states == ["in progress"]
+        if outcome["attendance"] != "present":  # complete without a score: TP knows the attendance is final
+            assert states == ["in progress", "completed"]
+            assert result["state"] == "completed" and "score" not in result
             continue
         assert states == ["in progress", "completed"] + (["completed"] if outcome["corrected_score"] else [])
         assert result["state"] == "completed"

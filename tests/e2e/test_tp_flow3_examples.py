@@ -30,6 +30,7 @@ from tests.api_client import (
     STANDARD,
     TP,
     Peer,
+    fix_json_syntax,
     history,
     markdown_block,
     noted,
@@ -40,19 +41,7 @@ EXAMPLES = sorted(STANDARD.glob("examples/partialUpdateAssociationById--request-
 FLOW3_MD = STANDARD / "flow3.md"
 SEED_002 = SEEDS / "002_dde720c2e6bcc1fc.txt"
 
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-#: A line that ends a value (string, number, literal, object, array) followed by a line that starts a member.
-_MISSING_COMMA = re.compile(r'(["\d]|true|false|null|[}\]])([ \t]*\n\s*)(?=["{])')
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def fix_json_syntax(text: str, *, missing_commas: int, trailing_commas: int) -> str:
-    """`text` with its missing commas added and trailing commas dropped; the counts must be as expected."""
-    text, added = _MISSING_COMMA.subn(r"\1,\2", text)
-    text, dropped = _TRAILING_COMMA.subn(r"\1", text)
-    assert (added, dropped) == (missing_commas, trailing_commas), "the example's syntax errors changed"
-    json.loads(text)
-    return text
 
 
 def send(ta: Peer, deelname: str, text: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from oke.auth.caller import ClientRole
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname
-from tests.api_client import TP, new_id, person, pointers, problem_of, zitting_offering
+from tests.api_client import TP, dr_enrols, new_id, person, pointers, problem_of, ta_with_student, zitting_offering
 
 
 def outbox_of(tp: TP, zitting_id: str) -> list[OutboxMessage]:
@@ -20,26 +20,9 @@ def outbox_of(tp: TP, zitting_id: str) -> list[OutboxMessage]:
 
 
 def dr_sends_a_student_with_extra_time(tp: TP) -> tuple[str, str]:
-    """Flow 1: a person with an assigned need, a planbare toets and the Toetsinschrijving; returns their ids."""
-    dr = tp.peer(ClientRole.dr)
-    student, toets, enrolment = new_id(), new_id(), new_id()
-    needs = [{"code": "ExtraTimeOnlyMath25%", "description": [{"language": "nl-NL", "value": "25% extra"}]}]
-    body = person(student, student=True)
-    body["consumers"][0]["assignedNeeds"] = needs
-    assert dr.put(f"/persons/{student}", body).status_code == 201
-    offering = zitting_offering(resultExpected=True, resultValueType="0.0-10.0", offeringId=toets)
-    assert dr.put(f"/offerings/{toets}", offering).status_code == 201
-    enrolment_body = {
-        "associationId": enrolment,
-        "associationType": "componentOfferingAssociation",
-        "role": "student",
-        "state": "associated",
-        "person": student,
-        "offering": toets,
-        "consumers": [{"consumerKey": "nl-test-admin", "attempt": 2, "attemptLeft": 1}],
-    }
-    assert dr.put(f"/associations/{enrolment}", enrolment_body).status_code == 201
-    return student, enrolment
+    """Flow 1: a student with 25% extra time in math, enrolled for attempt 2 with one more allowed; their ids."""
+    sent = dr_enrols(tp, attempt=2, attempt_left=1, needs=("ExtraTimeOnlyMath25%",))
+    return sent.student, sent.enrolment
 
 
 def plan(tp: TP, participants: list[dict[str, Any]], ta_peer: str | None = None) -> Any:
@@ -124,3 +107,147 @@ def test_cancelling_a_participation_and_a_session_goes_to_ta(tp: TP) -> None:
             {"offeringType": "component", "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "canceled"}]},
         ),
     ]
+
+
+def add(tp: TP, zitting: str, participants: list[dict[str, Any]]) -> Any:
+    return tp.peer(ClientRole.planner).post_planning(f"/zittingen/{zitting}/deelnames", {"participants": participants})
+
+
+def test_an_extra_attempt_follows_the_attempt_policy_of_dr(tp: TP) -> None:
+    _, enrolment = dr_sends_a_student_with_extra_time(tp)  # attempt 2, attemptLeft 1
+    first = plan(tp, [{"toetsinschrijvingId": enrolment}]).json()
+    assert first["deelnames"][0]["attempt"] == 2
+    retake = plan(tp, []).json()["zittingId"]
+
+    twice = problem_of(add(tp, retake, [{"toetsinschrijvingId": enrolment}]), 409)
+    assert "attempt 2 is already planned" in twice["detail"] and "extraAttempt" in twice["detail"]
+    response = add(tp, retake, [{"toetsinschrijvingId": enrolment, "extraAttempt": True}])
+    assert response.status_code == 201, response.text
+    [extra] = response.json()
+    assert extra["attempt"] == 3
+    assert [(m.method, m.path) for m in outbox_of(tp, retake)][-1] == ("PUT", f"/associations/{extra['deelnameId']}")
+
+    beyond = problem_of(add(tp, retake, [{"toetsinschrijvingId": enrolment, "extraAttempt": True}]), 409)
+    assert "attemptLeft 1" in beyond["detail"] and "/participants/0" in beyond["detail"]
+    with tp.session_factory() as session:
+        rows = session.scalars(select(Deelname).where(Deelname.toetsinschrijving_id == enrolment)).all()
+        assert sorted(row.attempt for row in rows) == [2, 3]  # the refused calls left nothing behind
+
+
+def test_a_cancelled_participation_without_a_result_frees_its_attempt(tp: TP) -> None:
+    _, enrolment = dr_sends_a_student_with_extra_time(tp)
+    deelname = plan(tp, [{"toetsinschrijvingId": enrolment}]).json()["deelnames"][0]["deelnameId"]
+    assert tp.peer(ClientRole.planner).post_planning(f"/deelnames/{deelname}/cancel").status_code == 204
+    again = plan(tp, [{"toetsinschrijvingId": enrolment}])
+    assert again.status_code == 201, again.text
+    assert again.json()["deelnames"][0]["attempt"] == 2
+
+
+def test_a_taken_attempt_stays_taken_when_its_participation_is_cancelled(tp: TP) -> None:
+    _, enrolment = dr_sends_a_student_with_extra_time(tp)
+    deelname = plan(tp, [{"toetsinschrijvingId": enrolment}]).json()["deelnames"][0]["deelnameId"]
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    result = {"state": "in progress", "resultDate": "2026-12-01", "weight": 100}
+    attendance = [{"consumerKey": "nl-test-admin", "attendance": "notPresent"}]
+    reported = ta.patch(
+        f"/associations/{deelname}",
+        {"associationType": "componentOfferingAssociation", "result": {**result, "consumers": attendance}},
+    )
+    assert reported.status_code == 200, reported.text
+    assert tp.peer(ClientRole.planner).post_planning(f"/deelnames/{deelname}/cancel").status_code == 204
+    assert "already planned" in problem_of(plan(tp, [{"toetsinschrijvingId": enrolment}]), 409)["detail"]
+    retake = plan(tp, [{"toetsinschrijvingId": enrolment, "extraAttempt": True}]).json()
+    assert retake["deelnames"][0]["attempt"] == 3
+
+
+def test_an_attempt_before_the_enrolments_own_is_refused(tp: TP) -> None:
+    _, enrolment = dr_sends_a_student_with_extra_time(tp)
+    problem = problem_of(plan(tp, [{"toetsinschrijvingId": enrolment, "attempt": 1}]), 409)
+    assert "before this enrolment's own attempt 2" in problem["detail"]
+
+
+def test_an_extra_attempt_needs_a_toetsinschrijving_from_dr(tp: TP) -> None:
+    student = new_id()
+    body = [{"personId": student, "person": person(student), "toetsinschrijvingId": new_id(), "extraAttempt": True}]
+    assert pointers(problem_of(plan(tp, body), 400)) == ["/participants/0/extraAttempt"]
+
+
+def test_a_cancelled_toetsinschrijving_is_not_planned(tp: TP) -> None:
+    _, enrolment = dr_sends_a_student_with_extra_time(tp)
+    cancel = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+    assert tp.peer(ClientRole.dr).patch(f"/associations/{enrolment}", cancel).status_code == 200
+    assert "cancelled by DR" in problem_of(plan(tp, [{"toetsinschrijvingId": enrolment}]), 409)["detail"]
+
+
+def test_participants_join_a_planned_session_but_not_a_cancelled_or_unknown_one(tp: TP) -> None:
+    zitting = tp.plan("ta-x", students=1)["zittingId"]
+    coordinator = new_id()
+    staff = {"personId": coordinator, "role": "coordinator", "person": person(coordinator, student=False)}
+    [joined] = add(tp, zitting, [staff]).json()
+    assert (joined["personId"], joined["role"], joined["attempt"]) == (coordinator, "coordinator", None)
+    assert tp.peer(ClientRole.planner).post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
+    assert "is cancelled" in problem_of(add(tp, zitting, [staff]), 409)["detail"]
+    problem_of(add(tp, new_id(), [staff]), 404)
+
+
+def move(tp: TP, deelname: str, zitting: str, **body: Any) -> Any:
+    return tp.peer(ClientRole.planner).post_planning(f"/deelnames/{deelname}/move", {"zittingId": zitting, **body})
+
+
+def test_moving_a_student_cancels_the_old_participation_and_plans_the_same_attempt_in_the_new_session(
+    tp: TP,
+) -> None:
+    student, enrolment = dr_sends_a_student_with_extra_time(tp)
+    old = plan(tp, [{"toetsinschrijvingId": enrolment}]).json()
+    other = plan(tp, []).json()["zittingId"]
+    deelname = old["deelnames"][0]["deelnameId"]
+
+    response = move(tp, deelname, other)
+    assert response.status_code == 201, response.text
+    moved = response.json()
+    assert (moved["personId"], moved["attempt"]) == (student, 2)
+    assert [(m.method, m.path) for m in outbox_of(tp, old["zittingId"])][-1] == (
+        "PATCH",
+        f"/associations/{deelname}",
+    )
+    put = outbox_of(tp, other)[-1]
+    assert (put.method, put.path) == ("PUT", f"/associations/{moved['deelnameId']}")
+    assert put.body["person"]["personId"] == student and put.body["offering"] == other
+    with tp.session_factory() as session:
+        old_row, new_row = session.get(Deelname, deelname), session.get(Deelname, moved["deelnameId"])
+        assert old_row is not None and new_row is not None
+        assert old_row.state == "canceled"
+        assert (new_row.toetsinschrijving_id, new_row.attempt, new_row.state) == (enrolment, 2, "associated")
+
+    assert "is cancelled" in problem_of(move(tp, deelname, other), 409)["detail"]
+    assert "already" in problem_of(move(tp, moved["deelnameId"], other), 409)["detail"]
+    assert pointers(problem_of(move(tp, moved["deelnameId"], new_id()), 400)) == ["/zittingId"]
+    problem_of(move(tp, new_id(), other), 404)
+
+
+def test_a_participation_ta_reported_on_is_not_moved(tp: TP) -> None:
+    ta, deelname = ta_with_student(tp)
+    result = {"state": "in progress", "resultDate": "2026-12-01", "weight": 100}
+    attendance = [{"consumerKey": "nl-test-admin", "attendance": "present"}]
+    body = {"associationType": "componentOfferingAssociation", "result": {**result, "consumers": attendance}}
+    assert ta.patch(f"/associations/{deelname}", body).status_code == 200
+    other = tp.plan("ta-x", students=0)["zittingId"]
+    assert "extra attempt" in problem_of(move(tp, deelname, other), 409)["detail"]
+
+
+def test_staff_planned_with_their_person_move_with_it_again(tp: TP) -> None:
+    coordinator = new_id()
+    staff = {"personId": coordinator, "role": "coordinator", "person": person(coordinator, student=False)}
+    planned = plan(tp, [staff]).json()
+    other = plan(tp, []).json()["zittingId"]
+    deelname = planned["deelnames"][0]["deelnameId"]
+    assert pointers(problem_of(move(tp, deelname, other), 400)) == ["/person"]
+    moved = move(tp, deelname, other, person=person(coordinator, student=False))
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["role"] == "coordinator"
+
+
+def test_one_call_does_not_plan_the_same_attempt_twice(tp: TP) -> None:
+    _, enrolment = dr_sends_a_student_with_extra_time(tp)
+    twice = [{"toetsinschrijvingId": enrolment}, {"toetsinschrijvingId": enrolment}]
+    assert "/participants/1" in problem_of(plan(tp, twice), 409)["detail"]

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from oke.auth.api import token_router
-from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.outbound import relaying
 from oke.roles.toetsafname.api import associations, components, documents, offerings, runs
@@ -32,18 +31,19 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # flows 3 and 4 go back to the TP that planned the session through TA's outbox
-        with relaying(database.engine, database.read_sessions):
+        with relaying(database.engine, database.read_sessions, settings=settings):
             yield
         database.close()
 
-    app = build_app(settings, title="oke Toetsafname", description=DESCRIPTION, lifespan=lifespan)
-    app.state.database = database
-    app.state.session_factory = database.sessions
-    app.state.transactions = database.transactions(ToetsafnameUnitOfWork)
-    app.state.link_key = link_key
-    app.state.tokens = TokenIssuer(
-        database.sessions, issuer=str(settings.issuer), ttl_seconds=settings.token_ttl_seconds
+    app = build_app(
+        settings,
+        title="oke Toetsafname",
+        description=DESCRIPTION,
+        database=database,
+        unit_of_work=ToetsafnameUnitOfWork,
+        lifespan=lifespan,
     )
+    app.state.link_key = link_key
     for module in (associations, offerings, components, documents, metadata):
         app.include_router(module.router, prefix=settings.base_path)
     app.include_router(token_router())

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.common import NL_TEST_ADMIN, in_dutch, nl_test_admin_block
 
 #: Rekenen 2F: the componentId of the standard's flow 0 example.
 REKENEN_2F = "c5fca27e-ccc1-430d-9888-90e005ad6a86"
@@ -24,10 +24,6 @@ ALL_NEEDS = ["extraTime", "spoken", "spell-checker-on-screen"]
 def demo_id(code: str) -> str:
     """The fixed componentId of the demo test with primary code `code`."""
     return str(uuid.uuid5(_NAMESPACE, code))
-
-
-def _nl(value: str) -> list[dict[str, str]]:
-    return [{"language": "nl-NL", "value": value}]
 
 
 def _test(
@@ -46,13 +42,13 @@ def _test(
         "componentId": component_id,
         "primaryCode": {"codeType": "componentCode", "code": code},
         "componentType": "test",
-        "name": _nl(name),
+        "name": in_dutch(name),
         "abbreviation": abbreviation,
         "modeOfDelivery": modes,
         "duration": duration,
-        "description": _nl(description),
+        "description": in_dutch(description),
         "teachingLanguage": "nld",
-        "assessment": _nl(assessment),
+        "assessment": in_dutch(assessment),
         "otherCodes": [{"codeType": "x-testSystem", "code": "oke-ta"}, {"codeType": "x-testProvider", "code": "oke"}],
         "consumers": [{"consumerKey": NL_TEST_ADMIN, "status": "active", **block}],
     }

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from oke.store.repository import Repository
 from oke.store.tables.toetsafname import TaComponent, TaDeelname, TaDocument, TaSecret, TaZitting
-from oke.store.uow import UnitOfWork
-
-Row = TypeVar("Row")
 
 
-class ToetsafnameRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def session(self) -> Session:
-        return self._uow.session
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
-
+class ToetsafnameRepository(Repository):
     # The catalogue (flow 0): a few dozen tests, selected in Python (oke.roles.toetsafname.catalogue)
 
     def components(self) -> Sequence[TaComponent]:
@@ -89,8 +76,3 @@ class ToetsafnameRepository:
             return new_value
         except IntegrityError:
             return self.session.get(TaSecret, name, populate_existing=True).value  # type: ignore[union-attr]
-
-    def _page(self, query: Select[Row], offset: int, limit: int) -> tuple[Sequence[Row], int]:
-        """One page of `query`, and how many rows the whole listing has (both counted in the database)."""
-        total = self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        return self.session.scalars(query.offset(offset).limit(limit)).all(), total

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
-from oke.errors import FieldError, InvalidContent
+from oke.errors import FieldError, FieldErrors, InvalidContent
 from oke.ooapi.associations import ComponentOfferingAssociation
-from oke.ooapi.common import NL_TEST_ADMIN, DateTime
+from oke.ooapi.common import NL_TEST_ADMIN, moment_or_none
 from oke.ooapi.components import Component
 from oke.ooapi.offerings import ComponentOffering
-from oke.ooapi.problems import field_errors
 
 ZITTING = TypeAdapter(ComponentOffering)
 DEELNAME = TypeAdapter(ComponentOfferingAssociation)
 COMPONENT = TypeAdapter(Component)
-MOMENT: TypeAdapter[datetime] = TypeAdapter(DateTime)
 
 #: Who takes part in a session (PDF 3.2): staff carry no consumers and never a result.
 STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
@@ -78,25 +75,6 @@ class DeelnamePlan:
     state: str
 
 
-class _Errors(list[FieldError]):
-    def add(self, pointer: str, reason: str) -> None:
-        self.append(FieldError(pointer, reason))
-
-    def add_model(self, adapter: TypeAdapter[Any], document: Any) -> Any:
-        """Validate with the wire model; its errors inside a field already judged are left out."""
-        try:
-            return adapter.validate_python(document)
-        except ValidationError as error:
-            for pointer, reason in field_errors(error):
-                if not any(pointer == e.pointer or pointer.startswith(e.pointer + "/") for e in self):
-                    self.add(pointer, reason)
-            return None
-
-    def raise_any(self) -> None:
-        if self:
-            raise InvalidContent(list(self))
-
-
 def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
     """`offeringType` and `associationType` are present in every PUT and PATCH (PDF 1.0.1 changes)."""
     value = body.get(field)
@@ -119,7 +97,7 @@ def check_zitting(body: dict[str, Any], offering_id: str) -> ZittingPlan:
     """Flow 2.1: a complete Zitting (PDF figure 3.2.10), or a 400 naming every offending field."""
     require_discriminator(body, "offeringType", ("component",))
     require_id(body, "offeringId", offering_id)
-    errors = _Errors()
+    errors = FieldErrors()
     _refuse(body, OTHER_FLOWS_OFFERING, "", errors)
     block = _the_block(body, "", errors, needed="with offeringState (YAML nl-test-admin-Offering, PDF 3.2.3)")
     if block is not None:
@@ -145,7 +123,7 @@ def check_zitting(body: dict[str, Any], offering_id: str) -> ZittingPlan:
 def check_zitting_cancel(body: dict[str, Any]) -> None:
     """Flow 2.5: `offeringType` and the nl-test-admin `offeringState: canceled`; TA ignores the rest."""
     require_discriminator(body, "offeringType", ("component",))
-    errors = _Errors()
+    errors = FieldErrors()
     block = _the_block(body, "", errors, needed="with offeringState: canceled (PDF figure 3.2.11)")
     errors.raise_any()
     assert block is not None
@@ -159,7 +137,7 @@ def check_deelname(body: dict[str, Any], association_id: str) -> DeelnamePlan:
     """Flow 2.2/2.3: a Deelname with its full Person (PDF figures 3.2.7, 3.2.8), or a 400 naming every fault."""
     require_discriminator(body, "associationType", ("componentOfferingAssociation",))
     require_id(body, "associationId", association_id)
-    errors = _Errors()
+    errors = FieldErrors()
     role, state = body.get("role"), body.get("state")
     if role in ("lecturer", "teaching assistant"):
         errors.add("/role", f"{role!r} is struck in OKE: a Deelname's role is one of {', '.join(sorted(ROLES))}")
@@ -193,7 +171,7 @@ def check_deelname_cancel(body: dict[str, Any]) -> None:
 
 def check_component(document: dict[str, Any]) -> Component:
     """A test for the catalogue (Tabel 4.1.A): a Component of type test, in Dutch, with its nl-test-admin block."""
-    errors = _Errors()
+    errors = FieldErrors()
     if document.get("componentType") not in (None, "test"):
         errors.add("/componentType", "is always test in OKE")
     if document.get("teachingLanguage") not in (None, "nld"):
@@ -206,14 +184,14 @@ def check_component(document: dict[str, Any]) -> Component:
     return component
 
 
-def _refuse(fields: dict[str, Any], refused: dict[str, str], at: str, errors: _Errors) -> None:
+def _refuse(fields: dict[str, Any], refused: dict[str, str], at: str, errors: FieldErrors) -> None:
     for name, flow in refused.items():
         if name in fields:
             errors.add(f"{at}/{name}", f"is not used in flow 2; it belongs to {flow}")
 
 
 def _the_block(
-    body: dict[str, Any], at: str, errors: _Errors, *, needed: str | None
+    body: dict[str, Any], at: str, errors: FieldErrors, *, needed: str | None
 ) -> tuple[str, dict[str, Any]] | None:
     """The one nl-test-admin consumer block of `body` and its pointer; a second one is an error, and so is
     a missing one unless `needed` is None."""
@@ -232,7 +210,7 @@ def _the_block(
     return f"{at}/consumers/{found[0]}", consumers[found[0]]
 
 
-def _check_duration(duration: str, at: str, errors: _Errors) -> None:
+def _check_duration(duration: str, at: str, errors: FieldErrors) -> None:
     if _DURATION.match(duration):
         return
     if _ISO_DURATION.match(duration):
@@ -243,7 +221,7 @@ def _check_duration(duration: str, at: str, errors: _Errors) -> None:
         errors.add(at, f"{duration!r} is not an ISO 8601 duration such as PT40M")
 
 
-def _check_common_offering(body: dict[str, Any], errors: _Errors) -> None:
+def _check_common_offering(body: dict[str, Any], errors: FieldErrors) -> None:
     _check_modes(body, errors)
     if body.get("teachingLanguage") not in (None, "nld"):
         errors.add("/teachingLanguage", "is always nld in OKE")
@@ -251,35 +229,28 @@ def _check_common_offering(body: dict[str, Any], errors: _Errors) -> None:
         errors.add("/resultExpected", "is always true on a ComponentOffering")
 
 
-def _check_modes(body: dict[str, Any], errors: _Errors) -> None:
+def _check_modes(body: dict[str, Any], errors: FieldErrors) -> None:
     modes = body.get("modeOfDelivery")
     for i, mode in enumerate(modes if isinstance(modes, list) else ()):
         if mode in ("on campus", "hybrid"):
             errors.add(f"/modeOfDelivery/{i}", f"{mode!r} is not used in OKE: one of {', '.join(MODES)}")
 
 
-def _check_times(body: dict[str, Any], block: tuple[str, dict[str, Any]] | None, errors: _Errors) -> None:
+def _check_times(body: dict[str, Any], block: tuple[str, dict[str, Any]] | None, errors: FieldErrors) -> None:
     """The session ends after it starts, and the last start lies within it (values the model cannot read
     are left to its own errors)."""
-    start, end = _moment(body.get("startDateTime")), _moment(body.get("endDateTime"))
+    start, end = moment_or_none(body.get("startDateTime")), moment_or_none(body.get("endDateTime"))
     if start is None or end is None:
         return
     if end <= start:
         errors.add("/endDateTime", "must be after startDateTime")
         return
-    last = _moment(block[1].get("lastPossibleStartDateTime")) if block else None
+    last = moment_or_none(block[1].get("lastPossibleStartDateTime")) if block else None
     if block and last is not None and not start <= last <= end:
         errors.add(f"{block[0]}/lastPossibleStartDateTime", "must lie between startDateTime and endDateTime")
 
 
-def _moment(value: Any) -> datetime | None:
-    try:
-        return MOMENT.validate_python(value) if value is not None else None
-    except ValidationError:
-        return None
-
-
-def _check_person(person: dict[str, Any], *, student: bool, errors: _Errors) -> None:
+def _check_person(person: dict[str, Any], *, student: bool, errors: FieldErrors) -> None:
     """The Person of flow 2 (PDF figure 3.2.8); a student's consumer block has preferredName and idCheckName."""
     if person.get("activeEnrollment") is False:
         errors.add("/person/activeEnrollment", "is always true in flow 2")
@@ -301,7 +272,7 @@ def _check_person(person: dict[str, Any], *, student: bool, errors: _Errors) -> 
         errors.add(f"{at}/idCheckName", "must read 'surname, given names' as on the ID, or secret / notAvailable")
 
 
-def _check_student_block(body: dict[str, Any], errors: _Errors) -> None:
+def _check_student_block(body: dict[str, Any], errors: FieldErrors) -> None:
     """A student's Deelname has an nl-test-admin block, with flow 2's fields only (Tabel 4.3.A)."""
     block = _the_block(body, "", errors, needed="(mandatory for a student)")
     if block is None:
@@ -314,12 +285,3 @@ def _check_student_block(body: dict[str, Any], errors: _Errors) -> None:
     minutes = fields.get("additionalTimeInMin")
     if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes < 0:
         errors.add(f"{at}/additionalTimeInMin", "must be 0 or more minutes (10000 or more is unlimited)")
-
-
-def expansions(value: str | None, allowed: tuple[str, ...]) -> frozenset[str]:
-    """The `expand` query parameter: comma-separated (explode: false) names from `allowed`."""
-    names = frozenset(name.strip() for name in (value or "").split(",") if name.strip())
-    if unknown := sorted(names - set(allowed)):
-        reason = f"cannot expand {', '.join(unknown)}: one or more of {', '.join(allowed)}"
-        raise InvalidContent(FieldError("/query/expand", reason))
-    return names

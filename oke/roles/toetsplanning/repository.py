@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from oke.store.base import utcnow
+from oke.store.repository import Repository
 from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import (
     Deelname,
     DrAssociation,
     DrOffering,
     DrPerson,
+    DrResult,
     TpComponent,
     TpDocument,
     Zitting,
 )
-from oke.store.uow import UnitOfWork
-
-Row = TypeVar("Row")
 
 
 class ResultTarget(NamedTuple):
@@ -35,6 +34,9 @@ class ResultTarget(NamedTuple):
     ta_peer: str
     zitting_state: str
     zitting_id: str
+    toetsinschrijving_id: str | None
+    attempt: int | None
+    zitting: dict[str, Any]
 
 
 # The flow 3 statements are built once: building and keying a statement costs more than running it.
@@ -49,6 +51,9 @@ _RESULT_TARGET = (
         Zitting.ta_peer,
         Zitting.state,
         Deelname.zitting_id,
+        Deelname.toetsinschrijving_id,
+        Deelname.attempt,
+        Zitting.data,
     )
     .join(Zitting)
     .where(Deelname.deelname_id == bindparam("target"))
@@ -65,17 +70,51 @@ _KNOWN_DOCUMENT = select(TpDocument.id).where(
 _ADD_DOCUMENT = insert(TpDocument)
 
 
-class ToetsplanningRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+class ForwardContext(NamedTuple):
+    """DR's side of a Toetsinschrijving, for flow 5: the enrolment, its planbare toets, and the school's DR."""
 
-    @property
-    def session(self) -> Session:
-        return self._uow.session
+    enrolment: dict[str, Any]
+    person_id: str
+    toets_id: str
+    toets: dict[str, Any]
+    dr_peer: str | None
+    dr_version: str | None
 
-    def add(self, row: object) -> None:
-        self.session.add(row)
 
+#: The school's DR, where its results go: the first by name, should there be several.
+_DR_PEER = (
+    select(PeerConfig.name)
+    .where(PeerConfig.role == "dr", PeerConfig.tenant == bindparam("tenant"))
+    .order_by(PeerConfig.name)
+    .limit(1)
+)
+_FORWARD_CONTEXT = (
+    select(
+        DrAssociation.data,
+        DrAssociation.person_id,
+        DrOffering.offering_id,
+        DrOffering.data.label("toets"),
+        _DR_PEER.scalar_subquery(),
+        select(PeerConfig.nl_test_admin_version).where(PeerConfig.name == _DR_PEER.scalar_subquery()).scalar_subquery(),
+    )
+    .join(
+        DrOffering,
+        (DrOffering.tenant == DrAssociation.tenant) & (DrOffering.offering_id == DrAssociation.offering_id),
+    )
+    .where(DrAssociation.tenant == bindparam("tenant"), DrAssociation.association_id == bindparam("enrolment"))
+)
+_CATALOGUE_ENTRY = select(TpComponent.data).where(
+    TpComponent.ta_peer == bindparam("ta_peer"), TpComponent.component_id == bindparam("component")
+)
+_DR_RESULT = select(DrResult.__table__).where(DrResult.deelname_id == bindparam("target")).with_for_update(of=DrResult)
+_ADD_DR_RESULT = insert(DrResult)
+_SAVE_DR_RESULT = update(DrResult).where(DrResult.deelname_id == bindparam("target"))
+
+#: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
+_PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
+
+
+class ToetsplanningRepository(Repository):
     # DR's objects (flow 1), always within one tenant
 
     def dr_offering(self, tenant: str, offering_id: str, *, for_update: bool = False) -> DrOffering | None:
@@ -125,6 +164,63 @@ class ToetsplanningRepository:
     def peer(self, name: str) -> PeerConfig | None:
         return self.session.get(PeerConfig, name)
 
+    # What TP forwards to DR (flow 5): plain statements, built once, as flow 3 runs them for every message
+
+    def forward_context(self, tenant: str, toetsinschrijving_id: str) -> ForwardContext | None:
+        """DR's Toetsinschrijving and its planbare toets, in one statement."""
+        row = self._uow.connection.execute(_FORWARD_CONTEXT, {"tenant": tenant, "enrolment": toetsinschrijving_id})
+        found = row.first()
+        return ForwardContext(*found) if found is not None else None
+
+    def catalogue_entry(self, ta_peer: str, component: Any) -> dict[str, Any] | None:
+        """A test of TA's catalogue (flow 0) as TP last read it, if it has."""
+        if isinstance(component, dict):
+            component = component.get("componentId")
+        if not component:
+            return None
+        params = {"ta_peer": ta_peer, "component": component}
+        data = self._uow.connection.execute(_CATALOGUE_ENTRY, params).scalar()
+        return dict(data) if data is not None else None
+
+    def dr_result(self, deelname_id: str) -> dict[str, Any] | None:
+        """What TP decided for DR about a Deelname (a `tp_dr_results` row), locked for the change that follows."""
+        found = self._uow.connection.execute(_DR_RESULT, {"target": deelname_id}).mappings().first()
+        return dict(found) if found is not None else None
+
+    def save_dr_result(self, values: dict[str, Any], *, new: bool) -> None:
+        values = {**values, "updated_at": utcnow()}
+        if new:
+            self._uow.connection.execute(_ADD_DR_RESULT, values)
+        else:
+            changes = {k: v for k, v in values.items() if k != "deelname_id"}
+            self._uow.connection.execute(_SAVE_DR_RESULT, {**changes, "target": values["deelname_id"]})
+
+    def dr_results(self, tenant: str, *, state: str | None = None) -> list[dict[str, Any]]:
+        query = select(DrResult.__table__).where(DrResult.tenant == tenant)
+        if state is not None:
+            query = query.where(DrResult.state == state)
+        rows = self._uow.connection.execute(query.order_by(DrResult.updated_at, DrResult.deelname_id)).mappings()
+        return [dict(row) for row in rows]
+
+    def attempt_association(self, tenant: str, toetsinschrijving_id: str, attempt: int) -> str | None:
+        """The association TP created at DR for an extra attempt, if a Deelname of that attempt has one."""
+        query = select(DrResult.association_id).where(
+            DrResult.tenant == tenant,
+            DrResult.toetsinschrijving_id == toetsinschrijving_id,
+            DrResult.attempt == attempt,
+        )
+        return self.session.scalars(query.limit(1)).first()
+
+    def coordinator_of(self, zitting_id: str) -> tuple[str, dict[str, Any] | None] | None:
+        """The session's coordinator (afnameleider), if one is planned: the person id, and the Person DR sent."""
+        query = (
+            select(Deelname.person_id, DrPerson.data)
+            .outerjoin(DrPerson, (DrPerson.tenant == Deelname.tenant) & (DrPerson.person_id == Deelname.person_id))
+            .where(Deelname.zitting_id == zitting_id, Deelname.role == "coordinator", Deelname.state != "canceled")
+        )
+        found = self.session.execute(query.order_by(Deelname.created_at).limit(1)).first()
+        return (found[0], found[1]) if found is not None else None
+
     # TP's own objects (flows 2, 3, 4)
 
     def zitting(self, zitting_id: str, *, for_update: bool = False) -> Zitting | None:
@@ -144,6 +240,30 @@ class ToetsplanningRepository:
     def save_result(self, deelname_id: str, result: dict[str, Any], version: int, received_at: datetime) -> None:
         values = {"result": result, "result_version": version, "result_received_at": received_at}
         self._uow.connection.execute(_SAVE_RESULT, {"target": deelname_id, **values, "updated_at": received_at})
+
+    def planned_attempts(self, tenant: str, toetsinschrijving_id: str) -> set[int]:
+        """The attempts of an enrolment planned or taken: a cancelled Deelname counts once TA reported on it."""
+        self.session.flush()  # the Deelnames this unit of work planned or cancelled count too
+        query = select(Deelname.attempt).where(
+            Deelname.tenant == tenant,
+            Deelname.toetsinschrijving_id == toetsinschrijving_id,
+            _PLANNED_OR_TAKEN,
+        )
+        return {attempt for attempt in self.session.scalars(query) if attempt is not None}
+
+    def unplanned_enrolments(self, tenant: str, offering_id: str) -> list[str]:
+        """The open students' enrolments of a planbare toets with no attempt planned or taken yet."""
+        planned = select(Deelname.toetsinschrijving_id).where(
+            Deelname.tenant == tenant, Deelname.toetsinschrijving_id.is_not(None), _PLANNED_OR_TAKEN
+        )
+        query = select(DrAssociation.association_id).where(
+            DrAssociation.tenant == tenant,
+            DrAssociation.offering_id == offering_id,
+            DrAssociation.state == "associated",
+            DrAssociation.data["role"].as_string() == "student",
+            DrAssociation.association_id.not_in(planned),
+        )
+        return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
 
     def cancel_deelnames_of(self, zitting_id: str) -> None:
         self.session.execute(update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled"))
@@ -179,8 +299,3 @@ class ToetsplanningRepository:
     def components_of(self, ta_peer: str) -> Sequence[TpComponent]:
         query = select(TpComponent).where(TpComponent.ta_peer == ta_peer).order_by(TpComponent.component_id)
         return self.session.scalars(query).all()
-
-    def _page(self, query: Select[Row], offset: int, limit: int) -> tuple[Sequence[Row], int]:
-        """One page of `query`, and how many rows the whole listing has (both counted in the database)."""
-        total = self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        return self.session.scalars(query.offset(offset).limit(limit)).all(), total

@@ -101,3 +101,35 @@ def late_notes(*, deelname_state: str | None, zitting_state: str) -> list[str]:
     if zitting_state in ("canceled", "finished"):
         notes.append(f"received while the session is {zitting_state}")
     return notes
+
+
+def attempt_to_plan(
+    *, own_attempt: int, attempt_left: int | None, planned: set[int], asked: int | None, extra: bool
+) -> int:
+    """Which attempt of a Toetsinschrijving a new Deelname is, within DR's attempt policy (spec reference 1, 8).
+
+    DR's enrolment is attempt `own_attempt`; `attemptLeft` more may follow (`None`: no limit). `planned`
+    holds the attempts already taken or planned. Without `asked` or `extra`, a Deelname is the enrolment's
+    own attempt, so planning a student twice by mistake is refused rather than turned into a retake.
+    Raises `AttemptRefused` with the reason.
+    """
+    if asked is not None:
+        attempt = asked
+    elif extra:
+        attempt = max(planned | {own_attempt}) + 1
+    else:
+        attempt = own_attempt
+    if attempt in planned:
+        hint = "" if extra or asked is not None else "; an extra attempt is planned with extraAttempt"
+        raise AttemptRefused(f"attempt {attempt} is already planned{hint}")
+    if attempt < own_attempt:
+        raise AttemptRefused(f"attempt {attempt} is before this enrolment's own attempt {own_attempt}")
+    if attempt_left is not None and attempt - own_attempt > attempt_left:
+        raise AttemptRefused(
+            f"attempt {attempt} exceeds DR's attempt policy: attempt {own_attempt} with attemptLeft {attempt_left}"
+        )
+    return attempt
+
+
+class AttemptRefused(ValueError):
+    """An attempt DR's policy or TP's planning does not allow."""

@@ -147,3 +147,40 @@ class TpComponent(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     data: Mapped[dict[str, Any]] = mapped_column(Json)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DrResult(Base):
+    """What TP decided to tell DR about a Deelname's result (flow 5): sent through the outbox, or held.
+
+    One row per Deelname of a Toetsinschrijving DR expects a result for. `association_id` is where DR
+    gets it: DR's enrolment itself for its own attempt (PATCH), or the id TP created for an extra attempt
+    (PUT), kept so that every later update of that attempt goes to the same id. TA's score and the score
+    sent are both kept when they differ (a conversion); an operator's `override_score` stands in for a
+    score that does not fit, for as long as TA's score is the one it was given for.
+    """
+
+    __tablename__ = "tp_dr_results"
+
+    deelname_id: Mapped[str] = mapped_column(ForeignKey("tp_deelnames.deelname_id"), primary_key=True)
+    tenant: Mapped[str] = mapped_column(ID)
+    toetsinschrijving_id: Mapped[str] = mapped_column(ID)
+    attempt: Mapped[int] = mapped_column(Integer)
+    association_id: Mapped[str] = mapped_column(ID)
+    dr_peer: Mapped[str | None] = mapped_column(ID, nullable=True)
+    #: `sent` (queued in the outbox) or `held` for an operator, with `reason`.
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    ta_score: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    score: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    override_score: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The TA score the override was given for: a new score from TA is judged afresh.
+    override_for: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The Deelname's `result_version` this decision reflects.
+    result_version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index(None, "tenant", "state"),
+        Index(None, "tenant", "toetsinschrijving_id"),
+    )

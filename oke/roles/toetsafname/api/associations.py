@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from oke.ooapi.messages import association_accepted
-from oke.roles.toetsafname import rules
 from oke.roles.toetsafname.api.deps import TpLinkDep, TpReadDep, TpWriteDep
 from oke.roles.toetsafname.services import reads, sessions
+from oke.web.query import expansions
 from oke.web.responses import json_response
 
 router = APIRouter(tags=["associations"])
@@ -38,7 +38,7 @@ async def patch_association(associationId: str, call: TpWriteDep) -> Response:
 @router.get("/associations/{associationId}")
 async def get_association(associationId: str, call: TpReadDep, expand: str | None = None) -> dict[str, Any]:
     """Flows 2.6, 3.4: a Deelname with its result, if any; `expand=person` or `offering` inlines them."""
-    expanded = rules.expansions(expand, ("person", "offering"))
+    expanded = expansions(expand, ("person", "offering"))
     return await call.tx.read(lambda uow: reads.read_deelname(uow, call.caller, associationId, expanded))
 
 

@@ -15,14 +15,12 @@ from fastapi import Depends, Request
 from oke.auth.caller import Caller, ClientRole
 from oke.auth.deps import authenticate
 from oke.auth.scopes import FLOW_0, FLOW_2_3_4
-from oke.errors import Forbidden, UnsupportedMediaType
+from oke.errors import Forbidden
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.history import Inbound
 from oke.store.transactions import Transactions
-from oke.web.bodies import json_object_body
+from oke.web.bodies import inbound_message
 
-#: The content type each write must carry (RFC 7396 for PATCH).
-WRITE_TYPES = {"PUT": "application/json", "PATCH": "application/merge-patch+json"}
 CATALOGUE_CLIENTS = (ClientRole.tp, ClientRole.dr)
 
 
@@ -73,13 +71,7 @@ async def tp_read(request: Request) -> Call:
 
 async def tp_write(request: Request) -> Write:
     caller = _tp(await authenticate(request))
-    wanted = WRITE_TYPES[request.method]
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != wanted:
-        raise UnsupportedMediaType(f"a {request.method} body is {wanted}, not {media_type or 'untyped'}")
-    document, raw = await json_object_body(request)
-    inbound = Inbound(method=request.method, path=request.scope["path"], body=document, raw=raw)
-    return Write(caller, request.app.state.transactions, inbound)
+    return Write(caller, request.app.state.transactions, await inbound_message(request, strict_type=True))
 
 
 async def tp_link(request: Request) -> LinkCall:

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from oke.ooapi.enums import AssociationRole, AssociationState, ResultState
 from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
-from oke.roles.toetsafname import rules
 from oke.roles.toetsafname.api.deps import TpReadDep, TpWriteDep
 from oke.roles.toetsafname.services import reads, sessions
+from oke.web.query import expansions
 
 router = APIRouter(tags=["offerings"])
 
@@ -47,7 +47,7 @@ async def get_offering_associations(
     pageNumber: int = Query(1, ge=1),
 ) -> dict[str, Any]:
     """Flows 2.6, 3.4: the Zitting's participations, a page at a time; `expand=person` inlines the persons."""
-    expanded = rules.expansions(expand, ("person",))
+    expanded = expansions(expand, ("person",))
     page = await call.tx.read(
         lambda uow: reads.list_deelnames(
             uow,

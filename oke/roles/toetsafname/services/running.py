@@ -24,7 +24,7 @@ from oke.store.base import utcnow
 from oke.store.tables.toetsafname import TaDeelname, TaZitting
 
 #: How often each attendance comes up: most students sit the test.
-ATTENDANCES = {Attendance.present: 8, Attendance.notPresent: 1, Attendance.notFinished: 1}
+ATTENDANCES = {Attendance.present: 12, Attendance.notPresent: 1, Attendance.notStarted: 1, Attendance.notFinished: 1}
 #: One present student in this many gets a corrected result (e.g. after a voided item).
 CORRECTED_EVERY = 5
 DEFAULT_VALUE_TYPE = "0.0-10.0"
@@ -75,7 +75,9 @@ def run_session(
             attendance = rng.choices(list(ATTENDANCES), weights=list(ATTENDANCES.values()))[0]
             _send(uow, zitting, deelname, _result(ResultState.in_progress, attendance, tested_at))
             messages += 1
-            if attendance != Attendance.present:
+            if attendance != Attendance.present:  # no score, but the result is complete: TP must know it is
+                _send(uow, zitting, deelname, _result(ResultState.completed, attendance, tested_at, final=False))
+                messages += 1
                 outcomes.append(Outcome(deelname.association_id, attendance))
                 continue
             raw = rng.randint(test.max_raw // 4, test.max_raw)
@@ -181,11 +183,13 @@ def _send(uow: ToetsafnameUnitOfWork, zitting: TaZitting, deelname: TaDeelname, 
 
 
 def _report(uow: ToetsafnameUnitOfWork, zitting: TaZitting, test: _Test, outcomes: list[Outcome]) -> None:
-    """Flow 4: the session report with its procesverbaal; its irregularities name who was absent or stopped."""
+    """Flow 4: the session report with its procesverbaal; its irregularities name who was absent or did not finish."""
     absent = [o.association_id for o in outcomes if o.attendance == Attendance.notPresent]
+    not_started = [o.association_id for o in outcomes if o.attendance == Attendance.notStarted]
     stopped = [o.association_id for o in outcomes if o.attendance == Attendance.notFinished]
     parts = [
         f"Afwezig: {', '.join(absent)}." if absent else "",
+        f"Niet gestart: {', '.join(not_started)}." if not_started else "",
         f"Niet afgerond: {', '.join(stopped)}." if stopped else "",
     ]
     irregularities = " ".join(p for p in parts if p) or "Geen bijzonderheden."

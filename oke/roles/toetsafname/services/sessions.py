@@ -6,12 +6,11 @@ cancels its participations; a cancelled participation keeps its id but loses its
 
 from __future__ import annotations
 
-from oke.auth.caller import Caller
+from oke.auth.caller import Caller, sender_of
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsafname import rules
-from oke.roles.toetsafname.services._sender import sender_of
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.toetsafname import TaDeelname, TaZitting

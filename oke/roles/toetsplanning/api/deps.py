@@ -14,11 +14,12 @@ from fastapi import Depends, Request
 from oke.auth.caller import Caller, ClientRole
 from oke.auth.deps import authenticate
 from oke.auth.scopes import FLOW_1_5, FLOW_2_3_4, PLANNING
+from oke.client.peers import PeerDirectory
 from oke.errors import Forbidden
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.transactions import Transactions
-from oke.web.bodies import json_object_body
+from oke.web.bodies import inbound_message
 
 #: Which scope each kind of peer needs on TP's OOAPI endpoints (PDF chapter 5).
 FLOW_SCOPES = {ClientRole.dr: FLOW_1_5, ClientRole.ta: FLOW_2_3_4}
@@ -49,18 +50,13 @@ def _peer(caller: Caller) -> Caller:
     return caller
 
 
-async def _inbound(request: Request) -> Inbound:
-    document, raw = await json_object_body(request)
-    return Inbound(method=request.method, path=request.scope["path"], body=document, raw=raw)
-
-
 async def peer_read(request: Request) -> Call:
     return Call(_peer(await authenticate(request)), request.app.state.transactions)
 
 
 async def peer_write(request: Request) -> Write:
     caller = _peer(await authenticate(request))
-    return Write(caller, request.app.state.transactions, await _inbound(request))
+    return Write(caller, request.app.state.transactions, await inbound_message(request))
 
 
 async def dr_write(request: Request) -> Write:
@@ -78,7 +74,14 @@ async def planner(request: Request) -> Call:
     return Call(caller, request.app.state.transactions)
 
 
+def peers(request: Request) -> PeerDirectory:
+    """The clients of TP's peers, for the calls a planner's request makes to a TA while it waits."""
+    directory: PeerDirectory = request.app.state.peers
+    return directory
+
+
 PeerReadDep = Annotated[Call, Depends(peer_read)]
 PeerWriteDep = Annotated[Write, Depends(peer_write)]
 DrWriteDep = Annotated[Write, Depends(dr_write)]
 PlannerDep = Annotated[Call, Depends(planner)]
+PeersDep = Annotated[PeerDirectory, Depends(peers)]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from oke.roles.toetsplanning.api.deps import PlannerDep
-from oke.roles.toetsplanning.services import catalogue, planning
+from oke.client.peers import PeerDirectory
+from oke.errors import FieldError, InvalidContent
+from oke.roles.toetsplanning.access_links import access_link
+from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep
+from oke.roles.toetsplanning.groups import group_participants
+from oke.roles.toetsplanning.reconcile import reconcile
+from oke.roles.toetsplanning.services import catalogue, planning, reads
 
 router = APIRouter(prefix="/planning", tags=["planning"])
 
@@ -18,21 +24,55 @@ class ParticipantIn(BaseModel):
     role: str = "student"
     toetsinschrijvingId: str | None = None
     attempt: int | None = Field(default=None, ge=1)
+    #: Plan the next attempt of the Toetsinschrijving (a retake), within DR's `attemptLeft`.
+    extraAttempt: bool = False
     #: The Person to embed in flow 2 when DR has not sent it (external staff, for instance).
     person: dict[str, Any] | None = None
 
+    def participant(self) -> planning.Participant:
+        return planning.Participant(
+            self.personId, self.role, self.toetsinschrijvingId, self.attempt, self.person, self.extraAttempt
+        )
 
-class ZittingIn(BaseModel):
+
+class GroupIn(BaseModel):
+    #: Flow 1b: also plan the current members of this group of DR `drPeer`, ad hoc (no Toetsinschrijving).
+    groupId: str | None = None
+    drPeer: str | None = None
+
+
+class ZittingIn(GroupIn):
     taPeer: str
     planbareToetsId: str | None = None
     offering: dict[str, Any]
     participants: list[ParticipantIn] = []
 
 
+class ParticipantsIn(GroupIn):
+    participants: list[ParticipantIn] = []
+
+
+class MoveIn(BaseModel):
+    zittingId: str
+    #: The Person to embed at the new session when DR has not sent it (as when it was planned).
+    person: dict[str, Any] | None = None
+
+
 class DeelnameOut(BaseModel):
     deelnameId: str
     personId: str
     role: str
+    attempt: int | None = None
+
+    @classmethod
+    def of(cls, planned: planning.PlannedDeelname) -> DeelnameOut:
+        return cls(
+            deelnameId=planned.deelname_id, personId=planned.person_id, role=planned.role, attempt=planned.attempt
+        )
+
+
+class AccessLinkOut(BaseModel):
+    url: str
 
 
 class ZittingOut(BaseModel):
@@ -41,11 +81,10 @@ class ZittingOut(BaseModel):
 
 
 @router.post("/zittingen", status_code=201)
-async def plan_zitting(plan: ZittingIn, call: PlannerDep) -> ZittingOut:
-    """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it)."""
-    participants = [
-        planning.Participant(p.personId, p.role, p.toetsinschrijvingId, p.attempt, p.person) for p in plan.participants
-    ]
+async def plan_zitting(plan: ZittingIn, call: PlannerDep, peers: PeersDep) -> ZittingOut:
+    """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it); `groupId` and
+    `drPeer` add the members of one of DR's groups (flow 1b)."""
+    participants = await _participants(plan, plan.participants, call, peers)
     planned = await call.tx.write(
         lambda uow: planning.plan_zitting(
             uow,
@@ -56,8 +95,34 @@ async def plan_zitting(plan: ZittingIn, call: PlannerDep) -> ZittingOut:
             planbare_toets_id=plan.planbareToetsId,
         )
     )
-    deelnames = [DeelnameOut(deelnameId=d.deelname_id, personId=d.person_id, role=d.role) for d in planned.deelnames]
-    return ZittingOut(zittingId=planned.zitting_id, deelnames=deelnames)
+    return ZittingOut(zittingId=planned.zitting_id, deelnames=[DeelnameOut.of(d) for d in planned.deelnames])
+
+
+@router.post("/zittingen/{zittingId}/deelnames", status_code=201)
+async def add_deelnames(zittingId: str, body: ParticipantsIn, call: PlannerDep, peers: PeersDep) -> list[DeelnameOut]:
+    """Assign more participants to a session: students (an extra attempt with `extraAttempt`), staff, or the
+    members of one of DR's groups (`groupId`, `drPeer`: flow 1b)."""
+    participants = await _participants(body, body.participants, call, peers)
+    planned = await call.tx.write(
+        lambda uow: planning.add_deelnames(
+            uow, tenant=call.caller.tenant, zitting_id=zittingId, participants=participants
+        )
+    )
+    return [DeelnameOut.of(d) for d in planned]
+
+
+async def _participants(
+    group: GroupIn, given: list[ParticipantIn], call: Call, peers: PeerDirectory
+) -> list[planning.Participant]:
+    """The participants given, then the group's members read from DR (HTTP in a worker thread)."""
+    participants = [p.participant() for p in given]
+    if group.groupId is None:
+        return participants
+    dr_peer = group.drPeer
+    if dr_peer is None:
+        raise InvalidContent(FieldError("/drPeer", "is required with groupId: the DR whose group it is"))
+    await call.tx.read(lambda uow: planning.require_dr(uow, tenant=call.caller.tenant, dr_peer=dr_peer))
+    return participants + await anyio.to_thread.run_sync(group_participants, peers, dr_peer, group.groupId)
 
 
 @router.post("/zittingen/{zittingId}/cancel", status_code=204)
@@ -72,7 +137,35 @@ async def cancel_deelname(deelnameId: str, call: PlannerDep) -> None:
     await call.tx.write(lambda uow: planning.cancel_deelname(uow, tenant=call.caller.tenant, deelname_id=deelnameId))
 
 
+@router.post("/deelnames/{deelnameId}/move", status_code=201)
+async def move_deelname(deelnameId: str, body: MoveIn, call: PlannerDep) -> DeelnameOut:
+    """Move a participant to another session: the old Deelname is cancelled, the same attempt planned there."""
+    planned = await call.tx.write(
+        lambda uow: planning.move_deelname(
+            uow, tenant=call.caller.tenant, deelname_id=deelnameId, zitting_id=body.zittingId, person=body.person
+        )
+    )
+    return DeelnameOut.of(planned)
+
+
+@router.get("/deelnames/{deelnameId}/url")
+async def get_access_link(deelnameId: str, call: PlannerDep, peers: PeersDep) -> AccessLinkOut:
+    """The participant's access link, asked of TA at each call (2.7): 502/503 when TA cannot give it."""
+    ta_peer = await call.tx.read(lambda uow: reads.ta_of_deelname(uow, call.caller.tenant, deelnameId))
+    return AccessLinkOut(url=await anyio.to_thread.run_sync(access_link, peers, ta_peer, deelnameId))
+
+
 @router.get("/catalogue")
 async def get_catalogue(taPeer: str, call: PlannerDep) -> list[dict[str, Any]]:
     """The tests of a TA of the planner's school as last synced (`oke catalogue sync`), withdrawn ones marked."""
     return await call.tx.read(lambda uow: catalogue.list_catalogue(uow, call.caller, taPeer))
+
+
+@router.post("/zittingen/{zittingId}/reconcile")
+async def reconcile_zitting(zittingId: str, call: PlannerDep, peers: PeersDep) -> dict[str, Any]:
+    """Flows 3.4 and 4.2: read TA's state of the session and take over what TP missed (`oke reconcile`).
+
+    A TA that cannot be read is a 502 or 503 naming the TA, the session and the failed call; nothing then changed.
+    """
+    summary = await reconcile(peers, call.tx, zittingId, tenant=call.caller.tenant)
+    return summary.wire()

@@ -1,47 +1,72 @@
-"""Flow 1 push: DR sends its planbare toetsen, Toetsinschrijvingen and persons (and their context) to TP.
+"""Flow 1: DR's planbare toetsen, Toetsinschrijvingen and persons (and their context) at TP.
 
-PUT creates or replaces, PATCH merges; cancelling an offering cancels its enrolments, and TP then
-removes the person data it no longer needs (PDF 3.1).
+DR pushes them (PUT creates or replaces, PATCH merges), or TP pulls them (`dr_sync`) and keeps each
+document as a PUT would (`keep_*`), leaving unchanged ones alone. Cancelling an offering cancels its
+enrolments, and TP then removes the person data it no longer needs (PDF 3.1).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from oke.auth.caller import Caller
+from sqlalchemy import select
+
+from oke.auth.caller import Caller, sender_of
 from oke.errors import Conflict, NotFound
 from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
-from oke.roles.toetsplanning.services._sender import sender_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
+from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import DrAssociation, DrOffering, DrPerson
 
 OFFERING_TYPES = ("component", "program", "course")
 ASSOCIATION_TYPES = ("componentOfferingAssociation", "programOfferingAssociation", "courseOfferingAssociation")
 
 
+class Kept(StrEnum):
+    """What keeping one of DR's documents did to TP's copy."""
+
+    new = "new"
+    changed = "changed"
+    unchanged = "unchanged"  # nothing written, no history row: a pull that finds nothing new leaves no trace
+    cancelled = "cancelled"  # changed, and now cancelled (with its enrolments, for an offering)
+
+
 def put_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str, inbound: Inbound) -> bool:
     """Create or replace an offering; returns whether it was created."""
+    return keep_offering(uow, caller, offering_id, inbound, record_unchanged=True) is Kept.new
+
+
+def keep_offering(
+    uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str, inbound: Inbound, *, record_unchanged: bool = False
+) -> Kept:
+    """Keep DR's offering `inbound.body` as a PUT does; an unchanged one is written only if `record_unchanged`."""
     body = inbound.body
     kind = rules.require_discriminator(body, "offeringType", OFFERING_TYPES)
     rules.require_same_id(body, "offeringId", offering_id)
-    rules.require_valid(rules.OFFERING, {**body, "offeringId": offering_id})
+    document = {**body, "offeringId": offering_id}
+    rules.require_valid(rules.OFFERING, document)
     with uow:
         zitting = uow.repo.zitting(offering_id)
         if zitting is not None and zitting.tenant == caller.tenant:
             raise Conflict(f"offering {offering_id} is a session TP planned; TP creates the ids of its sessions")
         row = uow.repo.dr_offering(caller.tenant, offering_id, for_update=True)
-        created = row is None
         if row is None:
+            was: str | None = None
             row = DrOffering(tenant=caller.tenant, offering_id=offering_id)
             uow.repo.add(row)
+        elif not record_unchanged and row.offering_type == kind and row.data == document:
+            return Kept.unchanged
+        else:
+            was = row.state
         row.offering_type = kind
-        _set_offering(uow, caller, row, {**body, "offeringId": offering_id})
+        _set_offering(uow, caller, row, document)
         _record_and_commit(uow, caller, inbound, "dr_offering", offering_id)
-        return created
+        return _kept(was, row.state)
 
 
 def patch_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str, inbound: Inbound) -> None:
@@ -59,6 +84,18 @@ def patch_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: st
 
 def put_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str, inbound: Inbound) -> bool:
     """Create or replace an enrolment (also how DR grants an extra attempt); returns whether it was created."""
+    return keep_association(uow, caller, association_id, inbound, record_unchanged=True) is Kept.new
+
+
+def keep_association(
+    uow: ToetsplanningUnitOfWork,
+    caller: Caller,
+    association_id: str,
+    inbound: Inbound,
+    *,
+    record_unchanged: bool = False,
+) -> Kept:
+    """Keep DR's enrolment `inbound.body` as a PUT does; `state: canceled` cancels it as DR's PATCH would."""
     body = inbound.body
     rules.require_discriminator(body, "associationType", ASSOCIATION_TYPES)
     rules.require_same_id(body, "associationId", association_id)
@@ -66,13 +103,17 @@ def put_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id
     rules.require_valid(rules.ASSOCIATION, document)
     with uow:
         row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
-        created = row is None
         if row is None:
+            was: str | None = None
             row = DrAssociation(tenant=caller.tenant, association_id=association_id)
             uow.repo.add(row)
+        elif not record_unchanged and row.data == document:
+            return Kept.unchanged
+        else:
+            was = row.state
         _set_association(uow, caller, row, document)
         _record_and_commit(uow, caller, inbound, "dr_association", association_id)
-        return created
+        return _kept(was, row.state)
 
 
 def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str, inbound: Inbound) -> None:
@@ -93,6 +134,13 @@ def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_
 
 def put_person(uow: ToetsplanningUnitOfWork, caller: Caller, person_id: str, inbound: Inbound) -> bool:
     """Create or replace a person; returns whether it was created."""
+    return keep_person(uow, caller, person_id, inbound, record_unchanged=True) is Kept.new
+
+
+def keep_person(
+    uow: ToetsplanningUnitOfWork, caller: Caller, person_id: str, inbound: Inbound, *, record_unchanged: bool = False
+) -> Kept:
+    """Keep DR's person `inbound.body` as a PUT does (person data TP removed comes back with it)."""
     rules.require_same_id(inbound.body, "personId", person_id)
     document = {**inbound.body, "personId": person_id}
     rules.require_valid(rules.PERSON, document)
@@ -102,9 +150,27 @@ def put_person(uow: ToetsplanningUnitOfWork, caller: Caller, person_id: str, inb
         if row is None:
             row = DrPerson(tenant=caller.tenant, person_id=person_id)
             uow.repo.add(row)
+        elif not record_unchanged and row.data == document:
+            return Kept.unchanged
         row.data, row.removed_at = document, None
         _record_and_commit(uow, caller, inbound, "dr_person", person_id)
-        return created
+        return Kept.new if created else Kept.changed
+
+
+def tenant_of_dr(uow: ToetsplanningUnitOfWork, dr_peer: str) -> str:
+    """The school whose DR `dr_peer` is; `NotFound` when it is no DR peer."""
+    with uow:
+        peer = uow.repo.peer(dr_peer)
+        if peer is None or peer.role != "dr":
+            raise NotFound(f"no DR peer {dr_peer!r} (oke peers add --role dr)")
+        return peer.tenant
+
+
+def dr_peers(uow: ToetsplanningUnitOfWork) -> list[str]:
+    """The names of every configured DR (`oke peers add --role dr`), whatever their school: what a schedule pulls."""
+    with uow:
+        query = select(PeerConfig.name).where(PeerConfig.role == "dr").order_by(PeerConfig.name)
+        return list(uow.session.scalars(query))
 
 
 def _set_offering(uow: ToetsplanningUnitOfWork, caller: Caller, row: DrOffering, data: dict[str, Any]) -> None:
@@ -134,6 +200,13 @@ def _forget_person_if_unused(uow: ToetsplanningUnitOfWork, tenant: str, person_i
     person = uow.repo.dr_person(tenant, person_id, for_update=True)
     if person is not None and person.data is not None and not uow.repo.person_is_enrolled(tenant, person_id):
         person.data, person.removed_at = None, datetime.now(UTC)
+
+
+def _kept(was: str | None, state: str) -> Kept:
+    """`was`: the state before the write, None when TP had no copy."""
+    if was is None:
+        return Kept.new
+    return Kept.cancelled if state == "canceled" and was != "canceled" else Kept.changed
 
 
 def _record_and_commit(

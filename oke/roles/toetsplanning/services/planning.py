@@ -1,8 +1,10 @@
 """Planning: how a Zitting and its Deelnames come to exist at TP, and reach TA (flow 2).
 
-TP creates the ids of its Zitting and Deelnames, keeps the link Deelname -> Toetsinschrijving + attempt,
-and in the same transaction puts the flow 2 calls in the outbox: the Zitting first, then one Deelname
-per participant with the whole Person embedded, all in the order of the session (one outbox key).
+TP creates the ids of its Zitting and Deelnames, keeps the link Deelname -> Toetsinschrijving + attempt
+(the attempt within DR's attempt policy), and in the same transaction puts the flow 2 calls in the outbox:
+the Zitting first, then one Deelname per participant with the whole Person embedded, all in the order of
+the session (one outbox key). Moving a student is cancelling the Deelname and planning the same attempt
+in another Zitting.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from oke.errors import FieldError, InvalidContent, NotFound
+from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
@@ -26,8 +28,10 @@ class Participant:
     """Who takes part: a student for one of DR's Toetsinschrijvingen, or staff (no enrolment, no consumers).
 
     A student planned for a Toetsinschrijving TP has from DR needs no `person_id`: the enrolment names
-    the person, and its `attempt` is the attempt planned unless another is given. `person` is the
-    Person to embed when DR has not sent it (external staff, for instance).
+    the person, and its own `attempt` is the attempt planned unless another is given or `extra_attempt`
+    asks for the next one (both within DR's `attemptLeft`). `person` is the Person to embed when DR has
+    not sent it (external staff, for instance). A student with a `person_id` and no Toetsinschrijving (a
+    member of one of DR's groups, flow 1b) is ad hoc: TA gets the Deelname, DR never gets its results.
     """
 
     person_id: str | None = None
@@ -35,6 +39,7 @@ class Participant:
     toetsinschrijving_id: str | None = None
     attempt: int | None = None
     person: dict[str, Any] | None = None
+    extra_attempt: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class PlannedDeelname:
     deelname_id: str
     person_id: str
     role: str
+    attempt: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,11 +65,17 @@ def plan_zitting(
     participants: list[Participant],
     planbare_toets_id: str | None = None,
 ) -> PlannedZitting:
-    """Create a Zitting at TA `ta_peer` (a ComponentOffering without its id) and a Deelname per participant."""
+    """Create a Zitting at TA `ta_peer` (a ComponentOffering without its id) and a Deelname per participant.
+
+    A Zitting of one of DR's planbare toetsen takes its test (`component`), name and code from the toets
+    where the planner gives none.
+    """
     zitting_id = str(uuid.uuid4())
-    document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
-    rules.require_valid(rules.OFFERING, document, "/offering")
     with uow:
+        if planbare_toets_id is not None:
+            offering = {**_defaults_of_toets(uow, tenant, planbare_toets_id), **offering}
+        document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
+        rules.require_valid(rules.OFFERING, document, "/offering")
         _require_ta(uow, tenant, ta_peer)
         zitting = Zitting(
             zitting_id=zitting_id, tenant=tenant, ta_peer=ta_peer, planbare_toets_id=planbare_toets_id, data=document
@@ -74,6 +86,54 @@ def plan_zitting(
         deelnames = [_add_deelname(uow, zitting, toets, p, f"/participants/{i}") for i, p in enumerate(participants)]
         uow.commit()
     return PlannedZitting(zitting_id, deelnames)
+
+
+def add_deelnames(
+    uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str, participants: list[Participant]
+) -> list[PlannedDeelname]:
+    """Assign more participants (students, extra attempts, staff) to a planned session."""
+    with uow:
+        zitting = _active_zitting(uow, tenant, zitting_id)
+        toets = _toets_of(zitting.data)
+        deelnames = [_add_deelname(uow, zitting, toets, p, f"/participants/{i}") for i, p in enumerate(participants)]
+        uow.commit()
+    return deelnames
+
+
+def move_deelname(
+    uow: ToetsplanningUnitOfWork,
+    *,
+    tenant: str,
+    deelname_id: str,
+    zitting_id: str,
+    person: dict[str, Any] | None = None,
+) -> PlannedDeelname:
+    """Move a participant to another session: the same attempt, a new Deelname there, the old one cancelled.
+
+    TA knows a Deelname by its id only, so a move is a cancellation at the old session's TA and a new
+    participation at the new one (possibly another TA). Once TA has reported on a Deelname, it is a taken
+    attempt: the student then needs an extra attempt, not a move.
+    """
+    with uow:
+        deelname = _deelname(uow, tenant, deelname_id)
+        if deelname.state == "canceled":
+            raise Conflict(f"participation {deelname_id} is cancelled")
+        if deelname.result is not None:
+            raise Conflict(f"TA has reported on participation {deelname_id}: plan an extra attempt instead")
+        if deelname.zitting_id == zitting_id:
+            raise Conflict(f"participation {deelname_id} is in session {zitting_id} already")
+        target = _active_zitting(uow, tenant, zitting_id, pointer="/zittingId")
+        _cancel(uow, deelname)
+        moved = Participant(
+            person_id=deelname.person_id,
+            role=deelname.role,
+            toetsinschrijving_id=deelname.toetsinschrijving_id,
+            attempt=deelname.attempt,
+            person=person,
+        )
+        planned = _add_deelname(uow, target, _toets_of(target.data), moved, "")
+        uow.commit()
+    return planned
 
 
 def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str) -> None:
@@ -92,19 +152,72 @@ def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str
 def cancel_deelname(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str) -> None:
     """Cancel one participation; results that arrive for it later are still accepted."""
     with uow:
-        deelname = uow.repo.deelname(deelname_id, for_update=True)
-        if deelname is None or deelname.tenant != tenant:
-            raise NotFound(f"no participation {deelname_id}")
-        deelname.state = "canceled"
-        deelname.data = {**deelname.data, "state": "canceled"}
-        _send(uow, deelname.zitting, "PATCH", f"/associations/{deelname_id}", flow2.CANCEL_ASSOCIATION)
+        _cancel(uow, _deelname(uow, tenant, deelname_id))
         uow.commit()
 
 
+def _deelname(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> Deelname:
+    deelname = uow.repo.deelname(deelname_id, for_update=True)
+    if deelname is None or deelname.tenant != tenant:
+        raise NotFound(f"no participation {deelname_id}")
+    return deelname
+
+
+def _cancel(uow: ToetsplanningUnitOfWork, deelname: Deelname) -> None:
+    deelname.state = "canceled"
+    deelname.data = {**deelname.data, "state": "canceled"}
+    _send(uow, deelname.zitting, "PATCH", f"/associations/{deelname.deelname_id}", flow2.CANCEL_ASSOCIATION)
+
+
+def _active_zitting(uow: ToetsplanningUnitOfWork, tenant: str, zitting_id: str, pointer: str = "") -> Zitting:
+    """A session of the school that takes participants; one named in the body is a 400 at its pointer."""
+    zitting = uow.repo.zitting(zitting_id, for_update=True)
+    if zitting is None or zitting.tenant != tenant:
+        if pointer:
+            raise InvalidContent(FieldError(pointer, f"no session {zitting_id}"))
+        raise NotFound(f"no session {zitting_id}")
+    if zitting.state == "canceled":
+        raise Conflict(f"session {zitting_id} is cancelled")
+    return zitting
+
+
+def open_enrolments(uow: ToetsplanningUnitOfWork, *, tenant: str, planbare_toets_id: str) -> list[str]:
+    """The students' Toetsinschrijvingen of a planbare toets that DR has not cancelled and TP has not planned."""
+    with uow:
+        return uow.repo.unplanned_enrolments(tenant, planbare_toets_id)
+
+
+def _defaults_of_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str) -> dict[str, Any]:
+    toets = uow.repo.dr_offering(tenant, toets_id)
+    if toets is None or toets.offering_type != "component":
+        reason = f"TP has no planbare toets {toets_id} from DR (flow 1)"
+        raise InvalidContent(FieldError("/planbareToetsId", reason))
+    if toets.state == "canceled":
+        raise Conflict(f"DR cancelled planbare toets {toets_id}")
+    defaults = {"primaryCode": toets.data["primaryCode"], "name": toets.data["name"]}
+    component = toets.data.get("component")
+    tests = (nl_test_admin_block(toets.data.get("consumers")) or {}).get("testsToBeUsed") or []
+    if isinstance(component, dict):
+        component = component.get("componentId")
+    component = component or (tests[0]["componentId"] if len(tests) == 1 else None)
+    return defaults | ({"component": component} if component else {})
+
+
+def require_dr(uow: ToetsplanningUnitOfWork, *, tenant: str, dr_peer: str) -> None:
+    """A DR of the planner's school, whose groups ad-hoc planning reads (flow 1b); a 400 naming `/drPeer`."""
+    with uow:
+        _require_peer(uow, tenant, dr_peer, "dr", "/drPeer")
+
+
 def _require_ta(uow: ToetsplanningUnitOfWork, tenant: str, ta_peer: str) -> None:
-    peer = uow.repo.peer(ta_peer)
-    if peer is None or peer.role != "ta" or peer.tenant != tenant:
-        raise InvalidContent(FieldError("/taPeer", f"no TA {ta_peer!r} is configured for this school (oke peers add)"))
+    _require_peer(uow, tenant, ta_peer, "ta", "/taPeer")
+
+
+def _require_peer(uow: ToetsplanningUnitOfWork, tenant: str, name: str, role: str, pointer: str) -> None:
+    peer = uow.repo.peer(name)
+    if peer is None or peer.role != role or peer.tenant != tenant:
+        reason = f"no {role.upper()} {name!r} is configured for this school (oke peers add)"
+        raise InvalidContent(FieldError(pointer, reason))
 
 
 def _add_deelname(
@@ -141,7 +254,7 @@ def _add_deelname(
         )
     )
     _send(uow, zitting, "PUT", f"/associations/{deelname_id}", message)
-    return PlannedDeelname(deelname_id, person_id, participant.role)
+    return PlannedDeelname(deelname_id, person_id, participant.role, participant.attempt)
 
 
 def _with_enrolment(
@@ -150,6 +263,9 @@ def _with_enrolment(
     """The participant completed from DR's Toetsinschrijving (the attempt it plans), and its person's id."""
     enrolment = uow.repo.dr_association(tenant, participant.toetsinschrijving_id or "")
     if enrolment is None:
+        if participant.extra_attempt:
+            reason = "needs a Toetsinschrijving TP has from DR (flow 1): its attempt policy says what is allowed"
+            raise InvalidContent(FieldError(f"{pointer}/extraAttempt", reason))
         if participant.person_id is None:
             reason = "is required: TP has no Toetsinschrijving from DR (flow 1) that names the person"
             raise InvalidContent(FieldError(f"{pointer}/personId", reason))
@@ -157,8 +273,20 @@ def _with_enrolment(
     if participant.person_id not in (None, enrolment.person_id):
         reason = f"the Toetsinschrijving is of person {enrolment.person_id}"
         raise InvalidContent(FieldError(f"{pointer}/personId", reason))
+    where = f"{pointer}: Toetsinschrijving {enrolment.association_id}" if pointer else "its Toetsinschrijving"
+    if enrolment.state == "canceled":
+        raise Conflict(f"{where} is cancelled by DR")
     block = nl_test_admin_block(enrolment.data.get("consumers")) or {}
-    attempt = participant.attempt or block.get("attempt") or 1
+    try:
+        attempt = rules.attempt_to_plan(
+            own_attempt=block.get("attempt") or 1,
+            attempt_left=block.get("attemptLeft"),
+            planned=uow.repo.planned_attempts(tenant, enrolment.association_id),
+            asked=participant.attempt,
+            extra=participant.extra_attempt,
+        )
+    except rules.AttemptRefused as refused:
+        raise Conflict(f"{where}: {refused}") from None
     return replace(participant, attempt=attempt), enrolment.person_id
 
 

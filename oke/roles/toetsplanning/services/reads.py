@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oke.auth.caller import Caller, ClientRole
-from oke.errors import NotFound
+from oke.errors import Conflict, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.paging import Page, page_of
@@ -87,3 +87,14 @@ def zitting_wire(zitting: Zitting) -> dict[str, Any]:
 
 def _planned_with(zitting: Zitting, caller: Caller) -> bool:
     return zitting.tenant == caller.tenant and zitting.ta_peer == caller.peer
+
+
+def ta_of_deelname(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> str:
+    """The TA peer that holds a participation of the school (for its access link, 2.7)."""
+    with uow:
+        deelname = uow.repo.deelname(deelname_id)
+        if deelname is None or deelname.tenant != tenant:
+            raise NotFound(f"no participation {deelname_id}")
+        if deelname.state == "canceled":
+            raise Conflict(f"participation {deelname_id} is cancelled")
+        return deelname.zitting.ta_peer

@@ -1,17 +1,16 @@
-"""Flow 3: TA sends attendance and results for a Deelname, often in several partial updates."""
+"""Flow 3: TA sends attendance and results for a Deelname, often in several partial updates; flow 5 follows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from oke.auth.caller import Caller
+from oke.auth.caller import Caller, sender_of
 from oke.errors import FieldError, InvalidContent, NotFound
 from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_result_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
-from oke.roles.toetsplanning.services import documents
-from oke.roles.toetsplanning.services._sender import sender_of
+from oke.roles.toetsplanning.services import documents, forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 
@@ -44,6 +43,7 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
                 deelname_id=deelname_id,
                 documents=block["documents"],
             )
+        notes += forwarding.forward_result(uow, deelname, merged, deelname.result_version + 1)  # flow 5
         uow.history.record(
             sender_of(caller), inbound, flow="3", object_type="deelname", object_id=deelname_id, notes=notes
         )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from oke.auth.caller import Caller
+from oke.auth.caller import Caller, sender_of
 from oke.errors import FieldError, InvalidContent, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
 from oke.ooapi.legacy import normalise_report_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
 from oke.roles.toetsplanning.services import documents
-from oke.roles.toetsplanning.services._sender import sender_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 

@@ -1,0 +1,210 @@
+"""`oke plan`: a planner's work at TP from the command line, the same services as the planning API.
+
+Each command changes TP's database in one transaction, flow 2 to TA included (TP's outbox sends it once
+`oke serve tp` runs). Ids are printed so that the next command can name them.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Annotated, Any
+
+import typer
+
+from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.client.peers import PeerDirectory
+from oke.config import Role
+from oke.ooapi.common import NL_TEST_ADMIN
+from oke.ooapi.enums import Safety, StartOptions
+from oke.roles.toetsplanning.access_links import access_link
+from oke.roles.toetsplanning.groups import group_participants
+from oke.roles.toetsplanning.services import planning, reads
+from oke.roles.toetsplanning.services.planning import Participant, PlannedDeelname
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.database import Database
+
+app = typer.Typer(help="Planning at TP: sessions (Zittingen) and their participants (Deelnames).", no_args_is_help=True)
+
+School = Annotated[str, typer.Option("--school", help="The school (tenant) whose planning this is.")]
+Enrolments = Annotated[
+    list[str] | None, typer.Option("--enrolment", help="A Toetsinschrijving DR sent (flow 1); repeatable.")
+]
+Staff = Annotated[
+    list[str] | None,
+    typer.Option("--staff", help="PERSON_ID=ROLE (coordinator, invigilator, assessor, guest) of a person DR sent."),
+]
+
+
+def _tp(database_url: str | None) -> AbstractContextManager[Database]:
+    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url).database)
+
+
+def _participants(enrolments: list[str] | None, staff: list[str] | None, *, extra: bool = False) -> list[Participant]:
+    students = [Participant(toetsinschrijving_id=e, extra_attempt=extra) for e in enrolments or []]
+    members = []
+    for item in staff or []:
+        person_id, _, role = item.partition("=")
+        if not role:
+            raise typer.BadParameter(f"{item!r}: give PERSON_ID=ROLE", param_hint="--staff")
+        members.append(Participant(person_id=person_id, role=role))
+    return students + members
+
+
+def _members(database: Database, school: str, dr_peer: str, group_id: str) -> list[Participant]:
+    """The current members of DR's group, read over HTTP: ad-hoc participants (flow 1b)."""
+    planning.require_dr(ToetsplanningUnitOfWork(database.read_sessions), tenant=school, dr_peer=dr_peer)
+    with PeerDirectory(database.read_sessions) as directory:
+        return group_participants(directory, dr_peer, group_id)
+
+
+def _show(deelnames: list[PlannedDeelname]) -> None:
+    for d in deelnames:
+        attempt = f" attempt {d.attempt}" if d.attempt is not None else ""
+        typer.echo(f"  deelname {d.deelname_id}  {d.role} {d.person_id}{attempt}")
+
+
+@app.command("zitting")
+def zitting(
+    school: School,
+    ta: Annotated[str, typer.Option(help="The TA peer to hold the session (`oke peers list`).")],
+    start: Annotated[str, typer.Option(help="startDateTime, e.g. 2026-12-01T09:00:00+01:00.")],
+    end: Annotated[str, typer.Option(help="endDateTime, with its UTC offset like --start.")],
+    toets: Annotated[
+        str | None, typer.Option(help="DR's planbare toets: the test, name and code come from it.")
+    ] = None,
+    component: Annotated[str | None, typer.Option(help="TA's test id (without --toets, or to override it).")] = None,
+    name: Annotated[str | None, typer.Option(help="The session's name (Dutch).")] = None,
+    code: Annotated[str | None, typer.Option(help="The session's offeringCode.")] = None,
+    duration: Annotated[str | None, typer.Option(help="ISO 8601 duration of the test, e.g. PT40M.")] = None,
+    last_start: Annotated[str | None, typer.Option(help="lastPossibleStartDateTime, like --start.")] = None,
+    start_option: Annotated[StartOptions | None, typer.Option(help="How students start.")] = None,
+    safety: Annotated[list[Safety] | None, typer.Option(help="Safety measures; repeatable.")] = None,
+    location: Annotated[str | None, typer.Option(help="locationCode of the room.")] = None,
+    online: Annotated[bool, typer.Option(help="Taken online (modeOfDelivery), not on campus.")] = False,
+    enrolment: Enrolments = None,
+    all_enrolments: Annotated[
+        bool, typer.Option(help="Every open Toetsinschrijving of --toets not yet planned.")
+    ] = False,
+    staff: Staff = None,
+    group: Annotated[
+        str | None, typer.Option(help="A group of --dr whose current members take part ad hoc (flow 1b).")
+    ] = None,
+    dr: Annotated[str | None, typer.Option(help="The DR peer holding --group (`oke peers list`).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Plan a session at a TA, with DR's enrolments, a group's members and staff as participants (flow 2 follows
+    by itself)."""
+    block: dict[str, Any] = {"consumerKey": NL_TEST_ADMIN, "offeringState": "active"}
+    options = {
+        "duration": duration,
+        "lastPossibleStartDateTime": last_start,
+        "startOptions": start_option.value if start_option else None,
+        "safety": [s.value for s in safety] if safety else None,
+        "locationCode": location,
+    }
+    block |= {k: v for k, v in options.items() if v is not None}
+    offering: dict[str, Any] = {
+        "startDateTime": start,
+        "endDateTime": end,
+        "modeOfDelivery": ["online" if online else "on campus"],
+        "consumers": [block],
+    }
+    if component:
+        offering["component"] = component
+    if name:
+        offering["name"] = [{"language": "nl-NL", "value": name}]
+    if code:
+        offering["primaryCode"] = {"codeType": "offeringCode", "code": code}
+    if all_enrolments and toets is None:
+        raise typer.BadParameter("needs --toets", param_hint="--all-enrolments")
+    if group is not None and dr is None:
+        raise typer.BadParameter("needs --dr", param_hint="--group")
+    with _tp(database_url) as database:
+        enrolments = list(enrolment or [])
+        if all_enrolments and toets is not None:
+            uow = ToetsplanningUnitOfWork(database.sessions)
+            enrolments += planning.open_enrolments(uow, tenant=school, planbare_toets_id=toets)
+        members = _members(database, school, dr, group) if group is not None and dr is not None else []
+        planned = planning.plan_zitting(
+            ToetsplanningUnitOfWork(database.sessions),
+            tenant=school,
+            ta_peer=ta,
+            offering=offering,
+            participants=_participants(sorted(set(enrolments)), staff) + members,
+            planbare_toets_id=toets,
+        )
+    typer.echo(f"zitting {planned.zitting_id} at {ta}")
+    _show(planned.deelnames)
+
+
+@app.command("add")
+def add(
+    zitting_id: Annotated[str, typer.Argument(metavar="ZITTING")],
+    school: School,
+    enrolment: Enrolments = None,
+    extra_attempt: Annotated[
+        bool, typer.Option(help="Plan the next attempt of each enrolment, within DR's attemptLeft.")
+    ] = False,
+    staff: Staff = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Assign more students (or their extra attempt) and staff to a planned session."""
+    with _tp(database_url) as database:
+        planned = planning.add_deelnames(
+            ToetsplanningUnitOfWork(database.sessions),
+            tenant=school,
+            zitting_id=zitting_id,
+            participants=_participants(enrolment, staff, extra=extra_attempt),
+        )
+    _show(planned)
+
+
+@app.command("move")
+def move(
+    deelname_id: Annotated[str, typer.Argument(metavar="DEELNAME")],
+    zitting_id: Annotated[str, typer.Argument(metavar="ZITTING", help="The session to move to.")],
+    school: School,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a participant to another session: the same attempt there, the old participation cancelled."""
+    with _tp(database_url) as database:
+        moved = planning.move_deelname(
+            ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname_id, zitting_id=zitting_id
+        )
+    _show([moved])
+
+
+@app.command("cancel")
+def cancel(
+    deelname_id: Annotated[str, typer.Argument(metavar="DEELNAME")],
+    school: School,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Cancel one participation (TA removes it; results that still come are accepted)."""
+    with _tp(database_url) as database:
+        planning.cancel_deelname(ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname_id)
+    typer.echo(f"deelname {deelname_id} cancelled")
+
+
+@app.command("cancel-zitting")
+def cancel_zitting(
+    zitting_id: Annotated[str, typer.Argument(metavar="ZITTING")],
+    school: School,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Cancel a session and all its participations."""
+    with _tp(database_url) as database:
+        planning.cancel_zitting(ToetsplanningUnitOfWork(database.sessions), tenant=school, zitting_id=zitting_id)
+    typer.echo(f"zitting {zitting_id} cancelled")
+
+
+@app.command("link")
+def link(
+    deelname_id: Annotated[str, typer.Argument(metavar="DEELNAME")],
+    school: School,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Print a participant's access link, as TA gives it now (2.7)."""
+    with _tp(database_url) as database, PeerDirectory(database.read_sessions) as directory:
+        ta_peer = reads.ta_of_deelname(ToetsplanningUnitOfWork(database.read_sessions), school, deelname_id)
+        typer.echo(access_link(directory, ta_peer, deelname_id))

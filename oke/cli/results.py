@@ -1,0 +1,76 @@
+"""`oke results`: what TP forwards to DR (flow 5), and the results it holds for an operator."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.config import Role
+from oke.roles.toetsplanning.services import forwarding
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.database import Database
+
+app = typer.Typer(help="Flow 5 at TP: results for DR, sent or held for an operator.", no_args_is_help=True)
+
+School = Annotated[str, typer.Option("--school", help="The school (tenant) whose results these are.")]
+Deelname = Annotated[str, typer.Argument(metavar="DEELNAME", help="TP's participation id.")]
+COLUMNS = ("deelname_id", "toetsinschrijving_id", "attempt", "state", "ta_score", "score", "reason")
+
+
+def _tp(database_url: str | None) -> AbstractContextManager[Database]:
+    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url).database)
+
+
+def _show(rows: list[forwarding.ResultForDr], as_json: bool) -> None:
+    records = [{column: getattr(row, column) for column in COLUMNS} for row in rows]
+    if as_json:
+        typer.echo(json.dumps(records))
+        return
+    table = Table(*(column.replace("_", " ") for column in COLUMNS))
+    for record in records:
+        table.add_row(*("" if value is None else str(value) for value in record.values()))
+    Console().print(table)
+
+
+@app.command("list")
+def list_(
+    school: School,
+    held: Annotated[bool, typer.Option(help="Only the results held for an operator.")] = False,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the school's results for DR, oldest first; a held one says why."""
+    with _tp(database_url) as database:
+        rows = forwarding.list_results(
+            ToetsplanningUnitOfWork(database.read_sessions), school, forwarding.HELD if held else None
+        )
+    _show(rows, as_json)
+
+
+@app.command("score")
+def score(
+    deelname: Deelname,
+    value: Annotated[str, typer.Argument(help="The score DR gets, on the scale of DR's planbare toets.")],
+    school: School,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give the score for a result TP could not fit to DR's scale; it is queued for DR at once."""
+    with _tp(database_url) as database:
+        row = forwarding.supply_score(
+            ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname, score=value
+        )
+    _show([row], as_json=False)
+
+
+@app.command("forward")
+def forward(deelname: Deelname, school: School, database_url: DatabaseUrl = None) -> None:
+    """Decide afresh for a held result (a DR configured since, or DR's planbare toets changed)."""
+    with _tp(database_url) as database:
+        row = forwarding.forward_again(ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname)
+    _show([row], as_json=False)

@@ -1,0 +1,1 @@
+"""HTTP endpoints of the Deelnemerregistratie role: thin, each parses, picks a service and answers."""

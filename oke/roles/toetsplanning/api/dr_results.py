@@ -1,0 +1,72 @@
+"""oke's planning API for flow 5: the results TP forwards to DR, and those it holds for an operator."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from oke.roles.toetsplanning.api.deps import PlannerDep
+from oke.roles.toetsplanning.services import forwarding
+
+router = APIRouter(prefix="/planning/results", tags=["planning"])
+
+
+class DrResultOut(BaseModel):
+    deelnameId: str
+    toetsinschrijvingId: str
+    attempt: int
+    #: Where DR gets it: its Toetsinschrijving (own attempt, PATCH) or TP's association of an extra attempt (PUT).
+    associationId: str
+    drPeer: str | None
+    state: str
+    reason: str | None
+    taScore: str | None
+    score: str | None
+    overrideScore: str | None
+
+    @classmethod
+    def of(cls, row: forwarding.ResultForDr) -> DrResultOut:
+        return cls(
+            deelnameId=row.deelname_id,
+            toetsinschrijvingId=row.toetsinschrijving_id,
+            attempt=row.attempt,
+            associationId=row.association_id,
+            drPeer=row.dr_peer,
+            state=row.state,
+            reason=row.reason,
+            taScore=row.ta_score,
+            score=row.score,
+            overrideScore=row.override_score,
+        )
+
+
+class ScoreIn(BaseModel):
+    #: The score DR gets, on the scale (`resultValueType`) of DR's planbare toets.
+    score: str = Field(min_length=1, max_length=64)
+
+
+@router.get("")
+async def list_results(call: PlannerDep, state: Literal["sent", "held"] | None = None) -> list[DrResultOut]:
+    """The school's results for DR; `state=held` lists those waiting for an operator, with their reason."""
+    rows = await call.tx.read(lambda uow: forwarding.list_results(uow, call.caller.tenant, state))
+    return [DrResultOut.of(row) for row in rows]
+
+
+@router.post("/{deelnameId}/score")
+async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerDep) -> DrResultOut:
+    """Give the score DR gets for a result TP could not fit to DR's scale; it is sent at once."""
+    row = await call.tx.write(
+        lambda uow: forwarding.supply_score(uow, tenant=call.caller.tenant, deelname_id=deelnameId, score=body.score)
+    )
+    return DrResultOut.of(row)
+
+
+@router.post("/{deelnameId}/forward")
+async def forward_again(deelnameId: str, call: PlannerDep) -> DrResultOut:
+    """Decide afresh for a held result: once a DR is configured, or DR's planbare toets changed."""
+    row = await call.tx.write(
+        lambda uow: forwarding.forward_again(uow, tenant=call.caller.tenant, deelname_id=deelnameId)
+    )
+    return DrResultOut.of(row)

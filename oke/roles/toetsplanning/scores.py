@@ -1,0 +1,209 @@
+"""Flow 5 rule (b): make TA's score fit the `resultValueType` DR set on the planbare toets.
+
+TA scores on its catalogue's scale; DR may expect another one. A score that already fits is passed on; one that
+converts exactly (or by a standard rounding) is converted, and TP keeps both; anything else is held for an
+operator with a reason naming both scales and the value, because sending a guessed grade to the SIS is worse
+than sending none. Pure and standard-library only, so every case can be tested on its own.
+
+Where the standard (PDF 1.0.1, Tabel 4.1.D and 4.3.D) is silent, this module decides, one line each:
+
+- Numbers use a decimal point, never a comma: the PDF writes every decimal with a point ("(1.0,10.0)", Tabel
+  4.1.D) and uses the comma only to separate an interval's ends; "7,5" is Unfit.
+- The intervals "(0,100)", "(0,10)" and "(1.0,10.0)" include their ends: the scale names "0-100" and "0-10"
+  start at 0, so the brackets cannot mean an open interval.
+- `0.0-10.0` runs from 1.0 to 10.0 ("decimaal getal uit interval (1.0,10.0)"), with exactly one decimal as its
+  name shows; a conversion that lands below 1.0 (for example 0-100 "5" -> 0.5) is Unfit, never clamped.
+- `0-100` and `0-10` take plain integers ("geheel getal"): no sign, no leading zero, no ".0".
+- `DE grade` ("waarde zoals in Duitsland wordt toegepast") takes 1 to 6, as an integer or with one decimal.
+- Letters (`US letter` A-D and F, `UK letter` A-G and U) may carry one "+" or "-" ("eventueel met + of -"),
+  upper case only.
+- `referenceLevelRKTR` takes the eight levels and "Op weg naar <level>", the one additional value the PDF names.
+- Rounding to an integer is half up (5.5 -> 6), the Dutch way of rounding a grade.
+- `passFrom` ("Resultaatwaarde vanaf welke (en hoger) de student geslaagd is") is compared as a number and must
+  lie within the source scale; it need not be a value of it ("5.5" on 0-10 is fine).
+- `passFrom` decides only on 0-100, 0-10 and 0.0-10.0: "en hoger" does not hold for a DE grade (1 is best), and
+  letters, OVG and levels have no numeric order; there the result's `pass` decides.
+- Any scale converts to `pass-or-fail` through the result's `pass`: a pass-or-fail value is "conform slaging
+  waarde uit waardelijst {passed, failed}", the values of `pass` itself; `unknown` gives no verdict.
+- When `passFrom` and a passed/failed `pass` disagree, the result is Unfit: TP cannot tell which one is right.
+- Without a target scale TP passes the score on, but still checks it against TA's scale when that is known
+  (the score "moet voldoen aan het resultaattype", Tabel 4.3.D); a scale name outside Tabel 4.1.D (such as the
+  example values "1-10" and "1.0-10.0") is Unfit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from oke.ooapi.enums import PassState, ResultValueType
+
+RVT = ResultValueType
+
+
+@dataclass(frozen=True)
+class Fitted:
+    score: str | None  #: the score for DR; None when the result carries none (attendance only)
+    converted: bool  #: True when it differs from TA's score (TP keeps both)
+
+
+@dataclass(frozen=True)
+class Unfit:
+    reason: str  #: for an operator, in English, naming both scales and the value
+
+
+_INTEGER = re.compile(r"0|[1-9][0-9]*")
+_ONE_DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]")
+_PASS_FROM = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_RKTR = ("1F", "1S", "2F", "2S", "3F", "3S", "4F", "4S")
+
+#: Numeric scales: the forms a value may take and the closed interval it lies in.
+_NUMERIC: dict[str, tuple[tuple[re.Pattern[str], ...], Decimal, Decimal]] = {
+    RVT.zero_to_hundred: ((_INTEGER,), Decimal(0), Decimal(100)),
+    RVT.zero_to_ten: ((_INTEGER,), Decimal(0), Decimal(10)),
+    RVT.decimal_zero_to_ten: ((_ONE_DECIMAL,), Decimal(1), Decimal(10)),
+    RVT.de_grade: ((_INTEGER, _ONE_DECIMAL), Decimal(1), Decimal(6)),
+}
+#: Scales with a fixed list of values.
+_LISTED: dict[str, frozenset[str]] = {
+    RVT.pass_or_fail: frozenset({PassState.passed.value, PassState.failed.value}),
+    RVT.insufficient_satisfactory_good: frozenset({"insufficient", "satisfactory", "good"}),
+    RVT.reference_level_rktr: frozenset(_RKTR) | {f"Op weg naar {level}" for level in _RKTR},
+    RVT.reference_level_erk: frozenset({"A1", "A2", "B1", "B2", "C1", "C2"}),
+}
+_LETTERS: dict[str, re.Pattern[str]] = {
+    RVT.us_letter: re.compile(r"[A-DF][+-]?"),
+    RVT.uk_letter: re.compile(r"[A-GU][+-]?"),
+}
+#: What a value of each scale looks like, for the reasons.
+_SHAPE: dict[str, str] = {
+    RVT.pass_or_fail: "passed or failed",
+    RVT.insufficient_satisfactory_good: "insufficient, satisfactory or good",
+    RVT.us_letter: "a letter A-D or F, optionally with + or -",
+    RVT.uk_letter: "a letter A-G or U, optionally with + or -",
+    RVT.de_grade: "a grade from 1 to 6, integer or with one decimal and a point",
+    RVT.zero_to_hundred: "an integer from 0 to 100",
+    RVT.zero_to_ten: "an integer from 0 to 10",
+    RVT.decimal_zero_to_ten: "a number from 1.0 to 10.0 with one decimal and a point",
+    RVT.reference_level_rktr: "1F, 1S, 2F, 2S, 3F, 3S, 4F, 4S or 'Op weg naar' one of them",
+    RVT.reference_level_erk: "A1, A2, B1, B2, C1 or C2",
+}
+#: The scales numbers convert between (DE grade runs the other way and converts to none of them).
+_CONVERTIBLE = (RVT.zero_to_hundred, RVT.zero_to_ten, RVT.decimal_zero_to_ten)
+_ONE = Decimal(1)
+_TENTH = Decimal("0.1")
+
+
+def fits(score: str, value_type: str) -> bool:
+    """Whether `score` is a valid value of the scale `value_type` (Tabel 4.1.D); an unknown scale fits nothing."""
+    return _number(score, value_type) is not None or score in _LISTED.get(value_type, ()) or _letter(score, value_type)
+
+
+def fit_score(
+    score: str | None,
+    *,
+    pass_state: str | None,
+    source_type: str | None,
+    target_type: str | None,
+    pass_from: str | None,
+) -> Fitted | Unfit:
+    """TA's `score` on `source_type` as DR expects it on `target_type`, or why it cannot be sent."""
+    if score is None:
+        return Fitted(None, False)
+    where = _Where(score, source_type, target_type)
+    for name, role in ((source_type, "TA's catalogue"), (target_type, "DR's planbare toets")):
+        if name is not None and name not in _SHAPE:
+            return where.unfit(f"{role} resultValueType {name!r} is not a value of Tabel 4.1.D")
+    if target_type is None:
+        if source_type is not None and not fits(score, source_type):
+            return where.unfit(f"it is not a value of {source_type} ({_SHAPE[source_type]})")
+        return Fitted(score, False)
+    if source_type is None or source_type == target_type:
+        if not fits(score, target_type):
+            return where.unfit(f"it is not a value of {target_type} ({_SHAPE[target_type]})")
+        return Fitted(score, False)
+    if not fits(score, source_type):
+        return where.unfit(f"it is not a value of TA's own scale {source_type} ({_SHAPE[source_type]})")
+    fitted = _convert(where, pass_state, pass_from)
+    if isinstance(fitted, Unfit):
+        return fitted
+    if not fits(fitted, target_type):  # cannot happen (see the tests); hold rather than send a wrong value
+        return where.unfit(f"the conversion gave {fitted!r}, which is not a value of {target_type}")
+    return Fitted(fitted, fitted != score)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The score and both scales, so that every reason names all three."""
+
+    score: str
+    source: str | None
+    target: str | None
+
+    def unfit(self, why: str) -> Unfit:
+        source = self.source if self.source is not None else "an unknown scale"
+        target = self.target if self.target is not None else "none set"
+        return Unfit(f"TA's score {self.score!r} (on {source}) cannot be sent to DR (resultValueType {target}): {why}")
+
+
+def _convert(where: _Where, pass_state: str | None, pass_from: str | None) -> str | Unfit:
+    """The score on the target scale where that is exact or a standard rounding; both scales are known and differ."""
+    source, target = str(where.source), str(where.target)
+    if target == RVT.pass_or_fail:
+        return _verdict(where, pass_state, pass_from)
+    if source not in _CONVERTIBLE or target not in _CONVERTIBLE:
+        return where.unfit(f"there is no exact conversion from {source} to {target}")
+    value = _number(where.score, source)
+    assert value is not None  # checked against the source scale by the caller
+    on_ten = value / 10 if source == RVT.zero_to_hundred else value
+    if target == RVT.zero_to_hundred:
+        return _plain((on_ten * 10).quantize(_ONE))  # exact: 0-10 and 0.0-10.0 have at most one decimal
+    if target == RVT.zero_to_ten:
+        return _plain(on_ten.quantize(_ONE, rounding=ROUND_HALF_UP))
+    if on_ten < 1:  # 0.0-10.0 starts at 1.0; clamping would invent a grade
+        return where.unfit(f"it is {_plain(on_ten.quantize(_TENTH))} on {target}, below its lowest value 1.0")
+    return _plain(on_ten.quantize(_TENTH))  # exact: an integer divided by 10 has one decimal
+
+
+def _verdict(where: _Where, pass_state: str | None, pass_from: str | None) -> str | Unfit:
+    """passed or failed: by `passFrom` on a numeric scale, else by the result's `pass`; both must agree."""
+    source = str(where.source)
+    stated = pass_state if pass_state in (PassState.passed, PassState.failed) else None
+    if pass_from is None or source not in _CONVERTIBLE:
+        if stated is None:
+            return where.unfit(
+                f"TA gave no passFrom and the result's pass is {pass_state!r}, so pass or fail is unknown"
+            )
+        return str(stated)
+    forms, low, high = _NUMERIC[source]
+    if not _PASS_FROM.fullmatch(pass_from) or not low <= Decimal(pass_from) <= high:
+        return where.unfit(f"TA's passFrom {pass_from!r} is not a number from {low} to {high} on {source}")
+    value = _number(where.score, source)
+    assert value is not None  # checked against the source scale by the caller
+    verdict = PassState.passed if value >= Decimal(pass_from) else PassState.failed
+    if stated is not None and stated != verdict:
+        return where.unfit(f"passFrom {pass_from!r} says {verdict.value} but the result's pass says {stated}")
+    return verdict.value
+
+
+def _number(score: str, value_type: str) -> Decimal | None:
+    """The value of `score` on a numeric scale, or None when it is not one of its values."""
+    scale = _NUMERIC.get(value_type)
+    if scale is None:
+        return None
+    forms, low, high = scale
+    if not any(form.fullmatch(score) for form in forms):
+        return None
+    value = Decimal(score)
+    return value if low <= value <= high else None
+
+
+def _letter(score: str, value_type: str) -> bool:
+    pattern = _LETTERS.get(value_type)
+    return pattern is not None and pattern.fullmatch(score) is not None
+
+
+def _plain(value: Decimal) -> str:
+    """A Decimal without exponent ("10.0", never "1E+1")."""
+    return format(value, "f")

@@ -1,0 +1,213 @@
+"""Flow 5: after each accepted flow 3 change, TP decides what DR should now know, and queues it or holds it.
+
+Only a Deelname for one of DR's Toetsinschrijvingen (flow 1) of a planbare toets with `resultExpected`
+is forwarded; ad-hoc sessions never are. The score is made to fit the `resultValueType` DR set (TA's
+scale may differ); a score that does not fit is held for an operator with its reason, who may give the
+value DR gets (`supply_score`). A cancelled or finished enrolment still gets its results.
+
+Flow 3 runs this for every message, so it reads and writes with the repository's prebuilt statements.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from oke.errors import FieldError, InvalidContent, NotFound
+from oke.ooapi.common import nl_test_admin_block
+from oke.roles.toetsplanning import flow5
+from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
+from oke.roles.toetsplanning.scores import Fitted, fit_score, fits
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+
+SENT = "sent"
+HELD = "held"
+NO_DR = "no DR is configured for this school (oke peers add --role dr)"
+
+
+@dataclass(frozen=True)
+class ResultForDr:
+    """A result for DR as an operator sees it: where it goes, whether it went, and both scores."""
+
+    deelname_id: str
+    toetsinschrijving_id: str
+    attempt: int
+    association_id: str
+    dr_peer: str | None
+    state: str
+    reason: str | None
+    ta_score: str | None
+    score: str | None
+    override_score: str | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> ResultForDr:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+def forward_result(
+    uow: ToetsplanningUnitOfWork, target: ResultTarget, result: dict[str, Any], version: int
+) -> list[str]:
+    """Queue the Deelname's current `result` for DR, or hold it; returns notes for the history (none if not DR's).
+
+    Runs inside the caller's transaction, after the result is saved (as `version`).
+    """
+    if target.toetsinschrijving_id is None:
+        return []
+    context = uow.repo.forward_context(target.tenant, target.toetsinschrijving_id)
+    if context is None or context.toets.get("resultExpected") is not True:
+        return []  # planned without DR's enrolment, or DR expects no result
+    known = uow.repo.dr_result(target.deelname_id)
+    row = known or _new_row(uow, target, context)
+    row |= {"result_version": version, "ta_score": result.get("score"), "dr_peer": context.dr_peer}
+    fitted = _fitted(uow, target, context, result, row)
+    if context.dr_peer is None or not isinstance(fitted, Fitted):
+        reason = fitted if isinstance(fitted, str) else NO_DR
+        row |= {"state": HELD, "reason": reason, "body": None}
+        uow.repo.save_dr_result(row, new=known is None)
+        return [f"held for an operator, not sent to DR: {reason}"]
+    attempt = flow5.Attempt(
+        association_id=row["association_id"],
+        toetsinschrijving_id=target.toetsinschrijving_id,
+        attempt=row["attempt"],
+        extra=row["association_id"] != target.toetsinschrijving_id,
+        person_id=context.person_id,
+        planbare_toets_id=context.toets_id,
+    )
+    dialect = context.dr_version or flow5.V1_0_1
+    session = _session_of(uow, target, detailed=dialect == flow5.V1_1)
+    body = flow5.message(dialect, attempt, session, result, score=fitted.score, final_allowed=_final_allowed(context))
+    row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
+    uow.repo.save_dr_result(row, new=known is None)
+    uow.outbox.add(
+        tenant=target.tenant,
+        peer=context.dr_peer,
+        kind="flow5",
+        key=attempt.association_id,
+        method=flow5.method_of(attempt),
+        path=f"/associations/{attempt.association_id}",
+        body=body,
+        snapshot=True,
+    )
+    converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
+    return [f"forwarded to DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+
+
+def list_results(uow: ToetsplanningUnitOfWork, tenant: str, state: str | None = None) -> list[ResultForDr]:
+    """The school's results for DR (those `held` for an operator, say), oldest first."""
+    with uow:
+        return [ResultForDr.of(row) for row in uow.repo.dr_results(tenant, state=state)]
+
+
+def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str, score: str) -> ResultForDr:
+    """An operator gives the score DR gets for a held result (on DR's scale); it is sent at once.
+
+    The score stands for as long as TA's score is the one it was given for.
+    """
+    with uow:
+        row = _row_of(uow, tenant, deelname_id)
+        context = uow.repo.forward_context(tenant, row["toetsinschrijving_id"])
+        value_type = context.toets.get("resultValueType") if context is not None else None
+        if value_type and not fits(score, str(value_type)):
+            raise InvalidContent(FieldError("/score", f"{score!r} is not a value of DR's scale {value_type!r}"))
+        uow.repo.save_dr_result(row | {"override_score": score, "override_for": row["ta_score"]}, new=False)
+        return _forward_again(uow, tenant, deelname_id)
+
+
+def forward_again(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str) -> ResultForDr:
+    """Decide afresh for one result, e.g. once a DR is configured or DR's planbare toets changed."""
+    with uow:
+        _row_of(uow, tenant, deelname_id)  # another school's is unknown
+        return _forward_again(uow, tenant, deelname_id)
+
+
+def _forward_again(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> ResultForDr:
+    target = uow.repo.result_target(deelname_id)
+    if target is not None and target.result is not None:
+        forward_result(uow, target, target.result, target.result_version)
+    row = _row_of(uow, tenant, deelname_id)
+    uow.commit()
+    return ResultForDr.of(row)
+
+
+def _row_of(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> dict[str, Any]:
+    row = uow.repo.dr_result(deelname_id)
+    if row is None or row["tenant"] != tenant:
+        raise NotFound(f"no result for DR of participation {deelname_id}")
+    return row
+
+
+def _new_row(uow: ToetsplanningUnitOfWork, target: ResultTarget, context: ForwardContext) -> dict[str, Any]:
+    """The first result of a Deelname for DR: to DR's enrolment for its own attempt, else a new association."""
+    assert target.toetsinschrijving_id is not None
+    own = (nl_test_admin_block(context.enrolment.get("consumers")) or {}).get("attempt") or 1
+    attempt = target.attempt or own
+    association_id = target.toetsinschrijving_id
+    if attempt != own:  # another Deelname of this attempt (a cancelled one TA still reported on) may have one
+        known = uow.repo.attempt_association(target.tenant, target.toetsinschrijving_id, attempt)
+        association_id = known or str(uuid.uuid4())
+    return {
+        "deelname_id": target.deelname_id,
+        "tenant": target.tenant,
+        "toetsinschrijving_id": target.toetsinschrijving_id,
+        "attempt": attempt,
+        "association_id": association_id,
+        "score": None,
+        "override_score": None,
+        "override_for": None,
+    }
+
+
+def _fitted(
+    uow: ToetsplanningUnitOfWork,
+    target: ResultTarget,
+    context: ForwardContext,
+    result: dict[str, Any],
+    row: dict[str, Any],
+) -> Fitted | str:
+    """The score DR gets, or why it cannot get one: an operator's value stands while TA's score is unchanged."""
+    if row["override_score"] is not None and row["override_for"] == row["ta_score"]:
+        return Fitted(row["override_score"], converted=row["override_score"] != row["ta_score"])
+    test = uow.repo.catalogue_entry(target.ta_peer, target.zitting.get("component")) or {}
+    catalogue = nl_test_admin_block(test.get("consumers")) or {}
+    source_type = test.get("resultValueType") or catalogue.get("resultValueType")
+    pass_from = catalogue.get("passFrom")
+    target_type = context.toets.get("resultValueType")
+    fitted = fit_score(
+        row["ta_score"],
+        pass_state=result.get("pass"),
+        source_type=None if source_type is None else str(source_type),
+        target_type=None if target_type is None else str(target_type),
+        pass_from=None if pass_from is None else str(pass_from),
+    )
+    return fitted if isinstance(fitted, Fitted) else fitted.reason
+
+
+def _final_allowed(context: ForwardContext) -> bool:
+    """`final: true` never goes to a DR that set `finalResultsAllowed` (or the YAML's `finalResultAllowed`) false."""
+    block = nl_test_admin_block(context.toets.get("consumers")) or {}
+    return block.get("finalResultsAllowed", block.get("finalResultAllowed")) is not False
+
+
+def _session_of(uow: ToetsplanningUnitOfWork, target: ResultTarget, *, detailed: bool) -> flow5.Session:
+    """The session as DR learns it: its name; for the draft 1.1 also its times, room and coordinator."""
+    data = target.zitting
+    names = data.get("name") or [{"value": target.zitting_id}]
+    name = next((n["value"] for n in names if str(n.get("language", "")).startswith("nl")), names[0]["value"])
+    canceled = target.state == "canceled" or target.zitting_state == "canceled"
+    if not detailed:
+        return flow5.Session(name=str(name), canceled=canceled)
+    block = nl_test_admin_block(data.get("consumers")) or {}
+    coordinator = uow.repo.coordinator_of(target.zitting_id)
+    code = ((coordinator[1] or {}).get("primaryCode") or {}).get("code") if coordinator is not None else None
+    return flow5.Session(
+        name=str(name),
+        start=data.get("startDateTime"),
+        end=data.get("endDateTime"),
+        room=block.get("locationCode"),
+        coordinator_id=coordinator[0] if coordinator is not None else None,
+        coordinator_code=code,
+        canceled=canceled,
+    )

@@ -1,0 +1,205 @@
+"""Flow 1 pull against the reference DR: TP reads its work (1a) and plans a DR group ad hoc (1b).
+
+Rules checked, with their sources:
+- 1a pull: `GET /offerings?offeringType=component&since=&until=`, `/offerings/{id}/associations`,
+  `/associations/{id}?expand=person,offering`, `/persons/{id}`, paged; the same state as DR's push (spec
+  reference flow 1 and section 8: "TP pulls ... or DR pushes").
+- A cancelled enrolment at DR is cancelled at TP (PDF 3.1.4), by the next pull.
+- 1b: the members of a group (`GET /groups/{id}/members`, `GET /persons/{id}`) are planned without a
+  Toetsinschrijving; "No flow 5 is possible" for them (spec reference flow 1b).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from oke.auth.caller import ClientRole
+from oke.cli import app as oke
+from oke.client.peers import PeerDirectory
+from oke.config import Settings
+from oke.roles.deelnemerregistratie import school
+from oke.roles.deelnemerregistratie.services import push
+from oke.roles.toetsplanning.app import create_app
+from oke.roles.toetsplanning.dr_sync import PULLER, pulling
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.database import Database
+from oke.store.tables.messages import ReceivedMessage
+from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson
+from tests.api_client import TP, Enrolment, dr_person, zitting_offering
+from tests.dr_client import DR, JACOB_REKENEN
+from tests.e2e.test_chain_flow2 import eventually
+from tests.e2e.test_dr_flow1 import connect_to_tp
+from tests.e2e.test_tp_flow5 import planned, reports, score, to_dr
+from tests.servers import free_port, running
+
+DAAN = school.STUDENTS["daan"]
+COMPONENT = zitting_offering()["component"]
+
+
+def connect_to_dr(tp: TP, dr: DR) -> str:
+    """A TP client at DR, and TP's `peers` row for that DR (role dr); returns its name."""
+    return tp.configure_dr("dr-real", dr.url, client=dr.register(ClientRole.tp))
+
+
+def oke_sync(database_url: str, peer: str, *args: str, exit_code: int = 0) -> str:
+    ran = CliRunner().invoke(oke, ["sync", "dr", peer, *args, "--database-url", database_url])
+    assert ran.exit_code == exit_code, ran.output
+    return ran.output
+
+
+def held(tp: TP) -> dict[str, Any]:
+    """TP's copy of DR's objects in the test's school, tenant left out: what a push or a pull leaves."""
+    with tp.session_factory() as session:
+        offerings = session.scalars(select(DrOffering).where(DrOffering.tenant == tp.tenant))
+        associations = session.scalars(select(DrAssociation).where(DrAssociation.tenant == tp.tenant))
+        persons = session.scalars(select(DrPerson).where(DrPerson.tenant == tp.tenant))
+        return {
+            "offerings": {o.offering_id: (o.offering_type, o.state, o.data) for o in offerings},
+            "associations": {
+                a.association_id: (a.association_type, a.offering_id, a.person_id, a.state, a.data)
+                for a in associations
+            },
+            "persons": {p.person_id: (p.data, p.removed_at) for p in persons},
+        }
+
+
+def history_rows(tp: TP) -> list[ReceivedMessage]:
+    with tp.session_factory() as session:
+        query = select(ReceivedMessage).where(ReceivedMessage.tenant == tp.tenant).order_by(ReceivedMessage.id)
+        return list(session.scalars(query))
+
+
+def test_a_pull_gives_the_state_a_push_of_the_same_school_gives(
+    tp: TP, dr: DR, tp_settings: Settings, tp_database_url: str
+) -> None:
+    with TP(tp.url, tp_settings.database) as pushed:
+        name, _at_tp = connect_to_tp(dr, pushed)
+        push.push_flow1(dr.uow(), name)  # DR's relay delivers to TP
+        eventually(lambda: len(held(pushed)["associations"]) == 10, seconds=30)
+        output = oke_sync(tp_database_url, connect_to_dr(tp, dr))
+        assert held(tp) == held(pushed)
+    assert "offerings: 4 new, 0 changed, 0 unchanged, 0 cancelled" in output
+    assert "enrolments: 10 new" in output and "persons: 5 new" in output
+    rows = history_rows(tp)
+    assert len(rows) == 19 and {(r.client_id, r.method) for r in rows} == {(PULLER, "GET")}
+    jacob = next(r for r in rows if r.object_id == JACOB_REKENEN)
+    assert jacob.path == f"/ooapi/associations/{JACOB_REKENEN}" and jacob.flow == "1"
+
+
+def test_a_second_pull_changes_nothing(tp: TP, dr: DR, tp_database_url: str) -> None:
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    before, rows = held(tp), len(history_rows(tp))
+    output = oke_sync(tp_database_url, peer, "--since", "2026-11-01", "--until", "2026-12-31")
+    assert "offerings: 0 new, 0 changed, 4 unchanged, 0 cancelled" in output
+    assert "enrolments: 0 new, 0 changed, 10 unchanged" in output and "persons: 0 new, 0 changed, 5 unchanged" in output
+    assert held(tp) == before and len(history_rows(tp)) == rows
+
+
+def test_a_cancellation_at_dr_reaches_tp_by_the_next_pull(tp: TP, dr: DR, tp_database_url: str) -> None:
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    dr.cancel(JACOB_REKENEN)
+    output = oke_sync(tp_database_url, peer)
+    assert "enrolments: 0 new, 0 changed, 9 unchanged, 1 cancelled" in output
+    cancelled = held(tp)["associations"][JACOB_REKENEN]
+    assert cancelled[3] == "canceled" and cancelled[4]["state"] == "canceled"
+    assert [r.method for r in history_rows(tp) if r.object_id == JACOB_REKENEN] == ["GET", "GET"]
+
+
+def test_a_dr_that_cannot_be_reached_is_a_clear_error_and_nothing_changes(tp: TP, tp_database_url: str) -> None:
+    peer = tp.configure_dr("dr-down")  # nothing listens there
+    output = oke_sync(tp_database_url, peer, exit_code=1)
+    assert f"DR {peer} could not be read, nothing was changed" in output
+    assert held(tp) == {"offerings": {}, "associations": {}, "persons": {}} and history_rows(tp) == []
+    assert "no DR peer" in oke_sync(tp_database_url, tp.configure_ta("ta-x"), exit_code=1)
+
+
+def test_tp_pulls_on_its_schedule(tp: TP, dr: DR, tp_settings: Settings) -> None:
+    connect_to_dr(tp, dr)
+    scheduled = tp_settings.model_copy(update={"port": free_port(), "dr_sync_minutes": 1})
+    with running(create_app(scheduled), scheduled.url_port):  # pulls every DR at start, then every minute
+        eventually(lambda: len(held(tp)["associations"]) == 10, seconds=30)
+
+
+def test_the_schedule_pulls_again_at_every_turn(tp: TP, dr: DR, tp_database_url: str) -> None:
+    connect_to_dr(tp, dr)
+    database = Database(tp_database_url)
+    tx = database.transactions(ToetsplanningUnitOfWork)
+
+    async def run() -> None:
+        with PeerDirectory(database.read_sessions) as directory:
+            async with pulling(directory, tx, every_seconds=0.2):
+                while len(held(tp)["associations"]) < 10:
+                    await anyio.sleep(0.1)
+                dr.cancel(JACOB_REKENEN)
+                with anyio.fail_after(30):
+                    while held(tp)["associations"][JACOB_REKENEN][3] != "canceled":
+                        await anyio.sleep(0.1)
+
+    try:
+        anyio.run(run)
+    finally:
+        database.close()
+
+
+def test_a_session_planned_from_a_dr_group_has_ad_hoc_participants(tp: TP, dr: DR) -> None:
+    planner = tp.peer(ClientRole.planner)
+    body = {"taPeer": tp.configure_ta("ta-x"), "offering": zitting_offering(), "groupId": school.GROUP}
+    missing = planner.post_planning("/zittingen", body)
+    assert missing.status_code == 400 and "/drPeer" in missing.text
+    response = planner.post_planning("/zittingen", body | {"drPeer": connect_to_dr(tp, dr)})
+    assert response.status_code == 201, response.text
+    planned_ = response.json()["deelnames"]
+    members = {*(school.STUDENTS[s] for s in ("jacob", "fatima", "daan")), school.COORDINATOR}
+    assert {d["personId"] for d in planned_} == members
+    assert sorted(d["role"] for d in planned_) == ["coordinator", "student", "student", "student"]
+    with tp.session_factory() as session:
+        deelnames = session.scalars(select(Deelname).where(Deelname.zitting_id == response.json()["zittingId"]))
+        assert {d.toetsinschrijving_id for d in deelnames} == {None}
+        puts = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.path.like("/associations/%"))
+        ).all()
+    # TA gets each member with the whole Person DR gave (flow 2); TP stores none of it as DR's flow 1 persons
+    assert {(m.body or {})["person"]["personId"] for m in puts if m.method == "PUT"} == members
+    assert dr_person(tp, DAAN) is None
+    unknown = planner.post_planning("/zittingen", body | {"drPeer": body["taPeer"]})
+    assert unknown.status_code == 400 and "/drPeer" in unknown.text
+
+
+def test_no_result_of_an_ad_hoc_participant_goes_to_dr(tp: TP, dr: DR, tp_database_url: str) -> None:
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    structured = planned(tp, Enrolment(school.TOETS_REKENEN, JACOB_REKENEN, school.STUDENTS["jacob"]))
+    reports(ta, structured, score("7.5"))
+    queued = len(to_dr(tp))
+    assert queued > 0  # a Toetsinschrijving's result does go to DR
+    zitting = tp.peer(ClientRole.planner).post_planning(
+        "/zittingen", {"taPeer": tp.configure_ta("ta-x"), "offering": zitting_offering()}
+    )
+    assert zitting.status_code == 201, zitting.text
+    added = tp.peer(ClientRole.planner).post_planning(
+        f"/zittingen/{zitting.json()['zittingId']}/deelnames", {"groupId": school.GROUP, "drPeer": peer}
+    )
+    assert added.status_code == 201, added.text
+    daan = next(d["deelnameId"] for d in added.json() if d["personId"] == DAAN)
+    reports(ta, daan, score("8.0"))
+    assert len(to_dr(tp)) == queued
+
+
+def test_a_planner_plans_a_dr_group_from_the_command_line(tp: TP, dr: DR, tp_database_url: str) -> None:
+    times = ["--start", "2026-12-01T09:00:00+01:00", "--end", "2026-12-01T10:00:00+01:00", "--component", COMPONENT]
+    named = ["--name", "Rekenen 2F, klas MT4A", "--code", "REK-MT4A"]
+    args = ["plan", "zitting", "--school", tp.tenant, "--ta", tp.configure_ta("ta-x"), *times, *named]
+    group = ["--group", school.GROUP, "--dr", connect_to_dr(tp, dr), "--database-url", tp_database_url]
+    ran = CliRunner().invoke(oke, [*args, *group])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.count("deelname ") == 4 and f"student {DAAN}" in ran.output
+    alone = CliRunner().invoke(oke, [*args, "--group", school.GROUP, "--database-url", tp_database_url])
+    assert alone.exit_code != 0 and "--dr" in alone.output

@@ -1,0 +1,201 @@
+"""Flow 5 at TP: after each accepted flow 3 change TP queues what DR should know, or holds it for an operator
+(spec reference flow 5, section 8). DR is configured at no address here, so the messages stay in TP's
+outbox where the tests read them; test_chain_flow5.py sends them to the reference DR."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from oke.auth.caller import ClientRole
+from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import DrResult, TpComponent
+from tests.api_client import TP, Enrolment, Peer, dr_enrols, pointers, problem_of, zitting_offering
+
+COMPONENT = zitting_offering()["component"]
+
+
+def planned(tp: TP, enrolment: Enrolment, *, extra: bool = False, **offering: Any) -> str:
+    """A Zitting at TA ta-x for the enrolment (its own attempt, or the next one); the Deelname's id."""
+    planner = tp.peer(ClientRole.planner)
+    body = {
+        "taPeer": tp.configure_ta("ta-x"),
+        "planbareToetsId": enrolment.toets,
+        "offering": zitting_offering(**offering),
+        "participants": [{"toetsinschrijvingId": enrolment.enrolment, "extraAttempt": extra}],
+    }
+    response = planner.post_planning("/zittingen", body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["deelnames"][0]["deelnameId"])
+
+
+def reports(ta: Peer, deelname: str, result: dict[str, Any]) -> None:
+    response = ta.patch(
+        f"/associations/{deelname}", {"associationType": "componentOfferingAssociation", "result": result}
+    )
+    assert response.status_code == 200, response.text
+
+
+def attendance(value: str = "present", **block: Any) -> dict[str, Any]:
+    consumer = {"consumerKey": "nl-test-admin", "attendance": value, **block}
+    return {"state": "in progress", "resultDate": "2026-12-01", "weight": 100, "consumers": [consumer]}
+
+
+def score(value: str, **block: Any) -> dict[str, Any]:
+    consumer = {"consumerKey": "nl-test-admin", "attendance": "present", "rawScore": 30, "maxRawScore": 40, **block}
+    return {
+        "state": "completed",
+        "pass": "passed",
+        "score": value,
+        "resultDate": "2026-12-01",
+        "weight": 100,
+        "consumers": [consumer],
+    }
+
+
+def to_dr(tp: TP) -> list[OutboxMessage]:
+    """Every flow 5 message queued for the test's school, oldest first."""
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.kind == "flow5")
+        return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def dr_result(tp: TP, deelname: str) -> DrResult:
+    with tp.session_factory() as session:
+        row = session.get(DrResult, deelname)
+        assert row is not None
+        return row
+
+
+def test_attendance_then_score_then_a_correction_go_to_drs_enrolment_as_snapshots(tp: TP) -> None:
+    dr = tp.configure_dr()
+    enrolment = dr_enrols(tp)
+    deelname = planned(tp, enrolment, name=[{"language": "nl-NL", "value": "Rekenen 2F, ochtend"}])
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+
+    reports(ta, deelname, attendance())
+    reports(ta, deelname, score("7.5"))
+    reports(ta, deelname, {"score": "7.0", "comment": "Gecorrigeerd"})
+
+    messages = to_dr(tp)
+    assert [(m.peer, m.method, m.path, m.key) for m in messages] == [
+        (dr, "PATCH", f"/associations/{enrolment.enrolment}", enrolment.enrolment)
+    ] * 3
+    first, newest = messages[0].body, messages[-1].body
+    assert first["consumers"] == [
+        {"consumerKey": "nl-test-admin", "orgAssociationId": enrolment.enrolment, "attempt": 1}
+    ]
+    assert first["result"]["state"] == "in progress" and "score" not in first["result"]
+    assert first["result"]["consumers"][0]["executedOfferingName"] == "Rekenen 2F, ochtend"
+    assert newest["result"]["score"] == "7.0" and newest["result"]["comment"] == "Gecorrigeerd"
+    assert newest["result"]["consumers"][0]["rawScore"] == 30
+    assert {m.state for m in messages[1:-1]} <= {"superseded", "pending"}  # an untried older state is dropped
+    assert dr_result(tp, deelname).state == "sent"
+
+
+def test_an_extra_attempt_is_a_put_of_a_new_association_that_keeps_its_id(tp: TP) -> None:
+    tp.configure_dr()
+    enrolment = dr_enrols(tp, attempt_left=2)
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, planned(tp, enrolment), score("4.0", **{"final": False}))
+    retake = planned(tp, enrolment, extra=True)
+    reports(ta, retake, attendance())
+    reports(ta, retake, score("6.5"))
+
+    own, *extra = to_dr(tp)
+    assert own.method == "PATCH"
+    attempt_id = dr_result(tp, retake).association_id
+    assert attempt_id != enrolment.enrolment
+    assert [(m.method, m.path) for m in extra] == [("PUT", f"/associations/{attempt_id}")] * 2
+    body = extra[-1].body
+    assert body["associationId"] == attempt_id
+    assert (body["role"], body["state"], body["person"], body["offering"]) == (
+        "student",
+        "associated",
+        enrolment.student,
+        enrolment.toets,
+    )
+    assert body["consumers"] == [
+        {"consumerKey": "nl-test-admin", "orgAssociationId": enrolment.enrolment, "attempt": 2}
+    ]
+    assert body["result"]["score"] == "6.5"
+
+
+def test_an_ad_hoc_participation_and_a_toets_without_result_expected_are_not_forwarded(tp: TP) -> None:
+    tp.configure_dr()
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    ad_hoc = tp.plan("ta-x", students=1)["deelnames"][0]["deelnameId"]  # no Toetsinschrijving from DR
+    reports(ta, ad_hoc, score("8.0"))
+    silent = planned(tp, dr_enrols(tp, result_expected=False))
+    reports(ta, silent, score("8.0"))
+    assert to_dr(tp) == []
+
+
+def test_a_score_on_another_scale_is_converted_and_both_are_kept(tp: TP) -> None:
+    tp.configure_dr()
+    with tp.session_factory() as session:  # TA's catalogue (flow 0) scores this test on 0-100
+        if session.get(TpComponent, (tp.peer_name("ta-x"), COMPONENT)) is None:
+            data = {"componentId": COMPONENT, "resultValueType": "0-100", "consumers": []}
+            session.add(TpComponent(ta_peer=tp.peer_name("ta-x"), component_id=COMPONENT, data=data))
+            session.commit()
+    deelname = planned(tp, dr_enrols(tp, value_type="0.0-10.0"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("75"))
+    assert to_dr(tp)[-1].body["result"]["score"] == "7.5"
+    row = dr_result(tp, deelname)
+    assert (row.ta_score, row.score) == ("75", "7.5")
+
+
+def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) -> None:
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp, value_type="insufficient-satisfactory-good"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("7.5"))
+    assert to_dr(tp) == []
+    planner = tp.peer(ClientRole.planner)
+    [held] = planner.get_planning("/results", state="held").json()
+    assert held["deelnameId"] == deelname and held["taScore"] == "7.5"
+    assert "insufficient-satisfactory-good" in held["reason"]
+
+    problem = problem_of(planner.post_planning(f"/results/{deelname}/score", {"score": "9"}), 400)
+    assert pointers(problem) == ["/score"]
+    given = planner.post_planning(f"/results/{deelname}/score", {"score": "good"})
+    assert given.status_code == 200, given.text
+    assert given.json()["state"] == "sent"
+    assert to_dr(tp)[-1].body["result"]["score"] == "good"
+    assert planner.get_planning("/results", state="held").json() == []
+
+
+def test_final_is_never_sent_where_dr_does_not_allow_it(tp: TP) -> None:
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp, final_allowed=False))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0", final=True))
+    assert to_dr(tp)[-1].body["result"]["consumers"][0]["final"] is False
+
+
+def test_without_a_dr_a_result_is_held_and_forwarded_once_one_is_configured(tp: TP) -> None:
+    deelname = planned(tp, dr_enrols(tp))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
+    row = dr_result(tp, deelname)
+    assert row.state == "held" and "no DR is configured" in (row.reason or "")
+    dr = tp.configure_dr()
+    forwarded = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/forward")
+    assert forwarded.status_code == 200, forwarded.text
+    assert [m.peer for m in to_dr(tp)] == [dr]
+
+
+def test_a_cancelled_enrolment_still_gets_its_result(tp: TP) -> None:
+    tp.configure_dr()
+    enrolment = dr_enrols(tp)
+    deelname = planned(tp, enrolment)
+    cancel = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+    assert tp.peer(ClientRole.dr).patch(f"/associations/{enrolment.enrolment}", cancel).status_code == 200
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
+    assert [m.path for m in to_dr(tp)] == [f"/associations/{enrolment.enrolment}"]
+
+
+def test_a_held_result_is_unknown_to_another_school(tp: TP) -> None:
+    deelname = planned(tp, dr_enrols(tp))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
+    other = tp.peer(ClientRole.planner, tenant="another-school")
+    problem_of(other.post_planning(f"/results/{deelname}/forward"), 404)
+    assert other.get_planning("/results").json() == []

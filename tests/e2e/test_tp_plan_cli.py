@@ -1,0 +1,79 @@
+"""`oke plan`: a planner's commands on TP's database do what the planning API does (flow 2 through the outbox)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from oke.cli import app as oke
+from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import Deelname, Zitting
+from tests.api_client import TP, dr_enrols, dr_sends_toets, new_id, zitting_offering
+
+START = "2026-12-01T09:00:00+01:00"
+END = "2026-12-01T10:00:00+01:00"
+
+
+def dr_sends_a_toets_with_students(tp: TP, students: int) -> tuple[str, list[str]]:
+    """Flow 1: a planbare toets (attempt 1, one extra allowed) and its Toetsinschrijvingen; their ids."""
+    toets = dr_sends_toets(tp)
+    return toets, [dr_enrols(tp, toets).enrolment for _ in range(students)]
+
+
+def oke_plan(tp: TP, database_url: str, *args: str, exit_code: int = 0) -> str:
+    ran = CliRunner().invoke(oke, ["plan", *args, "--school", tp.tenant, "--database-url", database_url])
+    assert ran.exit_code == exit_code, ran.output
+    return ran.output
+
+
+def ids(output: str, kind: str) -> list[str]:
+    return re.findall(rf"{kind} ([0-9a-f-]{{36}})", output)
+
+
+def test_a_planner_plans_moves_retakes_and_cancels_from_the_command_line(tp: TP, tp_database_url: str) -> None:
+    toets, enrolments = dr_sends_a_toets_with_students(tp, 2)
+    ta = tp.configure_ta("ta-cli")
+    times = ["--start", START, "--end", END, "--duration", "PT40M", "--safety", "surveillance"]
+    output = oke_plan(tp, tp_database_url, "zitting", "--ta", ta, "--toets", toets, *times, "--all-enrolments")
+    [zitting] = ids(output, "zitting")
+    deelnames = ids(output, "deelname")
+    assert len(deelnames) == 2 and output.count("attempt 1") == 2
+    with tp.session_factory() as session:
+        row = session.get(Zitting, zitting)
+        assert row is not None and row.planbare_toets_id == toets
+        assert row.data["component"] == zitting_offering()["component"]  # the test of DR's planbare toets
+        assert row.data["consumers"][0]["safety"] == ["surveillance"]
+    again = oke_plan(tp, tp_database_url, "zitting", "--ta", ta, "--toets", toets, *times, "--all-enrolments")
+    assert ids(again, "deelname") == []  # every enrolment is planned already
+
+    retake_zitting = ids(again, "zitting")[0]
+    retake = oke_plan(tp, tp_database_url, "add", retake_zitting, "--enrolment", enrolments[0], "--extra-attempt")
+    assert "attempt 2" in retake
+    refused = oke_plan(
+        tp, tp_database_url, "add", retake_zitting, "--enrolment", enrolments[0], "--extra-attempt", exit_code=1
+    )
+    assert "attemptLeft 1" in refused
+
+    moved = oke_plan(tp, tp_database_url, "move", deelnames[1], retake_zitting)
+    [new] = ids(moved, "deelname")
+    assert "attempt 1" in moved
+    oke_plan(tp, tp_database_url, "cancel", new)
+    oke_plan(tp, tp_database_url, "cancel-zitting", zitting)
+    with tp.session_factory() as session:
+        states = {d: session.get(Deelname, d).state for d in [*deelnames, new]}  # type: ignore[union-attr]
+    assert set(states.values()) == {"canceled"}
+    with tp.session_factory() as session:
+        query = select(OutboxMessage.method).where(OutboxMessage.key == zitting).order_by(OutboxMessage.id)
+        assert list(session.scalars(query))[-1] == "PATCH"  # the session's cancellation, after its PUTs
+
+
+def test_errors_are_printed_plainly(tp: TP, tp_database_url: str) -> None:
+    toets, _ = dr_sends_a_toets_with_students(tp, 1)
+    times = ["--start", START, "--end", END]
+    unknown_ta = oke_plan(tp, tp_database_url, "zitting", "--ta", "nowhere", "--toets", toets, *times, exit_code=1)
+    assert "/taPeer" in unknown_ta
+    assert "no participation" in oke_plan(tp, tp_database_url, "cancel", new_id(), exit_code=1)
+    deelname = tp.plan("ta-down", students=1)["deelnames"][0]["deelnameId"]
+    assert "error:" in oke_plan(tp, tp_database_url, "link", deelname, exit_code=1)  # TA cannot be reached

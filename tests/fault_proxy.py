@@ -1,0 +1,163 @@
+"""A reverse proxy on loopback that a test puts between TP and a real peer (TA, DR), to make the peer fail on cue.
+
+A test scripts what the next OOAPI requests (paths under `/ooapi`) meet, one `Fault` each: an error
+answer (a `500` with a problem, a `429` with `Retry-After`), a slow answer (forwarded at once, so the
+peer has applied it, but answered after the client gave up), or a dropped connection; or it holds the
+peer `down` (every OOAPI request answered `503`) until it lets go. Anything else is forwarded unchanged;
+the token endpoint always is. Every request is recorded with its answer, to assert count and order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from starlette.types import Receive, Scope, Send
+
+from tests.servers import free_port, running
+
+PROBLEM_JSON = "application/problem+json"
+#: Headers that belong to one hop, not to the message.
+HOP_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"})
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What one OOAPI request meets instead of being forwarded plainly (all defaults: forwarded)."""
+
+    #: Answer this status (with a problem body) without forwarding.
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    problem: dict[str, Any] | None = None
+    #: Forward, then hold the peer's answer back this many seconds.
+    delay: float = 0.0
+    #: Close the connection without an answer, without forwarding.
+    drop: bool = False
+
+
+PASS = Fault()
+DROP = Fault(drop=True)
+
+
+def error(status: int = 500, *, problem: dict[str, Any] | None = None, **headers: str) -> Fault:
+    """An error answer; header names with `_` for `-` (`retry_after="1"`)."""
+    named = {name.replace("_", "-"): value for name, value in headers.items()}
+    return Fault(status=status, headers=named, problem=problem)
+
+
+def slow(seconds: float) -> Fault:
+    return Fault(delay=seconds)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the proxy got: when (`time.monotonic()`), what, and what it answered (None: dropped)."""
+
+    at: float
+    method: str
+    path: str
+    body: Any
+    answered: int | None
+    #: Whether the peer got the request (it may have applied it even when the client saw no answer).
+    forwarded: bool
+
+
+class _Dropped(Response):
+    """Starts an answer and breaks off: the client sees the connection close mid-message."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
+        raise ConnectionAbortedError("fault proxy: connection dropped on purpose")
+
+
+class FaultProxy:
+    """The proxy for one test: `app` to serve (`tests.servers.running`), `next(...)` and `down` to script it."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        #: Where the proxy listens, once `serving`.
+        self.url = ""
+        #: While set, every OOAPI request not scripted by `next` is answered 503 (the peer is down).
+        self.down = False
+        self._faults: deque[Fault] = deque()
+        self._seen: list[Seen | None] = []  # None: still being answered
+        self._lock = threading.Lock()
+        self.app = FastAPI(openapi_url=None)
+        methods = ["GET", "PUT", "PATCH", "POST", "DELETE"]
+        self.app.add_api_route("/{path:path}", self._handle, methods=methods, include_in_schema=False)
+
+    def next(self, *faults: Fault) -> None:
+        """What the next OOAPI requests meet, one fault each, in order (after any still queued)."""
+        with self._lock:
+            self._faults.extend(faults)
+
+    def seen(self, *, containing: str = "/ooapi/") -> list[Seen]:
+        """The requests whose path contains `containing` (by default: every OOAPI request), in arrival order."""
+        with self._lock:
+            return [seen for seen in self._seen if seen is not None and containing in seen.path]
+
+    def in_flight(self) -> int:
+        """How many requests have arrived and are not answered yet."""
+        with self._lock:
+            return self._seen.count(None)
+
+    @contextmanager
+    def serving(self) -> Iterator[FaultProxy]:
+        """The proxy on a free loopback port (its base URL in `url`) until the block ends."""
+        with running(self.app, free_port()) as self.url:
+            yield self
+
+    def _arrived(self, path: str) -> tuple[int, Fault]:
+        """Where the request's record goes (in arrival order), and what it meets."""
+        with self._lock:
+            self._seen.append(None)
+            return len(self._seen) - 1, self._fault(path)
+
+    def _fault(self, path: str) -> Fault:
+        if not path.startswith("/ooapi/"):
+            return PASS
+        if self._faults:
+            return self._faults.popleft()
+        return error(503) if self.down else PASS
+
+    async def _handle(self, request: Request) -> Response:
+        arrived, content = time.monotonic(), await request.body()
+        path = request.url.path
+        index, fault = self._arrived(path)
+        response: Response
+        if fault.drop:
+            response, forwarded = _Dropped(), False
+        elif fault.status is not None:
+            problem = fault.problem or {"title": "Injected by the fault proxy", "status": str(fault.status)}
+            response = Response(json.dumps(problem), fault.status, fault.headers, media_type=PROBLEM_JSON)
+            forwarded = False
+        else:
+            response, forwarded = await self._forward(request, content), True
+            await asyncio.sleep(fault.delay)
+        body = json.loads(content) if content and request.headers.get("content-type", "").endswith("json") else None
+        answered = None if fault.drop else response.status_code
+        with self._lock:
+            self._seen[index] = Seen(arrived, request.method, path, body, answered, forwarded)
+        return response
+
+    async def _forward(self, request: Request, content: bytes) -> Response:
+        headers = {name: value for name, value in request.headers.items() if name not in HOP_HEADERS}
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.request(
+                request.method,
+                self.target + request.url.path,
+                params=request.url.query,
+                content=content,
+                headers=headers,
+            )
+        kept = {name: value for name, value in answer.headers.items() if name not in HOP_HEADERS}
+        return Response(answer.content, answer.status_code, kept)

@@ -1,0 +1,98 @@
+"""Reconciliation's comparison (flows 3.4, 4.2): what of TA's state TP takes over, and what it keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oke.roles.toetsplanning.reconcile import Verdict, compare_result, differences, report_change
+
+
+def result(state: str = "completed", date: str = "2026-06-21", score: str = "", **consumer: Any) -> dict[str, Any]:
+    block = {"consumerKey": "nl-test-admin", "attendance": "present", **consumer}
+    top = {"score": score} if score else {}
+    return {"state": state, **top, "resultDate": date, "weight": 100, "consumers": [block]}
+
+
+def report(irregularities: str = "Geen bijzonderheden.", *documents: str) -> dict[str, Any]:
+    named = [{"documentId": d, "documentType": "sessionReport", "documentName": f"{d}.pdf"} for d in documents]
+    return {"irregularities": irregularities, "documents": named}
+
+
+def offering(block: dict[str, Any]) -> dict[str, Any]:
+    return {"offeringType": "component", "consumers": [{"consumerKey": "nl-test-admin", **block}]}
+
+
+def test_a_missing_result_is_taken_over() -> None:
+    assert compare_result(None, result()) is Verdict.apply
+
+
+def test_a_result_in_progress_gives_way_to_a_completed_one() -> None:
+    assert compare_result(result("in progress"), result(score="7.0")) is Verdict.apply
+
+
+def test_a_correction_with_another_score_is_taken_over() -> None:
+    assert compare_result(result(score="6.0"), result(score="6.5")) is Verdict.apply
+
+
+def test_the_same_result_changes_nothing() -> None:
+    assert compare_result(result(score="7.0"), result(score="7.0")) is Verdict.same
+
+
+def test_what_ta_leaves_out_is_not_a_difference() -> None:
+    held = result(score="7.0") | {"comment": "kept by TP"}
+    assert compare_result(held, result(score="7.0")) is Verdict.same  # the merge keeps the comment
+
+
+def test_other_documents_are_a_difference() -> None:
+    one = [{"documentId": "a", "documentType": "assessmentForm", "documentName": "a.pdf"}]
+    other = [{"documentId": "b", "documentType": "assessmentForm", "documentName": "b.pdf"}]
+    assert compare_result(result(documents=one), result(documents=other)) is Verdict.apply
+
+
+def test_tp_keeps_a_newer_result() -> None:
+    assert compare_result(result(score="7.0"), result("in progress")) is Verdict.kept  # completed beats in progress
+    assert compare_result(result(date="2026-06-22"), result(date="2026-06-21", score="5.0")) is Verdict.kept
+    assert compare_result(result(final=True), result(final=False)) is Verdict.kept  # confirmed stays confirmed
+
+
+def test_no_result_at_ta_gives_nothing() -> None:
+    assert compare_result(result(), None) is Verdict.none
+    assert compare_result(None, {}) is Verdict.none
+
+
+def test_differences_report_both_sides_and_delete_nothing() -> None:
+    held = {"same": result(), "missing": None, "newer": result(), "only-tp": result(), "staff": None}
+    at_ta = {
+        "same": result(),
+        "missing": result("in progress"),
+        "newer": result("in progress"),
+        "staff": None,
+        "only-ta": result(),
+        "only-ta-empty": None,
+    }
+    found = differences(held, at_ta)
+    assert found.results == {"missing": result("in progress")}
+    assert found.kept == ["newer"]
+    assert found.unknown_at_ta == ["only-tp"]
+    assert found.unknown_at_tp == ["only-ta"]  # a participation TA has without a result is no news
+
+
+def test_a_missing_or_longer_report_is_taken_over() -> None:
+    verdict, change = report_change(None, offering(report("Afwezig: x.", "pv")))
+    assert verdict is Verdict.apply and change == report("Afwezig: x.", "pv")
+    verdict, change = report_change(report("Geen."), offering(report("Geen.", "pv")))
+    assert verdict is Verdict.apply and change["documents"][0]["documentId"] == "pv"
+
+
+def test_the_same_report_changes_nothing() -> None:
+    assert report_change(report("Geen.", "pv"), offering(report("Geen.", "pv"))) == (Verdict.same, {})
+
+
+def test_tp_keeps_a_report_with_more_than_ta_has() -> None:
+    assert report_change(report("Geen.", "pv", "list"), offering(report("Geen.", "pv")))[0] is Verdict.kept
+    assert report_change(report("Geen.", "pv"), offering({"irregularities": "Anders."}))[0] is Verdict.kept
+
+
+def test_an_offering_without_a_report_gives_nothing() -> None:
+    assert report_change(report("Geen."), {"offeringType": "component"}) == (Verdict.none, {})
+    assert report_change(None, offering({"offeringState": "active"})) == (Verdict.none, {})
