@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench-ingest clean
+.PHONY: run test test-fast lint bench-ingest bench-chain clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/oke serve tp
+	$(BIN)/oke demo
 
 test: lint $(STAMP)
 	$(BIN)/pytest
@@ -25,10 +25,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m 'not postgres'
+	$(BIN)/pytest -m 'not postgres and not slow'
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+bench-chain: $(STAMP)
+	$(BIN)/python bench/chain.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

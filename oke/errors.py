@@ -106,6 +106,17 @@ class UnsupportedMediaType(OkeError):
     status = 415
 
 
+class TooManyRequests(OkeError):
+    """Too many requests"""
+
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        #: Whole seconds until the client may call again (the `Retry-After` header).
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(OkeError):
     """Service temporarily unavailable"""
 

@@ -5,6 +5,7 @@ The outbox and the client know nothing of each other; this is where they meet, f
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,9 +39,17 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
 
 
 def peer_directory(read_sessions: sessionmaker[Session], settings: Settings) -> PeerDirectory:
-    """The clients of a server's peers, waiting for an answer as long as the settings say."""
+    """The clients of a server's peers, waiting for an answer as long as the settings say, trusting its CAs."""
     seconds = settings.outbound_timeout_seconds
-    return PeerDirectory(read_sessions, timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)))
+    timeout = httpx.Timeout(seconds, connect=min(5.0, seconds))
+    return PeerDirectory(read_sessions, timeout=timeout, verify=peer_verification(settings))
+
+
+def peer_verification(settings: Settings) -> ssl.SSLContext | None:
+    """Peers' certificates checked against `ca_bundle` when set; None: httpx's default bundle."""
+    if settings.ca_bundle is None:
+        return None
+    return ssl.create_default_context(cafile=settings.ca_bundle)
 
 
 @contextmanager

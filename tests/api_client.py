@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -34,6 +37,13 @@ DEFAULT_SCOPES = {
     ClientRole.dr: {scopes.FLOW_1_5},
     ClientRole.planner: {scopes.PLANNING},
 }
+
+
+def claims_now(changes: dict[str, Any]) -> dict[str, Any]:
+    """Token claims with every `timedelta` made a time from now: parameters are made when the tests are
+    collected, minutes before a test of a long run uses them."""
+    now = time.time()
+    return {k: int(now + v.total_seconds()) if isinstance(v, timedelta) else v for k, v in changes.items()}
 
 
 def new_id() -> str:
@@ -74,10 +84,11 @@ class Server:
     #: The scopes a test's client of each role gets unless it asks for others.
     default_scopes: dict[ClientRole, set[str]]
 
-    def __init__(self, url: str, database_url: str) -> None:
+    def __init__(self, url: str, database_url: str, *, verify: ssl.SSLContext | bool = True) -> None:
+        """`verify`: the CAs an https server's certificate is checked against (a test's own CA)."""
         self.url = url
         self.tenant = f"school-{uuid.uuid4().hex[:8]}"
-        self.http = httpx.Client(base_url=url, timeout=30)
+        self.http = httpx.Client(base_url=url, timeout=30, verify=verify)
         self._engine = make_engine(database_url)
         self.session_factory = make_session_factory(self._engine)
 
@@ -139,13 +150,15 @@ class Server:
                 session.commit()
         return name
 
-    def history(self, object_id: str) -> list[ReceivedMessage]:
-        """The messages the server accepted for one object of the test's tenant, oldest first."""
+    def history(self, object_id: str, flow: str | None = None) -> list[ReceivedMessage]:
+        """The messages the server accepted for one object of the test's tenant (of one flow), oldest first."""
         query = (
             select(ReceivedMessage)
             .where(ReceivedMessage.tenant == self.tenant, ReceivedMessage.object_id == object_id)
             .order_by(ReceivedMessage.id)
         )
+        if flow is not None:  # a planner's and an operator's changes are in the history too
+            query = query.where(ReceivedMessage.flow == flow)
         with self.session_factory() as session:
             return list(session.scalars(query))
 
@@ -383,3 +396,15 @@ def ta_with_student(tp: TP, peer: str = "ta-x", **kwargs: Any) -> tuple[Peer, st
     ta = tp.peer(ClientRole.ta, peer=peer)
     planned = tp.plan(peer, students=1, **kwargs)
     return ta, str(planned["deelnames"][0]["deelnameId"])
+
+
+#: Flow 3 (TA → TP): a student is present, no score yet.
+ATTENDANCE = {
+    "associationType": "componentOfferingAssociation",
+    "result": {
+        "state": "in progress",
+        "resultDate": "2026-12-01",
+        "weight": 100,
+        "consumers": [{"consumerKey": "nl-test-admin", "attendance": "present"}],
+    },
+}

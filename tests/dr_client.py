@@ -3,6 +3,7 @@ seeded into the test's own tenant; and the flow 5 messages a TP sends."""
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from oke.auth import scopes
@@ -31,8 +32,8 @@ class DR(Server):
 
     default_scopes = DEFAULT_SCOPES
 
-    def __init__(self, url: str, database_url: str) -> None:
-        super().__init__(url, database_url)
+    def __init__(self, url: str, database_url: str, *, verify: ssl.SSLContext | bool = True) -> None:
+        super().__init__(url, database_url, verify=verify)
         seeding.seed_school(self.uow(), self.tenant)
 
     def uow(self) -> DeelnemerregistratieUnitOfWork:

@@ -2,7 +2,9 @@
 
 A test scripts what the next OOAPI requests (paths under `/ooapi`) meet, one `Fault` each: an error
 answer (a `500` with a problem, a `429` with `Retry-After`), a slow answer (forwarded at once, so the
-peer has applied it, but answered after the client gave up), or a dropped connection; or it holds the
+peer has applied it, but answered after the client gave up), a dropped connection, a `HANG` (never
+answered, until the proxy stops), or `garbage` (any status with a body that is not what the client
+expects: HTML, truncated JSON); or it holds the
 peer `down` (every OOAPI request answered `503`) until it lets go. Anything else is forwarded unchanged;
 the token endpoint always is. Every request is recorded with its answer, to assert count and order.
 """
@@ -42,16 +44,27 @@ class Fault:
     delay: float = 0.0
     #: Close the connection without an answer, without forwarding.
     drop: bool = False
+    #: Never answer (until the proxy stops), without forwarding.
+    hang: bool = False
+    #: With `status`: answer this body (of `content_type`) instead of a problem.
+    body: bytes | None = None
+    content_type: str = PROBLEM_JSON
 
 
 PASS = Fault()
 DROP = Fault(drop=True)
+HANG = Fault(hang=True)
 
 
 def error(status: int = 500, *, problem: dict[str, Any] | None = None, **headers: str) -> Fault:
     """An error answer; header names with `_` for `-` (`retry_after="1"`)."""
     named = {name.replace("_", "-"): value for name, value in headers.items()}
     return Fault(status=status, headers=named, problem=problem)
+
+
+def garbage(body: bytes, content_type: str = "application/json", status: int = 200) -> Fault:
+    """An answer whose body is not what was asked for (HTML, truncated JSON, not JSON at all)."""
+    return Fault(status=status, body=body, content_type=content_type)
 
 
 def slow(seconds: float) -> Fault:
@@ -91,6 +104,7 @@ class FaultProxy:
         self._faults: deque[Fault] = deque()
         self._seen: list[Seen | None] = []  # None: still being answered
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # lets a hanging request go when the proxy stops
         self.app = FastAPI(openapi_url=None)
         methods = ["GET", "PUT", "PATCH", "POST", "DELETE"]
         self.app.add_api_route("/{path:path}", self._handle, methods=methods, include_in_schema=False)
@@ -113,8 +127,12 @@ class FaultProxy:
     @contextmanager
     def serving(self) -> Iterator[FaultProxy]:
         """The proxy on a free loopback port (its base URL in `url`) until the block ends."""
+        self._stopping.clear()
         with running(self.app, free_port()) as self.url:
-            yield self
+            try:
+                yield self
+            finally:
+                self._stopping.set()
 
     def _arrived(self, path: str) -> tuple[int, Fault]:
         """Where the request's record goes (in arrival order), and what it meets."""
@@ -133,17 +151,24 @@ class FaultProxy:
         arrived, content = time.monotonic(), await request.body()
         path = request.url.path
         index, fault = self._arrived(path)
+        body = json.loads(content) if content and request.headers.get("content-type", "").endswith("json") else None
         response: Response
+        if fault.hang:  # recorded as unanswered at once: the client gives up long before the proxy lets go
+            with self._lock:
+                self._seen[index] = Seen(arrived, request.method, path, body, None, False)
+            while not self._stopping.is_set():
+                await asyncio.sleep(0.05)
+            return _Dropped()
         if fault.drop:
             response, forwarded = _Dropped(), False
         elif fault.status is not None:
             problem = fault.problem or {"title": "Injected by the fault proxy", "status": str(fault.status)}
-            response = Response(json.dumps(problem), fault.status, fault.headers, media_type=PROBLEM_JSON)
+            answer = json.dumps(problem).encode() if fault.body is None else fault.body
+            response = Response(answer, fault.status, fault.headers, media_type=fault.content_type)
             forwarded = False
         else:
             response, forwarded = await self._forward(request, content), True
             await asyncio.sleep(fault.delay)
-        body = json.loads(content) if content and request.headers.get("content-type", "").endswith("json") else None
         answered = None if fault.drop else response.status_code
         with self._lock:
             self._seen[index] = Seen(arrived, request.method, path, body, answered, forwarded)

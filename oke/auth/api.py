@@ -1,4 +1,5 @@
-"""The token endpoint (RFC 6749 §4.4, client credentials grant, `client_secret_basic` only)."""
+"""The token endpoint (RFC 6749 §4.4, client credentials grant; clients authenticate with
+`client_secret_basic` or `private_key_jwt`, RFC 7523) and the JWKS that verifies the tokens it issues."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
+from oke.auth.assertions import ASSERTION_TYPE, ClientAssertions
 from oke.auth.caller import Caller
 from oke.auth.clients import ClientRegistry
 from oke.auth.tokens import TokenIssuer
+from oke.errors import Unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ class _OAuthError(Exception):
 
 def token_router() -> APIRouter:
     router = APIRouter(tags=["oauth2"])
+    assertions = ClientAssertions()
 
     @router.post("/oauth2/token", summary="Access token (client credentials grant)")
     async def token(request: Request) -> JSONResponse:
@@ -48,26 +52,38 @@ def token_router() -> APIRouter:
         return await run_in_threadpool(
             _token,
             request.app.state,
+            assertions,
             request.headers.get("content-type", ""),
             request.headers.get("authorization", ""),
             body,
         )
 
+    @router.get("/oauth2/jwks", summary="The public keys that verify this server's tokens (JWK Set)")
+    def jwks(request: Request) -> JSONResponse:
+        tokens: TokenIssuer = request.app.state.tokens
+        # Short: after `oke keys rotate` verifiers see the new key soon (and refetch on an unknown kid anyway).
+        return JSONResponse(tokens.jwks(), headers={"Cache-Control": "public, max-age=60"})
+
     return router
 
 
-def _token(state: State, content_type: str, authorization: str, body: bytes) -> JSONResponse:
+def _token(
+    state: State, assertions: ClientAssertions, content_type: str, authorization: str, body: bytes
+) -> JSONResponse:
+    tokens: TokenIssuer = state.tokens
     try:
         form = _form(content_type, body)
         if "grant_type" not in form:
             raise _OAuthError("invalid_request", "grant_type is missing")
         if form["grant_type"] != "client_credentials":
             raise _OAuthError("unsupported_grant_type", "only client_credentials is supported")
-        caller = _client(state, authorization)
+        if "client_assertion" in form or "client_assertion_type" in form:
+            caller = _asserted_client(state, assertions, form, authorization)
+        else:
+            caller = _client(state, authorization)
         scopes = _granted(caller, form.get("scope"))
     except _OAuthError as error:
         return error.response()
-    tokens: TokenIssuer = state.tokens
     access_token, expires_in = tokens.issue(caller, scopes)
     answer = {
         "access_token": access_token,
@@ -107,6 +123,23 @@ def _client(state: State, authorization: str) -> Caller:
         logger.warning("client authentication failed for %r", client_id)
         raise _OAuthError("invalid_client", "unknown client or wrong secret", 401)
     return caller
+
+
+def _asserted_client(state: State, assertions: ClientAssertions, form: dict[str, str], authorization: str) -> Caller:
+    """The client a `private_key_jwt` assertion proves (RFC 7523 §3)."""
+    if authorization:
+        raise _OAuthError("invalid_request", "use one client authentication method, not two")
+    if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+        raise _OAuthError("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}, with a client_assertion")
+    tokens: TokenIssuer = state.tokens
+    try:
+        with state.session_factory() as session, session.begin():
+            return assertions.authenticate(
+                session, form["client_assertion"], audiences=[tokens.token_url, tokens.issuer]
+            )
+    except Unauthorized as error:
+        logger.warning("client authentication (private_key_jwt) failed: %s", error)
+        raise _OAuthError("invalid_client", str(error), 401) from None
 
 
 def _granted(caller: Caller, scope: str | None) -> frozenset[str]:

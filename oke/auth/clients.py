@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from functools import cache
 from secrets import token_hex
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oke.auth import scopes as known
 from oke.auth.caller import Caller, ClientRole
+from oke.auth.jwk import parse_jwks
 from oke.auth.secrets import generate_secret, hash_secret, verify_secret
 from oke.errors import Conflict, FieldError, InvalidContent
 from oke.store.tables.auth import OAuthClient
@@ -32,21 +36,30 @@ class ClientRegistry:
         client_id: str | None = None,
         peer: str | None = None,
         secret: str | None = None,
+        jwks: dict[str, Any] | None = None,
+        jwks_url: str | None = None,
     ) -> tuple[OAuthClient, str]:
-        """Register a client; the plain secret is returned here once and kept nowhere."""
+        """Register a client; the plain secret is returned here once and kept nowhere.
+
+        A client given public keys (`jwks`, or where it publishes them: `jwks_url`) authenticates with
+        `private_key_jwt` only: it gets no secret ("" is returned).
+        """
         wanted = frozenset(scopes)
-        _check(wanted, secret)
+        _check(wanted, secret, jwks, jwks_url)
         client_id = client_id or f"{role.value}-{token_hex(4)}"
         if self.get(client_id) is not None:
             raise Conflict(f"client {client_id!r} exists")
-        secret = secret or generate_secret()
+        with_key = jwks is not None or jwks_url is not None
+        secret = "" if with_key else secret or generate_secret()
         client = OAuthClient(
             client_id=client_id,
-            secret_hash=hash_secret(secret),
+            secret_hash=hash_secret(secret) if secret else "",
             role=role.value,
             tenant=tenant,
             peer=peer or client_id,
             scopes=" ".join(sorted(wanted)),
+            jwks=json.dumps(jwks) if jwks is not None else None,
+            jwks_url=jwks_url,
         )
         self._session.add(client)
         self._session.flush()
@@ -66,23 +79,37 @@ class ClientRegistry:
     def authenticate(self, client_id: str, secret: str) -> Caller | None:
         """The caller, or None for an unknown, disabled or wrong client; as slow for each of them."""
         client = self.get(client_id)
-        valid = verify_secret(secret, client.secret_hash if client else _decoy_hash())
-        if client is None or client.disabled or not valid:
+        hashed = client.secret_hash if client is not None and client.secret_hash else ""
+        valid = verify_secret(secret, hashed or _decoy_hash())
+        if client is None or client.disabled or not hashed or not valid:
             return None
-        return Caller(
-            client_id=client.client_id,
-            role=ClientRole(client.role),
-            tenant=client.tenant,
-            peer=client.peer,
-            scopes=frozenset(client.scopes.split()),
-        )
+        return caller_of(client)
 
     def list(self) -> Sequence[OAuthClient]:
         return self._session.scalars(select(OAuthClient).order_by(OAuthClient.client_id)).all()
 
 
-def _check(scopes: frozenset[str], secret: str | None) -> None:
+def caller_of(client: OAuthClient) -> Caller:
+    """The caller a registered client is, with all of its scopes."""
+    return Caller(
+        client_id=client.client_id,
+        role=ClientRole(client.role),
+        tenant=client.tenant,
+        peer=client.peer,
+        scopes=frozenset(client.scopes.split()),
+    )
+
+
+def _check(scopes: frozenset[str], secret: str | None, jwks: dict[str, Any] | None, jwks_url: str | None) -> None:
     errors = []
+    if (jwks is not None or jwks_url is not None) and secret is not None:
+        errors.append(FieldError("/secret", "a client with public keys authenticates with them, not a secret"))
+    if jwks is not None and jwks_url is not None:
+        errors.append(FieldError("/jwks_url", "give the keys or their URL, not both"))
+    if jwks is not None and not parse_jwks(jwks):
+        errors.append(FieldError("/jwks", "no usable signing key"))
+    if jwks_url is not None and urlsplit(jwks_url).scheme not in ("http", "https"):
+        errors.append(FieldError("/jwks_url", "is not an http(s) URL"))
     if not scopes:
         errors.append(FieldError("/scopes", "at least one scope is needed"))
     if unknown := scopes - known.ALL:

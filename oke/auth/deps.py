@@ -6,22 +6,40 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from oke.auth.caller import Caller
+from oke.auth.ratelimit import RateLimiter
 from oke.auth.tokens import TokenIssuer
 from oke.errors import Forbidden, Unauthorized
 
 
 async def authenticate(request: Request) -> Caller:
+    """The caller, within its rate limit (`rate_limit_per_second`): counted per client, so after authentication."""
+    caller = await token_caller(request)
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)  # apps without build_app: none
+    if limiter is not None:
+        limiter.take(caller.client_id)
+    return caller
+
+
+async def token_caller(request: Request) -> Caller:
     """The caller named by the request's Bearer token (RFC 6750 §2.1).
 
-    Async: verification is quick CPU work (and cached), not worth a trip through the thread pool.
+    Async: verifying an own token is quick CPU work (and cached), not worth a trip through the thread
+    pool; only asking an external authorization server (JWKS, introspection) goes there.
     """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing Bearer token")
     tokens: TokenIssuer = request.app.state.tokens
-    return tokens.verify(token.strip())
+    token = token.strip()
+    known = tokens.cached(token)
+    if known is not None:
+        return known
+    if tokens.external is None:
+        return tokens.verify(token)
+    return await run_in_threadpool(tokens.verify, token)
 
 
 CallerDep = Annotated[Caller, Depends(authenticate)]

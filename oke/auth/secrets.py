@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from urllib.parse import quote_plus
 
 _N, _R, _P = 2**14, 8, 1
 _SALT_BYTES = 16
@@ -41,3 +42,9 @@ def verify_secret(secret: str, hashed: str) -> bool:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def basic_authorization(client_id: str, secret: str) -> str:
+    """The `client_secret_basic` header; RFC 6749 §2.3.1: both are form-encoded before they are joined."""
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import typer
 
-from oke.cli import catalogue, clients, db, dr, outbox, peers, plan, reconcile, results, serve, sync, ta
+from oke.cli import (
+    audit,
+    catalogue,
+    clients,
+    db,
+    demo,
+    dr,
+    keys,
+    outbox,
+    peers,
+    plan,
+    reconcile,
+    results,
+    serve,
+    sync,
+    ta,
+)
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
 app.add_typer(serve.app, name="serve")
 app.add_typer(clients.app, name="clients")
+app.add_typer(keys.app, name="keys")
 app.add_typer(db.app, name="db")
 app.add_typer(peers.app, name="peers")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(audit.app, name="audit")
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(plan.app, name="plan")
 app.add_typer(results.app, name="results")
@@ -19,3 +37,5 @@ app.add_typer(ta.app, name="ta")
 app.command("reconcile")(reconcile.reconcile_command)
 app.add_typer(dr.app, name="dr")
 app.add_typer(sync.app, name="sync")
+app.command("demo")(demo.demo_command)
+app.command("simulate")(demo.simulate_command)

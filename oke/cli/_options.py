@@ -9,8 +9,10 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
+from oke.client.peers import PeerDirectory
 from oke.config import Role, Settings
 from oke.errors import OkeError
+from oke.outbound import peer_directory
 from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
@@ -63,3 +65,9 @@ def migrated_database(url: str, *, failing: str = "error") -> Iterator[Database]
         raise typer.Exit(1) from None
     finally:
         database.close()
+
+
+def peer_clients(database: Database) -> PeerDirectory:
+    """The clients of the peers configured in `database`, with the timeout and CA bundle of the environment
+    (`OKE_OUTBOUND_TIMEOUT_SECONDS`, `OKE_CA_BUNDLE`), as the server uses them."""
+    return peer_directory(database.read_sessions, settings_for(None))

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, settings_for
-from oke.client.peers import PeerDirectory
+from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
 from oke.config import Role
 from oke.roles.toetsplanning.catalogue_sync import sync_catalogue
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -24,7 +23,7 @@ def sync(
     url = settings_for(Role.toetsplanning, database_url=database_url).database
     with (
         migrated_database(url, failing=f"catalogue of {peer}") as database,
-        PeerDirectory(database.read_sessions) as directory,
+        peer_clients(database) as directory,
     ):
         synced = sync_catalogue(directory, ToetsplanningUnitOfWork(database.sessions), peer)
     withdrawn = f", {len(synced.withdrawn)} withdrawn" if synced.withdrawn else ""

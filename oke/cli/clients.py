@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
+from oke.auth.jwk import load_public_pem
 from oke.cli._options import DatabaseUrl, migrated_session, settings_for
 from oke.config import Role
 from oke.store.tables.auth import OAuthClient
@@ -23,6 +25,10 @@ Server = Annotated[
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
+PUBLIC_KEY_HELP = (
+    "The client's PEM public key (Ed25519, EC, RSA): it then authenticates with private_key_jwt "
+    "(RFC 7523) and gets no secret."
+)
 SCOPE_HELP = (
     "Repeatable. Default: flow-0 (queries) plus the flow between the client and this server: "
     "flow-2-3-4 between tp and ta, flow-1-5 between tp and dr; a planner gets oke-planning."
@@ -37,6 +43,10 @@ def add(
     peer: Annotated[str | None, typer.Option(help="The peer system it speaks for. Default: the client id.")] = None,
     client_id: Annotated[str | None, typer.Option(help="Default: ROLE-<random hex>.")] = None,
     secret: Annotated[str | None, typer.Option(help="At least 16 characters. Default (safer): generated.")] = None,
+    public_key: Annotated[Path | None, typer.Option(help=PUBLIC_KEY_HELP, exists=True, dir_okay=False)] = None,
+    jwks_url: Annotated[
+        str | None, typer.Option(help="Instead of --public-key: where the client publishes its keys.")
+    ] = None,
     server: Server = None,
     database_url: DatabaseUrl = None,
     as_json: JsonOutput = False,
@@ -44,13 +54,28 @@ def add(
     """Register a client and print its id and secret: the secret is shown only this once."""
     settings = settings_for(server, database_url=database_url)
     scopes = scope or sorted(known.defaults(role, settings.role))
+    try:
+        jwks = load_public_pem(public_key.read_bytes()) if public_key else None
+    except ValueError as error:
+        typer.echo(f"error: {public_key}: {error}", err=True)
+        raise typer.Exit(1) from None
     with migrated_session(settings.database) as session:
         registry = ClientRegistry(session)
         client, plain = registry.add(
-            role=role, tenant=tenant, scopes=scopes, client_id=client_id, peer=peer, secret=secret
+            role=role,
+            tenant=tenant,
+            scopes=scopes,
+            client_id=client_id,
+            peer=peer,
+            secret=secret,
+            jwks=jwks,
+            jwks_url=jwks_url,
         )
     if as_json:
-        typer.echo(json.dumps(_public(client) | {"client_secret": plain}))
+        typer.echo(json.dumps(_public(client) | ({"client_secret": plain} if plain else {})))
+        return
+    if not plain:
+        typer.echo(f"client_id:     {client.client_id}\nauthenticates with private_key_jwt (no secret)")
         return
     typer.echo(f"client_id:     {client.client_id}\nclient_secret: {plain}\n(shown only once)")
 
@@ -94,4 +119,5 @@ def _public(client: OAuthClient) -> dict[str, Any]:
         "scopes": client.scopes.split(),
         "created_at": client.created_at.isoformat(timespec="seconds"),
         "disabled": client.disabled,
+        "authentication": "private_key_jwt" if client.jwks or client.jwks_url else "client_secret_basic",
     }

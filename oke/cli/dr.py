@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, TypeVar
 
 import typer
 
 from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.roles.deelnemerregistratie.services import push, reads, seeding
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
@@ -30,7 +32,14 @@ def _on_database(database_url: str | None, work: Callable[[DeelnemerregistratieU
 def seed(tenant: Tenant, database_url: DatabaseUrl = None) -> None:
     """Write the demo school (organizations, Opleidingen, planbare toetsen, students, Toetsinschrijvingen, a
     group) into TENANT; repeatable, the same ids every time."""
-    seeded = _on_database(database_url, lambda uow: seeding.seed_school(uow, tenant))
+    seed_school = by_operator(
+        partial(seeding.seed_school, tenant=tenant),
+        tenant=tenant,
+        command="dr seed",
+        object_type="school",
+        object_id=tenant,
+    )
+    seeded = _on_database(database_url, seed_school)
     typer.echo(
         f"{seeded.tenant}: {seeded.organizations} organizations, {seeded.offerings} offerings, "
         f"{seeded.persons} persons, {seeded.associations} associations, {seeded.groups} group"
@@ -43,8 +52,23 @@ def push_(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Queue flow 1 for TP: PUT every person, offering and enrolment; a running `oke serve dr` delivers them."""
-    pushed = _on_database(database_url, lambda uow: push.push_flow1(uow, peer))
+    pushed = _on_database(database_url, lambda uow: _audited_push(uow, peer))
     typer.echo(f"{pushed.persons} persons, {pushed.offerings} offerings, {pushed.associations} associations queued")
+
+
+def _audited_push(uow: DeelnemerregistratieUnitOfWork, peer: str) -> push.Pushed:
+    """Flow 1 queued for `peer`, audited in the school of that TP peer."""
+    with uow:
+        config = uow.repo.tp_peer(peer)
+        tenant = config.tenant if config is not None else ""
+    push_flow1 = by_operator(
+        partial(push.push_flow1, peer=peer),
+        tenant=tenant,
+        command=f"dr push {peer}",
+        object_type="peer",
+        object_id=peer,
+    )
+    return push_flow1(uow)
 
 
 @app.command("cancel")
@@ -54,7 +78,14 @@ def cancel(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Cancel a Toetsinschrijving, and queue the cancellation for every TP of the school."""
-    peers = _on_database(database_url, lambda uow: push.cancel_enrolment(uow, tenant, enrolment))
+    cancel_enrolment = by_operator(
+        partial(push.cancel_enrolment, tenant=tenant, association_id=enrolment),
+        tenant=tenant,
+        command=f"dr cancel {enrolment}",
+        object_type="association",
+        object_id=enrolment,
+    )
+    peers = _on_database(database_url, cancel_enrolment)
     typer.echo(f"{enrolment} canceled; queued for {', '.join(peers) or 'no TP'}")
 
 

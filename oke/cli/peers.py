@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_database, migrated_session, settings_for
-from oke.client.peers import PeerDirectory, PeerRole, add_peer, list_peers, probe_version, remove_peer
+from oke.cli._options import DatabaseUrl, migrated_database, migrated_session, peer_clients, settings_for
+from oke.client.peers import PeerRole, add_peer, list_peers, probe_version, remove_peer
 from oke.config import Role
 from oke.store.tables.peers import PeerConfig
 
@@ -27,6 +28,10 @@ NAME_HELP = "Unique on this server: the peer name plans use (taPeer), and the --
 SECRET_HELP = (
     "The client secret oke presents at the peer's token endpoint. Stored as given (oke must send it), "
     "so protect the database. Read from $OKE_PEER_SECRET, or asked for, when left out."
+)
+PRIVATE_KEY_HELP = (
+    "Instead of a secret: a PEM private key (Ed25519, EC, RSA) oke signs client assertions with "
+    "(private_key_jwt, RFC 7523); register its public key at the peer. Stored as given, like a secret."
 )
 _COLUMNS = (
     "name",
@@ -50,9 +55,8 @@ def add(
     base_url: Annotated[str, typer.Option(help="The peer's OOAPI URL with its base path: https://ta.example/ooapi.")],
     token_url: Annotated[str, typer.Option(help="The peer's OAuth2 token endpoint (not guessed from the base URL).")],
     client_id: Annotated[str, typer.Option(help="oke's client id at the peer.")],
-    secret: Annotated[
-        str, typer.Option(help=SECRET_HELP, prompt=True, hide_input=True, envvar="OKE_PEER_SECRET", show_envvar=False)
-    ],
+    secret: Annotated[str | None, typer.Option(help=SECRET_HELP, envvar="OKE_PEER_SECRET", show_envvar=False)] = None,
+    private_key: Annotated[Path | None, typer.Option(help=PRIVATE_KEY_HELP, exists=True, dir_okay=False)] = None,
     scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
     version: Annotated[
         str | None,
@@ -63,6 +67,8 @@ def add(
     as_json: JsonOutput = False,
 ) -> None:
     """Configure a peer; the secret is never printed again."""
+    if secret is None and private_key is None:
+        secret = typer.prompt("Secret", hide_input=True)
     with migrated_session(settings_for(server, database_url=database_url).database) as session:
         peer = add_peer(
             session,
@@ -73,6 +79,7 @@ def add(
             token_url=token_url,
             client_id=client_id,
             secret=secret,
+            private_key_pem=private_key.read_text("ascii") if private_key else None,
             scope=" ".join(scope) if scope else None,
             nl_test_admin_version=version,
         )
@@ -101,7 +108,7 @@ def probe(name: str, server: Server = None, database_url: DatabaseUrl = None) ->
     """Read the nl-test-admin version the peer's `GET /` announces, and speak it from then on (flow 5 to a DR)."""
     with (
         migrated_database(settings_for(server, database_url=database_url).database) as database,
-        PeerDirectory(database.read_sessions) as directory,
+        peer_clients(database) as directory,
         database.sessions() as session,
     ):
         version = probe_version(directory, session, name)

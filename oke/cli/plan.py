@@ -6,13 +6,16 @@ Each command changes TP's database in one transaction, flow 2 to TA included (TP
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, settings_for
-from oke.client.peers import PeerDirectory
+from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
+from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.enums import Safety, StartOptions
@@ -22,6 +25,8 @@ from oke.roles.toetsplanning.services import planning, reads
 from oke.roles.toetsplanning.services.planning import Participant, PlannedDeelname
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Planning at TP: sessions (Zittingen) and their participants (Deelnames).", no_args_is_help=True)
 
@@ -53,8 +58,24 @@ def _participants(enrolments: list[str] | None, staff: list[str] | None, *, extr
 def _members(database: Database, school: str, dr_peer: str, group_id: str) -> list[Participant]:
     """The current members of DR's group, read over HTTP: ad-hoc participants (flow 1b)."""
     planning.require_dr(ToetsplanningUnitOfWork(database.read_sessions), tenant=school, dr_peer=dr_peer)
-    with PeerDirectory(database.read_sessions) as directory:
+    with peer_clients(database) as directory:
         return group_participants(directory, dr_peer, group_id)
+
+
+def _as_operator(
+    database: Database,
+    service: Callable[[ToetsplanningUnitOfWork], T],
+    school: str,
+    command: str,
+    target: tuple[str, str],
+    **options: Any,
+) -> T:
+    """Run a planning change as the planning API would, audited as this operator's command (`oke audit`)."""
+    object_type, object_id = target
+    audited = by_operator(
+        service, tenant=school, command=command, object_type=object_type, object_id=object_id, **options
+    )
+    return audited(ToetsplanningUnitOfWork(database.sessions))
 
 
 def _show(deelnames: list[PlannedDeelname]) -> None:
@@ -125,13 +146,18 @@ def zitting(
             uow = ToetsplanningUnitOfWork(database.sessions)
             enrolments += planning.open_enrolments(uow, tenant=school, planbare_toets_id=toets)
         members = _members(database, school, dr, group) if group is not None and dr is not None else []
-        planned = planning.plan_zitting(
-            ToetsplanningUnitOfWork(database.sessions),
+        zitting_id = str(uuid.uuid4())
+        service = partial(
+            planning.plan_zitting,
             tenant=school,
             ta_peer=ta,
             offering=offering,
             participants=_participants(sorted(set(enrolments)), staff) + members,
             planbare_toets_id=toets,
+            zitting_id=zitting_id,
+        )
+        planned = _as_operator(
+            database, service, school, "plan zitting", ("zitting", zitting_id), ta=ta, toets=toets, offering=offering
         )
     typer.echo(f"zitting {planned.zitting_id} at {ta}")
     _show(planned.deelnames)
@@ -150,12 +176,10 @@ def add(
 ) -> None:
     """Assign more students (or their extra attempt) and staff to a planned session."""
     with _tp(database_url) as database:
-        planned = planning.add_deelnames(
-            ToetsplanningUnitOfWork(database.sessions),
-            tenant=school,
-            zitting_id=zitting_id,
-            participants=_participants(enrolment, staff, extra=extra_attempt),
-        )
+        participants = _participants(enrolment, staff, extra=extra_attempt)
+        service = partial(planning.add_deelnames, tenant=school, zitting_id=zitting_id, participants=participants)
+        options = {"enrolment": enrolment, "extraAttempt": extra_attempt, "staff": staff}
+        planned = _as_operator(database, service, school, f"plan add {zitting_id}", ("zitting", zitting_id), **options)
     _show(planned)
 
 
@@ -168,9 +192,9 @@ def move(
 ) -> None:
     """Move a participant to another session: the same attempt there, the old participation cancelled."""
     with _tp(database_url) as database:
-        moved = planning.move_deelname(
-            ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname_id, zitting_id=zitting_id
-        )
+        service = partial(planning.move_deelname, tenant=school, deelname_id=deelname_id, zitting_id=zitting_id)
+        command = f"plan move {deelname_id} {zitting_id}"
+        moved = _as_operator(database, service, school, command, ("deelname", deelname_id))
     _show([moved])
 
 
@@ -182,7 +206,8 @@ def cancel(
 ) -> None:
     """Cancel one participation (TA removes it; results that still come are accepted)."""
     with _tp(database_url) as database:
-        planning.cancel_deelname(ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname_id)
+        service = partial(planning.cancel_deelname, tenant=school, deelname_id=deelname_id)
+        _as_operator(database, service, school, f"plan cancel {deelname_id}", ("deelname", deelname_id))
     typer.echo(f"deelname {deelname_id} cancelled")
 
 
@@ -194,7 +219,8 @@ def cancel_zitting(
 ) -> None:
     """Cancel a session and all its participations."""
     with _tp(database_url) as database:
-        planning.cancel_zitting(ToetsplanningUnitOfWork(database.sessions), tenant=school, zitting_id=zitting_id)
+        service = partial(planning.cancel_zitting, tenant=school, zitting_id=zitting_id)
+        _as_operator(database, service, school, f"plan cancel-zitting {zitting_id}", ("zitting", zitting_id))
     typer.echo(f"zitting {zitting_id} cancelled")
 
 
@@ -205,6 +231,6 @@ def link(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Print a participant's access link, as TA gives it now (2.7)."""
-    with _tp(database_url) as database, PeerDirectory(database.read_sessions) as directory:
+    with _tp(database_url) as database, peer_clients(database) as directory:
         ta_peer = reads.ta_of_deelname(ToetsplanningUnitOfWork(database.read_sessions), school, deelname_id)
         typer.echo(access_link(directory, ta_peer, deelname_id))

@@ -7,8 +7,7 @@ from typing import Annotated
 import anyio
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, settings_for
-from oke.client.peers import PeerDirectory
+from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
 from oke.config import Role
 from oke.roles.toetsplanning.reconcile import Reconciliation, reconcile
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -23,7 +22,7 @@ def reconcile_command(
     # an unknown session, or TA not reachable: nothing was changed
     with migrated_database(url, failing=f"reconcile {session}") as database:
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
-        with PeerDirectory(database.read_sessions) as directory:
+        with peer_clients(database) as directory:
             summary = anyio.run(lambda: reconcile(directory, tx, session, tenant=None))
     for line in summary_lines(summary):
         typer.echo(line)

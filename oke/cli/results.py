@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.roles.toetsplanning.services import forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -62,8 +64,10 @@ def score(
 ) -> None:
     """Give the score for a result TP could not fit to DR's scale; it is queued for DR at once."""
     with _tp(database_url) as database:
-        row = forwarding.supply_score(
-            ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname, score=value
+        service = partial(forwarding.supply_score, tenant=school, deelname_id=deelname, score=value)
+        command = f"results score {deelname}"
+        row = by_operator(service, tenant=school, command=command, object_type="deelname", object_id=deelname)(
+            ToetsplanningUnitOfWork(database.sessions)
         )
     _show([row], as_json=False)
 
@@ -72,5 +76,9 @@ def score(
 def forward(deelname: Deelname, school: School, database_url: DatabaseUrl = None) -> None:
     """Decide afresh for a held result (a DR configured since, or DR's planbare toets changed)."""
     with _tp(database_url) as database:
-        row = forwarding.forward_again(ToetsplanningUnitOfWork(database.sessions), tenant=school, deelname_id=deelname)
+        service = partial(forwarding.forward_again, tenant=school, deelname_id=deelname)
+        command = f"results forward {deelname}"
+        row = by_operator(service, tenant=school, command=command, object_type="deelname", object_id=deelname)(
+            ToetsplanningUnitOfWork(database.sessions)
+        )
     _show([row], as_json=False)

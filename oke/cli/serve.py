@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -18,26 +19,45 @@ from oke.roles.deelnemerregistratie import app as deelnemerregistratie
 from oke.roles.toetsafname import app as toetsafname
 from oke.roles.toetsplanning import app as toetsplanning
 from oke.store.migrate import upgrade
+from oke.web.tls import tls_options
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
+
+TlsCert = Annotated[
+    Path | None,
+    typer.Option(
+        "--tls-cert", help="PEM certificate (chain): with --tls-key, serve HTTPS [default: $OKE_TLS_CERT_FILE]"
+    ),
+]
+TlsKey = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key [default: $OKE_TLS_KEY_FILE]")]
 
 
 @app.command("tp")
 def serve_tp(
-    host: Host = None, port: Port = None, database_url: DatabaseUrl = None, log_level: LogLevel = "info"
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    log_level: LogLevel = "info",
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
 ) -> None:
     """Run the Toetsplanning service (migrates its database first)."""
-    settings = settings_for(Role.toetsplanning, host=host, port=port, database_url=database_url)
+    settings = _settings(Role.toetsplanning, tls_cert, tls_key, host=host, port=port, database_url=database_url)
     clients = "oke clients add --role ta --tenant SCHOOL --peer TA-NAME  (also --role dr, planner)"
     _serve(settings, "oke Toetsplanning", toetsplanning.create_app, clients, log_level)
 
 
 @app.command("ta")
 def serve_ta(
-    host: Host = None, port: Port = None, database_url: DatabaseUrl = None, log_level: LogLevel = "info"
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    log_level: LogLevel = "info",
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
 ) -> None:
     """Run the reference Toetsafname (migrates its database first, seeds its demo catalogue on first start)."""
-    settings = settings_for(Role.toetsafname, host=host, port=port, database_url=database_url)
+    settings = _settings(Role.toetsafname, tls_cert, tls_key, host=host, port=port, database_url=database_url)
     clients = "oke clients add --server ta --role tp --tenant SCHOOL --peer TP-NAME  (also --role dr: catalogue)"
     _serve(settings, "oke Toetsafname", toetsafname.create_app, clients, log_level)
 
@@ -52,10 +72,18 @@ def serve_dr(
         typer.Option("--version", help="nl-test-admin version to announce and judge flow 5 by: 1.0.1 or 1.1 (draft)."),
     ] = None,
     log_level: LogLevel = "info",
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
 ) -> None:
     """Run the reference Deelnemerregistratie (migrates its database first; `oke dr seed` fills a school)."""
-    settings = settings_for(
-        Role.deelnemerregistratie, host=host, port=port, database_url=database_url, nl_test_admin_version=version
+    settings = _settings(
+        Role.deelnemerregistratie,
+        tls_cert,
+        tls_key,
+        host=host,
+        port=port,
+        database_url=database_url,
+        nl_test_admin_version=version,
     )
     clients = "oke clients add --server dr --role tp --tenant SCHOOL  (--role ta --scope nl-test-admin-flow-6)"
     _serve(
@@ -65,6 +93,11 @@ def serve_dr(
         clients,
         log_level,
     )
+
+
+def _settings(role: Role, tls_cert: Path | None, tls_key: Path | None, **given: Any) -> Settings:
+    """The role's settings from the options; with both TLS files it serves HTTPS."""
+    return settings_for(role, tls_cert_file=tls_cert, tls_key_file=tls_key, **given)
 
 
 def _serve(
@@ -81,7 +114,8 @@ def _serve(
     console.print(f"  clients:      {clients}")
     app = create_app(settings)
     tune_garbage_collector()
-    uvicorn.run(app, host=settings.host, port=settings.url_port, log_level=log_level)
+    tls = tls_options(settings.tls_cert_file, settings.tls_key_file)
+    uvicorn.run(app, host=settings.host, port=settings.url_port, log_level=log_level, **tls)
 
 
 def tune_garbage_collector() -> None:

@@ -8,8 +8,7 @@ from typing import Annotated
 import anyio
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, settings_for
-from oke.client.peers import PeerDirectory
+from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
 from oke.config import Role
 from oke.roles.toetsplanning.dr_sync import pull
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -33,7 +32,7 @@ def dr(
     # DR not reachable, or no such DR peer: the error is printed, exit 1, nothing changed
     with migrated_database(url, failing=f"sync from DR {peer}") as database:
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
-        with PeerDirectory(database.read_sessions) as directory:
+        with peer_clients(database) as directory:
             summary = anyio.run(lambda: pull(directory, tx, peer, since=first, until=last))
     for line in summary.lines():
         typer.echo(line)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
 
 from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.roles.toetsafname.services.running import run_session, session_tenant
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
@@ -24,7 +26,15 @@ def run(
     url = settings_for(Role.toetsafname, database_url=database_url).database
     with migrated_database(url, failing=f"session {offering_id}") as database:
         tenant = session_tenant(ToetsafnameUnitOfWork(database.sessions), offering_id)
-        ran = run_session(ToetsafnameUnitOfWork(database.sessions), tenant=tenant, offering_id=offering_id, seed=seed)
+        run_it = by_operator(
+            partial(run_session, tenant=tenant, offering_id=offering_id, seed=seed),
+            tenant=tenant,
+            command=f"ta run {offering_id}",
+            object_type="zitting",
+            object_id=offering_id,
+            seed=seed,
+        )
+        ran = run_it(ToetsafnameUnitOfWork(database.sessions))
     for outcome in ran.outcomes:
         corrected = f" -> {outcome.corrected_score}" if outcome.corrected_score else ""
         typer.echo(f"{outcome.association_id} {outcome.attendance} {outcome.score or '-'}{corrected}")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus
 
 import httpx
+import jwt
 import orjson
 
+from oke.auth.assertions import ASSERTION_TYPE, assertion_claims
+from oke.auth.jwk import load_private_pem
+from oke.auth.secrets import basic_authorization
 from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, transport_error
 
 logger = logging.getLogger(__name__)
@@ -44,8 +46,9 @@ class TokenSource:
         *,
         token_url: str,
         client_id: str,
-        secret: str,
+        secret: str | None,
         scope: str | None,
+        private_key_pem: str | None = None,
         renew_before_seconds: float = 60,
         clock: Callable[[], float] = time.monotonic,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
@@ -53,9 +56,12 @@ class TokenSource:
         self.token_url = token_url
         self.client_id = client_id
         self._http = http
-        # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined, so a ":" survives.
-        pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
-        self._authorization = "Basic " + base64.b64encode(pair).decode("ascii")
+        # With a private key oke signs a fresh client assertion per fetch (private_key_jwt), else it sends
+        # client_secret_basic.
+        self._signer = load_private_pem(private_key_pem) if private_key_pem else None
+        if self._signer is None and not secret:
+            raise ValueError("a secret or a private key is needed")
+        self._authorization = basic_authorization(client_id, secret) if self._signer is None and secret else ""
         self._form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
         self._renew_before = renew_before_seconds
         self._clock = clock
@@ -95,9 +101,22 @@ class TokenSource:
     def _fetch(self) -> _Token:
         what = f"token endpoint {self.token_url} (client {self.client_id!r})"
         started = self._clock()
-        headers = {"authorization": self._authorization, "accept": "application/json"}
+        headers = {"accept": "application/json"}
+        form = dict(self._form)
+        if self._signer is not None:
+            key, kid, algorithm = self._signer
+            assertion = jwt.encode(
+                assertion_claims(self.client_id, self.token_url), key, algorithm=algorithm, headers={"kid": kid}
+            )
+            form |= {
+                "client_id": self.client_id,
+                "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": assertion,
+            }
+        else:
+            headers["authorization"] = self._authorization
         try:
-            response = self._http.post(self.token_url, data=self._form, headers=headers, timeout=self._timeout)
+            response = self._http.post(self.token_url, data=form, headers=headers, timeout=self._timeout)
         except httpx.RequestError as error:
             raise transport_error(what, error) from error
         if not response.is_success:

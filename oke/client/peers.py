@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +17,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oke.client.errors import PeerError, UnknownPeer
+from oke.auth.jwk import load_private_pem
+from oke.client.errors import UnknownPeer
 from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, FieldError, InvalidContent
@@ -60,10 +62,13 @@ class PeerDirectory:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         reload_seconds: float = RELOAD_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
+        """`verify`: the CAs peers' certificates are checked against; None: httpx's bundle. Never unchecked."""
         self._session_factory = session_factory
         self._owns_http = http is None
-        self._http = http or httpx.Client(timeout=timeout, limits=httpx.Limits(keepalive_expiry=30))
+        limits = httpx.Limits(keepalive_expiry=30)
+        self._http = http or httpx.Client(timeout=timeout, limits=limits, verify=verify or True)
         self._timeout = timeout
         self._reload_seconds = reload_seconds
         self._clock = clock
@@ -103,7 +108,15 @@ class PeerDirectory:
             if row is None:
                 self._entries.pop(name, None)
                 raise UnknownPeer(f"no peer {name!r} is configured (oke peers add)")
-            fields = (row.role, row.base_url, row.token_url, row.client_id, row.secret, row.scope or "")
+            fields = (
+                row.role,
+                row.base_url,
+                row.token_url,
+                row.client_id,
+                row.secret,
+                row.scope or "",
+                row.private_key_pem or "",
+            )
             if cached is not None and cached.fields == fields:
                 return _Entry(fields, cached.client, self._clock())
             tokens = TokenSource(
@@ -112,6 +125,7 @@ class PeerDirectory:
                 client_id=row.client_id,
                 secret=row.secret,
                 scope=row.scope,
+                private_key_pem=row.private_key_pem,
                 timeout=self._timeout,
             )
             client = OoapiClient(row.base_url, tokens, self._http, timeout=self._timeout, name=f"{row.role} {name}")
@@ -127,16 +141,19 @@ def add_peer(
     base_url: str,
     token_url: str,
     client_id: str,
-    secret: str,
+    secret: str | None,
     scope: str | None = None,
     nl_test_admin_version: str | None = None,
+    private_key_pem: str | None = None,
 ) -> PeerConfig:
     """Configure a peer in the caller's transaction (flushed, not committed); `InvalidContent`, `Conflict`.
 
-    `nl_test_admin_version` is the version to speak with it, when not (yet) read from its `GET /`.
+    `nl_test_admin_version` is the version to speak with it, when not (yet) read from its `GET /`. With
+    `private_key_pem` instead of a `secret`, oke authenticates there with `private_key_jwt` (RFC 7523).
     """
-    required = {"name": name, "tenant": tenant, "client_id": client_id, "secret": secret}
+    required = {"name": name, "tenant": tenant, "client_id": client_id}
     errors = [FieldError(f"/{field}", "is empty") for field, value in required.items() if not value.strip()]
+    errors += _credential_errors(secret, private_key_pem)
     if len(name) > 128:
         errors.append(FieldError("/name", "longer than 128 characters"))
     if role not in {known.value for known in PeerRole}:
@@ -154,7 +171,8 @@ def add_peer(
         base_url=base_url.rstrip("/"),
         token_url=token_url,
         client_id=client_id,
-        secret=secret,
+        secret=secret or "",
+        private_key_pem=private_key_pem,
         scope=" ".join((scope or "").split()) or None,
         nl_test_admin_version=nl_test_admin_version,
     )
@@ -192,7 +210,7 @@ def learn_versions(directory: PeerDirectory, session_factory: Callable[[], Sessi
             with session_factory() as session:
                 version = probe_version(directory, session, name)
                 session.commit()
-        except PeerError as error:
+        except Exception as error:  # unreachable, refused, or the server stopping: asked again at the next start
             logger.warning("the nl-test-admin version of %s is not known yet: %s", name, error)
             continue
         logger.info("%s speaks nl-test-admin %s", name, version or "(none announced)")
@@ -210,6 +228,19 @@ def remove_peer(session: Session, name: str) -> bool:
     session.delete(peer)
     session.flush()
     return True
+
+
+def _credential_errors(secret: str | None, private_key_pem: str | None) -> list[FieldError]:
+    """One credential: a secret, or a private key oke can sign client assertions with."""
+    if private_key_pem is None:
+        return [] if secret and secret.strip() else [FieldError("/secret", "is empty")]
+    if secret:
+        return [FieldError("/secret", "give a secret or a private key, not both")]
+    try:
+        load_private_pem(private_key_pem)
+    except (ValueError, TypeError):
+        return [FieldError("/private_key", "not a PEM private key oke can sign with (Ed25519, EC, RSA)")]
+    return []
 
 
 def _is_http(url: str) -> bool:

@@ -19,6 +19,19 @@ def _one_of_the_sizes(size: int) -> int:
 #: The `pageSize` query parameter: an integer (as any query string gives it) of the enum.
 PageSize = Annotated[int, AfterValidator(_one_of_the_sizes)]
 
+#: OOAPI's integers are int32: a larger page number would also overflow the database's offset.
+MAX_PAGE_NUMBER = 2**31 - 1
+
+
+def _a_page_number(number: int) -> int:
+    if not 1 <= number <= MAX_PAGE_NUMBER:
+        raise ValueError(f"must be from 1 to {MAX_PAGE_NUMBER}")
+    return number
+
+
+#: The `pageNumber` query parameter.
+PageNumber = Annotated[int, AfterValidator(_a_page_number)]
+
 T = TypeVar("T")
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, exists, null, select, update
+from sqlalchemy import Connection, Engine, func, null, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.outbox.retry import Park, RetryPolicy
@@ -107,12 +107,21 @@ class Relay:
         lease_until = now + self._lease
         claimed = self._claim(now, lease_until)
         attempted = 0
+        silent: dict[str, datetime] = {}  # peers that gave no answer this round: when they are tried again
+        postponed: list[tuple[OutboundMessage, datetime]] = []
         for message in claimed:
             if self._clock() >= lease_until:
                 break  # the rest may belong to another relay by now; they are claimed again
+            if message.peer in silent:  # a hanging peer would cost a timeout per message, and hold up the others
+                postponed.append((message, silent[message.peer]))
+                continue
             delivery = self._attempt(message)
-            self._record(message, lease_until, delivery)
+            retry_at = self._record(message, lease_until, delivery)
+            if delivery.status is None and retry_at is not None:
+                silent[message.peer] = retry_at
             attempted += 1
+        if postponed:
+            self._postpone(postponed, lease_until)
         return attempted
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
@@ -137,19 +146,15 @@ class Relay:
         A parked message holds back the later ones of its key until an operator retries it (or a newer
         snapshot replaces it): sent past it, they would reach the peer out of order.
         """
-        earlier = _TABLE.alias("earlier").c
+        # the head of each (peer, key): its oldest message still to send or refused; only a head can go
+        heads = (
+            select(func.min(_T.id).label("id")).where(_T.state.in_((PENDING, PARKED))).group_by(_T.peer, _T.key)
+        ).subquery("heads")
         query = (
             select(_TABLE)
+            .join(heads, heads.c.id == _T.id)
             .where(_T.state == PENDING, _T.next_attempt_at <= now)
             .where(_T.lease_until.is_(None) | (_T.lease_until <= now))
-            .where(
-                ~exists().where(
-                    earlier.peer == _T.peer,
-                    earlier.key == _T.key,
-                    earlier.state.in_((PENDING, PARKED)),
-                    earlier.id < _T.id,
-                )
-            )
             .order_by(_T.id)
             .limit(self._batch)
         )
@@ -184,8 +189,9 @@ class Relay:
             log.warning("outbox message %d to %s: %r", message.id, message.peer, error)
             return Delivery(status=None, error=f"{type(error).__name__}: {error}")
 
-    def _record(self, message: OutboundMessage, lease_until: datetime, delivery: Delivery) -> None:
-        """Store the outcome, unless the lease was lost and another relay has taken the message over."""
+    def _record(self, message: OutboundMessage, lease_until: datetime, delivery: Delivery) -> datetime | None:
+        """Store the outcome, unless the lease was lost and another relay has taken the message over; when it
+        is to be tried again (None: delivered or parked)."""
         now = self._clock()
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_status": delivery.status}
@@ -195,7 +201,7 @@ class Relay:
                 with self._transaction() as connection:
                     if self._update(connection, message, lease_until, delivered) and self._on_delivered is not None:
                         self._on_delivered(connection, message, delivery)
-                return
+                return None
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
                 log.warning("outbox message %d to %s: keeping the answer failed: %r", message.id, message.peer, failure)
                 delivery = Delivery(
@@ -216,6 +222,13 @@ class Relay:
             values |= {"next_attempt_at": decision.at}
         with self._transaction() as connection:
             self._update(connection, message, lease_until, values)
+        return None if isinstance(decision, Park) else decision.at
+
+    def _postpone(self, messages: list[tuple[OutboundMessage, datetime]], lease_until: datetime) -> None:
+        """Give back messages not attempted, due again when their silent peer is (no attempt counted)."""
+        with self._transaction() as connection:
+            for message, due in messages:
+                self._update(connection, message, lease_until, {"lease_until": None, "next_attempt_at": due})
 
     @staticmethod
     def _update(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
+from oke.errors import NotFound
 from oke.store.base import utcnow
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork
 
 _INSERT = insert(ReceivedMessage)
+U = TypeVar("U", bound=UnitOfWork)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,3 +74,71 @@ class History:
                 "notes": notes,
             },
         )
+
+
+def audited(
+    service: Callable[[U], T],
+    sender: Sender,
+    inbound: Inbound,
+    *,
+    flow: str,
+    object_type: str,
+    object_id: str,
+    notes: Sequence[str] = (),
+) -> Callable[[U], T]:
+    """`service` with a history row of who asked for it (the audit of operator and planner writes).
+
+    The row is appended before `service` runs and written by its commit: kept iff the change is.
+    """
+
+    def run(uow: U) -> T:
+        History(uow).record(sender, inbound, flow=flow, object_type=object_type, object_id=object_id, notes=[*notes])
+        return service(uow)
+
+    return run
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which accepted writes an operator asks about; every filter is optional and they all apply."""
+
+    tenant: str | None = None
+    client_id: str | None = None
+    object_id: str | None = None
+    flow: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    #: Keyset paging: only messages older than this id (the last id of the page before).
+    before: int | None = None
+
+
+def audit_trail(session: Session, query: AuditQuery, *, limit: int = 100) -> Sequence[ReceivedMessage]:
+    """The newest `limit` accepted writes matching `query`, newest first.
+
+    Paged by id in the database (indexes per school, client, object and time: migration 0010), so a long
+    history is never read whole.
+    """
+    t = ReceivedMessage
+    statement = select(t).order_by(t.id.desc()).limit(limit)
+    for column, value in (
+        (t.tenant, query.tenant),
+        (t.client_id, query.client_id),
+        (t.object_id, query.object_id),
+        (t.flow, query.flow),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    if query.since is not None:
+        statement = statement.where(t.received_at >= query.since)
+    if query.until is not None:
+        statement = statement.where(t.received_at < query.until)
+    if query.before is not None:
+        statement = statement.where(t.id < query.before)
+    return session.scalars(statement).all()
+
+
+def audit_entry(session: Session, message_id: int) -> ReceivedMessage:
+    message = session.get(ReceivedMessage, message_id)
+    if message is None:
+        raise NotFound(f"no history message {message_id}")
+    return message

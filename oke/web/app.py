@@ -8,6 +8,8 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from oke import __version__
+from oke.auth.external import external_tokens
+from oke.auth.ratelimit import RateLimiter
 from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.store.database import Database
@@ -34,7 +36,12 @@ def build_app(
     app.state.session_factory = database.sessions
     app.state.transactions = database.transactions(unit_of_work)
     app.state.tokens = TokenIssuer(
-        database.sessions, issuer=str(settings.issuer), ttl_seconds=settings.token_ttl_seconds
+        database.sessions,
+        issuer=str(settings.issuer),
+        ttl_seconds=settings.token_ttl_seconds,
+        external=external_tokens(settings, database.sessions),
     )
+    per_second, burst = settings.rate_limit_per_second, settings.rate_limit_burst
+    app.state.rate_limiter = RateLimiter(per_second, burst) if per_second is not None else None
     install_problem_handlers(app)
     return app

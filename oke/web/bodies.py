@@ -103,3 +103,13 @@ async def inbound_message(request: Request, *, strict_type: bool = False) -> Inb
             raise UnsupportedMediaType(f"a {request.method} body is {wanted}, not {media_type or 'untyped'}")
     document, raw = await json_object_body(request)
     return Inbound(method=request.method, path=request.scope["path"], body=document, raw=raw)
+
+
+async def recorded_message(request: Request) -> Inbound:
+    """A write of oke's own APIs (planning, operator) as the history keeps it, for the audit: its JSON
+    object body if it has one, and the query string with the path (a run's `seed`)."""
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    document = parse_json_object(raw) if raw.strip() else {}
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    path = request.scope["path"] + (f"?{query}" if query else "")
+    return Inbound(method=request.method, path=path[:512], body=document, raw=raw.decode("utf-8"))

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as database_errors
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from oke.errors import FieldError, InvalidContent, OkeError
+from oke.errors import FieldError, InvalidContent, OkeError, ServiceUnavailable, TooManyRequests
 from oke.ooapi.problems import PROBLEM_JSON, InvalidParam, Problem, json_pointer
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ def _oke_error(_request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="oke"'} if exc.status == 401 else None
     if exc.status == 503:
         headers = {"Retry-After": "5"}
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     errors = exc.errors if isinstance(exc, InvalidContent) else None
     return problem_response(exc.status, exc.title, exc.detail, errors, headers)
 
@@ -54,6 +57,15 @@ def _http_error(_request: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, titles.get(exc.status_code, "Error"), exc.detail, headers=exc.headers)
 
 
+#: The database cannot be reached (restarting, connections cut, a lock held too long): worth sending again soon.
+DATABASE_UNAVAILABLE = (database_errors.OperationalError, database_errors.InterfaceError, database_errors.TimeoutError)
+
+
+def _database_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("the database is unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _oke_error(request, ServiceUnavailable("the database is unavailable; send the request again"))
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(500, "Internal server error", "the error was logged")
@@ -63,4 +75,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OkeError, _oke_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(HTTPException, _http_error)
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,7 +2,9 @@
 
 TA answering 500 or 429, answering too late, dropping the connection, refusing a message, and TP
 restarting in the middle of delivery: nothing is lost, a message sent twice does not change TA's
-outcome, and the order per session holds (issue 3; spec reference 12.3).
+outcome, and the order per session holds (issue 3; spec reference 12.3). TA hanging, answering garbage
+or a status no OOAPI peer should: the relay retries or parks with the reason, another peer's deliveries
+go on, and a planner's call that reads TA answers 502/503 with a problem, never 500 or a hang (issue 6).
 """
 
 from __future__ import annotations
@@ -10,19 +12,23 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
 from oke.config import Settings
 from oke.outbox import operations
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.roles.toetsplanning.app import create_app
+from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname
 from tests.api_client import TP, Peer
 from tests.databases import fresh_database
-from tests.e2e.test_chain_flow2 import connect, eventually, states
-from tests.fault_proxy import DROP, PASS, FaultProxy, error, slow
+from tests.e2e.test_chain_flow2 import connect, eventually, states, tp_peer_name
+from tests.fault_proxy import DROP, HANG, PASS, FaultProxy, error, garbage, slow
 from tests.servers import free_port, running
 from tests.ta_client import TA
 
@@ -53,6 +59,13 @@ class TpServer:
         """Stop as an operator would: the relay finishes the call it is making, then the server exits."""
         self._serving.close()
 
+    def __enter__(self) -> TpServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 @pytest.fixture(scope="module")
 def tp_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -64,12 +77,8 @@ def tp_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture
 def tp_server(tp_database: str) -> Iterator[TpServer]:
-    server = TpServer(tp_database)
-    server.start()
-    try:
+    with TpServer(tp_database) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -247,3 +256,91 @@ def test_later_messages_of_a_session_wait_behind_a_parked_one(tp: TP, ta: TA, pr
         session.commit()
     eventually(lambda: states(tp, zitting) == ["delivered"] * 3)
     assert ta_states(at_ta, deelnames) == ["associated"] * 2
+
+
+HTML = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def first_message(tp: TP, zitting: str) -> OutboxMessage:
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.key == zitting).order_by(OutboxMessage.id)
+        return session.scalars(query).first()  # type: ignore[return-value]
+
+
+@pytest.mark.slow
+def test_a_hanging_peer_costs_one_timeout_and_another_peers_deliveries_go_on(tp: TP, ta: TA, proxy: FaultProxy) -> None:
+    connect(tp, ta, base_url=proxy.url)  # "ta-real": behind the proxy, which hangs
+    tp.configure_ta("ta-direct", ta.url, client=ta.register(ClientRole.tp, peer=tp_peer_name(ta)))
+    proxy.next(*[HANG] * 6)
+    hanging = [plan(tp, students=1)[0] for _ in range(6)]
+    eventually(lambda: len(proxy.seen()) >= 1)  # the relay is waiting for the hanging TA
+
+    started = time.monotonic()
+    direct = tp.plan("ta-direct", students=1, component=REKENEN_2F)["zittingId"]
+    assert httpx.get(f"{tp.url}/ooapi/", timeout=1).status_code == 200  # TP answers meanwhile
+    eventually(lambda: states(tp, direct) == ["delivered"] * 2, seconds=10)
+    # One timeout (1 s) for the hanging TA per round, not one per message waiting for it.
+    assert time.monotonic() - started < 3.5
+    assert "Timeout" in (first_message(tp, hanging[0]).last_error or "")
+
+    eventually(lambda: all(states(tp, z) == ["delivered"] * 2 for z in hanging), seconds=30)  # it woke up
+
+
+@pytest.mark.slow
+def test_garbage_drops_and_wrong_statuses_are_retried_or_parked_with_the_reason(
+    tp: TP, ta: TA, proxy: FaultProxy
+) -> None:
+    connect(tp, ta, base_url=proxy.url)
+    truncated = garbage(b'{"offeringId": "x", "na', status=503)
+    proxy.next(garbage(HTML, "text/html", status=502), DROP, truncated, error(501), error(302, location="/x"))
+    zitting, [deelname] = plan(tp, students=1)
+    eventually(lambda: first_message(tp, zitting).state == "parked")
+    parked = first_message(tp, zitting)
+    assert parked.last_status == 302 and (parked.last_error or "").startswith("HTTP 302")
+    assert [answered for _method, _path, answered in sent(proxy)] == [502, None, 503, 501, 302]
+
+    proxy.next(error(418))
+    retry_parked(tp, parked.id)
+    eventually(lambda: (m := first_message(tp, zitting)).state == "parked" and m.last_status == 418)
+    assert (first_message(tp, zitting).last_error or "").startswith("HTTP 418")
+    retry_parked(tp, parked.id)  # TA answers properly again
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 2)
+    assert [answered for _method, _path, answered in sent(proxy)][-3:] == [418, 201, 201]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (garbage(HTML, "text/html"), 502),  # a login page of a proxy
+        (garbage(b'{"offeringId": "x", "consumers": [', "application/json"), 502),  # truncated
+        (garbage(b"[1, 2, 3]"), 502),  # JSON, but not an offering
+        (garbage(b'"an offering"'), 502),
+        (DROP, 503),
+        (HANG, 503),
+        (error(302, location="/elsewhere"), 502),
+        (error(418), 502),
+        (error(501), 503),
+    ],
+    ids=["html", "truncated", "array", "string", "drop", "hang", "302", "418", "501"],
+)
+def test_a_planners_call_that_reads_ta_answers_a_problem_whatever_ta_answers(
+    tp: TP, ta: TA, proxy: FaultProxy, answer: Any, status: int
+) -> None:
+    connect(tp, ta, base_url=proxy.url)
+    zitting, _deelnames = plan(tp, students=1)
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 2)
+    proxy.next(answer)  # the offering: the first read fails, nothing else is read
+    planner = tp.peer(ClientRole.planner)
+    started = time.monotonic()
+    response = planner.post_planning(f"/zittingen/{zitting}/reconcile")
+    assert time.monotonic() - started < SLOW + 1  # a hanging TA costs TP's timeout, not the planner's patience
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/problem+json")
+    assert zitting in response.json()["detail"]
+    assert planner.post_planning(f"/zittingen/{zitting}/reconcile").status_code == 200  # TA answers again
+
+
+def retry_parked(tp: TP, message_id: int) -> None:
+    with tp.session_factory() as session:  # `oke outbox retry ID`
+        operations.retry(session, message_id)
+        session.commit()

@@ -5,18 +5,24 @@ with every result TA produced, in its newest state (issue 4: "TP killed in the m
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import func, select
 
+from oke.roles.deelnemerregistratie import school
 from oke.store.tables.messages import ReceivedMessage
+from oke.store.tables.outbox import OutboxMessage
 from tests.api_client import TP
 from tests.databases import fresh_database
 from tests.dr_client import DR
+from tests.e2e.result_stream import ResultStream, comment, result, score
 from tests.e2e.test_chain_flow2 import eventually
 from tests.e2e.test_chain_flow5 import REKENEN, attempts_at_dr, chain, plan, sent_to_dr
 from tests.e2e.test_chain_results import delivered, run
@@ -28,16 +34,21 @@ FAST = {"OKE_OUTBOUND_TIMEOUT_SECONDS": "1", "OKE_RETRY_BASE_SECONDS": "0.2", "O
 
 
 class TpProcess:
-    """`oke serve tp` in a process of its own, which the test can kill."""
+    """`oke serve tp` in a process of its own, which the test can kill; over HTTPS with `tls` (certificate and
+    key files), checked against `verify`."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(
+        self, database_url: str, *, tls: tuple[Path, Path] | None = None, verify: ssl.SSLContext | bool = True
+    ) -> None:
         self.database_url = database_url
-        self.url = f"http://127.0.0.1:{free_port()}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{free_port()}"
+        self.verify = verify
+        self._tls = ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else []
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         port = self.url.rsplit(":", 1)[1]
-        command = [sys.executable, "-m", "oke", "serve", "tp", "--port", port, "--log-level", "warning"]
+        command = [sys.executable, "-m", "oke", "serve", "tp", "--port", port, "--log-level", "warning", *self._tls]
         self._process = subprocess.Popen(
             [*command, "--database-url", self.database_url],
             env={**os.environ, **FAST},
@@ -53,7 +64,7 @@ class TpProcess:
 
     def _answers(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/ooapi/").status_code == 200
+            return httpx.get(f"{self.url}/ooapi/", verify=self.verify).status_code == 200
         except httpx.TransportError:
             return False
 
@@ -82,6 +93,7 @@ def results_accepted(tp: TP) -> int:
         return int(session.scalar(query) or 0)
 
 
+@pytest.mark.slow  # a message the killed relay was sending waits out its lease (60 s)
 def test_tp_killed_twice_while_results_stream_through_it_loses_none(
     tp: TP, ta: TA, dr: DR, tp_process: TpProcess
 ) -> None:
@@ -103,3 +115,38 @@ def test_tp_killed_twice_while_results_stream_through_it_loses_none(
         assert result["state"] == "completed"
         assert result["consumers"][0]["attendance"] == outcome["attendance"]
         assert result.get("score") == (outcome["corrected_score"] or outcome["score"])
+
+
+@pytest.mark.slow
+def test_tp_killed_under_load_keeps_and_forwards_every_result_it_answered(
+    tp: TP, ta: TA, dr: DR, tp_process: TpProcess
+) -> None:
+    c = chain(tp, ta, dr)
+    linked = [d["deelnameId"] for d in plan(c, [{"toetsinschrijvingId": e} for e in REKENEN])["deelnames"]]
+    ad_hoc = [d["deelnameId"] for d in tp.plan("ta-real", students=9, component=school.REKENEN_2F)["deelnames"]]
+    stream = ResultStream(c.as_ta, linked + ad_hoc).start()  # twelve TA clients at once
+    eventually(lambda: len(stream.accepted()) >= 200, seconds=60)
+    tp_process.kill()  # mid-stream: requests in flight, batches being committed, flow 5 being sent
+    stream.join()  # each client stops at its first request without an answer
+    assert set(stream.unanswered()) == set(linked + ad_hoc)
+    tp_process.start()
+
+    for deelname, n in stream.unanswered().items():  # what TA's outbox would send again
+        assert c.as_ta.patch(f"/associations/{deelname}", result(n)).status_code == 200
+    eventually(lambda: sent_to_dr(c), seconds=90)  # what the killed relay held waits out its lease (60 s)
+
+    with tp.session_factory() as session:
+        query = select(ReceivedMessage).where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.flow == "3")
+        stored = {(m.object_id, orjson.loads(m.body)["result"]["comment"]) for m in session.scalars(query)}
+        flow5 = select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.kind == "flow5")
+        forwarded = {(m.key, m.body["result"]["comment"]): m.state for m in session.scalars(flow5)}
+    for deelname, n in stream.accepted():  # every answered 200 is kept in the history
+        assert (deelname, comment(n)) in stored
+    for deelname, n in stream.unanswered().items():  # and the one sent again is the newest state
+        held = c.as_ta.get(f"/associations/{deelname}").json()["result"]
+        assert (held["comment"], held["score"]) == (comment(n), score(n))
+    for deelname, enrolment in zip(linked, REKENEN, strict=True):
+        for _deelname, n in stream.accepted(deelname):  # each accepted result went into flow 5, and out (the
+            assert forwarded[enrolment, comment(n)] in ("delivered", "superseded")  # newest replaces one not sent)
+        [attempt] = attempts_at_dr(c, enrolment)
+        assert attempt["result"]["score"] == score(stream.unanswered()[deelname])

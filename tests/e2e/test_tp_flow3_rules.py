@@ -125,7 +125,7 @@ def test_any_number_of_partial_updates_are_merged(tp: TP) -> None:
         "weight": 100,
         "consumers": nl(attendance="present", rawScore=12),
     }
-    assert len(history(tp, deelname)) == 14
+    assert len(history(tp, deelname, "3")) == 14
 
 
 def test_null_removes_a_single_field(tp: TP) -> None:
@@ -153,7 +153,7 @@ def test_a_result_on_a_cancelled_deelname_is_accepted_and_noted(tp: TP) -> None:
 
     assert result_of(ta, deelname) == ATTENDANCE["result"]
     assert ta.get(f"/associations/{deelname}").json()["state"] == "canceled"
-    [row] = history(tp, deelname)
+    [row] = history(tp, deelname, "3")
     assert "received while the participation is canceled" in row.notes
 
 
@@ -168,7 +168,7 @@ def test_a_result_on_a_cancelled_zitting_is_accepted_and_noted(tp: TP) -> None:
     accepted(ta, deelname, SCORE)
 
     assert result_of(ta, deelname) is not None
-    for row in history(tp, deelname):
+    for row in history(tp, deelname, "3"):
         assert "received while the session is canceled" in row.notes
         assert "received while the participation is canceled" in row.notes
 
@@ -182,7 +182,7 @@ def test_a_replayed_message_is_accepted_and_changes_nothing(tp: TP) -> None:
     accepted(ta, deelname, SCORE)
 
     assert result_of(ta, deelname) == before
-    rows = history(tp, deelname)
+    rows = history(tp, deelname, "3")
     assert len(rows) == 3
     assert rows[1].body == rows[2].body
 
@@ -254,7 +254,7 @@ def test_a_refused_message_leaves_no_history(tp: TP) -> None:
 
     assert ta.patch(f"/associations/{deelname}", message(consumers=nl(attendance="absent"))).status_code == 400
 
-    assert history(tp, deelname) == []
+    assert history(tp, deelname, "3") == []
 
 
 def test_an_unknown_deelname_is_404(tp: TP) -> None:
@@ -283,4 +283,4 @@ def test_a_deelname_of_another_school_is_unknown_and_keeps_its_result(tp: TP) ->
     problem_of(other_school.get(f"/associations/{deelname}"), 404)
 
     assert result_of(ta, deelname) == ATTENDANCE["result"]
-    assert len(history(tp, deelname)) == 1
+    assert len(history(tp, deelname, "3")) == 1

@@ -84,7 +84,7 @@ def test_the_standards_flow4_example_is_accepted(tp: TP) -> None:
     assert block["irregularities"] == sent["irregularities"]
     assert block["documents"] == sent["documents"]
     assert (block["offeringState"], block["duration"]) == ("active", "PT40M")  # as planned
-    [row] = history(tp, zitting)
+    [row] = history(tp, zitting, "4")
     assert (row.body, row.flow, row.notes) == (text, "4", [])
 
 
@@ -122,7 +122,7 @@ def test_seed_004_is_read_into_the_101_shape(tp: TP) -> None:
         }
     ]
     assert "additionalInfo" not in block_read
-    [row] = history(tp, zitting)
+    [row] = history(tp, zitting, "4")
     assert row.body == text
     for pointer in (
         "/consumers/0/consumerKey",
@@ -142,7 +142,7 @@ def test_a_partial_report_is_completed_later(tp: TP) -> None:
     block = nl_block(ta, zitting)
     assert block["irregularities"] == "Brandalarm om 09:20, 10 minuten onderbroken."
     assert block["documents"] == [SESSION_REPORT, ATTENDANCE_LIST]
-    first, second = history(tp, zitting)
+    first, second = history(tp, zitting, "4")
     assert "the session report has no documents yet" in first.notes
     assert second.notes == []
 
@@ -156,7 +156,7 @@ def test_a_report_on_a_cancelled_zitting_is_accepted(tp: TP) -> None:
 
     block = nl_block(ta, zitting)
     assert (block["offeringState"], block["irregularities"]) == ("canceled", "Geen")
-    [row] = history(tp, zitting)
+    [row] = history(tp, zitting, "4")
     assert "received while the session is canceled" in row.notes
 
 

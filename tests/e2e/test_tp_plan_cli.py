@@ -8,6 +8,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from oke.cli import app as oke
+from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, Zitting
 from tests.api_client import TP, dr_enrols, dr_sends_toets, new_id, zitting_offering
@@ -67,6 +68,17 @@ def test_a_planner_plans_moves_retakes_and_cancels_from_the_command_line(tp: TP,
     with tp.session_factory() as session:
         query = select(OutboxMessage.method).where(OutboxMessage.key == zitting).order_by(OutboxMessage.id)
         assert list(session.scalars(query))[-1] == "PATCH"  # the session's cancellation, after its PUTs
+        audit = select(ReceivedMessage).where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.flow == "operator")
+        commands = [(m.client_id.startswith("cli:"), m.path.split()[1:3]) for m in session.scalars(audit)]
+    assert [command for _, command in commands] == [  # every change recorded as its operator's (`oke audit`)
+        ["plan", "zitting"],
+        ["plan", "zitting"],
+        ["plan", "add"],
+        ["plan", "move"],
+        ["plan", "cancel"],
+        ["plan", "cancel-zitting"],
+    ]
+    assert all(by_cli for by_cli, _ in commands)
 
 
 def test_errors_are_printed_plainly(tp: TP, tp_database_url: str) -> None:

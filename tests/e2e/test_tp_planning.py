@@ -251,3 +251,14 @@ def test_one_call_does_not_plan_the_same_attempt_twice(tp: TP) -> None:
     _, enrolment = dr_sends_a_student_with_extra_time(tp)
     twice = [{"toetsinschrijvingId": enrolment}, {"toetsinschrijvingId": enrolment}]
     assert "/participants/1" in problem_of(plan(tp, twice), 409)["detail"]
+
+
+def test_a_lone_surrogate_or_a_nul_in_a_planning_body_is_400_not_500(tp: TP) -> None:
+    # Found by tests/e2e/test_fuzz_writes.py: FastAPI's JSON parser took `"\ud800"`, and the database
+    # could not encode it (500); a NUL breaks PostgreSQL's JSONB the same way.
+    planner = tp.peer(ClientRole.planner)
+    headers = {**planner.headers, "content-type": "application/json"}
+    for content in (b'{"taPeer": "\\ud800", "offering": {}}', b'{"taPeer": "x", "offering": {"name": "a\\u0000"}}'):
+        response = planner.http.post("/planning/zittingen", content=content, headers=headers)
+        problem_of(response, 400)
+    assert planner.get_planning("/results").json() == []

@@ -11,13 +11,24 @@ Rules checked, with their sources:
 - `GET /` (service metadata) has no security and announces `nl-test-admin` 1.0.1: Tabel 5.0.B,
   spec reference §7.
 - Errors are `application/problem+json` with `status` a string: spec reference §6.
+- A token's signature, expiry (`exp`, `nbf`), issuer and audience are checked (RFC 7519 §4.1, RFC 8725);
+  TP publishes its public keys at `/oauth2/jwks` (RFC 7517).
 """
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
-from tests.api_client import TP, Peer, new_id, problem_of, ta_with_student
+from oke.store.tables.auth import SigningKey
+from tests.api_client import TP, Peer, claims_now, new_id, problem_of, ta_with_student
 
 ATTENDANCE = {
     "associationType": "componentOfferingAssociation",
@@ -123,3 +134,57 @@ def test_service_metadata_needs_no_token(tp: TP) -> None:
     metadata = response.json()
     assert {"consumerKey": "nl-test-admin", "version": "1.0.1"} in metadata["supportedConsumers"]
     assert {"contactEmail", "specification", "documentation"} <= metadata.keys()
+
+
+def _signed_by_tp(tp: TP, client_id: str, **changes: Any) -> str:
+    """A token as TP would issue it for `client_id`, signed with TP's current key, with `changes` to its claims."""
+    kid = jwt.get_unverified_header(tp.token(*tp.register(ClientRole.ta, peer="ta-x")))["kid"]
+    with tp.session_factory() as session:
+        key = load_pem_private_key(session.get(SigningKey, kid).private_pem.encode(), password=None)  # type: ignore[union-attr]
+    now = int(time.time())
+    claims = {
+        "iss": tp.url,
+        "aud": tp.url,
+        "sub": client_id,
+        "iat": now,
+        "exp": now + 60,
+        "jti": "j",
+        "scope": f"{scopes.FLOW_0} {scopes.FLOW_2_3_4}",
+        "role": "ta",
+        "tenant": tp.tenant,
+        "peer": tp.peer_name("ta-x"),
+    } | changes
+    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "detail"),
+    [
+        ({}, None),
+        ({"exp": int(time.time()) - 10}, "token expired"),
+        ({"nbf": timedelta(minutes=10)}, "token not valid yet"),
+        ({"iss": "https://elsewhere.example.org"}, "wrong issuer"),
+        ({"aud": "https://elsewhere.example.org"}, "wrong audience"),
+    ],
+)
+def test_expiry_issuer_and_audience_are_checked(tp: TP, changes: dict[str, Any], detail: str | None) -> None:
+    _, deelname = ta_with_student(tp)
+    token = _signed_by_tp(tp, "ta-x", **claims_now(changes))
+
+    response = tp.http.get(f"/ooapi/associations/{deelname}", headers={"authorization": f"Bearer {token}"})
+
+    if detail is None:  # the same token unchanged is accepted: the refusals are the changes'
+        assert response.status_code in (200, 404), response.text
+        return
+    assert problem_of(response, 401)["detail"] == detail
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_the_jwks_names_the_key_of_tps_tokens(tp: TP) -> None:
+    token = tp.token(*tp.register(ClientRole.ta, peer="ta-x"))
+
+    jwks = tp.http.get("/oauth2/jwks").json()
+
+    key = next(k for k in jwks["keys"] if k["kid"] == jwt.get_unverified_header(token)["kid"])
+    assert jwt.decode(token, jwt.PyJWK(key).key, algorithms=["EdDSA"], audience=tp.url)["iss"] == tp.url
+    assert not any("d" in k for k in jwks["keys"])  # public keys only

@@ -203,6 +203,27 @@ def test_messages_of_a_key_go_in_id_order_while_other_keys_proceed(database: Dat
     assert set(states(database).values()) == {"delivered"}
 
 
+def test_a_peer_that_gave_no_answer_is_not_called_again_in_the_same_round(database: Database) -> None:
+    """A hanging peer costs one timeout per round, not one per message: the others' deliveries go on."""
+    silent = [add(database, f"s{n}") for n in range(3)]
+    other = add(database, "o", peer="dr-1")
+    peer = FakePeer(Delivery(None, error="ReadTimeout: timed out"))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    assert outbox.run_once() == 2
+    assert peer.ids == [silent[0], other]
+    for waiting in silent[1:]:  # given back untried, due when the silent peer is tried again
+        message = row(database, waiting)
+        assert (message.attempts, message.lease_until) == (0, None)
+        assert message.next_attempt_at == row(database, silent[0]).next_attempt_at == clock.now + timedelta(seconds=10)
+    assert outbox.run_once() == 0
+    clock.advance(10)
+    while outbox.run_once():
+        pass
+    assert peer.ids[2:] == silent
+    assert set(states(database).values()) == {"delivered"}
+
+
 def test_a_server_error_is_retried_after_the_backoff_and_delivered_once(database: Database) -> None:
     message_id = add(database)
     peer = FakePeer(Delivery(500, {"Content-Type": "text/plain"}, b"database down"))

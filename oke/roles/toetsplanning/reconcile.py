@@ -23,7 +23,7 @@ import anyio.to_thread
 import orjson
 
 from oke.auth.caller import Caller, ClientRole
-from oke.client.errors import PeerError, PeerUnavailable
+from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable
 from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import NotFound, OkeError
@@ -247,6 +247,8 @@ def _read_ta(client: OoapiClient, zitting_id: str) -> tuple[Any, dict[str, Any]]
     """TA's offering (4.2) and the result of each of its associations (3.4), None where it has none."""
     path = f"/offerings/{quote(zitting_id, safe='')}"
     offering = client.get_json(path)
+    if not isinstance(offering, dict):  # nothing of TA's can be trusted then, nor taken over
+        raise InvalidPeerAnswer(f"{client.name}: GET {path}: the answer is not an OOAPI offering")
     at_ta: dict[str, Any] = {}
     for item in client.pages(f"{path}/associations"):
         association_id = item.get("associationId")

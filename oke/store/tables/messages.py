@@ -29,4 +29,11 @@ class ReceivedMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     notes: Mapped[list[Any]] = mapped_column(Json, default=list)
 
-    __table_args__ = (Index(None, "tenant", "object_type", "object_id"),)
+    __table_args__ = (
+        Index(None, "tenant", "object_type", "object_id"),
+        # The audit (`oke audit`): newest first per school, client or object, or within a time range.
+        Index(None, "tenant", "id"),
+        Index(None, "client_id", "id"),
+        Index(None, "object_id", "id"),
+        Index(None, "received_at"),
+    )

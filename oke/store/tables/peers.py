@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oke.store.base import Base, UtcDateTime, utcnow
@@ -30,7 +30,10 @@ class PeerConfig(Base):
     base_url: Mapped[str] = mapped_column(String(512))
     token_url: Mapped[str] = mapped_column(String(512))
     client_id: Mapped[str] = mapped_column(String(256))
+    #: Empty when oke authenticates with `private_key_pem` instead (`private_key_jwt`, RFC 7523).
     secret: Mapped[str] = mapped_column(String(512))
+    #: oke's private key at this peer, in PEM; stored as given, like `secret`.
+    private_key_pem: Mapped[str | None] = mapped_column(Text, default=None)
     #: Space separated; None asks the peer for all of the client's scopes.
     scope: Mapped[str | None] = mapped_column(String(512), default=None)
     #: The nl-test-admin version the peer's `GET /` announces ("1.0.1"), once it has been asked.

@@ -4,10 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
+from typer.testing import CliRunner, Result
 
 from oke.auth import scopes
-from oke.cli import clients
+from oke.auth.jwk import new_private_pem
+from oke.cli import clients, keys, peers
 
 
 @pytest.fixture
@@ -45,3 +47,46 @@ def test_add_reports_bad_input_without_a_traceback(database_url: str) -> None:
     assert "exists" in again.stderr
     unknown = runner.invoke(clients.app, ["add", "--role", "dr", "--tenant", "t", "--scope", "flow-9"])
     assert (unknown.exit_code, "unknown scopes: flow-9" in unknown.stderr) == (1, True)
+
+
+def test_keys_rotate_list_prune(database_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(keys.app, ["list", "--json"]).stdout.strip() == "[]"
+    for _ in range(2):
+        rotated = runner.invoke(keys.app, ["rotate"])
+        assert rotated.exit_code == 0, rotated.output
+    listed = json.loads(runner.invoke(keys.app, ["list", "--json"]).stdout)
+    assert [row["state"] for row in listed] == ["verifies", "signs"]
+    assert listed[0]["verifies_until"] is not None
+    assert "private" not in runner.invoke(keys.app, ["list"]).stdout.lower()
+    assert runner.invoke(keys.app, ["prune"]).stdout.startswith("pruned 0")
+
+
+def test_a_client_with_a_public_key_gets_no_secret(database_url: str, tmp_path: Path) -> None:
+    key = load_pem_private_key(new_private_pem().encode(), password=None)
+    pem = tmp_path / "client.pub.pem"
+    pem.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    runner = CliRunner()
+    added = runner.invoke(clients.app, ["add", "--role", "ta", "--tenant", "t", "--public-key", str(pem), "--json"])
+    assert added.exit_code == 0, added.output
+    client = json.loads(added.stdout)
+    assert "client_secret" not in client and client["authentication"] == "private_key_jwt"
+    both = ["add", "--role", "ta", "--tenant", "t", "--public-key", str(pem), "--jwks-url", "https://x.example/jwks"]
+    assert runner.invoke(clients.app, both).exit_code == 1
+
+
+def test_a_peer_with_a_private_key_needs_no_secret(database_url: str, tmp_path: Path) -> None:
+    pem = tmp_path / "oke.pem"
+    pem.write_text(new_private_pem())
+    common = ["add", "--role", "ta", "--tenant", "t", "--base-url", "https://ta.example/ooapi"]
+    common += ["--token-url", "https://ta.example/oauth2/token", "--client-id", "tp-1"]
+    added = runner_invoke([*common, "--name", "ta-1", "--private-key", str(pem), "--json"])
+    assert added.exit_code == 0, added.output
+    assert "PRIVATE" not in added.stdout
+    not_a_key = tmp_path / "nokey.pem"
+    not_a_key.write_text("hello")
+    assert runner_invoke([*common, "--name", "ta-2", "--private-key", str(not_a_key)]).exit_code == 1
+
+
+def runner_invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(peers.app, args)

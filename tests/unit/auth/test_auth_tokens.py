@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -12,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oke.auth import scopes
 from oke.auth.caller import Caller, ClientRole
-from oke.auth.tokens import TokenIssuer
+from oke.auth.tokens import TokenIssuer, list_keys, prune_keys, rotate_key
 from oke.errors import Unauthorized
 from oke.store.base import utcnow
 from oke.store.tables.auth import SigningKey
+from tests.api_client import claims_now
 
 CALLER = Caller(
     client_id="ta-1",
@@ -174,3 +179,98 @@ def test_a_key_made_elsewhere_is_found_by_reloading(
         tokens.verify(elsewhere)  # reloaded too recently
     monkeypatch.setattr("oke.auth.tokens.RELOAD_SECONDS", 0.0)
     assert tokens.verify(elsewhere).client_id == "ta-1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "detail"),
+    [
+        ({"nbf": timedelta(minutes=2)}, "not valid yet"),
+        ({"iat": timedelta(minutes=2)}, "not valid yet"),
+    ],
+)
+def test_a_token_not_valid_yet_is_refused(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session], changes: dict[str, Any], detail: str
+) -> None:
+    tokens.issue(CALLER, CALLER.scopes)
+    kid, key = _stored_key(session_factory)
+    with pytest.raises(Unauthorized, match=detail):
+        tokens.verify(jwt.encode(_claims(**claims_now(changes)), key, algorithm="EdDSA", headers={"kid": kid}))
+
+
+def test_an_hmac_token_keyed_with_the_public_key_is_refused(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session]
+) -> None:
+    """Algorithm confusion: the public key (published in the JWKS) used as an HMAC secret."""
+    tokens.issue(CALLER, CALLER.scopes)
+    kid, key = _stored_key(session_factory)
+    public = jwt.utils.base64url_decode(tokens.jwks()["keys"][0]["x"])
+    header = jwt.utils.base64url_encode(f'{{"alg":"HS256","typ":"JWT","kid":"{kid}"}}'.encode())
+    body = jwt.utils.base64url_encode(json.dumps(_claims()).encode())
+    signature = jwt.utils.base64url_encode(hmac.new(public, header + b"." + body, hashlib.sha256).digest())
+    with pytest.raises(Unauthorized, match="unsupported algorithm"):
+        tokens.verify(b".".join([header, body, signature]).decode())
+
+
+def test_a_token_without_a_key_id_is_refused(tokens: TokenIssuer, session_factory: sessionmaker[Session]) -> None:
+    tokens.issue(CALLER, CALLER.scopes)
+    _, key = _stored_key(session_factory)
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        tokens.verify(jwt.encode(_claims(), key, algorithm="EdDSA"))
+
+
+def test_the_jwks_verifies_the_tokens(tokens: TokenIssuer) -> None:
+    token, _ = tokens.issue(CALLER, CALLER.scopes)
+    (jwk,) = tokens.jwks()["keys"]
+    assert jwk.keys() == {"kty", "crv", "x", "kid", "use", "alg"}  # no private part
+    assert jwk["kid"] == jwt.get_unverified_header(token)["kid"]
+    claims = jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=["EdDSA"], audience=tokens.issuer)
+    assert claims["sub"] == "ta-1"
+
+
+def test_after_rotation_the_new_key_signs_and_the_old_one_verifies_until_its_tokens_expired(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = tokens.issue(CALLER, CALLER.scopes)[0]
+    assert tokens.verify(old).client_id == "ta-1"
+    with session_factory() as session:
+        rotate_key(session, ttl_seconds=tokens.ttl_seconds)
+        session.commit()
+    monkeypatch.setattr("oke.auth.tokens.RELOAD_SECONDS", 0.0)  # as a running server does after a while
+    new = tokens.issue(CALLER, CALLER.scopes)[0]
+    old_kid, new_kid = (jwt.get_unverified_header(t)["kid"] for t in (old, new))
+    assert old_kid != new_kid
+    assert [key["kid"] for key in tokens.jwks()["keys"]] == [new_kid, old_kid]
+    assert tokens.cached(old) is not None  # the hot path survives the reload
+    assert TokenIssuer(session_factory, issuer=tokens.issuer, ttl_seconds=300).verify(old).client_id == "ta-1"
+    with session_factory() as session:
+        assert prune_keys(session) == []
+        assert [key.kid for key in list_keys(session) if key.verifies_until is None] == [new_kid]
+
+
+def test_a_replaced_key_past_its_last_token_verifies_nothing_and_is_pruned(
+    tokens: TokenIssuer, session_factory: sessionmaker[Session]
+) -> None:
+    old = tokens.issue(CALLER, CALLER.scopes)[0]
+    with session_factory() as session:
+        rotate_key(session, ttl_seconds=tokens.ttl_seconds)
+        for key in list_keys(session):
+            if key.verifies_until is not None:
+                key.verifies_until = utcnow() - timedelta(seconds=1)
+        session.commit()
+    fresh = TokenIssuer(session_factory, issuer=tokens.issuer, ttl_seconds=300)
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        fresh.verify(old)
+    with session_factory() as session:
+        assert prune_keys(session) == [jwt.get_unverified_header(old)["kid"]]
+        session.commit()
+        assert len(list_keys(session)) == 1
+
+
+def test_the_hot_path_skips_the_signature_check(tokens: TokenIssuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    token, _ = tokens.issue(CALLER, CALLER.scopes)
+    tokens.verify(token)
+    monkeypatch.setattr("oke.auth.tokens.jwt.decode", None)
+    started = time.perf_counter()
+    for _ in range(10_000):
+        assert tokens.verify(token) is not None
+    assert time.perf_counter() - started < 0.5

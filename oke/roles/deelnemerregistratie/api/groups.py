@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.deelnemerregistratie.api.deps import TpReadDep
 from oke.roles.deelnemerregistratie.services import reads
 from oke.roles.deelnemerregistratie.services.reads import Paging
@@ -20,7 +20,7 @@ async def list_groups(
     call: TpReadDep,
     q: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flow 1b: the groups whose name holds `q` (case-insensitive)."""
     page = await call.tx.read(lambda uow: reads.list_groups(uow, call.tenant, q=q, paging=Paging(pageSize, pageNumber)))
@@ -35,7 +35,7 @@ async def get_group(groupId: str, call: TpReadDep, expand: str | None = None) ->
 
 @router.get("/groups/{groupId}/members")
 async def list_members(
-    groupId: str, call: TpReadDep, pageSize: PageSize = DEFAULT_PAGE_SIZE, pageNumber: int = Query(1, ge=1)
+    groupId: str, call: TpReadDep, pageSize: PageSize = DEFAULT_PAGE_SIZE, pageNumber: PageNumber = 1
 ) -> dict[str, Any]:
     """Flow 1b: the group's MembershipItems, a page at a time."""
     page = await call.tx.read(lambda uow: reads.list_members(uow, call.tenant, groupId, Paging(pageSize, pageNumber)))

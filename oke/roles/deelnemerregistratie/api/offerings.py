@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.enums import AssociationRole, AssociationState, OfferingType, ResultState
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.deelnemerregistratie import rules
 from oke.roles.deelnemerregistratie.api.deps import TpReadDep
 from oke.roles.deelnemerregistratie.services import reads
@@ -40,7 +40,7 @@ async def list_offerings(
     sort: Sort = "startDateTime",
     expand: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flow 1a: the offerings whose period overlaps `since`..`until` (inclusive; dates, or date-times whose
     date counts); `offeringType=component` gives the planbare toetsen. `component.componentType` is
@@ -82,7 +82,7 @@ async def list_offering_associations(
     result_state: Annotated[ResultState | None, Query(alias="result-state")] = None,
     expand: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flow 1a: the Toetsinschrijvingen (and staff) of a planbare toets; `person` is an id unless expanded."""
     expanded = expansions(expand, ("person",))

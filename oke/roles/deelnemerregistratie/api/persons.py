@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.deelnemerregistratie.api.deps import TaAnalysisDep, TpReadDep
 from oke.roles.deelnemerregistratie.services import reads
 from oke.roles.deelnemerregistratie.services.reads import Paging
@@ -31,7 +31,7 @@ async def list_person_associations(
     associationType: Literal["programOffering"] = "programOffering",
     expand: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flow 6: the student's Opleidingsinschrijvingen only (course and test enrolments are excluded), with
     `expand=offering,offering.program,offering.organization`; `expand=person` is refused."""

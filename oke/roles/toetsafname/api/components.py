@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from oke.ooapi.enums import ComponentType
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.toetsafname.api.deps import CatalogueDep
 from oke.roles.toetsafname.catalogue import CatalogueQuery
 from oke.roles.toetsafname.services import catalogue
@@ -27,7 +27,7 @@ async def list_components(
     sort: Sort = "name",
     consumer: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flow 0.1: the catalogue, filtered (PDF: componentType, q, licensed; YAML: primaryCode, sort), paged."""
     query = CatalogueQuery(

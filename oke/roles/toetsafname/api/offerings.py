@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from oke.ooapi.enums import AssociationRole, AssociationState, ResultState
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.toetsafname.api.deps import TpReadDep, TpWriteDep
 from oke.roles.toetsafname.services import reads, sessions
 from oke.web.query import expansions
@@ -44,7 +44,7 @@ async def get_offering_associations(
     result_state: Annotated[ResultState | None, Query(alias="result-state")] = None,
     expand: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flows 2.6, 3.4: the Zitting's participations, a page at a time; `expand=person` inlines the persons."""
     expanded = expansions(expand, ("person",))

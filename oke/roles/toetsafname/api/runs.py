@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from oke.auth.caller import ClientRole
+from oke.auth.caller import ClientRole, sender_of
 from oke.auth.deps import authenticate
 from oke.auth.scopes import PLANNING
 from oke.errors import Forbidden
 from oke.roles.toetsafname.api.deps import Call
 from oke.roles.toetsafname.services.running import run_session
+from oke.store.history import audited
+from oke.web.bodies import recorded_message
 
 router = APIRouter(prefix="/operator", tags=["operator"])
 
@@ -29,9 +32,17 @@ PlannerDep = Annotated[Call, Depends(planner)]
 
 
 @router.post("/sessions/{offeringId}/run")
-async def run(offeringId: str, call: PlannerDep, seed: int = Query(0)) -> dict[str, Any]:
+async def run(offeringId: str, request: Request, call: PlannerDep, seed: int = Query(0)) -> dict[str, Any]:
     """Make up attendance and results for the session's students, reproducibly for `seed`, and send them
     (flow 3) and the session report (flow 4) to the TP that planned it, through TA's outbox."""
     tenant = call.caller.tenant
-    ran = await call.tx.write(lambda uow: run_session(uow, tenant=tenant, offering_id=offeringId, seed=seed))
+    service = audited(
+        partial(run_session, tenant=tenant, offering_id=offeringId, seed=seed),
+        sender_of(call.caller),
+        await recorded_message(request),
+        flow="operator",
+        object_type="zitting",
+        object_id=offeringId,
+    )
+    ran = await call.tx.write(service)
     return asdict(ran)

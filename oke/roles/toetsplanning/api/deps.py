@@ -6,23 +6,25 @@ dependencies costs more than the work itself; so each route takes a single `Call
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
-from oke.auth.caller import Caller, ClientRole
+from oke.auth.caller import Caller, ClientRole, sender_of
 from oke.auth.deps import authenticate
 from oke.auth.scopes import FLOW_1_5, FLOW_2_3_4, PLANNING
 from oke.client.peers import PeerDirectory
 from oke.errors import Forbidden
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
-from oke.store.history import Inbound
+from oke.store.history import Inbound, audited
 from oke.store.transactions import Transactions
-from oke.web.bodies import inbound_message
+from oke.web.bodies import inbound_message, recorded_message
 
 #: Which scope each kind of peer needs on TP's OOAPI endpoints (PDF chapter 5).
 FLOW_SCOPES = {ClientRole.dr: FLOW_1_5, ClientRole.ta: FLOW_2_3_4}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,25 @@ async def planner(request: Request) -> Call:
     return Call(caller, request.app.state.transactions)
 
 
+@dataclass(frozen=True)
+class PlannerWrite(Call):
+    """A planner's change: audited like every OOAPI write, with who asked for it (client, school)."""
+
+    inbound: Inbound
+
+    async def write(self, object_type: str, object_id: str, service: Callable[[ToetsplanningUnitOfWork], T]) -> T:
+        """Run `service` as a write whose history row (flow `planning`) names the planner."""
+        sender = sender_of(self.caller)
+        return await self.tx.write(
+            audited(service, sender, self.inbound, flow="planning", object_type=object_type, object_id=object_id)
+        )
+
+
+async def planner_write(request: Request) -> PlannerWrite:
+    call = await planner(request)
+    return PlannerWrite(call.caller, call.tx, await recorded_message(request))
+
+
 def peers(request: Request) -> PeerDirectory:
     """The clients of TP's peers, for the calls a planner's request makes to a TA while it waits."""
     directory: PeerDirectory = request.app.state.peers
@@ -84,4 +105,5 @@ PeerReadDep = Annotated[Call, Depends(peer_read)]
 PeerWriteDep = Annotated[Write, Depends(peer_write)]
 DrWriteDep = Annotated[Write, Depends(dr_write)]
 PlannerDep = Annotated[Call, Depends(planner)]
+PlannerWriteDep = Annotated[PlannerWrite, Depends(planner_write)]
 PeersDep = Annotated[PeerDirectory, Depends(peers)]

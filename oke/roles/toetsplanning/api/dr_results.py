@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from oke.roles.toetsplanning.api.deps import PlannerDep
+from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import forwarding
 
 router = APIRouter(prefix="/planning/results", tags=["planning"])
@@ -55,18 +55,22 @@ async def list_results(call: PlannerDep, state: Literal["sent", "held"] | None =
 
 
 @router.post("/{deelnameId}/score")
-async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerDep) -> DrResultOut:
+async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerWriteDep) -> DrResultOut:
     """Give the score DR gets for a result TP could not fit to DR's scale; it is sent at once."""
-    row = await call.tx.write(
-        lambda uow: forwarding.supply_score(uow, tenant=call.caller.tenant, deelname_id=deelnameId, score=body.score)
+    row = await call.write(
+        "result",
+        deelnameId,
+        lambda uow: forwarding.supply_score(uow, tenant=call.caller.tenant, deelname_id=deelnameId, score=body.score),
     )
     return DrResultOut.of(row)
 
 
 @router.post("/{deelnameId}/forward")
-async def forward_again(deelnameId: str, call: PlannerDep) -> DrResultOut:
+async def forward_again(deelnameId: str, call: PlannerWriteDep) -> DrResultOut:
     """Decide afresh for a held result: once a DR is configured, or DR's planbare toets changed."""
-    row = await call.tx.write(
-        lambda uow: forwarding.forward_again(uow, tenant=call.caller.tenant, deelname_id=deelnameId)
+    row = await call.write(
+        "result",
+        deelnameId,
+        lambda uow: forwarding.forward_again(uow, tenant=call.caller.tenant, deelname_id=deelnameId),
     )
     return DrResultOut.of(row)

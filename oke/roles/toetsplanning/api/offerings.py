@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from oke.auth.caller import ClientRole
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.toetsplanning.api.deps import DrWriteDep, PeerReadDep, PeerWriteDep
 from oke.roles.toetsplanning.services import enrolments, reads, session_reports
 
@@ -46,7 +46,7 @@ async def get_offering_associations(
     role: str | None = None,
     state: str | None = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
-    pageNumber: int = Query(1, ge=1),
+    pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """The associations of an offering, a page at a time (Tabel 5.0.C)."""
     page = await call.tx.read(

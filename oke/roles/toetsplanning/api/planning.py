@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import anyio
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 from oke.client.peers import PeerDirectory
 from oke.errors import FieldError, InvalidContent
 from oke.roles.toetsplanning.access_links import access_link
-from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep
+from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.groups import group_participants
 from oke.roles.toetsplanning.reconcile import reconcile
 from oke.roles.toetsplanning.services import catalogue, planning, reads
@@ -81,11 +82,14 @@ class ZittingOut(BaseModel):
 
 
 @router.post("/zittingen", status_code=201)
-async def plan_zitting(plan: ZittingIn, call: PlannerDep, peers: PeersDep) -> ZittingOut:
+async def plan_zitting(plan: ZittingIn, call: PlannerWriteDep, peers: PeersDep) -> ZittingOut:
     """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it); `groupId` and
     `drPeer` add the members of one of DR's groups (flow 1b)."""
     participants = await _participants(plan, plan.participants, call, peers)
-    planned = await call.tx.write(
+    zitting_id = str(uuid.uuid4())
+    planned = await call.write(
+        "zitting",
+        zitting_id,
         lambda uow: planning.plan_zitting(
             uow,
             tenant=call.caller.tenant,
@@ -93,20 +97,25 @@ async def plan_zitting(plan: ZittingIn, call: PlannerDep, peers: PeersDep) -> Zi
             offering=plan.offering,
             participants=participants,
             planbare_toets_id=plan.planbareToetsId,
-        )
+            zitting_id=zitting_id,
+        ),
     )
     return ZittingOut(zittingId=planned.zitting_id, deelnames=[DeelnameOut.of(d) for d in planned.deelnames])
 
 
 @router.post("/zittingen/{zittingId}/deelnames", status_code=201)
-async def add_deelnames(zittingId: str, body: ParticipantsIn, call: PlannerDep, peers: PeersDep) -> list[DeelnameOut]:
+async def add_deelnames(
+    zittingId: str, body: ParticipantsIn, call: PlannerWriteDep, peers: PeersDep
+) -> list[DeelnameOut]:
     """Assign more participants to a session: students (an extra attempt with `extraAttempt`), staff, or the
     members of one of DR's groups (`groupId`, `drPeer`: flow 1b)."""
     participants = await _participants(body, body.participants, call, peers)
-    planned = await call.tx.write(
+    planned = await call.write(
+        "zitting",
+        zittingId,
         lambda uow: planning.add_deelnames(
             uow, tenant=call.caller.tenant, zitting_id=zittingId, participants=participants
-        )
+        ),
     )
     return [DeelnameOut.of(d) for d in planned]
 
@@ -126,24 +135,32 @@ async def _participants(
 
 
 @router.post("/zittingen/{zittingId}/cancel", status_code=204)
-async def cancel_zitting(zittingId: str, call: PlannerDep) -> None:
+async def cancel_zitting(zittingId: str, call: PlannerWriteDep) -> None:
     """Cancel a session and its participations; later results and reports are still accepted."""
-    await call.tx.write(lambda uow: planning.cancel_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId))
+    await call.write(
+        "zitting", zittingId, lambda uow: planning.cancel_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId)
+    )
 
 
 @router.post("/deelnames/{deelnameId}/cancel", status_code=204)
-async def cancel_deelname(deelnameId: str, call: PlannerDep) -> None:
+async def cancel_deelname(deelnameId: str, call: PlannerWriteDep) -> None:
     """Cancel one participation; later results for it are still accepted."""
-    await call.tx.write(lambda uow: planning.cancel_deelname(uow, tenant=call.caller.tenant, deelname_id=deelnameId))
+    await call.write(
+        "deelname",
+        deelnameId,
+        lambda uow: planning.cancel_deelname(uow, tenant=call.caller.tenant, deelname_id=deelnameId),
+    )
 
 
 @router.post("/deelnames/{deelnameId}/move", status_code=201)
-async def move_deelname(deelnameId: str, body: MoveIn, call: PlannerDep) -> DeelnameOut:
+async def move_deelname(deelnameId: str, body: MoveIn, call: PlannerWriteDep) -> DeelnameOut:
     """Move a participant to another session: the old Deelname is cancelled, the same attempt planned there."""
-    planned = await call.tx.write(
+    planned = await call.write(
+        "deelname",
+        deelnameId,
         lambda uow: planning.move_deelname(
             uow, tenant=call.caller.tenant, deelname_id=deelnameId, zitting_id=body.zittingId, person=body.person
-        )
+        ),
     )
     return DeelnameOut.of(planned)
 
@@ -162,10 +179,11 @@ async def get_catalogue(taPeer: str, call: PlannerDep) -> list[dict[str, Any]]:
 
 
 @router.post("/zittingen/{zittingId}/reconcile")
-async def reconcile_zitting(zittingId: str, call: PlannerDep, peers: PeersDep) -> dict[str, Any]:
+async def reconcile_zitting(zittingId: str, call: PlannerWriteDep, peers: PeersDep) -> dict[str, Any]:
     """Flows 3.4 and 4.2: read TA's state of the session and take over what TP missed (`oke reconcile`).
 
     A TA that cannot be read is a 502 or 503 naming the TA, the session and the failed call; nothing then changed.
     """
     summary = await reconcile(peers, call.tx, zittingId, tenant=call.caller.tenant)
+    await call.write("zitting", zittingId, lambda uow: uow.commit())  # who asked, once TA's state is taken over
     return summary.wire()

@@ -64,13 +64,14 @@ def plan_zitting(
     offering: dict[str, Any],
     participants: list[Participant],
     planbare_toets_id: str | None = None,
+    zitting_id: str | None = None,
 ) -> PlannedZitting:
     """Create a Zitting at TA `ta_peer` (a ComponentOffering without its id) and a Deelname per participant.
 
     A Zitting of one of DR's planbare toetsen takes its test (`component`), name and code from the toets
     where the planner gives none.
     """
-    zitting_id = str(uuid.uuid4())
+    zitting_id = zitting_id or str(uuid.uuid4())
     with uow:
         if planbare_toets_id is not None:
             offering = {**_defaults_of_toets(uow, tenant, planbare_toets_id), **offering}

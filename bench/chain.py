@@ -1,0 +1,116 @@
+"""The whole chain end to end: how fast results go from TA through TP to DR during `oke demo`'s exam day.
+
+Runs the demo's day (TP, the reference TA and the reference DR in one process, each on its own database, talking
+HTTP on loopback) for each school size, then reads the servers' own history rows:
+
+- results per second: first-attempt Deelnames whose result DR holds, divided by the time from TP receiving TA's
+  first flow 3 PATCH of the day to DR storing its last flow 5 message for them;
+- latency per Deelname: from TP receiving TA's last flow 3 message of it (TA sending its final result) to DR
+  storing the last flow 5 message of its attempt (DR holding it); p50 and p99.
+
+TA runs the sessions one after another while its outbox already delivers, so the figures include TA's own work.
+
+    .venv/bin/python bench/chain.py [--students 1000 10000] [--seed 7] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import select
+
+from oke.config import Role
+from oke.demo.check import Planned
+from oke.demo.databases import postgres_databases, sqlite_databases
+from oke.demo.run import TENANT, DemoOptions, demo
+from oke.demo.servers import Stack, free_port
+from oke.store.tables.deelnemerregistratie import SchoolEnrolment
+from oke.store.tables.messages import ReceivedMessage
+
+
+def measure(students: int, seed: int, postgres: str | None) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        databases = postgres_databases(postgres) if postgres else sqlite_databases(Path(folder))
+        ports = {role: free_port() for role in Role}
+        options = DemoOptions(students, seed, databases, ports, Path(folder), timeout=7200)
+        with demo(options, Console(stderr=True), live=False) as (summary, stack):
+            assert summary.ok, summary.differences[:5]
+            first = {p.deelname: p for p in summary.day.planned if p.attempt == 1}
+            return _figures(stack, first, summary.seconds)
+
+
+def _figures(stack: Stack, first: dict[str, Planned], seconds: float) -> dict[str, float]:
+    sent = _last_received(stack, Role.toetsplanning, "3")  # deelnameId -> TA's last flow 3 message at TP
+    stored = _last_received(stack, Role.deelnemerregistratie, "5")  # associationId at DR -> last flow 5 message
+    first_patch = min(_first_received(stack, Role.toetsplanning, "3").values())
+    with stack.dr.database.read_sessions() as session:
+        own = select(SchoolEnrolment.association_id).where(
+            SchoolEnrolment.tenant == TENANT, SchoolEnrolment.attempt == 1, SchoolEnrolment.result.is_not(None)
+        )
+        held = set(session.scalars(own))
+    latencies = []
+    last_store = first_patch
+    for deelname, planned in first.items():
+        enrolment = planned.enrolment
+        if enrolment not in held or deelname not in sent:
+            continue
+        latencies.append((stored[enrolment] - sent[deelname]).total_seconds())
+        last_store = max(last_store, stored[enrolment])
+    window = (last_store - first_patch).total_seconds()
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "results": len(latencies),
+        "results_per_second": len(latencies) / window,
+        "p50_ms": quantiles[49] * 1000,
+        "p99_ms": quantiles[98] * 1000,
+        "day_seconds": seconds,
+    }
+
+
+def _last_received(stack: Stack, role: Role, flow: str) -> dict[str, datetime]:
+    return _received(stack, role, flow, last=True)
+
+
+def _first_received(stack: Stack, role: Role, flow: str) -> dict[str, datetime]:
+    return _received(stack, role, flow, last=False)
+
+
+def _received(stack: Stack, role: Role, flow: str, *, last: bool) -> dict[str, datetime]:
+    node = {Role.toetsplanning: stack.tp, Role.deelnemerregistratie: stack.dr}[role]
+    query = (
+        select(ReceivedMessage.object_id, ReceivedMessage.received_at)
+        .where(ReceivedMessage.tenant == TENANT, ReceivedMessage.flow == flow)
+        .order_by(ReceivedMessage.id)
+    )
+    found: dict[str, datetime] = {}
+    with node.database.read_sessions() as session:
+        for object_id, received_at in session.execute(query):
+            if last or object_id not in found:
+                found[object_id] = received_at
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--students", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", help="a PostgreSQL URL; the three databases are made beside it")
+    args = parser.parse_args()
+    print("| students | results (attempt 1) | results/s TA -> DR | p50 TA -> DR | p99 TA -> DR | whole day |")
+    print("|---|---|---|---|---|---|")
+    for students in args.students:
+        f = measure(students, args.seed, args.postgres)
+        print(
+            f"| {students:,} | {f['results']:,.0f} | {f['results_per_second']:,.0f} | {f['p50_ms']:,.0f} ms"
+            f" | {f['p99_ms']:,.0f} ms | {f['day_seconds']:,.0f} s |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

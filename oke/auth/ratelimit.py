@@ -1,0 +1,33 @@
+"""A token bucket per client: `rate_limit_per_second` on average, `rate_limit_burst` at once (issue 6: limits).
+
+In process and in memory: it is on the flow 3 hot path, so one dict lookup and a little arithmetic, no lock
+(the event loop runs one request at a time). Each server process has its own buckets.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from oke.errors import TooManyRequests
+
+
+class RateLimiter:
+    def __init__(self, per_second: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = per_second
+        self._burst = float(burst)
+        self._clock = clock
+        #: client id -> (tokens left, when they were counted)
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, client_id: str) -> None:
+        """Spend one token of `client_id`'s bucket, or refuse with 429 and the seconds until one is back."""
+        now = self._clock()
+        tokens, then = self._buckets.get(client_id, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - then) * self._rate)
+        if tokens < 1:
+            self._buckets[client_id] = (tokens, now)
+            wait = math.ceil((1 - tokens) / self._rate)
+            raise TooManyRequests(f"client {client_id} sends more than {self._rate:g} requests per second", wait)
+        self._buckets[client_id] = (tokens - 1, now)

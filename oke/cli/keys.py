@@ -1,0 +1,67 @@
+"""`oke keys`: the keys a server signs its access tokens with; rotate them, list them, prune the dead ones."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from oke.auth.tokens import RELOAD_SECONDS, list_keys, prune_keys, rotate_key
+from oke.cli._options import DatabaseUrl, migrated_session, settings_for
+from oke.config import Role
+from oke.store.tables.auth import SigningKey
+
+app = typer.Typer(
+    help="The keys a server signs its access tokens with (published at /oauth2/jwks).", no_args_is_help=True
+)
+
+Server = Annotated[
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@app.command()
+def rotate(server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Make a new key the signing one; the old keys verify until the tokens they signed have expired."""
+    settings = settings_for(server, database_url=database_url)
+    with migrated_session(settings.database) as session:
+        key = rotate_key(session, ttl_seconds=settings.token_ttl_seconds)
+        kid = key.kid
+    typer.echo(f"new signing key {kid}; running servers sign with it within {RELOAD_SECONDS:.0f} s")
+
+
+@app.command("list")
+def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
+    """List the keys (never their private part): which signs, until when the others verify."""
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+        rows = [_public(key) for key in list_keys(session)]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("kid", "algorithm", "created", "state", "verifies until")
+    for row in rows:
+        table.add_row(row["kid"], row["algorithm"], row["created_at"], row["state"], row["verifies_until"] or "")
+    Console().print(table)
+
+
+@app.command()
+def prune(server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Delete the keys that verify nothing any more (replaced and past their last token, or retired)."""
+    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+        pruned = prune_keys(session)
+    typer.echo(f"pruned {len(pruned)} key(s)" + (f": {', '.join(pruned)}" if pruned else ""))
+
+
+def _public(key: SigningKey) -> dict[str, Any]:
+    state = "retired" if key.retired_at else "verifies" if key.verifies_until else "signs"
+    return {
+        "kid": key.kid,
+        "algorithm": key.algorithm,
+        "created_at": key.created_at.isoformat(timespec="seconds"),
+        "state": state,
+        "verifies_until": key.verifies_until.isoformat(timespec="seconds") if key.verifies_until else None,
+    }

@@ -1,0 +1,39 @@
+"""Fresh databases for the demo's three servers: SQLite files in a folder, or PostgreSQL databases beside the
+one `--postgres` names. Each role has its own: they share no clients, peers or outbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from oke.config import Role
+
+
+def sqlite_databases(folder: Path) -> dict[Role, str]:
+    """`tp.sqlite3`, `ta.sqlite3`, `dr.sqlite3` in `folder`, emptied first: every demo starts from nothing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for role in Role:
+        for path in folder.glob(f"{role.value}.sqlite3*"):
+            path.unlink()
+        found[role] = f"sqlite:///{folder / f'{role.value}.sqlite3'}"
+    return found
+
+
+def postgres_databases(url: str) -> dict[Role, str]:
+    """`<database>_oke_demo_tp` (and ta, dr) on the server of `url`, dropped and created afresh."""
+    server = make_url(url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    found = {}
+    try:
+        with admin.connect() as connection:
+            for role in Role:
+                name = f"{server.database or 'oke'}_oke_demo_{role.value}"
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+                found[role] = server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+    return found

@@ -1,0 +1,87 @@
+"""The three roles as real servers on loopback, each on its own migrated database: uvicorn in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from oke.config import Role, Settings
+from oke.roles.deelnemerregistratie.app import create_app as create_dr_app
+from oke.roles.toetsafname.app import create_app as create_ta_app
+from oke.roles.toetsplanning.app import create_app as create_tp_app
+from oke.store.database import Database
+from oke.store.migrate import upgrade
+from oke.web.tls import tls_options
+
+CREATE = {Role.toetsplanning: create_tp_app, Role.toetsafname: create_ta_app, Role.deelnemerregistratie: create_dr_app}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running(app: FastAPI, port: int, host: str = "127.0.0.1", *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve `app` on `host`:`port` until the block ends; yields its base URL.
+
+    With `tls` (certificate and key files) it serves HTTPS as `oke serve` does.
+    """
+    options = tls_options(*tls) if tls else {}
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the server on port {port} did not start")
+        time.sleep(0.01)
+    try:
+        yield f"{'https' if tls else 'http'}://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One running role: where it answers, and its database for the operator's set-up and the progress."""
+
+    role: Role
+    url: str
+    database: Database
+
+
+@dataclass(frozen=True)
+class Stack:
+    tp: Node
+    ta: Node
+    dr: Node
+
+    def nodes(self) -> tuple[Node, Node, Node]:
+        return self.tp, self.ta, self.dr
+
+
+@contextmanager
+def serving(databases: dict[Role, str], ports: dict[Role, int], host: str = "127.0.0.1") -> Iterator[Stack]:
+    """TP, TA and DR serving on `ports`, each on its database (migrated first), until the block ends."""
+    with ExitStack() as stack:
+        nodes: dict[Role, Node] = {}
+        for role in (Role.toetsafname, Role.deelnemerregistratie, Role.toetsplanning):
+            upgrade(databases[role])
+            settings = Settings(role=role, host=host, port=ports[role], database_url=databases[role])
+            url = stack.enter_context(running(CREATE[role](settings), ports[role], host))
+            database = Database(databases[role])
+            stack.callback(database.close)
+            nodes[role] = Node(role, url, database)
+        yield Stack(nodes[Role.toetsplanning], nodes[Role.toetsafname], nodes[Role.deelnemerregistratie])
