@@ -16,7 +16,7 @@ from oke.config import Role
 from oke.store.tables.peers import PeerConfig
 
 app = typer.Typer(
-    help="The peers a server calls over OOAPI (TA and DR for TP, TP for the reference TA).", no_args_is_help=True
+    help="The peers a server calls over OOAPI (TA and DR for TP, TP for the reference TA and DR).", no_args_is_help=True
 )
 
 Server = Annotated[
