@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench-ingest bench-chain clean
+.PHONY: run test test-fast lint bench-ingest bench-chain bench-growth clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-ingest: $(STAMP)
 
 bench-chain: $(STAMP)
 	$(BIN)/python bench/chain.py
+
+bench-growth: $(STAMP)  # needs PostgreSQL (OKE_TEST_POSTGRES_URL, else 127.0.0.1:5432/test)
+	$(BIN)/python bench/growth.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

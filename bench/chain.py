@@ -10,15 +10,22 @@ HTTP on loopback) for each school size, then reads the servers' own history rows
 
 TA runs the sessions one after another while its outbox already delivers, so the figures include TA's own work.
 
-    .venv/bin/python bench/chain.py [--students 1000 10000] [--seed 7] [--postgres URL]
+    .venv/bin/python bench/chain.py [--students 1000 10000] [--seed 7] [--postgres URL] [--flow1 push|pull]
+                                    [--processes API WORKERS]
+
+With `--processes 2 2` each role runs in processes of its own, as in production: TA and DR as `oke serve`, TP
+as `oke serve tp --workers 2 --no-background` beside two `oke worker --role tp`; the peak memory of each
+process is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -27,21 +34,31 @@ from sqlalchemy import select
 from oke.config import Role
 from oke.demo.check import Planned
 from oke.demo.databases import postgres_databases, sqlite_databases
-from oke.demo.run import TENANT, DemoOptions, demo
-from oke.demo.servers import Stack, free_port
+from oke.demo.run import TENANT, DemoOptions, Serve, demo
+from oke.demo.servers import Stack, free_port, serving
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from oke.store.tables.messages import ReceivedMessage
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _processes import Layout, Processes, serving_processes  # noqa: E402
 
-def measure(students: int, seed: int, postgres: str | None) -> dict[str, float]:
+
+def measure(
+    students: int, seed: int, postgres: str | None, layout: Layout | None, flow1: str
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The chain's figures, and the peak memory of each process (MB) when the roles run as `layout` says."""
     with tempfile.TemporaryDirectory() as folder:
         databases = postgres_databases(postgres) if postgres else sqlite_databases(Path(folder))
         ports = {role: free_port() for role in Role}
-        options = DemoOptions(students, seed, databases, ports, Path(folder), timeout=7200)
-        with demo(options, Console(stderr=True), live=False) as (summary, stack):
+        options = DemoOptions(students, seed, databases, ports, Path(folder), timeout=7200, flow1=flow1)
+        processes = Processes()
+        serve: Serve = serving
+        if layout is not None:
+            serve = partial(serving_processes, layout=layout, processes=processes)
+        with demo(options, Console(stderr=True), live=False, serve=serve) as (summary, stack):
             assert summary.ok, summary.differences[:5]
             first = {p.deelname: p for p in summary.day.planned if p.attempt == 1}
-            return _figures(stack, first, summary.seconds)
+            return _figures(stack, first, summary.seconds), processes.peak_memory_mb()
 
 
 def _figures(stack: Stack, first: dict[str, Planned], seconds: float) -> dict[str, float]:
@@ -100,16 +117,29 @@ def main() -> None:
     parser.add_argument("--students", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", help="a PostgreSQL URL; the three databases are made beside it")
+    parser.add_argument("--flow1", choices=("push", "pull"), default="push", help="DR pushes, or TP pulls")
+    parser.add_argument(
+        "--processes",
+        nargs=2,
+        type=int,
+        metavar=("API", "WORKERS"),
+        help="each role in processes of its own, TP as API processes (--no-background) and `oke worker`s",
+    )
     args = parser.parse_args()
+    layout = Layout(*args.processes) if args.processes else None
     print("| students | results (attempt 1) | results/s TA -> DR | p50 TA -> DR | p99 TA -> DR | whole day |")
     print("|---|---|---|---|---|---|")
+    memory: dict[int, dict[str, float]] = {}
     for students in args.students:
-        f = measure(students, args.seed, args.postgres)
+        f, memory[students] = measure(students, args.seed, args.postgres, layout, args.flow1)
         print(
             f"| {students:,} | {f['results']:,.0f} | {f['results_per_second']:,.0f} | {f['p50_ms']:,.0f} ms"
             f" | {f['p99_ms']:,.0f} ms | {f['day_seconds']:,.0f} s |",
             flush=True,
         )
+    for students, peaks in memory.items():
+        if peaks:
+            print(f"\npeak memory, {students:,} students: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in peaks.items()))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ closed-loop load generator sends the same flow 3 bodies to both. TP authenticate
 validates and merges the result, writes the history row and commits before it answers 200.
 
     .venv/bin/python bench/ingest.py [--requests 4000] [--concurrency 16] [--students 500] [--database-url URL]
-                                     [--flow5]
+                                     [--flow5] [--processes 1 2 4]
+
+With `--processes 1 2 4` both run as that many processes each, in turn (TP as `oke serve tp --workers N
+--no-background`, the API processes of production: the outbox waits for `oke worker`s, which are not run).
 
 With `--flow5` the Deelnames are planned for DR's Toetsinschrijvingen (pushed first, flow 1), so every
 flow 3 message also decides flow 5: the result for DR is fitted and queued in TP's outbox (DR itself is
@@ -21,15 +24,17 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import Figures, Request, load  # noqa: E402
+from _processes import started  # noqa: E402
 
 Make = Callable[[int], Request]
 
@@ -105,28 +110,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def server(args: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[None]:
-    process = subprocess.Popen(
-        args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"server did not start: {output}") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def oke(*args: str, env: dict[str, str]) -> str:
     return subprocess.run(
         [sys.executable, "-m", "oke", *args], env={**os.environ, **env}, check=True, capture_output=True, text=True
@@ -134,8 +117,12 @@ def oke(*args: str, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def tp_target(database_url: str, students: int, flow5: bool = False) -> Iterator[Make]:
-    """A running TP with a planned Zitting of `students` Deelnames; yields the request maker."""
+def tp_target(database_url: str, students: int, flow5: bool = False, processes: int | None = None) -> Iterator[Make]:
+    """A running TP with a planned Zitting of `students` Deelnames; yields the request maker.
+
+    With `processes`, TP runs as that many API processes without background work (`--workers N
+    --no-background`), as in production beside `oke worker`s: only the ingest is measured.
+    """
     port = free_port()
     env = {"OKE_DATABASE_URL": database_url, "OKE_PORT": str(port)}
     ta = json.loads(oke("clients", "add", "--role", "ta", "--tenant", "bench", "--peer", "ta-bench", "--json", env=env))
@@ -148,7 +135,10 @@ def tp_target(database_url: str, students: int, flow5: bool = False) -> Iterator
         oke("peers", "add", *dr_peer, "--token-url", f"{nowhere}/oauth2/token", "--client-id", "tp", env=env | SECRET)
         dr = json.loads(oke("clients", "add", "--role", "dr", "--tenant", "bench", "--json", env=env))
     url = f"http://127.0.0.1:{port}"
-    with server([sys.executable, "-m", "oke", "serve", "tp", "--log-level", "warning"], url + "/ooapi/", env):
+    command = [sys.executable, "-m", "oke", "serve", "tp", "--log-level", "warning"]
+    if processes is not None:
+        command += ["--workers", str(processes), "--no-background"]
+    with started(command, url + "/ooapi/", env):
 
         def token(client: dict[str, str]) -> str:
             answer = httpx.post(
@@ -217,8 +207,8 @@ def push_flow1(url: str, token: str, offering: dict[str, object], students: int)
 
 
 @contextmanager
-def bare_target(folder: Path) -> Iterator[Make]:
-    """A running bare FastAPI endpoint; yields the request maker."""
+def bare_target(folder: Path, processes: int = 1) -> Iterator[Make]:
+    """A running bare FastAPI endpoint in `processes` uvicorn processes; yields the request maker."""
     port = free_port()
     (folder / "bare_app.py").write_text(BARE_APP)
     url = f"http://127.0.0.1:{port}"
@@ -233,8 +223,10 @@ def bare_target(folder: Path) -> Iterator[Make]:
         "warning",
         "--app-dir",
         str(folder),
+        "--workers",
+        str(processes),
     ]
-    with server(args, url + "/docs"):
+    with started(args, url + "/docs"):
         headers = {"content-type": "application/merge-patch+json"}
 
         def make(i: int) -> Request:
@@ -251,29 +243,71 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--flow5", action="store_true", help="Deelnames of DR's enrolments: flow 5 decided too")
-    options = parser.parse_args()
-    runs: dict[str, list[Figures]] = {"bare": [], "tp": []}
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        with bare_target(Path(folder)) as bare, tp_target(database_url, options.students, options.flow5) as tp:
-            for make in (bare, tp):
-                load(make, 500, options.concurrency)  # warm up
-            for _ in range(options.rounds):
-                runs["bare"].append(load(bare, options.requests, options.concurrency))
-                runs["tp"].append(load(tp, options.requests, options.concurrency))
-    bare_figures, tp_figures = (
-        sorted(runs[name], key=lambda f: f.rate)[len(runs[name]) // 2] for name in ("bare", "tp")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        help="compare with this many API processes each (TP: --workers N --no-background; bare: uvicorn --workers N)",
     )
-    print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name, figures in (("bare FastAPI endpoint", bare_figures), ("TP flow 3 (durable)", tp_figures)):
-        print(f"{name:28}{figures.rate:10.0f}{figures.p50_ms:10.2f}{figures.p99_ms:10.2f}{figures.errors:8d}")
-    print(f"TP / bare throughput: {tp_figures.rate / bare_figures.rate:.0%}  (target >= 40% on SQLite)")
+    options = parser.parse_args()
+    print(f"{'':36}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'TP/bare':>9}")
+    with tempfile.TemporaryDirectory() as folder:
+        for processes in options.processes or [None]:
+            with fresh_database(options.database_url, Path(folder), processes or 1) as database_url:
+                bare, tp = compare(Path(folder), database_url, options, processes)
+            label = "" if processes is None else f", {processes} process{'es' if processes > 1 else ''}"
+            for name, figures in ((f"bare FastAPI{label}", bare), (f"TP flow 3 (durable){label}", tp)):
+                ratio = f"{tp.rate / bare.rate:9.0%}" if figures is tp else ""
+                print(
+                    f"{name:36}{figures.rate:10.0f}{figures.p50_ms:10.2f}{figures.p99_ms:10.2f}{figures.errors:8d}"
+                    f"{ratio}",
+                    flush=True,
+                )
     database = "SQLite file" if options.database_url is None else options.database_url.rsplit("@", 1)[-1]
     print(
         f"database: {database}; median of {options.rounds} alternating rounds of {options.requests} requests, "
         f"concurrency {options.concurrency}, {options.students} participations"
         + (", each forwarded to DR (flow 5)" if options.flow5 else "")
     )
+
+
+@contextmanager
+def fresh_database(url: str | None, folder: Path, n: int) -> Iterator[str]:
+    """A fresh database for the comparison with `n` processes: a SQLite file in `folder`, or a PostgreSQL
+    database beside `url`'s (named after it), dropped afterwards."""
+    if url is None:
+        yield f"sqlite:///{folder}/bench-{n}.sqlite3"
+        return
+    server = make_url(url)
+    name = f"{server.database}_{n}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def compare(
+    folder: Path, database_url: str, options: argparse.Namespace, processes: int | None
+) -> tuple[Figures, Figures]:
+    """The median round of the bare endpoint and of TP, measured in alternating rounds."""
+    runs: dict[str, list[Figures]] = {"bare": [], "tp": []}
+    with (
+        bare_target(folder, processes or 1) as bare,
+        tp_target(database_url, options.students, options.flow5, processes) as tp,
+    ):
+        for make in (bare, tp):
+            load(make, 500, options.concurrency)  # warm up
+        for _ in range(options.rounds):
+            runs["bare"].append(load(bare, options.requests, options.concurrency))
+            runs["tp"].append(load(tp, options.requests, options.concurrency))
+    bare_figures, tp_figures = (sorted(runs[name], key=lambda f: f.rate)[len(runs[name]) // 2] for name in runs)
+    return bare_figures, tp_figures
 
 
 if __name__ == "__main__":

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     #: The relay's first wait after a failed delivery; it doubles after each failure, up to `retry_max_seconds`.
     retry_base_seconds: float = Field(default=1.0, gt=0)
     retry_max_seconds: float = Field(default=600.0, gt=0)
+    #: How many outbound calls one relay makes at once (to different objects; one object's calls wait
+    #: for each other, so that they arrive in order).
+    outbox_concurrency: int = Field(default=8, ge=1, le=64)
     #: TP pulls flow 1 from every configured DR this often (minutes), and once at start; None: DR pushes.
     dr_sync_minutes: int | None = Field(default=None, gt=0)
     contact_email: str = "beheer@example.org"
@@ -69,6 +72,9 @@ class Settings(BaseSettings):
     #: The CAs that outbound calls trust (a PEM bundle), e.g. a private CA of the peers; None: the default bundle.
     #: Certificates are always verified.
     ca_bundle: Path | None = None
+    #: `json`: every log line one JSON object with the request's id, client and tenant, and one access line per
+    #: request by route template (`oke.observability.logs`); `text`: uvicorn's own lines.
+    log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

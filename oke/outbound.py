@@ -18,6 +18,9 @@ from oke.client.peers import PeerDirectory
 from oke.config import Settings
 from oke.outbox.relay import Deliver, Delivery, OnDelivered, OutboundMessage, Relay, running
 from oke.outbox.retry import RetryPolicy
+from oke.outbox.writer import CHANNEL
+from oke.store.database import Database
+from oke.store.notices import listening
 
 #: A relay's lease lasts this many timeouts (at least 60 s), so that no other relay takes a message over
 #: while it is being sent, a token fetch and a retry after a 401 included.
@@ -62,7 +65,8 @@ def relaying(
 ) -> Iterator[Relay]:
     """A relay delivering this database's outbox in a background thread for as long as the block runs.
 
-    `settings` give the timeout and the backoff (`outbound_timeout_seconds`, `retry_*_seconds`).
+    `settings` give the timeout, the backoff and how many calls go at once (`outbound_timeout_seconds`,
+    `retry_*_seconds`, `outbox_concurrency`).
     `on_delivered` keeps what a peer answered to a delivered message (a GET's bytes and content type).
     """
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
@@ -72,7 +76,20 @@ def relaying(
             http_delivery(directory),
             policy,
             lease_seconds=max(60.0, LEASE_TIMEOUTS * settings.outbound_timeout_seconds),
+            concurrency=settings.outbox_concurrency,
             on_delivered=on_delivered,
         )
         with running(relay):
             yield relay
+
+
+@contextmanager
+def delivering(database: Database, settings: Settings, *, on_delivered: OnDelivered | None = None) -> Iterator[Relay]:
+    """`relaying` a server's outbox, woken as soon as any process commits messages (PostgreSQL: a notice on
+    `oke.outbox.writer.CHANNEL`), so that a worker of its own delivers as fast as the API's process; on
+    SQLite it looks every half second."""
+    with (
+        relaying(database.engine, database.read_sessions, settings=settings, on_delivered=on_delivered) as relay,
+        listening(database.url, CHANNEL, relay.wake),
+    ):
+        yield relay

@@ -23,11 +23,12 @@ BACKENDS = [
 
 
 @contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[str]:
-    """The URL of a new, migrated database of `backend`."""
+def fresh_database(backend: str, folder: Path, *, migrated: bool = True) -> Iterator[str]:
+    """The URL of a new database of `backend`, migrated unless asked not to be (then empty)."""
     if backend == "sqlite":
         url = f"sqlite:///{folder / f'{uuid.uuid4().hex}.sqlite3'}"
-        upgrade(url)
+        if migrated:
+            upgrade(url)
         yield url
         return
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
@@ -42,7 +43,8 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
         pytest.skip(f"PostgreSQL is not reachable: {error}")
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrated:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as connection:

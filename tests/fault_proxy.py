@@ -103,6 +103,7 @@ class FaultProxy:
         self.down = False
         self._faults: deque[Fault] = deque()
         self._seen: list[Seen | None] = []  # None: still being answered
+        self._paths: list[str] = []  # of each request in `_seen`
         self._lock = threading.Lock()
         self._stopping = threading.Event()  # lets a hanging request go when the proxy stops
         self.app = FastAPI(openapi_url=None)
@@ -119,10 +120,10 @@ class FaultProxy:
         with self._lock:
             return [seen for seen in self._seen if seen is not None and containing in seen.path]
 
-    def in_flight(self) -> int:
-        """How many requests have arrived and are not answered yet."""
+    def in_flight(self, *, containing: str = "") -> int:
+        """How many requests (whose path contains `containing`) have arrived and are not answered yet."""
         with self._lock:
-            return self._seen.count(None)
+            return sum(seen is None and containing in path for seen, path in zip(self._seen, self._paths, strict=True))
 
     @contextmanager
     def serving(self) -> Iterator[FaultProxy]:
@@ -138,6 +139,7 @@ class FaultProxy:
         """Where the request's record goes (in arrival order), and what it meets."""
         with self._lock:
             self._seen.append(None)
+            self._paths.append(path)
             return len(self._seen) - 1, self._fault(path)
 
     def _fault(self, path: str) -> Fault:

@@ -17,6 +17,7 @@ from oke.auth.caller import Caller
 from oke.auth.clients import ClientRegistry
 from oke.auth.tokens import TokenIssuer
 from oke.errors import Unauthorized
+from oke.observability.context import identify
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def _token(
         else:
             caller = _client(state, authorization)
         scopes = _granted(caller, form.get("scope"))
+        identify(caller.client_id, caller.tenant)
     except _OAuthError as error:
         return error.response()
     access_token, expires_in = tokens.issue(caller, scopes)

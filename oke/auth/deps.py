@@ -12,11 +12,13 @@ from oke.auth.caller import Caller
 from oke.auth.ratelimit import RateLimiter
 from oke.auth.tokens import TokenIssuer
 from oke.errors import Forbidden, Unauthorized
+from oke.observability.context import identify
 
 
 async def authenticate(request: Request) -> Caller:
     """The caller, within its rate limit (`rate_limit_per_second`): counted per client, so after authentication."""
     caller = await token_caller(request)
+    identify(caller.client_id, caller.tenant)  # the request's log lines name them from now on
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)  # apps without build_app: none
     if limiter is not None:
         limiter.take(caller.client_id)

@@ -20,6 +20,7 @@ from oke.cli import (
     serve,
     sync,
     ta,
+    worker,
 )
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
@@ -39,3 +40,4 @@ app.add_typer(dr.app, name="dr")
 app.add_typer(sync.app, name="sync")
 app.command("demo")(demo.demo_command)
 app.command("simulate")(demo.simulate_command)
+app.command("worker")(worker.worker_command)

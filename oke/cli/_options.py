@@ -20,6 +20,14 @@ from oke.store.migrate import upgrade
 Host = Annotated[str | None, typer.Option(help="Address to listen on [default: $OKE_HOST or 127.0.0.1].")]
 Port = Annotated[int | None, typer.Option(help="Port [default: $OKE_PORT or 8000 for tp].")]
 LogLevel = Annotated[str, typer.Option(help="uvicorn's log level; 'warning' leaves out the access log.")]
+LogFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help="text, or json: one JSON object a line, with request id, client and tenant"
+        " [default: $OKE_LOG_FORMAT or text]",
+    ),
+]
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="[default: $OKE_DATABASE_URL or the role's SQLite file]")
 ]

@@ -41,7 +41,9 @@ def list_(
     school: Annotated[str | None, typer.Option(help="Only this school (tenant).")] = None,
     client: Annotated[str | None, typer.Option(help="Only the writes of this client id.")] = None,
     object_id: Annotated[str | None, typer.Option("--object", help="Only the writes to this object id.")] = None,
-    flow: Annotated[str | None, typer.Option(help="Only this flow (1, 2, 3, 4, 5, planning, operator).")] = None,
+    flow: Annotated[
+        str | None, typer.Option(help="Only this flow (1, 2, 3, 4, 5, planning, operator); a rare one: add --since.")
+    ] = None,
     since: When = None,
     until: When = None,
     before: Annotated[int | None, typer.Option(help="Only messages older than this id: the next page.")] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -19,6 +19,8 @@ app = typer.Typer(help="The reference Deelnemerregistratie's operator commands."
 
 Tenant = Annotated[str, typer.Option(help="The school (tenant) whose records these are.")]
 T = TypeVar("T")
+#: Toetsinschrijvingen `oke dr results` reads at a time.
+RESULTS_PAGE = 250
 
 
 def _on_database(database_url: str | None, work: Callable[[DeelnemerregistratieUnitOfWork], T]) -> T:
@@ -96,5 +98,15 @@ def results(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Print the current result per Toetsinschrijving and attempt, as TP sent them (flow 5), as JSON."""
-    found = _on_database(database_url, lambda uow: reads.results_of(uow, tenant, enrolment))
+    found: list[dict[str, Any]] = []
+    after: str | None = None
+    url = settings_for(Role.deelnemerregistratie, database_url=database_url).database
+    with migrated_database(url) as database:
+        while True:  # page by page: one short read at a time, however large the school
+            uow = DeelnemerregistratieUnitOfWork(database.sessions)
+            page = reads.results_of(uow, tenant, enrolment, after=after, limit=RESULTS_PAGE)
+            found += page.items
+            if page.next is None:
+                break
+            after = page.next
     typer.echo(json.dumps(found, indent=2, ensure_ascii=False))

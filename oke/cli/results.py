@@ -29,13 +29,13 @@ def _tp(database_url: str | None) -> AbstractContextManager[Database]:
     return migrated_database(settings_for(Role.toetsplanning, database_url=database_url).database)
 
 
-def _show(rows: list[forwarding.ResultForDr], as_json: bool) -> None:
-    records = [{column: getattr(row, column) for column in COLUMNS} for row in rows]
-    if as_json:
-        typer.echo(json.dumps(records))
-        return
+def _records(rows: list[forwarding.ResultForDr]) -> list[dict[str, object]]:
+    return [{column: getattr(row, column) for column in COLUMNS} for row in rows]
+
+
+def _show(rows: list[forwarding.ResultForDr]) -> None:
     table = Table(*(column.replace("_", " ") for column in COLUMNS))
-    for record in records:
+    for record in _records(rows):
         table.add_row(*("" if value is None else str(value) for value in record.values()))
     Console().print(table)
 
@@ -44,15 +44,26 @@ def _show(rows: list[forwarding.ResultForDr], as_json: bool) -> None:
 def list_(
     school: School,
     held: Annotated[bool, typer.Option(help="Only the results held for an operator.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, oldest change first.")] = 100,
+    after: Annotated[str | None, typer.Option(help="The next page: the `next` the page before printed.")] = None,
     database_url: DatabaseUrl = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {items, next}.")] = False,
 ) -> None:
-    """List the school's results for DR, oldest first; a held one says why."""
+    """List a page of the school's results for DR, oldest change first; a held one says why."""
     with _tp(database_url) as database:
-        rows = forwarding.list_results(
-            ToetsplanningUnitOfWork(database.read_sessions), school, forwarding.HELD if held else None
+        page = forwarding.list_results(
+            ToetsplanningUnitOfWork(database.read_sessions),
+            school,
+            forwarding.HELD if held else None,
+            after=after,
+            limit=limit,
         )
-    _show(rows, as_json)
+    if as_json:
+        typer.echo(json.dumps({"items": _records(page.items), "next": page.next}))
+        return
+    _show(page.items)
+    if page.next is not None:
+        typer.echo(f"next page: --after {page.next}", err=True)
 
 
 @app.command("score")
@@ -69,7 +80,7 @@ def score(
         row = by_operator(service, tenant=school, command=command, object_type="deelname", object_id=deelname)(
             ToetsplanningUnitOfWork(database.sessions)
         )
-    _show([row], as_json=False)
+    _show([row])
 
 
 @app.command("forward")
@@ -81,4 +92,4 @@ def forward(deelname: Deelname, school: School, database_url: DatabaseUrl = None
         row = by_operator(service, tenant=school, command=command, object_type="deelname", object_id=deelname)(
             ToetsplanningUnitOfWork(database.sessions)
         )
-    _show([row], as_json=False)
+    _show([row])

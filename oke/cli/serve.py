@@ -1,23 +1,26 @@
-"""`oke serve`: run a role's server on the embedded SQLite default or on PostgreSQL."""
+"""`oke serve`: run a role's server on the embedded SQLite default or on PostgreSQL, in one process or in several
+(`--workers`), with its background work or without it (`--no-background`: `oke worker` does it)."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from oke.cli._options import DatabaseUrl, Host, LogLevel, Port, settings_for
+from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, settings_for
 from oke.config import Role, Settings
-from oke.roles.deelnemerregistratie import app as deelnemerregistratie
-from oke.roles.toetsafname import app as toetsafname
-from oke.roles.toetsplanning import app as toetsplanning
+from oke.demo.servers import CREATE
+from oke.observability.logs import json_log_config
+from oke.observability.metrics import prepare_multiprocess
 from oke.store.migrate import upgrade
 from oke.web.tls import tls_options
 
@@ -30,6 +33,25 @@ TlsCert = Annotated[
     ),
 ]
 TlsKey = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key [default: $OKE_TLS_KEY_FILE]")]
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="API processes sharing the port (uvicorn workers). Several writers need PostgreSQL to scale;"
+        " SQLite takes them one at a time.",
+    ),
+]
+Background = Annotated[
+    bool,
+    typer.Option(
+        "--background/--no-background",
+        help="Also do the role's background work (outbox delivery; TP: document fetches, flow 1 pull, DR versions)"
+        " in every API process; --no-background serves the API only, for `oke worker --role ROLE` processes.",
+    ),
+]
+#: How `oke serve --workers N` hands its settings to the processes uvicorn starts (JSON).
+SERVING = "OKE_SERVE_PROCESS"
 
 
 @app.command("tp")
@@ -40,11 +62,16 @@ def serve_tp(
     log_level: LogLevel = "info",
     tls_cert: TlsCert = None,
     tls_key: TlsKey = None,
+    log_format: LogFormat = None,
+    workers: Workers = 1,
+    background: Background = True,
 ) -> None:
     """Run the Toetsplanning service (migrates its database first)."""
-    settings = _settings(Role.toetsplanning, tls_cert, tls_key, host=host, port=port, database_url=database_url)
+    settings = _settings(
+        Role.toetsplanning, tls_cert, tls_key, host=host, port=port, database_url=database_url, log_format=log_format
+    )
     clients = "oke clients add --role ta --tenant SCHOOL --peer TA-NAME  (also --role dr, planner)"
-    _serve(settings, "oke Toetsplanning", toetsplanning.create_app, clients, log_level)
+    _serve(settings, "oke Toetsplanning", clients, log_level, workers, background)
 
 
 @app.command("ta")
@@ -55,11 +82,16 @@ def serve_ta(
     log_level: LogLevel = "info",
     tls_cert: TlsCert = None,
     tls_key: TlsKey = None,
+    log_format: LogFormat = None,
+    workers: Workers = 1,
+    background: Background = True,
 ) -> None:
     """Run the reference Toetsafname (migrates its database first, seeds its demo catalogue on first start)."""
-    settings = _settings(Role.toetsafname, tls_cert, tls_key, host=host, port=port, database_url=database_url)
+    settings = _settings(
+        Role.toetsafname, tls_cert, tls_key, host=host, port=port, database_url=database_url, log_format=log_format
+    )
     clients = "oke clients add --server ta --role tp --tenant SCHOOL --peer TP-NAME  (also --role dr: catalogue)"
-    _serve(settings, "oke Toetsafname", toetsafname.create_app, clients, log_level)
+    _serve(settings, "oke Toetsafname", clients, log_level, workers, background)
 
 
 @app.command("dr")
@@ -74,6 +106,9 @@ def serve_dr(
     log_level: LogLevel = "info",
     tls_cert: TlsCert = None,
     tls_key: TlsKey = None,
+    log_format: LogFormat = None,
+    workers: Workers = 1,
+    background: Background = True,
 ) -> None:
     """Run the reference Deelnemerregistratie (migrates its database first; `oke dr seed` fills a school)."""
     settings = _settings(
@@ -84,14 +119,16 @@ def serve_dr(
         port=port,
         database_url=database_url,
         nl_test_admin_version=version,
+        log_format=log_format,
     )
     clients = "oke clients add --server dr --role tp --tenant SCHOOL  (--role ta --scope nl-test-admin-flow-6)"
     _serve(
         settings,
         f"oke Deelnemerregistratie (nl-test-admin {settings.nl_test_admin_version})",
-        deelnemerregistratie.create_app,
         clients,
         log_level,
+        workers,
+        background,
     )
 
 
@@ -100,10 +137,8 @@ def _settings(role: Role, tls_cert: Path | None, tls_key: Path | None, **given: 
     return settings_for(role, tls_cert_file=tls_cert, tls_key_file=tls_key, **given)
 
 
-def _serve(
-    settings: Settings, title: str, create_app: Callable[[Settings], FastAPI], clients: str, log_level: str
-) -> None:
-    """Migrate, say where the server is and how to register its clients, and run it."""
+def _serve(settings: Settings, title: str, clients: str, log_level: str, workers: int, background: bool) -> None:
+    """Migrate, say where the server is and how to register its clients, and run it in `workers` processes."""
     upgrade(settings.database)
     console = Console(soft_wrap=True)
     database = make_url(settings.database).render_as_string(hide_password=True)
@@ -112,10 +147,35 @@ def _serve(
     console.print(f"  API docs:     {settings.url}/docs")
     console.print(f"  token:        POST {settings.url}/oauth2/token (client_secret_basic)")
     console.print(f"  clients:      {clients}")
-    app = create_app(settings)
-    tune_garbage_collector()
+    console.print(f"  processes:    {workers}, {'with' if background else 'without'} background work")
     tls = tls_options(settings.tls_cert_file, settings.tls_key_file)
-    uvicorn.run(app, host=settings.host, port=settings.url_port, log_level=log_level, **tls)
+    options: dict[str, Any] = {"host": settings.host, "port": settings.url_port, "log_level": log_level, **tls}
+    if settings.log_format == "json":  # uvicorn's access lines give way to the middleware's, by route template
+        options |= {"log_config": json_log_config(log_level), "access_log": False}
+    if workers == 1:
+        app = CREATE[settings.role](settings, background=background)
+        tune_garbage_collector()
+        uvicorn.run(app, **options)
+        return
+    # the processes' metrics added up in /metrics of whichever one is scraped
+    prepare_multiprocess(settings.data_dir / "metrics" / f"{settings.role.value}-{settings.url_port}")
+    os.environ[SERVING] = json.dumps({"settings": _plain(settings), "background": background})
+    uvicorn.run(f"{__name__}:app_of_process", factory=True, workers=workers, **options)
+
+
+def app_of_process() -> FastAPI:
+    """The app of one of the processes `oke serve --workers N` starts, on the settings the command validated."""
+    serving = json.loads(os.environ[SERVING])
+    settings = Settings.model_validate(serving["settings"])
+    app = CREATE[settings.role](settings, background=serving["background"])
+    tune_garbage_collector()
+    return app
+
+
+def _plain(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON values, secrets included (JSON would mask them)."""
+    secrets = {name: value.get_secret_value() for name, value in settings if isinstance(value, SecretStr)}
+    return settings.model_dump(mode="json") | secrets
 
 
 def tune_garbage_collector() -> None:

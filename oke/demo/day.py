@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from oke.client.ooapi import OoapiClient
 from oke.demo.check import Difference, Planned, Scale, compare
 from oke.demo.endpoints import Endpoints
 from oke.ooapi.common import nl_test_admin_block
@@ -229,12 +230,12 @@ class ExamDay:
         return self._scales[toets.offering_id]
 
     def held(self) -> list[dict[str, Any]]:
-        """The results TP holds for an operator (a score that does not fit DR's scale)."""
-        return list(_json(self.planner.request("GET", "/planning/results", params={"state": "held"}), 200, "read held"))
+        """The results TP holds for an operator (a score that does not fit DR's scale), every page of them."""
+        return list(_every_item(self.planner, "/planning/results", {"state": "held"}, "read held"))
 
     def dr_results(self) -> dict[str, dict[str, Any]]:
         """DR's operator view: per Toetsinschrijving, its current result per attempt."""
-        items = _json(self.dr_operator.request("GET", "/operator/results"), 200, "read DR's results")["items"]
+        items = _every_item(self.dr_operator, "/operator/results", {}, "read DR's results")
         return {item["enrolmentId"]: item for item in items}
 
     def failed(self) -> list[Toetsinschrijving]:
@@ -283,3 +284,14 @@ def _json(response: httpx.Response, status: int, what: str) -> Any:
     if response.status_code != status:
         raise DayError(f"{what}: {response.status_code} {response.text[:500]}")
     return response.json()
+
+
+def _every_item(client: OoapiClient, path: str, params: dict[str, str], what: str) -> Iterator[dict[str, Any]]:
+    """The items of every page of a listing that answers `{"items", "next"}` (oke's operator and planning APIs)."""
+    query: dict[str, str | int] = {**params, "limit": 250}
+    while True:
+        page = _json(client.request("GET", path, params=query), 200, what)
+        yield from page["items"]
+        if page["next"] is None:
+            return
+        query["after"] = page["next"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,12 +38,18 @@ class DemoOptions:
     flow1: str = "push"
 
 
+#: Starts the three servers on their databases and ports, on a host, for the duration of a block.
+Serve = Callable[[dict[Role, str], dict[Role, int], str], AbstractContextManager[Stack]]
+
+
 @contextmanager
-def demo(options: DemoOptions, console: Console, *, live: bool) -> Iterator[tuple[Summary, Stack]]:
-    """Start the three servers, set the chain up, run the exam day and check it; the servers serve on while the
-    block runs."""
+def demo(
+    options: DemoOptions, console: Console, *, live: bool, serve: Serve = serving
+) -> Iterator[tuple[Summary, Stack]]:
+    """Start the three servers (by default in this process), set the chain up, run the exam day and check it; the
+    servers serve on while the block runs."""
     started = time.monotonic()
-    with serving(options.databases, options.ports, options.host) as stack, httpx.Client(timeout=30) as http:
+    with serve(options.databases, options.ports, options.host) as stack, httpx.Client(timeout=30) as http:
         endpoints, tp_name, dr_name = wiring.wire(stack, TENANT)
         endpoints.save(options.data_dir / "endpoints.json")
         wait = OutboxWaiter(stack, TENANT, console, live=live, timeout=options.timeout)

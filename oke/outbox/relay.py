@@ -1,8 +1,9 @@
 """The relay: delivers the outbox in order per (peer, key), with retries, and never loses a message.
 
 Claims are short transactions that lease messages to one relay; deliveries run outside any
-transaction; each outcome is recorded in a transaction of its own. Several relays may run at
-once (PostgreSQL: `FOR UPDATE SKIP LOCKED`); a relay that dies leaves leases that expire.
+transaction, the messages of one (peer, key) one after the other and different keys at once;
+each outcome is recorded in a transaction of its own. Several relays may run at once
+(PostgreSQL: `FOR UPDATE SKIP LOCKED`); a relay that dies leaves leases that expire.
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, func, null, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, null, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from oke.outbox.retry import Park, RetryPolicy
+from oke.observability.metrics import OUTBOX_ATTEMPTS
+from oke.outbox.retry import Decision, Park, Retry, RetryPolicy
 from oke.store.base import utcnow
-from oke.store.tables.outbox import DELIVERED, PARKED, PENDING, OutboxMessage
+from oke.store.tables.outbox import DELIVERED, LIVE, PARKED, PENDING, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +74,27 @@ Deliver = Callable[[OutboundMessage], Delivery]
 OnDelivered = Callable[[Connection, OutboundMessage, Delivery], None]
 
 
+#: What orders messages: (peer, key).
+Key = tuple[str, str]
+#: How many live rows the claim reads at a time while it looks for due heads.
+SCAN_CHUNK = 1000
+#: The live rows in `id` order after a given id: what the claim walks, in the partial index of live rows.
+_LIVE_COLUMNS = (_T.id, _T.peer, _T.key, _T.state, _T.next_attempt_at, _T.lease_until)
+_LIVE_ROWS = select(*_LIVE_COLUMNS).where(LIVE, _T.id > bindparam("after")).order_by(_T.id).limit(SCAN_CHUNK)
+#: SQLite, without statistics, would rather read all live rows by state and sort them: it is told the index.
+_LIVE_ROWS_SQLITE = text(
+    "SELECT id, peer, key, state, next_attempt_at, lease_until FROM outbox_messages"
+    f" INDEXED BY ix_outbox_messages_live WHERE {LIVE.text} AND id > :after ORDER BY id LIMIT {SCAN_CHUNK}"
+).columns(*_LIVE_COLUMNS)
+
+
 class Relay:
     """Delivers due outbox messages with `deliver`; `run_once` for one round, `run_forever` in a thread.
 
     `database` must be able to write (on SQLite: `Database.engine` or `Database.sessions`, whose
     transactions lock at BEGIN). `deliver` should time out well within `lease_seconds`: after that,
-    another relay may send the message again.
+    another relay may send the message again. `deliver` is called from up to `concurrency` threads at
+    once, never twice at once for one (peer, key).
     """
 
     def __init__(
@@ -86,43 +104,38 @@ class Relay:
         policy: RetryPolicy,
         *,
         lease_seconds: float = 60,
-        batch: int = 50,
+        batch: int = 200,
+        run_length: int = 25,
+        concurrency: int = 1,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
         on_delivered: OnDelivered | None = None,
     ) -> None:
+        """`batch`: the most messages one round claims; `run_length`: the most of one (peer, key) among them,
+        so that one long queue (e.g. a whole flow 1 push) does not hold up the other keys."""
         self._database = database
         self._deliver = deliver
         self._policy = policy
         self._lease = timedelta(seconds=lease_seconds)
         self._batch = batch
+        self._run_length = run_length
         self._rng = rng or random.Random()
         self._clock = clock or utcnow
         self._wake = threading.Event()
         self._on_delivered = on_delivered
+        self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send") if concurrency > 1 else None
 
     def run_once(self) -> int:
         """Claim the due messages, deliver them and record the outcomes; the number attempted."""
         now = self._clock()
         lease_until = now + self._lease
-        claimed = self._claim(now, lease_until)
-        attempted = 0
-        silent: dict[str, datetime] = {}  # peers that gave no answer this round: when they are tried again
-        postponed: list[tuple[OutboundMessage, datetime]] = []
-        for message in claimed:
-            if self._clock() >= lease_until:
-                break  # the rest may belong to another relay by now; they are claimed again
-            if message.peer in silent:  # a hanging peer would cost a timeout per message, and hold up the others
-                postponed.append((message, silent[message.peer]))
-                continue
-            delivery = self._attempt(message)
-            retry_at = self._record(message, lease_until, delivery)
-            if delivery.status is None and retry_at is not None:
-                silent[message.peer] = retry_at
-            attempted += 1
-        if postponed:
-            self._postpone(postponed, lease_until)
-        return attempted
+        runs: dict[Key, list[OutboundMessage]] = {}
+        for message in self._claim(now, lease_until):
+            runs.setdefault((message.peer, message.key), []).append(message)
+        round_ = _Round(lease_until)
+        if self._senders is None or len(runs) == 1:
+            return sum(self._deliver_run(run, round_) for run in runs.values())
+        return sum(self._senders.map(lambda run: self._deliver_run(run, round_), runs.values()))
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
         """Deliver until `stop` is set; when nothing is due, wait `idle_seconds` or until `wake()`."""
@@ -140,28 +153,33 @@ class Relay:
         """Look for due messages now (after a commit that added some, or to stop promptly)."""
         self._wake.set()
 
-    def _claim(self, now: datetime, lease_until: datetime) -> list[OutboundMessage]:
-        """Lease the oldest pending message of each (peer, key) that is due and not leased.
+    def close(self) -> None:
+        """Stop the sending threads (after the round under way)."""
+        if self._senders is not None:
+            self._senders.shutdown()
 
-        A parked message holds back the later ones of its key until an operator retries it (or a newer
-        snapshot replaces it): sent past it, they would reach the peer out of order.
+    def _claim(self, now: datetime, lease_until: datetime) -> list[OutboundMessage]:
+        """Lease a run of due messages at the head of each (peer, key), oldest first.
+
+        The head of a (peer, key) is its oldest live message. A key whose head is not due, is leased to
+        another relay or is parked is passed over as a whole: a parked message holds back the later ones
+        of its key until an operator retries it (or a newer snapshot replaces it); sent past it, they
+        would reach the peer out of order.
         """
-        # the head of each (peer, key): its oldest message still to send or refused; only a head can go
-        heads = (
-            select(func.min(_T.id).label("id")).where(_T.state.in_((PENDING, PARKED))).group_by(_T.peer, _T.key)
-        ).subquery("heads")
-        query = (
-            select(_TABLE)
-            .join(heads, heads.c.id == _T.id)
-            .where(_T.state == PENDING, _T.next_attempt_at <= now)
-            .where(_T.lease_until.is_(None) | (_T.lease_until <= now))
-            .order_by(_T.id)
-            .limit(self._batch)
-        )
         with self._transaction() as connection:
+            wanted = self._due_runs(connection, now)
+            if not wanted:
+                return []
+            query = (
+                select(_TABLE)
+                .where(_T.id.in_([id_ for id_, _key in wanted]), _T.state == PENDING)
+                .where(_T.lease_until.is_(None) | (_T.lease_until <= now))
+                .order_by(_T.id)
+            )
             if connection.dialect.name != "sqlite":  # SQLite has one writer: the transaction is the lock
-                query = query.with_for_update(of=_TABLE, skip_locked=True)
-            rows = connection.execute(query).all()
+                query = query.with_for_update(skip_locked=True)
+            locked = connection.execute(query).all()
+            rows = _unbroken(wanted, locked)
             if rows:
                 ids = [row.id for row in rows]
                 connection.execute(update(OutboxMessage).where(_T.id.in_(ids)).values(lease_until=lease_until))
@@ -182,6 +200,57 @@ class Relay:
             for row in rows
         ]
 
+    def _due_runs(self, connection: Connection, now: datetime) -> list[tuple[int, Key]]:
+        """The ids to claim: walks the live rows in order, through the index of live rows only, until
+        `batch` are found; normally a few chunks, however many delivered rows the table keeps."""
+        wanted: list[tuple[int, Key]] = []
+        taken: dict[Key, int] = {}
+        passed: set[Key] = set()  # keys whose head (or run) ends before this row
+        after = 0
+        while True:
+            scan = _LIVE_ROWS_SQLITE if connection.dialect.name == "sqlite" else _LIVE_ROWS
+            chunk = connection.execute(scan, {"after": after}).all()
+            for row in chunk:
+                key = (row.peer, row.key)
+                if key in passed:
+                    continue
+                free = row.lease_until is None or row.lease_until <= now
+                if row.state != PENDING or row.next_attempt_at > now or not free:
+                    passed.add(key)
+                    continue
+                wanted.append((row.id, key))
+                taken[key] = taken.get(key, 0) + 1
+                if taken[key] == self._run_length:
+                    passed.add(key)
+                if len(wanted) == self._batch:
+                    return wanted
+            if len(chunk) < SCAN_CHUNK:
+                return wanted
+            after = chunk[-1].id
+
+    def _deliver_run(self, run: list[OutboundMessage], round_: _Round) -> int:
+        """Deliver the messages of one (peer, key) in order, up to the first that is not delivered; the
+        rest is given back, to go after it. The number attempted."""
+        attempted = 0
+        for position, message in enumerate(run):
+            if self._clock() >= round_.lease_until:
+                return attempted  # the rest may belong to another relay by now; they are claimed again
+            silent_until = round_.silent_until(message.peer)
+            if silent_until is not None:  # a hanging peer would cost a timeout per message, and hold up others
+                self._give_back(run[position:], round_.lease_until, silent_until)
+                return attempted
+            delivery = self._attempt(message)
+            attempted += 1
+            decision = self._record(message, round_.lease_until, delivery)
+            outcome = "delivered" if decision is None else "parked" if isinstance(decision, Park) else "retry"
+            OUTBOX_ATTEMPTS.labels(message.peer, message.kind, outcome).inc()
+            if decision is not None:
+                if delivery.status is None and isinstance(decision, Retry):
+                    round_.silence(message.peer, decision.at)
+                self._give_back(run[position + 1 :], round_.lease_until, None)
+                return attempted
+        return attempted
+
     def _attempt(self, message: OutboundMessage) -> Delivery:
         try:
             return self._deliver(message)
@@ -189,9 +258,9 @@ class Relay:
             log.warning("outbox message %d to %s: %r", message.id, message.peer, error)
             return Delivery(status=None, error=f"{type(error).__name__}: {error}")
 
-    def _record(self, message: OutboundMessage, lease_until: datetime, delivery: Delivery) -> datetime | None:
-        """Store the outcome, unless the lease was lost and another relay has taken the message over; when it
-        is to be tried again (None: delivered or parked)."""
+    def _record(self, message: OutboundMessage, lease_until: datetime, delivery: Delivery) -> Decision | None:
+        """Store the outcome, unless the lease was lost and another relay has taken the message over; what
+        becomes of the message (None: delivered)."""
         now = self._clock()
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_status": delivery.status}
@@ -222,13 +291,16 @@ class Relay:
             values |= {"next_attempt_at": decision.at}
         with self._transaction() as connection:
             self._update(connection, message, lease_until, values)
-        return None if isinstance(decision, Park) else decision.at
+        return decision
 
-    def _postpone(self, messages: list[tuple[OutboundMessage, datetime]], lease_until: datetime) -> None:
-        """Give back messages not attempted, due again when their silent peer is (no attempt counted)."""
+    def _give_back(self, messages: list[OutboundMessage], lease_until: datetime, due: datetime | None) -> None:
+        """Release messages not attempted (no attempt counted); with `due`, not before then."""
+        if not messages:
+            return
+        values: dict[str, Any] = {"lease_until": None} | ({} if due is None else {"next_attempt_at": due})
         with self._transaction() as connection:
-            for message, due in messages:
-                self._update(connection, message, lease_until, {"lease_until": None, "next_attempt_at": due})
+            for message in messages:
+                self._update(connection, message, lease_until, values)
 
     @staticmethod
     def _update(
@@ -252,6 +324,38 @@ class Relay:
                 yield session.connection()
 
 
+class _Round:
+    """What the senders of one round share: the lease, and the peers that gave no answer in it."""
+
+    def __init__(self, lease_until: datetime) -> None:
+        self.lease_until = lease_until
+        self._silent: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def silence(self, peer: str, until: datetime) -> None:
+        with self._lock:
+            self._silent[peer] = until
+
+    def silent_until(self, peer: str) -> datetime | None:
+        with self._lock:
+            return self._silent.get(peer)
+
+
+def _unbroken(wanted: list[tuple[int, Key]], locked: Sequence[Row[Any]]) -> list[Row[Any]]:
+    """The locked rows whose key lost no earlier wanted row: a row another relay took (or that changed
+    since it was read) ends its key's run there."""
+    rows = {row.id: row for row in locked}
+    broken: set[Key] = set()
+    kept: list[Row[Any]] = []
+    for id_, key in wanted:
+        row = rows.get(id_)
+        if row is None:
+            broken.add(key)
+        elif key not in broken:
+            kept.append(row)
+    return kept
+
+
 @contextmanager
 def running(relay: Relay, *, idle_seconds: float = 0.5, name: str = "oke-outbox-relay") -> Iterator[Relay]:
     """`relay.run_forever` in a daemon thread for the duration of the block (e.g. an app's lifespan)."""
@@ -264,6 +368,7 @@ def running(relay: Relay, *, idle_seconds: float = 0.5, name: str = "oke-outbox-
         stop.set()
         relay.wake()
         thread.join(timeout=60)
+        relay.close()
 
 
 def _problem(delivery: Delivery) -> Any:

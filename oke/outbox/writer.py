@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import bindparam, insert, null, or_, update
 
 from oke.store.base import utcnow
-from oke.store.tables.outbox import PARKED, PENDING, SUPERSEDED, OutboxMessage
+from oke.store.tables.outbox import LIVE, PARKED, PENDING, SUPERSEDED, OutboxMessage
 from oke.store.uow import UnitOfWork
 
 _T = OutboxMessage.__table__.c
+#: The PostgreSQL channel notified once by each transaction that added outbox messages: a worker
+#: (`oke worker`) waiting on it delivers them as soon as they are committed, not at its next poll.
+CHANNEL = "oke_outbox"
 
 # Built once: services add a message on hot paths (flows 3 and 5), where building costs more than running.
 _WAITING = (_T.state == PENDING) & (_T.attempts == 0) & _T.lease_until.is_(None)
@@ -24,7 +27,7 @@ _SUPERSEDE = (
         _T.method == bindparam("the_method"),
         _T.path == bindparam("the_path"),
     )
-    .where(or_(_WAITING, _T.state == PARKED))
+    .where(LIVE, or_(_WAITING, _T.state == PARKED))  # LIVE: the partial index of live rows finds them
     .values(state=SUPERSEDED)
 )
 _INSERT = insert(OutboxMessage).values(state=PENDING, attempts=0)
@@ -77,3 +80,4 @@ class Outbox:
             connection.execute(_INSERT_WITHOUT_BODY, values)
         else:
             connection.execute(_INSERT, {**values, "body": body})
+        self._uow.notify_on_commit(CHANNEL)

@@ -32,6 +32,7 @@ def make_engine(url: str, *, for_writes: bool = True) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,  # a connection the server cut (restart, failover) is replaced, not used
+        hide_parameters=True,  # a logged database error must not carry a student's data
         pool_size=10,
         max_overflow=20,
         # A database host that does not answer fails the request (503) instead of holding it for minutes.
@@ -48,6 +49,7 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=True,  # a logged database error must not carry a student's data
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from oke.errors import NotFound
@@ -134,7 +134,32 @@ def audit_trail(session: Session, query: AuditQuery, *, limit: int = 100) -> Seq
         statement = statement.where(t.received_at < query.until)
     if query.before is not None:
         statement = statement.where(t.id < query.before)
-    return session.scalars(statement).all()
+    return session.scalars(statement.where(*_id_bounds(session, query.since, query.until))).all()
+
+
+#: How long after its `received_at` a history row may be inserted: the commit of its unit of work. A time
+#: range's ids are bounded by rows this much outside it, so that a late commit still counts.
+COMMIT_MARGIN = timedelta(minutes=10)
+
+
+def _id_bounds(session: Session, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    """The ids a time range can hold, found through the `received_at` index (one row each way).
+
+    Ids grow with the insert, and a row is inserted within `COMMIT_MARGIN` of its `received_at`: so every row
+    of the range comes after the last received `COMMIT_MARGIN` before `since`, and before the first received
+    `COMMIT_MARGIN` after `until`. Without the bounds the newest-first scan by id filters every later row.
+    """
+    t = ReceivedMessage
+    bounds = []
+    if since is not None:
+        earlier = select(t.id).where(t.received_at < since - COMMIT_MARGIN).order_by(t.received_at.desc()).limit(1)
+        if (lowest := session.scalar(earlier)) is not None:
+            bounds.append(t.id > lowest)
+    if until is not None:
+        later = select(t.id).where(t.received_at >= until + COMMIT_MARGIN).order_by(t.received_at).limit(1)
+        if (highest := session.scalar(later)) is not None:
+            bounds.append(t.id < highest)
+    return bounds
 
 
 def audit_entry(session: Session, message_id: int) -> ReceivedMessage:

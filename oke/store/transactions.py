@@ -23,6 +23,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 
 from oke.errors import ServiceUnavailable
+from oke.store.notices import notify
 from oke.store.uow import Appends, UnitOfWork, write_appends
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -98,6 +99,7 @@ class Transactions(Generic[U]):
         """Run the calls that have not failed; None when one failed without a savepoint to catch it."""
         values: dict[int, Any] = {}
         appends: Appends = {}
+        notices: set[str] = set()
         try:
             with self._writer.connect() as connection:
                 transaction = connection.begin()
@@ -105,7 +107,9 @@ class Transactions(Generic[U]):
                     if i in failed:
                         continue
                     try:
-                        uow = self.new_uow().in_batch(connection, savepoint=savepoints, appends=appends)
+                        uow = self.new_uow().in_batch(
+                            connection, savepoint=savepoints, appends=appends, notices=notices
+                        )
                         values[i] = job.call(uow)
                     except Exception as error:
                         failed[i] = error
@@ -114,6 +118,7 @@ class Transactions(Generic[U]):
                                 transaction.rollback()
                             return None
                 write_appends(connection, appends)
+                notify(connection, notices)
                 transaction.commit()
         except Exception:
             log.exception("a batch of %d writes could not be committed", len(batch))

@@ -17,6 +17,8 @@ from sqlalchemy import Connection, Insert
 from sqlalchemy.engine import NestedTransaction
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke.store.notices import notify
+
 #: Rows for append-only tables, by INSERT statement: a batch writes each list with one executemany.
 Appends = dict[Insert, list[dict[str, Any]]]
 
@@ -34,21 +36,27 @@ class UnitOfWork:
         batch: Connection | None = None,
         savepoint: bool = False,
         batch_appends: Appends | None = None,
+        batch_notices: set[str] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._batch = batch
         self._use_savepoint = savepoint
         self._batch_appends = batch_appends
         self._appends: Appends = {}
+        self._batch_notices = batch_notices
+        self._notices: set[str] = set()
         self._session: Session | None = None
         self._savepoint: NestedTransaction | None = None
 
-    def in_batch(self, batch: Connection, *, savepoint: bool, appends: Appends) -> Self:
+    def in_batch(self, batch: Connection, *, savepoint: bool, appends: Appends, notices: set[str]) -> Self:
         """The same kind of unit of work, working in `batch`'s transaction (in a SAVEPOINT of it if asked).
 
-        The rows it appends go into `appends` when it commits; the batch writes them before its commit.
+        The rows it appends go into `appends`, and the channels it notifies into `notices`, when it commits;
+        the batch writes and notifies them before its commit.
         """
-        return type(self)(self._session_factory, batch=batch, savepoint=savepoint, batch_appends=appends)
+        return type(self)(
+            self._session_factory, batch=batch, savepoint=savepoint, batch_appends=appends, batch_notices=notices
+        )
 
     @property
     def session(self) -> Session:
@@ -95,13 +103,23 @@ class UnitOfWork:
         """Add a row to an append-only table (the history) when this unit commits."""
         self._appends.setdefault(statement, []).append(row)
 
+    def notify_on_commit(self, channel: str) -> None:
+        """Notify `channel` once when this unit's transaction commits (`oke.store.notices`), however often asked."""
+        self._notices.add(channel)
+
     def commit(self) -> None:
         appends, self._appends = self._appends, {}
+        notices, self._notices = self._notices, set()
         if self._batch_appends is not None:
             for statement, rows in appends.items():
                 self._batch_appends.setdefault(statement, []).extend(rows)
         else:
             write_appends(self.connection, appends)
+        if notices:
+            if self._batch_notices is not None:
+                self._batch_notices.update(notices)
+            else:
+                notify(self.connection, notices)
         if self._session is not None:
             self._session.commit()
         if self._savepoint is not None:

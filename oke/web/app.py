@@ -14,6 +14,8 @@ from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.store.database import Database
 from oke.store.uow import UnitOfWork
+from oke.web.nul import RefuseNul
+from oke.web.observability import observe
 from oke.web.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -44,4 +46,6 @@ def build_app(
     per_second, burst = settings.rate_limit_per_second, settings.rate_limit_burst
     app.state.rate_limiter = RateLimiter(per_second, burst) if per_second is not None else None
     install_problem_handlers(app)
+    app.add_middleware(RefuseNul)
+    observe(app)  # outermost: it counts and times the refusals too
     return app

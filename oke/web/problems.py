@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from oke.errors import FieldError, InvalidContent, OkeError, ServiceUnavailable, TooManyRequests
+from oke.observability.middleware import route_template
 from oke.ooapi.problems import PROBLEM_JSON, InvalidParam, Problem, json_pointer
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ def problem_response(
 
 def _oke_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OkeError)
+    return error_response(exc)
+
+
+def error_response(exc: OkeError) -> Response:
+    """The problem+json answer of an oke error, with the headers its status calls for."""
     headers = {"WWW-Authenticate": 'Bearer realm="oke"'} if exc.status == 401 else None
     if exc.status == 503:
         headers = {"Retry-After": "5"}
@@ -62,12 +68,13 @@ DATABASE_UNAVAILABLE = (database_errors.OperationalError, database_errors.Interf
 
 
 def _database_unavailable(request: Request, exc: Exception) -> Response:
-    log.warning("the database is unavailable on %s %s: %s", request.method, request.url.path, exc)
+    log.warning("the database is unavailable on %s %s: %s", request.method, route_template(request.scope), exc)
     return _oke_error(request, ServiceUnavailable("the database is unavailable; send the request again"))
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    # the route's template: the path itself may name a person
+    log.exception("unexpected error on %s %s", request.method, route_template(request.scope))
     return problem_response(500, "Internal server error", "the error was logged")
 
 

@@ -4,14 +4,16 @@ planners' and operators' changes too, and `oke audit` lists, filters, pages and 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import delete, inspect, select
 from typer.testing import CliRunner
 
 from oke.auth.caller import ClientRole
 from oke.cli import app as oke
 from oke.store.engine import make_engine
+from oke.store.history import AuditQuery, audit_trail
 from oke.store.tables.messages import ReceivedMessage
 from tests.api_client import ATTENDANCE, TP, Peer, Server, problem_of, ta_with_student
 from tests.dr_client import DR, JACOB_REKENEN
@@ -127,3 +129,36 @@ def test_the_audit_filters_are_indexed(database_url: str) -> None:
     finally:
         engine.dispose()
     assert {("tenant", "id"), ("client_id", "id"), ("object_id", "id"), ("received_at",)} <= indexed
+
+
+def test_a_time_range_lists_what_a_plain_filter_would_with_late_commits_too(tp: TP) -> None:
+    # A row is inserted (gets its id) when its unit of work commits, up to COMMIT_MARGIN after its received_at:
+    # here every third row by id was received 6 minutes before the one it follows. After every row there is.
+    start = datetime.now(UTC) + timedelta(days=1)
+    at = [start + timedelta(minutes=4 * n) - timedelta(minutes=6 * (n % 3 == 0)) for n in range(60)]
+    school = f"time-{tp.tenant}"
+    message = {"client_id": "c", "peer": "p", "flow": "3", "method": "PATCH", "path": "/x", "object_type": "o"}
+    with tp.session_factory() as session:
+        session.add_all(
+            ReceivedMessage(received_at=when, tenant=school, object_id=str(n), body="", notes=[], **message)
+            for n, when in enumerate(at)
+        )
+        session.commit()
+        try:
+            for since, until in [(10, 30), (0, 2), (57, 80), (None, 21), (33, None), (100, None), (None, -5)]:
+                query = AuditQuery(
+                    since=start + timedelta(minutes=4 * since) if since is not None else None,
+                    until=start + timedelta(minutes=4 * until) if until is not None else None,
+                )
+                t = ReceivedMessage
+                plain = select(t.id).order_by(t.id.desc()).limit(7)
+                if query.since is not None:
+                    plain = plain.where(t.received_at >= query.since)
+                if query.until is not None:
+                    plain = plain.where(t.received_at < query.until)
+                for limit in (7, 200):
+                    listed = [m.id for m in audit_trail(session, query, limit=limit)]
+                    assert listed == list(session.scalars(plain.limit(limit))), (since, until, limit)
+        finally:
+            session.execute(delete(ReceivedMessage).where(ReceivedMessage.tenant == school))
+            session.commit()

@@ -179,11 +179,11 @@ def test_a_score_that_does_not_fit_drs_scale_is_held_with_its_reason(tp: TP, ta:
     assert c.as_ta.patch(f"/associations/{deelname}", body).status_code == 200
 
     planner = c.tp.peer(ClientRole.planner)
-    [held] = planner.get_planning("/results", state="held").json()
+    [held] = planner.get_planning("/results", state="held").json()["items"]
     assert held["deelnameId"] == deelname
     assert "'B1'" in held["reason"] and "0.0-10.0" in held["reason"]
     assert attempts_at_dr(c, JACOB_REKENEN)[0]["result"] is None  # nothing reached DR
     given = planner.post_planning(f"/results/{deelname}/score", {"score": "6.5"})
     assert given.status_code == 200, given.text
     eventually(lambda: (attempts_at_dr(c, JACOB_REKENEN)[0]["result"] or {}).get("score") == "6.5", seconds=30)
-    assert planner.get_planning("/results", state="held").json() == []
+    assert planner.get_planning("/results", state="held").json()["items"] == []

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import json
 
+from typer.testing import CliRunner
+
+from oke.auth.caller import ClientRole
+from oke.cli import app as oke
 from tests.api_client import new_id, pointers, problem_of
 from tests.dr_client import (
     DAAN_REKENEN,
@@ -211,3 +215,29 @@ def test_content_types_are_strict(dr: DR) -> None:
     retake = new_id()
     raw = json.dumps(attempt_put(retake, JACOB_REKENEN)).encode()
     problem_of(tp.send("PUT", f"/associations/{retake}", raw, "application/merge-patch+json"), 415)
+
+
+def test_the_operators_view_of_a_whole_school_comes_in_pages(dr: DR, dr_database_url: str) -> None:
+    tp = dr.client()
+    reported = sorted((JACOB_REKENEN, DAAN_REKENEN, FATIMA_REKENEN, SANNE_NEDERLANDS))
+    for enrolment in reported:
+        assert tp.patch(f"/associations/{enrolment}", result_patch(enrolment, score=None)).status_code == 200
+    retake = new_id()
+    assert tp.put(f"/associations/{retake}", attempt_put(retake, JACOB_REKENEN, score="6.0")).status_code == 201
+    operator = dr.client(ClientRole.planner)
+    pages, params = [], {"limit": "3"}
+    while True:
+        page = dr.http.get("/operator/results", params=params, headers=operator.headers).json()
+        pages.append([item["enrolmentId"] for item in page["items"]])
+        if page["next"] is None:
+            break
+        params["after"] = page["next"]
+    assert pages == [reported[:3], reported[3:]]  # in id order, every one once
+    answer = dr.http.get("/operator/results", params={"limit": 251}, headers=operator.headers)
+    assert pointers(problem_of(answer, 400)) == ["/query/limit"]
+
+    printed = CliRunner().invoke(oke, ["dr", "results", "--tenant", dr.tenant, "--database-url", dr_database_url])
+    assert printed.exit_code == 0, printed.output
+    shown = {item["enrolmentId"]: item for item in json.loads(printed.output)}
+    assert sorted(shown) == reported
+    assert [a["attempt"] for a in shown[JACOB_REKENEN]["attempts"]] == [1, 2]

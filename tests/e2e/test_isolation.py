@@ -39,6 +39,8 @@ PUBLIC = {
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
 }
+#: The operator's endpoints (health and Prometheus metrics): public, and holding no school's objects.
+OPERATOR = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
 #: Routes a browser opens with a signed link instead of a Bearer token (TA's access links, 2.7).
 SIGNED_LINK = {("GET", "/start/{associationId}")}
 #: Tables that are no school's objects (clients are registered while walking; keys may rotate).
@@ -89,7 +91,7 @@ def routes_of(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def walk(app: FastAPI, found: School) -> None:
-    known = found.cases.keys() | PUBLIC | SIGNED_LINK
+    known = found.cases.keys() | PUBLIC | SIGNED_LINK | OPERATOR
     unknown = routes_of(app) - known
     assert not unknown, f"routes the isolation walker cannot call yet (add them to its CASES): {sorted(unknown)}"
     assert not found.cases.keys() - routes_of(app), "CASES names routes the app no longer has"
@@ -121,6 +123,10 @@ def walk(app: FastAPI, found: School) -> None:
         if method == "GET":  # the ids are real: school A's own client gets past the guards
             response = call(own[case.roles[0]])
             assert response.status_code not in (401, 403, 404), (method, url, response.text)
+    for method, path in sorted(OPERATOR):  # after all those calls: counted, never shown
+        answer = server.http.request(method, path)
+        assert answer.status_code == 200, (path, answer.text)
+        assert not [secret for secret in found.secrets if secret in answer.text], path
 
 
 def _client(server: Server, role: ClientRole, tenant: str, peer: str | None) -> dict[str, str]:

@@ -130,3 +130,13 @@ def test_a_planning_body_over_the_limit_is_413(tp: TP, tp_settings: Settings) ->
     plan_body = {"taPeer": tp.configure_ta("ta-x"), "offering": zitting_offering(note=padding), "participants": []}
 
     problem_of(planner.post_planning("/zittingen", plan_body), 413)
+
+
+def test_a_nul_in_a_path_or_a_query_is_a_400_on_every_role(tp: TP, ta: TA, dr: DR) -> None:
+    """Found by fuzzing: a NUL in DR's `?enrolment=` reached PostgreSQL, which refused it (500)."""
+    operator = dr.client(ClientRole.planner)
+    answer = dr.http.get("/operator/results", params={"enrolment": "a\x00b"}, headers=operator.headers)
+    assert pointers(problem_of(answer, 400)) == ["/query"]
+    for server, role in ((tp, ClientRole.ta), (ta, ClientRole.tp), (dr, ClientRole.tp)):
+        answer = server.client(role).get("/associations/a%00b")
+        assert pointers(problem_of(answer, 400)) == ["/path"]

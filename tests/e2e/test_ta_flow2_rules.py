@@ -162,6 +162,7 @@ DEELNAME_FAULTS = [
     ("associationId other", _set("associationId", "other"), ["/associationId"]),
     ("role lecturer", _set("role", "lecturer"), ["/role"]),
     ("role unknown", _set("role", "boss"), ["/role"]),
+    ("role a list", _set("role", ["student"]), ["/role"]),  # found by fuzzing: it was a 500
     ("state finished", _set("state", "finished"), ["/state"]),
     ("state unknown", _set("state", "enrolled"), ["/state"]),
     ("offering missing", _set("offering", ...), ["/offering"]),

@@ -152,7 +152,7 @@ def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) ->
     reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("7.5"))
     assert to_dr(tp) == []
     planner = tp.peer(ClientRole.planner)
-    [held] = planner.get_planning("/results", state="held").json()
+    [held] = planner.get_planning("/results", state="held").json()["items"]
     assert held["deelnameId"] == deelname and held["taScore"] == "7.5"
     assert "insufficient-satisfactory-good" in held["reason"]
 
@@ -162,7 +162,7 @@ def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) ->
     assert given.status_code == 200, given.text
     assert given.json()["state"] == "sent"
     assert to_dr(tp)[-1].body["result"]["score"] == "good"
-    assert planner.get_planning("/results", state="held").json() == []
+    assert planner.get_planning("/results", state="held").json() == {"items": [], "next": None}
 
 
 def test_final_is_never_sent_where_dr_does_not_allow_it(tp: TP) -> None:
@@ -198,4 +198,4 @@ def test_a_held_result_is_unknown_to_another_school(tp: TP) -> None:
     reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
     other = tp.peer(ClientRole.planner, tenant="another-school")
     problem_of(other.post_planning(f"/results/{deelname}/forward"), 404)
-    assert other.get_planning("/results").json() == []
+    assert other.get_planning("/results").json() == {"items": [], "next": None}

@@ -261,4 +261,4 @@ def test_a_lone_surrogate_or_a_nul_in_a_planning_body_is_400_not_500(tp: TP) -> 
     for content in (b'{"taPeer": "\\ud800", "offering": {}}', b'{"taPeer": "x", "offering": {"name": "a\\u0000"}}'):
         response = planner.http.post("/planning/zittingen", content=content, headers=headers)
         problem_of(response, 400)
-    assert planner.get_planning("/results").json() == []
+    assert planner.get_planning("/results").json() == {"items": [], "next": None}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from fastapi import FastAPI
 
 from oke.auth.api import token_router
 from oke.config import Settings
-from oke.outbound import relaying
 from oke.roles.deelnemerregistratie.api import associations, groups, metadata, offerings, operator, persons
+from oke.roles.deelnemerregistratie.background import working
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 from oke.store.database import Database
 from oke.web.app import build_app
@@ -20,14 +20,14 @@ persons, groups and organizations to TP (flow 1) and pushes them, judges TP's re
 serves programme enrolments to TA (flow 6). OOAPI v5 with the nl-test-admin consumer."""
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """A DR app on an already migrated database (`oke.store.migrate.upgrade`); `oke dr seed` fills a school."""
+def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
+    """A DR app on an already migrated database (`oke.store.migrate.upgrade`); `oke dr seed` fills a school. With
+    `background`, it also delivers its outbox (`background.working`), else an `oke worker --role dr` must."""
     database = Database(settings.database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # flow 1 pushed to TP (`oke dr push`, `oke dr cancel`) leaves through DR's outbox
-        with relaying(database.engine, database.read_sessions, settings=settings):
+        async with working(settings, database) if background else nullcontext():
             yield
         database.close()
 

@@ -111,21 +111,25 @@ class DeelnemerregistratieRepository(Repository):
         )
         return self._page(query.order_by(SchoolEnrolment.association_id), offset, limit)
 
-    def attempts_of(self, tenant: str, enrolment_id: str) -> Sequence[SchoolEnrolment]:
-        """A Toetsinschrijving and every extra attempt TP made for it, by attempt."""
+    def attempts_of(self, tenant: str, enrolment_ids: Sequence[str]) -> Sequence[SchoolEnrolment]:
+        """Toetsinschrijvingen and every extra attempt TP made for them, by Toetsinschrijving and attempt."""
         query = select(SchoolEnrolment).where(
-            SchoolEnrolment.tenant == tenant, SchoolEnrolment.enrolment_id == enrolment_id
+            SchoolEnrolment.tenant == tenant, SchoolEnrolment.enrolment_id.in_(enrolment_ids)
         )
-        return self.session.scalars(query.order_by(SchoolEnrolment.attempt, SchoolEnrolment.association_id)).all()
+        order = (SchoolEnrolment.enrolment_id, SchoolEnrolment.attempt, SchoolEnrolment.association_id)
+        return self.session.scalars(query.order_by(*order)).all()
 
-    def reported_enrolments(self, tenant: str) -> Sequence[str]:
-        """The Toetsinschrijvingen with any result or report from TP (flow 5)."""
+    def reported_enrolments(self, tenant: str, *, after: str | None, limit: int) -> Sequence[str]:
+        """Up to `limit` Toetsinschrijvingen with any result or report from TP (flow 5), by id after `after`."""
         query = (
             select(SchoolEnrolment.enrolment_id)
             .where(SchoolEnrolment.tenant == tenant, SchoolEnrolment.reported_at.is_not(None))
             .distinct()
             .order_by(SchoolEnrolment.enrolment_id)
+            .limit(limit)
         )
+        if after is not None:
+            query = query.where(SchoolEnrolment.enrolment_id > after)
         return self.session.scalars(query).all()
 
     def message_counts(self, tenant: str, object_ids: Sequence[str]) -> dict[str, int]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, nullcontext, suppress
 
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from oke.auth.api import token_router
 from oke.config import Settings
-from oke.outbound import relaying
 from oke.roles.toetsafname.api import associations, components, documents, offerings, runs
+from oke.roles.toetsafname.background import working
 from oke.roles.toetsafname.services import catalogue, reads
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.database import Database
@@ -23,15 +23,15 @@ and Deelnames from TP (flow 2) and judges them strictly, hands out access links 
 OOAPI v5 with the nl-test-admin consumer."""
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """A TA app on an already migrated database (`oke.store.migrate.upgrade`)."""
+def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
+    """A TA app on an already migrated database (`oke.store.migrate.upgrade`); with `background`, it also
+    delivers its outbox (`background.working`), else an `oke worker --role ta` must."""
     database = Database(settings.database)
     link_key = _first_start(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # flows 3 and 4 go back to the TP that planned the session through TA's outbox
-        with relaying(database.engine, database.read_sessions, settings=settings):
+        async with working(settings, database) if background else nullcontext():
             yield
         database.close()
 

@@ -151,7 +151,7 @@ def check_deelname(body: dict[str, Any], association_id: str) -> DeelnamePlan:
         errors.add("/person", "must be the full Person: flow 2 always embeds it, never only its id (PDF 3.2.3)")
     elif isinstance(person, dict):
         _check_person(person, student=role == "student", errors=errors)
-    if role in STAFF_ROLES and body.get("consumers"):
+    if isinstance(role, str) and role in STAFF_ROLES and body.get("consumers"):  # a list is no role (the model says)
         errors.add("/consumers", f"staff ({role}) carry no consumers; they are for students only (PDF figure 3.2.7)")
     elif role == "student":
         _check_student_block(body, errors)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -35,6 +35,7 @@ from oke.roles.toetsplanning.services import enrolments
 from oke.roles.toetsplanning.services.enrolments import Kept
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
+from oke.store.locks import exclusive
 from oke.store.transactions import Transactions
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ T = TypeVar("T")
 PULLER = "oke-dr-pull"
 #: How far ahead a pull looks by default: the planbare toetsen of the coming school year.
 DEFAULT_HORIZON_DAYS = 365
+#: The lock (`oke.store.locks`) a process holds while it pulls on the schedule.
+PULL_LOCK = "oke-dr-pull"
 #: The context enrolments a Toetsinschrijving may rest on (spec reference flow 1).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 
@@ -170,34 +173,50 @@ async def pull(
 
 @asynccontextmanager
 async def pulling(
-    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], every_seconds: float
+    directory: PeerDirectory,
+    tx: Transactions[ToetsplanningUnitOfWork],
+    every_seconds: float,
+    *,
+    database_url: str | None = None,
 ) -> AsyncIterator[None]:
     """Pull every configured DR now and then every `every_seconds`, for as long as the block runs.
 
-    A failed pull is logged and tried again at the next turn; leaving the block stops the schedule.
+    A failed pull is logged and tried again at the next turn; leaving the block stops the schedule. With
+    `database_url` (TP's database), a process skips its turn while another one pulls into that database:
+    several API processes and workers may run the schedule, and no two pull at once.
     """
     async with anyio.create_task_group() as group:
-        group.start_soon(_pull_every, directory, tx, every_seconds)
+        group.start_soon(_pull_every, directory, tx, every_seconds, database_url)
         try:
             yield
         finally:
             group.cancel_scope.cancel()
 
 
-async def _pull_every(directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], seconds: float) -> None:
+async def _pull_every(
+    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], seconds: float, database_url: str | None
+) -> None:
     while True:
-        try:
-            peers = await tx.read(enrolments.dr_peers)
-        except Exception:  # a database that is briefly away must not end the schedule
-            logger.exception("flow 1 pull: the DR peers could not be read")
-            peers = []
-        for peer in peers:
+        with ExitStack() as held:
             try:
-                summary = await pull(directory, tx, peer)
-                logger.info("flow 1 pull: %s", " ".join(line.strip() for line in summary.lines()))
-            except Exception as error:  # logged, tried again next turn: the server keeps running
-                logger.warning("flow 1 pull from DR %s failed: %s", peer, error)
+                mine = database_url is None or await anyio.to_thread.run_sync(
+                    held.enter_context, exclusive(database_url, PULL_LOCK, wait=False)
+                )
+                peers = await tx.read(enrolments.dr_peers) if mine else []
+            except Exception:  # a database that is briefly away must not end the schedule
+                logger.exception("flow 1 pull: the lock or the DR peers could not be read")
+                peers = []
+            await _pull_each(directory, tx, peers)
         await anyio.sleep(seconds)
+
+
+async def _pull_each(directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], peers: list[str]) -> None:
+    for peer in peers:
+        try:
+            summary = await pull(directory, tx, peer)
+            logger.info("flow 1 pull: %s", " ".join(line.strip() for line in summary.lines()))
+        except Exception as error:  # logged, tried again next turn: the server keeps running
+            logger.warning("flow 1 pull from DR %s failed: %s", peer, error)
 
 
 def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:

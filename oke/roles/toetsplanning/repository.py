@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from oke.store.base import utcnow
@@ -110,6 +110,19 @@ _DR_RESULT = select(DrResult.__table__).where(DrResult.deelname_id == bindparam(
 _ADD_DR_RESULT = insert(DrResult)
 _SAVE_DR_RESULT = update(DrResult).where(DrResult.deelname_id == bindparam("target"))
 
+#: What the results listing shows of a `tp_dr_results` row (not the body sent).
+_LISTED = (
+    DrResult.toetsinschrijving_id,
+    DrResult.attempt,
+    DrResult.association_id,
+    DrResult.dr_peer,
+    DrResult.state,
+    DrResult.reason,
+    DrResult.ta_score,
+    DrResult.score,
+    DrResult.override_score,
+)
+
 #: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
 _PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
 
@@ -195,11 +208,21 @@ class ToetsplanningRepository(Repository):
             changes = {k: v for k, v in values.items() if k != "deelname_id"}
             self._uow.connection.execute(_SAVE_DR_RESULT, {**changes, "target": values["deelname_id"]})
 
-    def dr_results(self, tenant: str, *, state: str | None = None) -> list[dict[str, Any]]:
-        query = select(DrResult.__table__).where(DrResult.tenant == tenant)
+    def dr_results(
+        self, tenant: str, *, state: str | None, after: tuple[datetime, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A page of the school's results for DR, oldest change first, after the (`updated_at`, id) `after`.
+
+        Keyset paging on the indexes of (tenant, updated_at, deelname_id) and (tenant, state, ...): a page
+        reads `limit` rows whatever the school holds, without the message bodies.
+        """
+        order = (DrResult.updated_at, DrResult.deelname_id)
+        query = select(*_LISTED, *order).where(DrResult.tenant == tenant)
         if state is not None:
             query = query.where(DrResult.state == state)
-        rows = self._uow.connection.execute(query.order_by(DrResult.updated_at, DrResult.deelname_id)).mappings()
+        if after is not None:
+            query = query.where(tuple_(*order) > tuple_(*after))
+        rows = self._uow.connection.execute(query.order_by(*order).limit(limit)).mappings()
         return [dict(row) for row in rows]
 
     def attempt_association(self, tenant: str, toetsinschrijving_id: str, attempt: int) -> str | None:
@@ -252,16 +275,21 @@ class ToetsplanningRepository(Repository):
         return {attempt for attempt in self.session.scalars(query) if attempt is not None}
 
     def unplanned_enrolments(self, tenant: str, offering_id: str) -> list[str]:
-        """The open students' enrolments of a planbare toets with no attempt planned or taken yet."""
-        planned = select(Deelname.toetsinschrijving_id).where(
-            Deelname.tenant == tenant, Deelname.toetsinschrijving_id.is_not(None), _PLANNED_OR_TAKEN
+        """The open students' enrolments of a planbare toets with no attempt planned or taken yet.
+
+        NOT EXISTS per enrolment (an index lookup), not NOT IN: that reads every Deelname of the school.
+        """
+        planned = select(Deelname.deelname_id).where(
+            Deelname.tenant == tenant,
+            Deelname.toetsinschrijving_id == DrAssociation.association_id,
+            _PLANNED_OR_TAKEN,
         )
         query = select(DrAssociation.association_id).where(
             DrAssociation.tenant == tenant,
             DrAssociation.offering_id == offering_id,
             DrAssociation.state == "associated",
             DrAssociation.data["role"].as_string() == "student",
-            DrAssociation.association_id.not_in(planned),
+            ~planned.exists(),
         )
         return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
 

@@ -181,6 +181,8 @@ class DrResult(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
-        Index(None, "tenant", "state"),
+        # The results listing pages by (updated_at, deelname_id), with or without `state` (migration 0013).
+        Index(None, "tenant", "updated_at", "deelname_id"),
+        Index(None, "tenant", "state", "updated_at", "deelname_id"),
         Index(None, "tenant", "toetsinschrijving_id"),
     )

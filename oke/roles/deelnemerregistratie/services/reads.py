@@ -6,6 +6,7 @@ Everything is scoped to the caller's school: another school's id is unknown (404
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -183,24 +184,39 @@ def list_person_associations(
     return page_of(items, page_size=paging.page_size, page_number=paging.page_number, total=total)
 
 
-def results_of(uow: DeelnemerregistratieUnitOfWork, tenant: str, enrolment_id: str | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ResultsPage:
+    """A page of the operator's view, and the `after` of the next page (None: this is the last)."""
+
+    items: list[dict[str, Any]]
+    next: str | None
+
+
+def results_of(
+    uow: DeelnemerregistratieUnitOfWork, tenant: str, enrolment_id: str | None, *, after: str | None, limit: int
+) -> ResultsPage:
     """The operator's view: per Toetsinschrijving, its current result per attempt, and how many messages
-    TP sent for each (the history keeps them all)."""
+    TP sent for each (the history keeps them all); one Toetsinschrijving, or a page of those TP reported on,
+    by id after `after`."""
     with uow:
         if enrolment_id is not None:
             enrolment = uow.repo.enrolment(tenant, enrolment_id)
             if enrolment is None or enrolment.created_by != "dr":
                 raise NotFound(f"no Toetsinschrijving {enrolment_id}")
-            enrolments = [enrolment_id]
+            enrolments: Sequence[str] = [enrolment_id]
         else:
-            enrolments = list(uow.repo.reported_enrolments(tenant))
-        return [_results(uow, tenant, e) for e in enrolments]
+            enrolments = uow.repo.reported_enrolments(tenant, after=after, limit=limit + 1)
+        page, more = enrolments[:limit], len(enrolments) > limit
+        attempts: dict[str, list[SchoolEnrolment]] = {e: [] for e in page}
+        for row in uow.repo.attempts_of(tenant, page):
+            attempts[row.enrolment_id].append(row)
+        counts = uow.repo.message_counts(tenant, [a.association_id for rows in attempts.values() for a in rows])
+        items = [_results(e, rows, counts) for e, rows in attempts.items()]
+        return ResultsPage(items, page[-1] if more else None)
 
 
-def _results(uow: DeelnemerregistratieUnitOfWork, tenant: str, enrolment_id: str) -> dict[str, Any]:
-    attempts = uow.repo.attempts_of(tenant, enrolment_id)
+def _results(enrolment_id: str, attempts: list[SchoolEnrolment], counts: dict[str, int]) -> dict[str, Any]:
     own = next(a for a in attempts if a.association_id == enrolment_id)
-    counts = uow.repo.message_counts(tenant, [a.association_id for a in attempts])
     return {
         "enrolmentId": enrolment_id,
         "state": own.state,

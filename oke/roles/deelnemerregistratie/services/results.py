@@ -55,7 +55,7 @@ def receive_attempt(
         original = uow.repo.enrolment(caller.tenant, put.message.org_association_id)
         taken = {}
         if original is not None:
-            taken = {a.attempt: a.association_id for a in uow.repo.attempts_of(caller.tenant, original.enrolment_id)}
+            taken = {a.attempt: a.association_id for a in uow.repo.attempts_of(caller.tenant, [original.enrolment_id])}
         notes = rules.check_against_original(
             put,
             association_id,

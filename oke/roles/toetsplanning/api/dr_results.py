@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from oke.ooapi.paging import PAGE_SIZES
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import forwarding
 
 router = APIRouter(prefix="/planning/results", tags=["planning"])
+#: Results per page unless `limit` says otherwise (at most the largest OOAPI `pageSize`).
+DEFAULT_LIMIT = 100
 
 
 class DrResultOut(BaseModel):
@@ -47,11 +50,26 @@ class ScoreIn(BaseModel):
     score: str = Field(min_length=1, max_length=64)
 
 
+class DrResultsOut(BaseModel):
+    items: list[DrResultOut]
+    #: The `after` of the next page; null on the last page.
+    next: str | None
+
+
 @router.get("")
-async def list_results(call: PlannerDep, state: Literal["sent", "held"] | None = None) -> list[DrResultOut]:
-    """The school's results for DR; `state=held` lists those waiting for an operator, with their reason."""
-    rows = await call.tx.read(lambda uow: forwarding.list_results(uow, call.caller.tenant, state))
-    return [DrResultOut.of(row) for row in rows]
+async def list_results(
+    call: PlannerDep,
+    state: Literal["sent", "held"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(max_length=512)] = None,
+) -> DrResultsOut:
+    """The school's results for DR, oldest change first; `state=held` lists those waiting for an operator, with
+    their reason. A page holds at most `limit`; `next` is the `after` of the following page (a result changed
+    since comes again, on a later page)."""
+    page = await call.tx.read(
+        lambda uow: forwarding.list_results(uow, call.caller.tenant, state, after=after, limit=limit)
+    )
+    return DrResultsOut(items=[DrResultOut.of(row) for row in page.items], next=page.next)
 
 
 @router.post("/{deelnameId}/score")

@@ -10,9 +10,11 @@ Flow 3 runs this for every message, so it reads and writes with the repository's
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from oke.errors import FieldError, InvalidContent, NotFound
@@ -95,10 +97,42 @@ def forward_result(
     return [f"forwarded to DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
 
 
-def list_results(uow: ToetsplanningUnitOfWork, tenant: str, state: str | None = None) -> list[ResultForDr]:
-    """The school's results for DR (those `held` for an operator, say), oldest first."""
+@dataclass(frozen=True)
+class ResultsPage:
+    """A page of the school's results for DR, and where the next one starts (None: this is the last)."""
+
+    items: list[ResultForDr]
+    next: str | None
+
+
+def list_results(
+    uow: ToetsplanningUnitOfWork, tenant: str, state: str | None, *, after: str | None, limit: int
+) -> ResultsPage:
+    """The school's results for DR (those `held` for an operator, say), oldest change first, a page at a time.
+
+    `after` is the `next` of the page before: a result changed since then comes again, on a later page.
+    """
     with uow:
-        return [ResultForDr.of(row) for row in uow.repo.dr_results(tenant, state=state)]
+        rows = uow.repo.dr_results(tenant, state=state, after=_position(after), limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    following = _cursor(rows[-1]["updated_at"], rows[-1]["deelname_id"]) if more else None
+    return ResultsPage([ResultForDr.of(row) for row in rows], following)
+
+
+def _cursor(updated_at: datetime, deelname_id: str) -> str:
+    """The position after a listed result, opaque to the caller (it holds the result's id)."""
+    return base64.urlsafe_b64encode(f"{updated_at.isoformat()} {deelname_id}".encode()).decode()
+
+
+def _position(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        updated_at, deelname_id = base64.urlsafe_b64decode(cursor.encode()).decode().split(" ", 1)
+        return datetime.fromisoformat(updated_at).astimezone(UTC), deelname_id
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        raise InvalidContent(FieldError("/query/after", "is not the next of a page of this listing")) from None
 
 
 def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str, score: str) -> ResultForDr:

@@ -1,0 +1,76 @@
+"""`oke worker`: a role's background work as a process of its own, beside `oke serve ROLE --no-background`."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import signal
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated
+
+import anyio
+import typer
+from prometheus_client import start_http_server
+from sqlalchemy.engine import make_url
+
+from oke.cli._options import DatabaseUrl, LogFormat, settings_for
+from oke.config import Role, Settings
+from oke.observability.logs import json_log_config
+from oke.roles.deelnemerregistratie import background as deelnemerregistratie
+from oke.roles.toetsafname import background as toetsafname
+from oke.roles.toetsplanning import background as toetsplanning
+from oke.store.database import Database
+from oke.store.migrate import upgrade
+
+WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None]]] = {
+    Role.toetsplanning: toetsplanning.working,
+    Role.toetsafname: toetsafname.working,
+    Role.deelnemerregistratie: deelnemerregistratie.working,
+}
+
+
+def worker_command(
+    role: Annotated[Role, typer.Option("--role", help="Whose background work: tp, ta or dr.")],
+    database_url: DatabaseUrl = None,
+    log_level: Annotated[str, typer.Option(help="Log level: debug, info, warning, error.")] = "info",
+    log_format: LogFormat = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port", help="Serve this worker's Prometheus metrics (deliveries by outcome) on this port."
+        ),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address of the metrics port.")] = "127.0.0.1",
+) -> None:
+    """Do a role's background work without HTTP until SIGTERM or SIGINT (migrates its database first).
+
+    It delivers the role's outbox (TP: flows 2 and 5 and the document fetches of 3.3; TA: flows 3 and 4; DR:
+    flow 1), and for TP also asks each DR its nl-test-admin version and pulls flow 1 on the schedule of
+    $OKE_DR_SYNC_MINUTES. Any number of workers (and `oke serve` processes with background work) may run
+    against one database, on several machines: each message goes to one of them, and a dead worker's messages
+    are taken over when their lease ends. On PostgreSQL a worker delivers as soon as a message is committed;
+    on SQLite it looks every half second.
+    """
+    settings = settings_for(role, database_url=database_url, log_format=log_format)
+    if settings.log_format == "json":
+        logging.config.dictConfig(json_log_config(log_level))
+    else:
+        logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
+        start_http_server(metrics_port, metrics_host)
+    upgrade(settings.database)
+    database = make_url(settings.database).render_as_string(hide_password=True)
+    typer.echo(f"oke worker ({role.value}) on {database}: until SIGTERM or Ctrl-C")
+    anyio.run(_work, settings)
+
+
+async def _work(settings: Settings) -> None:
+    database = Database(settings.database)
+    try:
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            async with WORK[settings.role](settings, database):
+                async for _signal in signals:
+                    break
+    finally:
+        database.close()

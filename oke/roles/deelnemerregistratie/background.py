@@ -1,0 +1,18 @@
+"""DR's work besides answering calls, run by the app's lifespan (one process) or by `oke worker --role dr`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from oke.config import Settings
+from oke.outbound import delivering
+from oke.store.database import Database
+
+
+@asynccontextmanager
+async def working(settings: Settings, database: Database) -> AsyncIterator[None]:
+    """Flow 1 pushed to TP (`oke dr push`, `oke dr cancel`) leaves through DR's outbox, for as long as the block
+    runs (in any number of processes: each message is leased to one)."""
+    with delivering(database, settings):
+        yield

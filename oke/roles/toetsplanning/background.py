@@ -1,0 +1,39 @@
+"""TP's work besides answering calls, run by the app's lifespan (one process) or by `oke worker --role tp`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from oke.client.peers import PeerRole, learn_versions
+from oke.config import Settings
+from oke.outbound import delivering, peer_directory
+from oke.roles.toetsplanning.dr_sync import pulling
+from oke.roles.toetsplanning.services.documents import keep_fetched
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.database import Database
+
+
+@asynccontextmanager
+async def working(settings: Settings, database: Database) -> AsyncIterator[None]:
+    """For as long as the block runs: the outbox delivered (flows 2 and 5, and the document fetches of 3.3,
+    kept by `keep_fetched`), each DR asked its version once, and flow 1 pulled on its schedule if one is set.
+
+    Safe in several processes at once: the relays lease each message to one of them, and one process at a
+    time pulls (a lock in the database).
+    """
+    with (
+        peer_directory(database.read_sessions, settings) as peers,
+        delivering(database, settings, on_delivered=keep_fetched),
+    ):
+        # flow 5 speaks the version each DR announces: asked in the background, the server does not wait
+        threading.Thread(
+            target=learn_versions, args=(peers, database.sessions, PeerRole.dr), name="oke-dr-versions", daemon=True
+        ).start()
+        if settings.dr_sync_minutes is None:
+            yield
+        else:  # flow 1 pulled from DR on a schedule
+            tx = database.transactions(ToetsplanningUnitOfWork)
+            async with pulling(peers, tx, settings.dr_sync_minutes * 60, database_url=database.url):
+                yield

@@ -1,0 +1,193 @@
+"""Production mode (issue 7): TP's API and its background work as separate processes on one database.
+`oke worker` delivers what an API without background work (`--no-background`) puts in the outbox; and TP as
+two API processes (`oke serve tp --workers 2`) and two workers on PostgreSQL delivers every result to DR in its
+newest state, also when a worker is killed mid-delivery, and no delivery sent twice changes DR's outcome."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import select
+
+from oke.config import Settings
+from oke.roles.toetsafname.catalogue import REKENEN_2F
+from oke.roles.toetsplanning.app import create_app
+from oke.store.tables.outbox import OutboxMessage
+from tests.api_client import TP
+from tests.databases import fresh_database
+from tests.dr_client import DR
+from tests.e2e.result_stream import ResultStream, comment, score
+from tests.e2e.test_chain_flow2 import connect, eventually, states
+from tests.e2e.test_chain_flow5 import REKENEN, Chain, attempts_at_dr, chain, plan, sent_to_dr
+from tests.e2e.test_chain_kill import FAST
+from tests.fault_proxy import FaultProxy, slow
+from tests.servers import free_port, running
+from tests.ta_client import TA
+
+#: How long DR's answer is held back (the proxy forwards at once): well within TP's timeout of 1 s (FAST),
+#: so that deliveries are in flight when a worker is killed and no answer comes too late.
+DR_SLOWNESS = 0.3
+#: Each relay sends one message at a time: two DR requests in flight are then one of each worker.
+ONE_AT_A_TIME = {"OKE_OUTBOX_CONCURRENCY": "1"}
+#: Schools on the chain, each with DR's three Toetsinschrijvingen of Rekenen: objects delivered side by side.
+SCHOOLS = 3
+#: Results TA's clients send per Deelname, each a newer state than the one before.
+RESULTS_PER_DEELNAME = 12
+
+
+def oke(*arguments: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    """An `oke` command as a process of its own, with quick retries; its metrics go to `data_dir`."""
+    environment = {**os.environ, **FAST, **ONE_AT_A_TIME, "OKE_DATA_DIR": str(data_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "oke", *arguments, "--log-level", "warning"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stopped(process: subprocess.Popen[bytes]) -> int:
+    """Stop a process as an operator would (SIGTERM) and wait for it; its exit code."""
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=30)
+
+
+def test_a_worker_delivers_what_an_api_without_background_work_queues(backend: str, ta: TA, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        settings = Settings(role="tp", port=free_port(), database_url=url)
+        with running(create_app(settings, background=False), settings.url_port) as tp_url, TP(tp_url, url) as tp:
+            connect(tp, ta)
+            zitting = tp.plan("ta-real", students=2, component=REKENEN_2F)["zittingId"]
+            assert set(states(tp, zitting)) == {"pending"}  # nobody delivers: the API has no relay
+            metrics = free_port()
+            worker = oke(
+                *("worker", "--role", "tp", "--database-url", url, "--metrics-port", str(metrics)),
+                data_dir=tmp_path,
+            )
+            try:
+                eventually(lambda: set(states(tp, zitting)) == {"delivered"}, seconds=30)
+                counted = httpx.get(f"http://127.0.0.1:{metrics}/metrics").text  # the worker's own deliveries
+                delivered = r'oke_outbox_attempts_total\{kind="flow2",outcome="delivered",peer="ta-real[^"]*"\} (\S+)'
+                found = re.search(delivered, counted)
+                assert found is not None and float(found.group(1)) >= 1
+            finally:
+                assert stopped(worker) == 0
+
+
+class TpProcesses:
+    """TP as an operator runs it in production: `oke serve tp --workers 2 --no-background` and two workers."""
+
+    def __init__(self, database_url: str, data_dir: Path) -> None:
+        self.database_url = database_url
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self._data_dir = data_dir
+        port = self.url.rsplit(":", 1)[1]
+        serve = ["serve", "tp", "--workers", "2", "--no-background", "--port", port, "--database-url", database_url]
+        self.api = oke(*serve, data_dir=data_dir)
+        self.workers = [self._worker() for _ in range(2)]
+        eventually(self._answers, seconds=60)
+
+    def stop(self) -> None:
+        """Stop every process still running; each ends cleanly on SIGTERM."""
+        for process in (self.api, *self.workers):
+            if process.poll() is None:
+                assert stopped(process) == 0
+
+    def _worker(self) -> subprocess.Popen[bytes]:
+        return oke("worker", "--role", "tp", "--database-url", self.database_url, data_dir=self._data_dir)
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/ooapi/").status_code == 200
+        except httpx.TransportError:
+            return False
+
+
+@pytest.fixture
+def tp_processes(tmp_path: Path) -> Iterator[TpProcesses]:
+    with fresh_database("postgresql", tmp_path) as url:
+        processes = TpProcesses(url, tmp_path)
+        try:
+            yield processes
+        finally:
+            processes.stop()
+
+
+@pytest.fixture
+def slow_dr(dr: DR) -> Iterator[FaultProxy]:
+    """DR behind a proxy that holds back each of its answers a little (it has applied the request by then)."""
+    with FaultProxy(dr.url).serving() as proxy:
+        proxy.next(*[slow(DR_SLOWNESS)] * 10_000)
+        yield proxy
+
+
+@pytest.fixture
+def chains(
+    tp_processes: TpProcesses, ta: TA, dr: DR, ta_database_url: str, dr_database_url: str, slow_dr: FaultProxy
+) -> Iterator[list[Chain]]:
+    """`SCHOOLS` schools, each a tenant of its own at TP, TA and DR, with the chain set up between them."""
+    with ExitStack() as stack:
+        found = [chain(stack.enter_context(TP(tp_processes.url, tp_processes.database_url)), ta, dr, slow_dr.url)]
+        for _ in range(SCHOOLS - 1):
+            tp = stack.enter_context(TP(tp_processes.url, tp_processes.database_url))
+            other_ta = stack.enter_context(TA(ta.url, ta_database_url))
+            other_dr = stack.enter_context(DR(dr.url, dr_database_url))
+            found.append(chain(tp, other_ta, other_dr, slow_dr.url))
+        yield found
+
+
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@pytest.mark.slow  # what the killed worker was sending waits out its lease (60 s)
+@POSTGRES_ONLY
+@pytest.mark.parametrize("kill", [True, False], ids=["a-worker-killed", "no-kill"])
+def test_two_api_processes_and_two_workers_deliver_every_result_once_in_its_newest_state(
+    chains: list[Chain], tp_processes: TpProcesses, slow_dr: FaultProxy, kill: bool
+) -> None:
+    planned = [plan(c, [{"toetsinschrijvingId": e} for e in REKENEN])["deelnames"] for c in chains]
+    enrolment_of = {d["deelnameId"]: e for deelnames in planned for d, e in zip(deelnames, REKENEN, strict=True)}
+    streams = [
+        ResultStream(c.as_ta, [d["deelnameId"] for d in deelnames])
+        for c, deelnames in zip(chains, planned, strict=True)
+    ]
+    for stream in streams:  # TA's clients at both API processes, results of every Deelname at once
+        stream.start()
+    if kill:  # SIGKILL: the worker's deliveries to DR are cut off after DR applied them, before it recorded them
+        eventually(lambda: slow_dr.in_flight(containing="/ooapi/") >= 2, seconds=60)
+        tp_processes.workers[0].kill()
+        tp_processes.workers[0].wait()
+    for stream in streams:
+        eventually(lambda s=stream: all(len(s.accepted(d)) >= RESULTS_PER_DEELNAME for d in s.answers), seconds=120)
+        stream.stop()
+    for c in chains:
+        eventually(lambda c=c: sent_to_dr(c), seconds=150)  # a killed worker's lease ends after 60 s
+
+    resent = 0
+    for c, stream in zip(chains, streams, strict=True):
+        with c.tp.session_factory() as session:
+            query = select(OutboxMessage).where(OutboxMessage.tenant == c.tp.tenant, OutboxMessage.kind == "flow5")
+            delivered = {(m.key, m.body["result"]["comment"]) for m in session.scalars(query) if m.state == "delivered"}
+        for deelname in stream.answers:
+            enrolment, newest = enrolment_of[deelname], stream.last(deelname)
+            [attempt] = attempts_at_dr(c, enrolment)  # DR holds TA's newest result
+            assert (attempt["result"]["score"], attempt["result"]["comment"]) == (score(newest), comment(newest))
+            received = [orjson.loads(m.body)["result"]["comment"] for m in c.dr.history(enrolment, flow="5")]
+            numbers = [int(re.sub(r"\D", "", text)) for text in received]
+            assert numbers == sorted(numbers)  # never an older state after a newer one: a resend follows itself
+            assert set(received) == {text for key, text in delivered if key == enrolment}  # each sent was delivered
+            assert len(received) - len(set(received)) <= (1 if kill else 0)  # only what was in flight, once
+            resent += len(received) - len(set(received))
+    assert resent >= 1 if kill else resent == 0  # the killed worker was cut off mid-delivery
