@@ -6,8 +6,8 @@ The outbox and the client know nothing of each other; this is where they meet, f
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import httpx
 from sqlalchemy import Engine
@@ -93,3 +93,11 @@ def delivering(database: Database, settings: Settings, *, on_delivered: OnDelive
         listening(database.url, CHANNEL, relay.wake),
     ):
         yield relay
+
+
+@asynccontextmanager
+async def outbox_work(settings: Settings, database: Database) -> AsyncIterator[None]:
+    """The background work of a role whose only such work is its outbox (the reference TA: flows 3 and 4; the
+    reference DR: flow 1 pushed), for the app's lifespan or `oke worker`; safe in any number of processes."""
+    with delivering(database, settings):
+        yield

@@ -17,16 +17,15 @@ from sqlalchemy.engine import make_url
 from oke.cli._options import DatabaseUrl, LogFormat, settings_for
 from oke.config import Role, Settings
 from oke.observability.logs import json_log_config
-from oke.roles.deelnemerregistratie import background as deelnemerregistratie
-from oke.roles.toetsafname import background as toetsafname
+from oke.outbound import outbox_work
 from oke.roles.toetsplanning import background as toetsplanning
 from oke.store.database import Database
 from oke.store.migrate import upgrade
 
 WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None]]] = {
     Role.toetsplanning: toetsplanning.working,
-    Role.toetsafname: toetsafname.working,
-    Role.deelnemerregistratie: deelnemerregistratie.working,
+    Role.toetsafname: outbox_work,
+    Role.deelnemerregistratie: outbox_work,
 }
 
 

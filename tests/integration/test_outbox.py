@@ -414,11 +414,26 @@ def test_an_outcome_after_the_lease_was_taken_over_is_dropped(database: Database
     assert (parked.state, parked.last_status) == ("parked", 409)
 
 
-def test_two_relays_deliver_every_message_exactly_once_in_order_per_key(database: Database) -> None:
+def queued_per_key(database: Database, *, messages: int, keys: int) -> dict[str, list[int]]:
+    """`messages` POSTs spread over `keys` objects (never superseded); their ids per key, in order."""
     expected: dict[str, list[int]] = defaultdict(list)
-    for n in range(120):
-        key = f"o-{n % 12}"
+    for n in range(messages):
+        key = f"o-{n % keys}"
         expected[key].append(add(database, key, method="POST", path=f"/{key}/{n}", snapshot=False))
+    return expected
+
+
+def deliver_all(database: Database, relays: list[Relay]) -> None:
+    """Run two relays side by side until every message is delivered (a minute at most)."""
+    with running(relays[0], idle_seconds=0.01), running(relays[1], idle_seconds=0.01):
+        deadline = time.monotonic() + 60
+        while set(states(database).values()) != {"delivered"} and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert set(states(database).values()) == {"delivered"}
+
+
+def test_two_relays_deliver_every_message_exactly_once_in_order_per_key(database: Database) -> None:
+    expected = queued_per_key(database, messages=120, keys=12)
     calls: list[tuple[str, int, str]] = []
     lock = threading.Lock()
 
@@ -432,11 +447,7 @@ def test_two_relays_deliver_every_message_exactly_once_in_order_per_key(database
         return deliver
 
     relays = [Relay(database.engine, deliver_as(name), POLICY, batch=5) for name in ("one", "two")]
-    with running(relays[0], idle_seconds=0.01), running(relays[1], idle_seconds=0.01):
-        deadline = time.monotonic() + 60
-        while set(states(database).values()) != {"delivered"} and time.monotonic() < deadline:
-            time.sleep(0.05)
-    assert set(states(database).values()) == {"delivered"}
+    deliver_all(database, relays)
     assert sorted(call[1] for call in calls) == sorted(i for ids in expected.values() for i in ids)
     for key, ids in expected.items():
         assert [call[1] for call in calls if call[2] == key] == ids
@@ -444,10 +455,7 @@ def test_two_relays_deliver_every_message_exactly_once_in_order_per_key(database
 
 
 def test_relays_with_several_senders_never_have_two_calls_of_one_key_in_flight(database: Database) -> None:
-    expected: dict[str, list[int]] = defaultdict(list)
-    for n in range(160):
-        key = f"o-{n % 16}"
-        expected[key].append(add(database, key, method="POST", path=f"/{key}/{n}", snapshot=False))
+    expected = queued_per_key(database, messages=160, keys=16)
     calls: list[tuple[int, str]] = []
     in_flight: set[str] = set()
     overlaps: list[str] = []
@@ -468,11 +476,7 @@ def test_relays_with_several_senders_never_have_two_calls_of_one_key_in_flight(d
         return Delivery(201)
 
     relays = [Relay(database.engine, deliver, POLICY, batch=12, run_length=3, concurrency=4) for _ in range(2)]
-    with running(relays[0], idle_seconds=0.01), running(relays[1], idle_seconds=0.01):
-        deadline = time.monotonic() + 60
-        while set(states(database).values()) != {"delivered"} and time.monotonic() < deadline:
-            time.sleep(0.05)
-    assert set(states(database).values()) == {"delivered"}
+    deliver_all(database, relays)
     assert sorted(call[0] for call in calls) == sorted(i for ids in expected.values() for i in ids)
     for key, ids in expected.items():
         assert [call[0] for call in calls if call[1] == key] == ids

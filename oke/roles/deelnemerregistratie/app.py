@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from oke.auth.api import token_router
 from oke.config import Settings
+from oke.outbound import outbox_work
 from oke.roles.deelnemerregistratie.api import associations, groups, metadata, offerings, operator, persons
-from oke.roles.deelnemerregistratie.background import working
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 from oke.store.database import Database
 from oke.web.app import build_app
@@ -22,12 +22,12 @@ serves programme enrolments to TA (flow 6). OOAPI v5 with the nl-test-admin cons
 
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """A DR app on an already migrated database (`oke.store.migrate.upgrade`); `oke dr seed` fills a school. With
-    `background`, it also delivers its outbox (`background.working`), else an `oke worker --role dr` must."""
+    `background`, it also delivers its outbox (`oke.outbound.outbox_work`), else an `oke worker --role dr` must."""
     database = Database(settings.database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with working(settings, database) if background else nullcontext():
+        async with outbox_work(settings, database) if background else nullcontext():
             yield
         database.close()
 

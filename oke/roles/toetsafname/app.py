@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from oke.auth.api import token_router
 from oke.config import Settings
+from oke.outbound import outbox_work
 from oke.roles.toetsafname.api import associations, components, documents, offerings, runs
-from oke.roles.toetsafname.background import working
 from oke.roles.toetsafname.services import catalogue, reads
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.database import Database
@@ -25,13 +25,13 @@ OOAPI v5 with the nl-test-admin consumer."""
 
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """A TA app on an already migrated database (`oke.store.migrate.upgrade`); with `background`, it also
-    delivers its outbox (`background.working`), else an `oke worker --role ta` must."""
+    delivers its outbox (`oke.outbound.outbox_work`), else an `oke worker --role ta` must."""
     database = Database(settings.database)
     link_key = _first_start(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with working(settings, database) if background else nullcontext():
+        async with outbox_work(settings, database) if background else nullcontext():
             yield
         database.close()
 
