@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from oke.ooapi.paging import PAGE_SIZES
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import forwarding
+from oke.web.bodies import JsonRoute
 
-router = APIRouter(prefix="/planning/results", tags=["planning"])
+router = APIRouter(prefix="/planning/results", tags=["planning"], route_class=JsonRoute)
 #: Results per page unless `limit` says otherwise (at most the largest OOAPI `pageSize`).
 DEFAULT_LIMIT = 100
 

@@ -16,8 +16,9 @@ from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, Planner
 from oke.roles.toetsplanning.groups import group_participants
 from oke.roles.toetsplanning.reconcile import reconcile
 from oke.roles.toetsplanning.services import catalogue, planning, reads
+from oke.web.bodies import JsonRoute
 
-router = APIRouter(prefix="/planning", tags=["planning"])
+router = APIRouter(prefix="/planning", tags=["planning"], route_class=JsonRoute)
 
 
 class ParticipantIn(BaseModel):
