@@ -274,13 +274,13 @@ def main() -> None:
 @contextmanager
 def fresh_database(url: str | None, folder: Path, n: int) -> Iterator[str]:
     """A fresh database for the comparison with `n` processes: a SQLite file in `folder`, or a PostgreSQL
-    database beside `url`'s (named after it), dropped afterwards."""
+    database on `url`'s server (named after `url`'s, which need not exist), dropped afterwards."""
     if url is None:
         yield f"sqlite:///{folder}/bench-{n}.sqlite3"
         return
     server = make_url(url)
     name = f"{server.database}_{n}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     rate_limit_per_second: float | None = Field(default=None, gt=0)
     #: How many requests a client may make at once before the rate applies (the bucket's size).
     rate_limit_burst: int = Field(default=50, ge=1)
+    #: Failed client authentications the token endpoint takes from one address (each costs a scrypt hash, about
+    #: 50 ms of CPU): `token_failures_burst` at once, then this many a minute; above it, 429 with `Retry-After`,
+    #: for every client at that address. None: no limit.
+    token_failures_per_minute: float | None = Field(default=6, gt=0)
+    token_failures_burst: int = Field(default=20, ge=1)
     #: Also accept the tokens of an external authorization server: JWTs signed with a key of its JWKS, with
     #: this `iss` and `aud`; or opaque tokens asked about at its RFC 7662 introspection endpoint (as the
     #: client `auth_introspection_client_id`). The token's `client_id` (else `sub`) must be a client here.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,10 @@ from tests.databases import BACKENDS, fresh_database
 from tests.dr_client import DR
 from tests.servers import free_port, running
 from tests.ta_client import TA
+
+#: The session's servers are shared by every test, all from one address: the failed client authentications
+#: their tests make on purpose would add up to the token endpoint's limit (tested on servers of its own).
+SHARED: dict[str, Any] = {"token_failures_per_minute": None}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -40,7 +45,7 @@ def tp_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.fixture(scope="session")
 def tp_settings(tp_database_url: str) -> Settings:
     port = free_port()
-    return Settings(role="tp", port=port, database_url=tp_database_url, max_body_bytes=64 * 1024)
+    return Settings(role="tp", port=port, database_url=tp_database_url, max_body_bytes=64 * 1024, **SHARED)
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +73,7 @@ def ta_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="session")
 def ta_settings(ta_database_url: str) -> Settings:
-    return Settings(role="ta", port=free_port(), database_url=ta_database_url, max_body_bytes=64 * 1024)
+    return Settings(role="ta", port=free_port(), database_url=ta_database_url, max_body_bytes=64 * 1024, **SHARED)
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +100,12 @@ def dr_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 def _dr_settings(database_url: str, version: str = "1.0.1") -> Settings:
     return Settings(
-        role="dr", port=free_port(), database_url=database_url, max_body_bytes=64 * 1024, nl_test_admin_version=version
+        role="dr",
+        port=free_port(),
+        database_url=database_url,
+        max_body_bytes=64 * 1024,
+        nl_test_admin_version=version,
+        **SHARED,
     )
 
 

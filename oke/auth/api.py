@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import base64
 import logging
+from functools import partial
 from urllib.parse import parse_qs, unquote_plus
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from oke.auth.assertions import ASSERTION_TYPE, ClientAssertions
 from oke.auth.caller import Caller
 from oke.auth.clients import ClientRegistry
+from oke.auth.ratelimit import RateLimiter
 from oke.auth.tokens import TokenIssuer
 from oke.errors import Unauthorized
 from oke.observability.context import identify
@@ -23,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM = "application/x-www-form-urlencoded"
+#: Client authentications checked at once: a scrypt hash takes about 50 ms of CPU and 16 MiB, so a flood of
+#: token requests waits its turn instead of taking every thread and that much memory per thread.
+HASHING_AT_ONCE = 4
 
 
 class _OAuthError(Exception):
@@ -45,12 +51,19 @@ class _OAuthError(Exception):
 def token_router() -> APIRouter:
     router = APIRouter(tags=["oauth2"])
     assertions = ClientAssertions()
+    hashing: list[CapacityLimiter] = []  # made on the first request, in the server's event loop
 
     @router.post("/oauth2/token", summary="Access token (client credentials grant)")
     async def token(request: Request) -> JSONResponse:
+        failures: RateLimiter | None = getattr(request.app.state, "token_failures", None)
+        address = request.client.host if request.client is not None else ""
+        if failures is not None:
+            failures.admit(address, "too many failed client authentications from this address")
         body = await request.body()
+        if not hashing:
+            hashing.append(CapacityLimiter(HASHING_AT_ONCE))
         # Hashing the secret and a first key load are blocking work: keep them off the event loop.
-        return await run_in_threadpool(
+        call = partial(
             _token,
             request.app.state,
             assertions,
@@ -58,6 +71,10 @@ def token_router() -> APIRouter:
             request.headers.get("authorization", ""),
             body,
         )
+        response = await anyio.to_thread.run_sync(call, limiter=hashing[0])
+        if response.status_code == 401 and failures is not None:
+            failures.spend(address)
+        return response
 
     @router.get("/oauth2/jwks", summary="The public keys that verify this server's tokens (JWK Set)")
     def jwks(request: Request) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""A token bucket per client: `rate_limit_per_second` on average, `rate_limit_burst` at once (issue 6: limits).
+"""A token bucket per key: per client, `rate_limit_per_second` on average and `rate_limit_burst` at once (issue 6:
+limits); per address, the failed client authentications at the token endpoint (`token_failures_per_minute`).
 
 In process and in memory: it is on the flow 3 hot path, so one dict lookup and a little arithmetic, no lock
 (the event loop runs one request at a time). Each server process has its own buckets.
@@ -31,3 +32,18 @@ class RateLimiter:
             wait = math.ceil((1 - tokens) / self._rate)
             raise TooManyRequests(f"client {client_id} sends more than {self._rate:g} requests per second", wait)
         self._buckets[client_id] = (tokens - 1, now)
+
+    def admit(self, key: str, detail: str) -> None:
+        """Refuse with 429 (`detail`) while `key`'s bucket is empty; spends nothing (see `spend`)."""
+        tokens = self._left(key, self._clock())
+        if tokens < 1:
+            raise TooManyRequests(detail, math.ceil((1 - tokens) / self._rate))
+
+    def spend(self, key: str) -> None:
+        """Spend one token of `key`'s bucket: what `admit` then counts."""
+        now = self._clock()
+        self._buckets[key] = (max(0.0, self._left(key, now) - 1), now)
+
+    def _left(self, key: str, now: float) -> float:
+        tokens, then = self._buckets.get(key, (self._burst, now))
+        return min(self._burst, tokens + (now - then) * self._rate)

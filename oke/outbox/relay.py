@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, bindparam, null, select, text, update
+from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, null, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.observability.metrics import OUTBOX_ATTEMPTS
@@ -76,16 +76,37 @@ OnDelivered = Callable[[Connection, OutboundMessage, Delivery], None]
 
 #: What orders messages: (peer, key).
 Key = tuple[str, str]
-#: How many live rows the claim reads at a time while it looks for due heads.
+#: How many claimable rows the claim reads at a time while it looks for due heads.
 SCAN_CHUNK = 1000
-#: The live rows in `id` order after a given id: what the claim walks, in the partial index of live rows.
-_LIVE_COLUMNS = (_T.id, _T.peer, _T.key, _T.state, _T.next_attempt_at, _T.lease_until)
-_LIVE_ROWS = select(*_LIVE_COLUMNS).where(LIVE, _T.id > bindparam("after")).order_by(_T.id).limit(SCAN_CHUNK)
-#: SQLite, without statistics, would rather read all live rows by state and sort them: it is told the index.
-_LIVE_ROWS_SQLITE = text(
-    "SELECT id, peer, key, state, next_attempt_at, lease_until FROM outbox_messages"
-    f" INDEXED BY ix_outbox_messages_live WHERE {LIVE.text} AND id > :after ORDER BY id LIMIT {SCAN_CHUNK}"
-).columns(*_LIVE_COLUMNS)
+#: A row a relay may take now: pending, due, and not leased to a relay.
+_CLAIMABLE = (
+    (_T.state == PENDING)
+    & (_T.next_attempt_at <= bindparam("now"))
+    & (_T.lease_until.is_(None) | (_T.lease_until <= bindparam("now")))
+)
+_NUMBERED = (
+    select(_T.id, _T.peer, _T.key, func.row_number().over(partition_by=(_T.peer, _T.key), order_by=_T.id).label("n"))
+    .where(_CLAIMABLE)
+    .subquery()
+)
+#: The claimable rows after a given id, in `id` order, at most `run_length` of each (peer, key). They are found
+#: through the index of (state, next_attempt_at): the rows that wait (a peer that is down) are never read.
+_CLAIMABLE_ROWS = (
+    select(_NUMBERED.c.id, _NUMBERED.c.peer, _NUMBERED.c.key)
+    .where(_NUMBERED.c.n <= bindparam("run_length"), _NUMBERED.c.id > bindparam("after"))
+    .order_by(_NUMBERED.c.id)
+    .limit(SCAN_CHUNK)
+)
+
+
+def _first_waiting(keys: Collection[Key]) -> Select[Any]:
+    """The first live row of each of `keys` that a relay may not take now (waiting, leased or parked): the
+    key's later rows wait behind it."""
+    return (
+        select(_T.peer, _T.key, func.min(_T.id))
+        .where(LIVE, ~_CLAIMABLE, tuple_(_T.peer, _T.key).in_(list(keys)))
+        .group_by(_T.peer, _T.key)
+    )
 
 
 class Relay:
@@ -201,27 +222,28 @@ class Relay:
         ]
 
     def _due_runs(self, connection: Connection, now: datetime) -> list[tuple[int, Key]]:
-        """The ids to claim: walks the live rows in order, through the index of live rows only, until
-        `batch` are found; normally a few chunks, however many delivered rows the table keeps."""
+        """The ids to claim, oldest first: of each (peer, key), its claimable rows before its first row that
+        waits (none if that is its head), up to `run_length`; `batch` in all. Reads the claimable rows and
+        the live rows of their keys only: a backlog waiting for a peer that is down costs nothing."""
         wanted: list[tuple[int, Key]] = []
         taken: dict[Key, int] = {}
-        passed: set[Key] = set()  # keys whose head (or run) ends before this row
+        waiting: dict[Key, int | None] = {}  # key -> its first row that waits, if any
         after = 0
         while True:
-            scan = _LIVE_ROWS_SQLITE if connection.dialect.name == "sqlite" else _LIVE_ROWS
-            chunk = connection.execute(scan, {"after": after}).all()
+            params = {"now": now, "after": after, "run_length": self._run_length}
+            chunk = connection.execute(_CLAIMABLE_ROWS, params).all()
+            if unknown := {(row.peer, row.key) for row in chunk} - waiting.keys():
+                waiting |= dict.fromkeys(unknown)
+                waiting |= {
+                    (peer, key): first for peer, key, first in connection.execute(_first_waiting(unknown), {"now": now})
+                }
             for row in chunk:
                 key = (row.peer, row.key)
-                if key in passed:
-                    continue
-                free = row.lease_until is None or row.lease_until <= now
-                if row.state != PENDING or row.next_attempt_at > now or not free:
-                    passed.add(key)
+                first_waiting = waiting[key]
+                if taken.get(key, 0) == self._run_length or (first_waiting is not None and row.id > first_waiting):
                     continue
                 wanted.append((row.id, key))
                 taken[key] = taken.get(key, 0) + 1
-                if taken[key] == self._run_length:
-                    passed.add(key)
                 if len(wanted) == self._batch:
                     return wanted
             if len(chunk) < SCAN_CHUNK:

@@ -45,6 +45,8 @@ def build_app(
     )
     per_second, burst = settings.rate_limit_per_second, settings.rate_limit_burst
     app.state.rate_limiter = RateLimiter(per_second, burst) if per_second is not None else None
+    per_minute, burst = settings.token_failures_per_minute, settings.token_failures_burst
+    app.state.token_failures = RateLimiter(per_minute / 60, burst) if per_minute is not None else None
     install_problem_handlers(app)
     app.add_middleware(RefuseNul)
     observe(app)  # outermost: it counts and times the refusals too

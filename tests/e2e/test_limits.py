@@ -1,14 +1,17 @@
-"""Limits (issue 6): a request rate per client (429 with `Retry-After`), the paging maximum on every listing
-of every role (400 naming `pageSize`), and the body limit on oke's own planning API as on OOAPI writes."""
+"""Limits (issue 6): a request rate per client (429 with `Retry-After`), failed client authentications per address
+at the token endpoint (issue 7), the paging maximum on every listing of every role (400 naming `pageSize`), and the
+body limit on oke's own planning API as on OOAPI writes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from oke.auth.api import HASHING_AT_ONCE
 from oke.auth.caller import ClientRole
 from oke.auth.ratelimit import RateLimiter
 from oke.config import Settings
@@ -61,6 +64,55 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(limited_tp: TP) -> Non
     assert 50 <= int(response.headers["retry-after"]) <= 60
     other = limited_tp.peer(ClientRole.ta, peer="ta-x")  # another client of the same school has its own bucket
     problem_of(other.get(f"/associations/{new_id()}"), 404)
+
+
+def test_a_bucket_admits_without_spending_and_counts_only_what_is_spent() -> None:
+    now = [0.0]
+    failures = RateLimiter(per_second=1 / 60, burst=2, clock=lambda: now[0])
+    for _ in range(5):
+        failures.admit("10.0.0.1", "too many")  # admitting spends nothing
+    failures.spend("10.0.0.1")
+    failures.spend("10.0.0.1")
+    with pytest.raises(TooManyRequests) as refused:
+        failures.admit("10.0.0.1", "too many")
+    assert refused.value.retry_after == 60
+    failures.admit("10.0.0.2", "too many")  # every address has its own bucket
+    now[0] = 60
+    failures.admit("10.0.0.1", "too many")
+
+
+@pytest.fixture
+def guarded_tp(tp_settings: Settings) -> Iterator[TP]:
+    """A second TP on the test TP's database whose token endpoint takes 3 failed client authentications from
+    an address, then 1 a minute."""
+    update = {"port": free_port(), "token_failures_per_minute": 1, "token_failures_burst": 3}
+    settings = tp_settings.model_copy(update=update)
+    with running(create_app(settings), settings.url_port) as url, TP(url, settings.database) as tp:
+        yield tp
+
+
+def test_failed_client_authentications_from_an_address_are_limited_at_the_token_endpoint(guarded_tp: TP) -> None:
+    client_id, secret = guarded_tp.register(ClientRole.ta, peer="ta-x")
+    for _ in range(10):  # a client that authenticates spends nothing
+        guarded_tp.token(client_id, secret)
+    for wrong in (("nobody", secret), (client_id, "wrong"), (client_id, "wrong")):
+        refused = guarded_tp.http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=wrong)
+        assert refused.status_code == 401, refused.text
+
+    response = guarded_tp.http.post(
+        "/oauth2/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+
+    problem = problem_of(response, 429)  # before any hashing: every client at that address waits
+    assert "failed client authentications" in problem["detail"]
+    assert 50 <= int(response.headers["retry-after"]) <= 60
+
+
+def test_token_requests_beyond_the_hashing_limit_wait_their_turn(tp: TP) -> None:
+    clients = [tp.register(ClientRole.ta, peer=f"ta-{i}") for i in range(3 * HASHING_AT_ONCE)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        tokens = list(pool.map(lambda client: tp.token(*client), clients))
+    assert len(set(tokens)) == len(clients)
 
 
 def test_without_a_configured_rate_there_is_no_limit(tp: TP) -> None:

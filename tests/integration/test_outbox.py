@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 from typer.testing import CliRunner
 
 from oke.cli import outbox as outbox_cli
@@ -494,6 +494,63 @@ def test_one_long_queue_does_not_hold_up_the_others(database: Database) -> None:
     assert peer.ids == [*long[:25], other]
     assert outbox.run_once() == 5
     assert peer.ids[26:] == long[25:]
+
+
+def test_a_backlog_waiting_for_a_peer_that_is_down_is_not_read_by_the_claim(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a peer is down its messages wait; every round still looks for due ones (new messages, other peers).
+    The claim finds them through the index of (state, next_attempt_at): it used to read every live row."""
+    clock = Clock()
+    with database.sessions() as session:
+        session.add_all(
+            OutboxMessage(
+                tenant="school",
+                peer="dr-1",
+                kind="flow5.result",
+                key=f"waiting-{n}",
+                method="PATCH",
+                path=f"/associations/{n}",
+                attempts=3,
+                next_attempt_at=clock.now + timedelta(hours=1),
+            )
+            for n in range(1500)
+        )
+        session.commit()
+    due = [add(database, "new-1"), add(database, "new-2")]
+    fetched: list[int] = []
+    execute = Connection.execute
+
+    def counting(self: Connection, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        result = execute(self, statement, *args, **kwargs)
+        if not result.returns_rows:
+            return result
+        frozen = result.freeze()
+        fetched.append(len(frozen.data))
+        return frozen()
+
+    monkeypatch.setattr(Connection, "execute", counting)
+    peer = FakePeer()
+    assert relay(database, peer, clock).run_once() == 2
+    assert peer.ids == due
+    assert sum(fetched) < 10, fetched
+
+
+def test_keys_whose_head_waits_do_not_hold_up_a_due_key_after_them(database: Database) -> None:
+    heads = [add(database, f"k{n}", path="/first") for n in range(5)]
+    clock = Clock()
+    assert relay(database, FakePeer(*[Delivery(503)] * 5), clock).run_once() == 5  # every head now waits 10 s
+    behind = [add(database, f"k{n}", path="/second") for n in range(5)]  # due, but behind their heads
+    fresh = add(database, "fresh")
+    peer = FakePeer()
+    assert relay(database, peer, clock, batch=2).run_once() == 1
+    assert peer.ids == [fresh]
+    clock.advance(10)
+    outbox = relay(database, peer, clock)
+    while outbox.run_once():
+        pass
+    assert set(peer.ids[1:]) == {*heads, *behind}
+    assert all(peer.ids.index(head) < peer.ids.index(later) for head, later in zip(heads, behind, strict=True))
 
 
 def test_every_attempt_is_counted_by_outcome(database: Database) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import ScalarSelect, bindparam, insert, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from oke.store.base import utcnow
@@ -24,6 +24,17 @@ from oke.store.tables.toetsplanning import (
 )
 
 
+class ForwardContext(NamedTuple):
+    """DR's side of a Toetsinschrijving, for flow 5: the enrolment, its planbare toets, and the school's DR."""
+
+    enrolment: dict[str, Any]
+    person_id: str
+    toets_id: str
+    toets: dict[str, Any]
+    dr_peer: str | None
+    dr_version: str | None
+
+
 class ResultTarget(NamedTuple):
     deelname_id: str
     tenant: str
@@ -37,9 +48,34 @@ class ResultTarget(NamedTuple):
     toetsinschrijving_id: str | None
     attempt: int | None
     zitting: dict[str, Any]
+    #: DR's side of the Deelname's Toetsinschrijving, if DR sent it (flow 1): what flow 5 forwards with.
+    context: ForwardContext | None
 
 
-# The flow 3 statements are built once: building and keying a statement costs more than running it.
+def _dr_peer(tenant: Any) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """The school's DR, where its results go (the first by name, should there be several): its name and the
+    nl-test-admin version it speaks."""
+    peers = select().where(PeerConfig.role == "dr", PeerConfig.tenant == tenant).order_by(PeerConfig.name).limit(1)
+    return (
+        peers.add_columns(PeerConfig.name).scalar_subquery(),
+        peers.add_columns(PeerConfig.nl_test_admin_version).scalar_subquery(),
+    )
+
+
+_ENROLMENT_TOETS = (DrOffering.tenant == DrAssociation.tenant) & (DrOffering.offering_id == DrAssociation.offering_id)
+_FORWARD_CONTEXT = (
+    select(
+        DrAssociation.data,
+        DrAssociation.person_id,
+        DrOffering.offering_id,
+        DrOffering.data.label("toets"),
+        *_dr_peer(bindparam("tenant")),
+    )
+    .join(DrOffering, _ENROLMENT_TOETS)
+    .where(DrAssociation.tenant == bindparam("tenant"), DrAssociation.association_id == bindparam("enrolment"))
+)
+# The flow 3 statements are built once: building and keying a statement costs more than running it. What flow 3
+# and flow 5 need of a Deelname comes in one statement, with the Deelname's row locked: it is the hot path of TP.
 _RESULT_TARGET = (
     select(
         Deelname.deelname_id,
@@ -54,8 +90,15 @@ _RESULT_TARGET = (
         Deelname.toetsinschrijving_id,
         Deelname.attempt,
         Zitting.data,
+        *_FORWARD_CONTEXT.selected_columns[:4],
+        *_dr_peer(Deelname.tenant),
     )
     .join(Zitting)
+    .outerjoin(
+        DrAssociation,
+        (DrAssociation.tenant == Deelname.tenant) & (DrAssociation.association_id == Deelname.toetsinschrijving_id),
+    )
+    .outerjoin(DrOffering, _ENROLMENT_TOETS)
     .where(Deelname.deelname_id == bindparam("target"))
     .with_for_update(of=Deelname)  # several TP processes may share one PostgreSQL; SQLite ignores it
 )
@@ -70,39 +113,6 @@ _KNOWN_DOCUMENT = select(TpDocument.id).where(
 _ADD_DOCUMENT = insert(TpDocument)
 
 
-class ForwardContext(NamedTuple):
-    """DR's side of a Toetsinschrijving, for flow 5: the enrolment, its planbare toets, and the school's DR."""
-
-    enrolment: dict[str, Any]
-    person_id: str
-    toets_id: str
-    toets: dict[str, Any]
-    dr_peer: str | None
-    dr_version: str | None
-
-
-#: The school's DR, where its results go: the first by name, should there be several.
-_DR_PEER = (
-    select(PeerConfig.name)
-    .where(PeerConfig.role == "dr", PeerConfig.tenant == bindparam("tenant"))
-    .order_by(PeerConfig.name)
-    .limit(1)
-)
-_FORWARD_CONTEXT = (
-    select(
-        DrAssociation.data,
-        DrAssociation.person_id,
-        DrOffering.offering_id,
-        DrOffering.data.label("toets"),
-        _DR_PEER.scalar_subquery(),
-        select(PeerConfig.nl_test_admin_version).where(PeerConfig.name == _DR_PEER.scalar_subquery()).scalar_subquery(),
-    )
-    .join(
-        DrOffering,
-        (DrOffering.tenant == DrAssociation.tenant) & (DrOffering.offering_id == DrAssociation.offering_id),
-    )
-    .where(DrAssociation.tenant == bindparam("tenant"), DrAssociation.association_id == bindparam("enrolment"))
-)
 _CATALOGUE_ENTRY = select(TpComponent.data).where(
     TpComponent.ta_peer == bindparam("ta_peer"), TpComponent.component_id == bindparam("component")
 )
@@ -256,9 +266,12 @@ class ToetsplanningRepository(Repository):
         return self.session.scalars(query).first()
 
     def result_target(self, deelname_id: str) -> ResultTarget | None:
-        """What flow 3 needs of a Deelname, in one statement: it is the hot path of TP."""
+        """What flows 3 and 5 need of a Deelname, in one statement, its row locked."""
         row = self._uow.connection.execute(_RESULT_TARGET, {"target": deelname_id}).first()
-        return ResultTarget(*row) if row is not None else None
+        if row is None:
+            return None
+        context = ForwardContext(*row[12:]) if row[12] is not None else None
+        return ResultTarget._make((*row[:12], context))
 
     def save_result(self, deelname_id: str, result: dict[str, Any], version: int, received_at: datetime) -> None:
         values = {"result": result, "result_version": version, "result_received_at": received_at}

@@ -56,10 +56,8 @@ def forward_result(
 
     Runs inside the caller's transaction, after the result is saved (as `version`).
     """
-    if target.toetsinschrijving_id is None:
-        return []
-    context = uow.repo.forward_context(target.tenant, target.toetsinschrijving_id)
-    if context is None or context.toets.get("resultExpected") is not True:
+    context = target.context
+    if target.toetsinschrijving_id is None or context is None or context.toets.get("resultExpected") is not True:
         return []  # planned without DR's enrolment, or DR expects no result
     known = uow.repo.dr_result(target.deelname_id)
     row = known or _new_row(uow, target, context)
