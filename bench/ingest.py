@@ -54,6 +54,9 @@ gc.set_threshold(50_000, 20, 20)
 async def patch(association_id: str, request: Request) -> Response:
     orjson.loads(await request.body())
     return Response(b'{}', media_type="application/json")
+
+def create() -> FastAPI:
+    return app
 """
 
 ATTENDANCE = {
@@ -208,25 +211,18 @@ def push_flow1(url: str, token: str, offering: dict[str, object], students: int)
 
 @contextmanager
 def bare_target(folder: Path, processes: int = 1) -> Iterator[Make]:
-    """A running bare FastAPI endpoint in `processes` uvicorn processes; yields the request maker."""
+    """A running bare FastAPI endpoint in `processes` uvicorn processes, started as `oke serve` starts TP's;
+    yields the request maker."""
     port = free_port()
     (folder / "bare_app.py").write_text(BARE_APP)
     url = f"http://127.0.0.1:{port}"
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bare_app:app",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--app-dir",
-        str(folder),
-        "--workers",
-        str(processes),
-    ]
-    with started(args, url + "/docs"):
+    if processes == 1:
+        args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning"]
+    else:  # as `oke serve --workers N` runs its processes: a socket of its own each
+        options = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
+        launch = f"serve_processes('bare_app:create', {processes}, {options!r})"
+        args = [sys.executable, "-c", f"from oke.cli.processes import serve_processes; {launch}"]
+    with started(args, url + "/docs", {"PYTHONPATH": str(folder)}):
         headers = {"content-type": "application/merge-patch+json"}
 
         def make(i: int) -> Request:

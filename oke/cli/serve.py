@@ -17,6 +17,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, settings_for
+from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
 from oke.config import Role, Settings
 from oke.demo.servers import CREATE
 from oke.observability.logs import json_log_config
@@ -38,8 +39,8 @@ Workers = Annotated[
     typer.Option(
         "--workers",
         min=1,
-        help="API processes sharing the port (uvicorn workers). Several writers need PostgreSQL to scale;"
-        " SQLite takes them one at a time.",
+        help="API processes sharing the port, each with a socket of its own (SO_REUSEPORT: the kernel spreads"
+        " the connections). Several writers need PostgreSQL to scale; SQLite takes them one at a time.",
     ),
 ]
 Background = Annotated[
@@ -160,7 +161,10 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
     # the processes' metrics added up in /metrics of whichever one is scraped
     prepare_multiprocess(settings.data_dir / "metrics" / f"{settings.role.value}-{settings.url_port}")
     os.environ[SERVING] = json.dumps({"settings": _plain(settings), "background": background})
-    uvicorn.run(f"{__name__}:app_of_process", factory=True, workers=workers, **options)
+    if SPREADS_CONNECTIONS:
+        serve_processes(f"{__name__}:app_of_process", workers, options)
+    else:  # uvicorn's workers, on one shared socket
+        uvicorn.run(f"{__name__}:app_of_process", factory=True, workers=workers, **options)
 
 
 def app_of_process() -> FastAPI:

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from prometheus_client.mmap_dict import MmapedDict
 from sqlalchemy import select
 
 from oke.config import Settings
@@ -82,6 +83,53 @@ def test_a_worker_delivers_what_an_api_without_background_work_queues(backend: s
                 assert found is not None and float(found.group(1)) >= 1
             finally:
                 assert stopped(worker) == 0
+
+
+def _listening(port: int) -> int:
+    """How many sockets listen on `port` (IPv4), from the kernel's own table."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A")
+
+
+def _requests_by_process(metrics: Path) -> dict[str, float]:
+    """The HTTP requests each API process counted, from its own multiprocess metrics file."""
+    counted: dict[str, float] = {}
+    for path in metrics.glob("counter_*.db"):
+        values = MmapedDict.read_all_values_from_file(str(path))
+        counted[path.stem] = sum(value for key, value, *_ in values if "oke_http_requests_total" in key)
+    return counted
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table (Linux)")
+def test_api_processes_each_listen_and_take_a_share_of_the_connections(backend: str, tmp_path: Path) -> None:
+    # Found by bench/ingest.py: with uvicorn's workers on one shared socket, the 16 keep-alive connections of the
+    # load generator all went to one of two processes, the other idle. Each process now has a socket of its own.
+    with fresh_database(backend, tmp_path) as url:
+        port = free_port()
+        api = oke(
+            "serve",
+            "tp",
+            "--workers",
+            "2",
+            "--no-background",
+            "--port",
+            str(port),
+            "--database-url",
+            url,
+            data_dir=tmp_path,
+        )
+        try:
+            eventually(lambda: _listening(port) == 2, seconds=60)
+            clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(16)]
+            try:
+                assert {client.get("/ooapi/").status_code for client in clients} == {200}
+            finally:
+                for client in clients:
+                    client.close()
+            served = _requests_by_process(tmp_path / "metrics" / f"tp-{port}")
+            assert len([process for process, requests in served.items() if requests > 0]) == 2, served
+        finally:
+            assert stopped(api) == 0
 
 
 class TpProcesses:

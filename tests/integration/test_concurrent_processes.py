@@ -13,15 +13,20 @@ from typing import Any
 import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import select
 
 from oke.outbox.writer import CHANNEL
+from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
 from oke.store.engine import make_engine
 from oke.store.locks import exclusive
 from oke.store.migrate import alembic_config
 from oke.store.notices import listening
+from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import TpDocument
 from tests.databases import fresh_database
+from tests.e2e.test_chain_flow2 import eventually
 
 
 def test_four_upgrades_at_once_leave_a_fresh_database_at_head(backend: str, tmp_path: Path) -> None:
@@ -81,3 +86,62 @@ def test_a_transaction_that_added_outbox_messages_notifies_the_listeners_once(tm
                 assert not notices.acquire(timeout=1.5)  # one notice per transaction, none without messages
         finally:
             database.close()
+
+
+def _waiting_for_a_lock(database: Database) -> bool:
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    with database.engine.connect() as connection:
+        return bool(connection.exec_driver_sql(query).scalar())
+
+
+DOCUMENT = {"documentId": "d-race", "documentType": "assessmentForm", "documentName": "form.pdf"}
+
+
+def test_two_processes_that_queue_the_fetch_of_one_document_at_once_queue_it_once(database_url: str) -> None:
+    # Found by bench/ingest.py with two API processes: both saw the document unknown, and the second insert
+    # failed on the unique constraint (a 500 to TA). The second now finds it queued.
+    database = Database(database_url)
+    try:
+        first_added = threading.Event()
+        first_may_commit = threading.Event()
+
+        errors: list[Exception] = []
+
+        def queue(uow: ToetsplanningUnitOfWork, first: bool) -> None:
+            try:
+                queue_in(uow, first)
+            except Exception as error:
+                errors.append(error)
+
+        def queue_in(uow: ToetsplanningUnitOfWork, first: bool) -> None:
+            with uow:
+                documents.queue_fetches(
+                    uow, tenant="school-d", ta_peer="ta-d", zitting_id="z", deelname_id=None, documents=[DOCUMENT]
+                )
+                if first:
+                    first_added.set()
+                    assert first_may_commit.wait(10)
+                uow.commit()
+
+        first = threading.Thread(
+            target=queue, args=(ToetsplanningUnitOfWork(database.sessions),), kwargs={"first": True}
+        )
+        first.start()
+        assert first_added.wait(10)
+        second = threading.Thread(
+            target=queue, args=(ToetsplanningUnitOfWork(database.sessions),), kwargs={"first": False}
+        )
+        second.start()  # on PostgreSQL it waits for the first to commit; on SQLite, for its write lock
+        if database.engine.dialect.name == "postgresql":
+            eventually(lambda: _waiting_for_a_lock(database), seconds=10)
+        first_may_commit.set()
+        first.join(10)
+        second.join(10)
+        assert errors == []
+        with database.sessions() as session:
+            rows = session.scalars(select(TpDocument).where(TpDocument.tenant == "school-d")).all()
+            fetches = session.scalars(select(OutboxMessage).where(OutboxMessage.peer == "ta-d")).all()
+        assert [row.document_id for row in rows] == [DOCUMENT["documentId"]]
+        assert [message.path for message in fetches] == [f"/documents/{DOCUMENT['documentId']}"]
+    finally:
+        database.close()

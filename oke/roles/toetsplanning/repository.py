@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ScalarSelect, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from oke.store.base import utcnow
@@ -105,12 +106,11 @@ _RESULT_TARGET = (
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
 
 
-_KNOWN_DOCUMENT = select(TpDocument.id).where(
-    TpDocument.tenant == bindparam("tenant"),
-    TpDocument.ta_peer == bindparam("ta_peer"),
-    TpDocument.document_id == bindparam("document_id"),
-)
-_ADD_DOCUMENT = insert(TpDocument)
+#: A document to fetch, unless TP knows it already: several TP processes may queue the same one at once.
+_ADD_DOCUMENT = {
+    "postgresql": postgresql.insert(TpDocument).on_conflict_do_nothing().returning(TpDocument.id),
+    "sqlite": sqlite.insert(TpDocument).on_conflict_do_nothing().returning(TpDocument.id),
+}
 
 
 _CATALOGUE_ENTRY = select(TpComponent.data).where(
@@ -321,14 +321,12 @@ class ToetsplanningRepository(Repository):
 
     # Documents TA named (flows 3, 4), fetched for DR
 
-    def knows_document(self, tenant: str, ta_peer: str, document_id: str) -> bool:
-        """Whether a document is fetched or its fetch queued; plain statements, on the flow 3 hot path."""
-        params = {"tenant": tenant, "ta_peer": ta_peer, "document_id": document_id}
-        return self._uow.connection.execute(_KNOWN_DOCUMENT, params).first() is not None
-
-    def add_document(self, **values: Any) -> None:
-        """The row of a document to fetch, without its bytes yet."""
-        self._uow.connection.execute(_ADD_DOCUMENT, {"created_at": utcnow(), **values})
+    def add_document(self, **values: Any) -> bool:
+        """The row of a document to fetch, without its bytes yet; False if TP knows the document already
+        (fetched, or its fetch queued: by this transaction or by one that committed, in any process)."""
+        connection = self._uow.connection
+        added = connection.execute(_ADD_DOCUMENT[connection.dialect.name], {"created_at": utcnow(), **values})
+        return added.first() is not None
 
     def fetched_document(self, tenant: str, document_id: str) -> TpDocument | None:
         """The first fetched document of that id at any TA of the school (ids are TA's, normally UUIDs)."""

@@ -37,9 +37,7 @@ def queue_fetches(
     """Queue one fetch per named document TP does not know yet, in the caller's transaction."""
     for entry in _named(documents):
         document_id = entry["documentId"]
-        if uow.repo.knows_document(tenant, ta_peer, document_id):
-            continue  # already fetched, or its fetch is queued
-        uow.repo.add_document(
+        added = uow.repo.add_document(
             tenant=tenant,
             document_id=document_id,
             ta_peer=ta_peer,
@@ -48,6 +46,8 @@ def queue_fetches(
             document_type=_text(entry.get("documentType")),
             name=_text(entry.get("documentName")),
         )
+        if not added:
+            continue  # already fetched, or its fetch is queued
         uow.outbox.add(
             tenant=tenant,
             peer=ta_peer,

@@ -1,0 +1,82 @@
+"""`oke serve --workers N`: N API processes, each listening on a socket of its own on the same port.
+
+uvicorn's own workers share one listening socket, and whichever process wakes first takes a new connection: a
+peer that opens its few keep-alive connections at once may have every one of them served by the same process,
+the others idle. With SO_REUSEPORT each process has its own socket and the kernel spreads the connections over
+them (by their addresses and ports).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+log = logging.getLogger(__name__)
+
+#: How long a process may take to finish its requests after SIGTERM before it is killed.
+STOP_SECONDS = 30
+#: Where the kernel spreads connections over the sockets of several processes (Linux and the BSDs).
+SPREADS_CONNECTIONS = hasattr(socket, "SO_REUSEPORT")
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (`host`, `port`) that other such sockets can share (SO_REUSEPORT).
+
+    Its protocol is named: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on the connections of a socket
+    made with IPPROTO_TCP, and with it on, an answer written in two parts waits 40 ms for the client's ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def serve_processes(app: str, workers: int, options: dict[str, Any]) -> None:
+    """Serve the uvicorn app factory `app` (an import string) in `workers` processes until SIGINT or SIGTERM;
+    a process that ends is started again. `options` are uvicorn's (`host` and `port` included)."""
+    holder = reuse_port_socket(options["host"], options["port"])  # a port in use fails here, before any process
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    spawn = multiprocessing.get_context("spawn")
+
+    def started() -> BaseProcess:
+        process = spawn.Process(target=_serve_one, args=(app, options), name="oke-api")
+        process.start()
+        return process
+
+    processes = [started() for _ in range(workers)]
+    try:
+        while not stop.wait(0.5):
+            for i, process in enumerate(processes):
+                if process.is_alive():
+                    continue
+                if process.exitcode == STARTUP_FAILURE:  # it would fail again: the app could not start
+                    raise SystemExit(STARTUP_FAILURE)
+                log.warning("API process %s ended (exit code %s); starting another", process.pid, process.exitcode)
+                processes[i] = started()
+    finally:
+        for process in processes:
+            process.terminate()  # SIGTERM: uvicorn finishes the requests under way
+        for process in processes:
+            process.join(STOP_SECONDS)
+            if process.is_alive():
+                process.kill()
+        holder.close()
+
+
+def _serve_one(app: str, options: dict[str, Any]) -> None:
+    config = uvicorn.Config(app, factory=True, **options)
+    server = uvicorn.Server(config)
+    server.run(sockets=[reuse_port_socket(config.host, config.port)])
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)
