@@ -51,7 +51,7 @@ class _OAuthError(Exception):
 def token_router() -> APIRouter:
     router = APIRouter(tags=["oauth2"])
     assertions = ClientAssertions()
-    hashing: list[CapacityLimiter] = []  # made on the first request, in the server's event loop
+    hashing = CapacityLimiter(HASHING_AT_ONCE)
 
     @router.post("/oauth2/token", summary="Access token (client credentials grant)")
     async def token(request: Request) -> JSONResponse:
@@ -60,8 +60,6 @@ def token_router() -> APIRouter:
         if failures is not None:
             failures.admit(address, "too many failed client authentications from this address")
         body = await request.body()
-        if not hashing:
-            hashing.append(CapacityLimiter(HASHING_AT_ONCE))
         # Hashing the secret and a first key load are blocking work: keep them off the event loop.
         call = partial(
             _token,
@@ -71,7 +69,7 @@ def token_router() -> APIRouter:
             request.headers.get("authorization", ""),
             body,
         )
-        response = await anyio.to_thread.run_sync(call, limiter=hashing[0])
+        response = await anyio.to_thread.run_sync(call, limiter=hashing)
         if response.status_code == 401 and failures is not None:
             failures.spend(address)
         return response

@@ -25,24 +25,26 @@ class RateLimiter:
     def take(self, client_id: str) -> None:
         """Spend one token of `client_id`'s bucket, or refuse with 429 and the seconds until one is back."""
         now = self._clock()
-        tokens, then = self._buckets.get(client_id, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - then) * self._rate)
+        tokens = self._left(client_id, now)
         if tokens < 1:
             self._buckets[client_id] = (tokens, now)
-            wait = math.ceil((1 - tokens) / self._rate)
-            raise TooManyRequests(f"client {client_id} sends more than {self._rate:g} requests per second", wait)
+            raise self._refusal(tokens, f"client {client_id} sends more than {self._rate:g} requests per second")
         self._buckets[client_id] = (tokens - 1, now)
 
     def admit(self, key: str, detail: str) -> None:
         """Refuse with 429 (`detail`) while `key`'s bucket is empty; spends nothing (see `spend`)."""
         tokens = self._left(key, self._clock())
         if tokens < 1:
-            raise TooManyRequests(detail, math.ceil((1 - tokens) / self._rate))
+            raise self._refusal(tokens, detail)
 
     def spend(self, key: str) -> None:
         """Spend one token of `key`'s bucket: what `admit` then counts."""
         now = self._clock()
         self._buckets[key] = (max(0.0, self._left(key, now) - 1), now)
+
+    def _refusal(self, tokens: float, detail: str) -> TooManyRequests:
+        """The 429, with the whole seconds until the bucket holds a token again."""
+        return TooManyRequests(detail, math.ceil((1 - tokens) / self._rate))
 
     def _left(self, key: str, now: float) -> float:
         tokens, then = self._buckets.get(key, (self._burst, now))

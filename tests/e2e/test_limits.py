@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -42,13 +44,18 @@ def test_a_bucket_allows_its_burst_then_its_rate_and_says_when_to_come_back() ->
         limiter.take("ta-1")
 
 
+@contextmanager
+def second_tp(tp_settings: Settings, **changed: Any) -> Iterator[TP]:
+    """A second TP on the test TP's database, its settings `changed`."""
+    settings = tp_settings.model_copy(update={"port": free_port(), **changed})
+    with running(create_app(settings), settings.url_port) as url, TP(url, settings.database) as tp:
+        yield tp
+
+
 @pytest.fixture
 def limited_tp(tp_settings: Settings) -> Iterator[TP]:
     """A second TP on the test TP's database that lets each client make 3 requests at once, then 1 a minute."""
-    settings = tp_settings.model_copy(
-        update={"port": free_port(), "rate_limit_per_second": 1 / 60, "rate_limit_burst": 3}
-    )
-    with running(create_app(settings), settings.url_port) as url, TP(url, settings.database) as tp:
+    with second_tp(tp_settings, rate_limit_per_second=1 / 60, rate_limit_burst=3) as tp:
         yield tp
 
 
@@ -85,9 +92,7 @@ def test_a_bucket_admits_without_spending_and_counts_only_what_is_spent() -> Non
 def guarded_tp(tp_settings: Settings) -> Iterator[TP]:
     """A second TP on the test TP's database whose token endpoint takes 3 failed client authentications from
     an address, then 1 a minute."""
-    update = {"port": free_port(), "token_failures_per_minute": 1, "token_failures_burst": 3}
-    settings = tp_settings.model_copy(update=update)
-    with running(create_app(settings), settings.url_port) as url, TP(url, settings.database) as tp:
+    with second_tp(tp_settings, token_failures_per_minute=1, token_failures_burst=3) as tp:
         yield tp
 
 

@@ -103,6 +103,8 @@ _RESULT_TARGET = (
     .where(Deelname.deelname_id == bindparam("target"))
     .with_for_update(of=Deelname)  # several TP processes may share one PostgreSQL; SQLite ignores it
 )
+#: Where `_RESULT_TARGET`'s columns of the ForwardContext begin (null when DR sent no Toetsinschrijving).
+_CONTEXT_AT = len(ResultTarget._fields) - 1
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
 
 
@@ -270,8 +272,8 @@ class ToetsplanningRepository(Repository):
         row = self._uow.connection.execute(_RESULT_TARGET, {"target": deelname_id}).first()
         if row is None:
             return None
-        context = ForwardContext(*row[12:]) if row[12] is not None else None
-        return ResultTarget._make((*row[:12], context))
+        context = ForwardContext(*row[_CONTEXT_AT:]) if row[_CONTEXT_AT] is not None else None
+        return ResultTarget._make((*row[:_CONTEXT_AT], context))
 
     def save_result(self, deelname_id: str, result: dict[str, Any], version: int, received_at: datetime) -> None:
         values = {"result": result, "result_version": version, "result_received_at": received_at}
