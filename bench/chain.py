@@ -24,6 +24,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import time
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -43,8 +44,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _processes import Layout, Processes, serving_processes  # noqa: E402
 
 
+class Stamped(Console):
+    """Prints each line of the day with the seconds since it began: a long run shows where its time goes."""
+
+    def __init__(self) -> None:
+        super().__init__(stderr=True)
+        self.started = time.monotonic()
+
+    def print(self, *objects: object, **options: object) -> None:
+        super().print(f"[{time.monotonic() - self.started:7.0f} s]", *objects, **options)  # type: ignore[arg-type]
+
+
 def measure(
-    students: int, seed: int, postgres: str | None, layout: Layout | None, flow1: str
+    students: int, seed: int, postgres: str | None, layout: Layout | None, flow1: str, progress: bool = False
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The chain's figures, and the peak memory of each process (MB) when the roles run as `layout` says."""
     with tempfile.TemporaryDirectory() as folder:
@@ -55,7 +67,8 @@ def measure(
         serve: Serve = serving
         if layout is not None:
             serve = partial(serving_processes, layout=layout, processes=processes)
-        with demo(options, Console(stderr=True), live=False, serve=serve) as (summary, stack):
+        console = Stamped() if progress else Console(stderr=True)
+        with demo(options, console, live=progress, serve=serve) as (summary, stack):
             assert summary.ok, summary.differences[:5]
             first = {p.deelname: p for p in summary.day.planned if p.attempt == 1}
             return _figures(stack, first, summary.seconds), processes.peak_memory_mb()
@@ -125,13 +138,14 @@ def main() -> None:
         metavar=("API", "WORKERS"),
         help="each role in processes of its own, TP as API processes (--no-background) and `oke worker`s",
     )
+    parser.add_argument("--progress", action="store_true", help="print each stage of the day as it ends")
     args = parser.parse_args()
     layout = Layout(*args.processes) if args.processes else None
     print("| students | results (attempt 1) | results/s TA -> DR | p50 TA -> DR | p99 TA -> DR | whole day |")
     print("|---|---|---|---|---|---|")
     memory: dict[int, dict[str, float]] = {}
     for students in args.students:
-        f, memory[students] = measure(students, args.seed, args.postgres, layout, args.flow1)
+        f, memory[students] = measure(students, args.seed, args.postgres, layout, args.flow1, args.progress)
         print(
             f"| {students:,} | {f['results']:,.0f} | {f['results_per_second']:,.0f} | {f['p50_ms']:,.0f} ms"
             f" | {f['p99_ms']:,.0f} ms | {f['day_seconds']:,.0f} s |",

@@ -5,7 +5,8 @@ answer (a `500` with a problem, a `429` with `Retry-After`), a slow answer (forw
 peer has applied it, but answered after the client gave up), a dropped connection, a `HANG` (never
 answered, until the proxy stops), or `garbage` (any status with a body that is not what the client
 expects: HTML, truncated JSON); or it holds the
-peer `down` (every OOAPI request answered `503`) until it lets go. Anything else is forwarded unchanged;
+peer `down` (every OOAPI request answered `503`) until it lets go. Anything else is forwarded unchanged,
+but for the query parameters named in `ignored_query` (a peer that ignores an optional `expand`, say);
 the token endpoint always is. Every request is recorded with its answer, to assert count and order.
 """
 
@@ -95,8 +96,9 @@ class _Dropped(Response):
 class FaultProxy:
     """The proxy for one test: `app` to serve (`tests.servers.running`), `next(...)` and `down` to script it."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, ignored_query: frozenset[str] = frozenset()) -> None:
         self.target = target.rstrip("/")
+        self.ignored_query = ignored_query
         #: Where the proxy listens, once `serving`.
         self.url = ""
         #: While set, every OOAPI request not scripted by `next` is answered 503 (the peer is down).
@@ -182,7 +184,7 @@ class FaultProxy:
             answer = await client.request(
                 request.method,
                 self.target + request.url.path,
-                params=request.url.query,
+                params=[(k, v) for k, v in request.query_params.multi_items() if k not in self.ignored_query],
                 content=content,
                 headers=headers,
             )

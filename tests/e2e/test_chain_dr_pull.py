@@ -27,6 +27,7 @@ from oke.roles.toetsplanning.app import create_app
 from oke.roles.toetsplanning.dr_sync import PULLER, pulling
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
+from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson
@@ -35,6 +36,7 @@ from tests.dr_client import DR, JACOB_REKENEN
 from tests.e2e.test_chain_flow2 import eventually
 from tests.e2e.test_dr_flow1 import connect_to_tp
 from tests.e2e.test_tp_flow5 import planned, reports, score, to_dr
+from tests.fault_proxy import FaultProxy
 from tests.servers import free_port, running
 
 DAAN = school.STUDENTS["daan"]
@@ -89,6 +91,33 @@ def test_a_pull_gives_the_state_a_push_of_the_same_school_gives(
     assert len(rows) == 19 and {(r.client_id, r.method) for r in rows} == {(PULLER, "GET")}
     jacob = next(r for r in rows if r.object_id == JACOB_REKENEN)
     assert jacob.path == f"/ooapi/associations/{JACOB_REKENEN}" and jacob.flow == "1"
+
+
+def test_a_dr_that_does_not_expand_gives_the_same_state_and_each_person_is_read_once(
+    tp: TP, dr: DR, tp_settings: Settings, tp_database_url: str
+) -> None:
+    oke_sync(tp_database_url, connect_to_dr(tp, dr))
+    expanded = held(tp)
+    with (
+        TP(tp.url, tp_settings.database) as other,
+        FaultProxy(dr.url, ignored_query=frozenset({"expand"})).serving() as proxy,
+    ):
+        output = oke_sync(tp_database_url, other.configure_dr("dr-plain", proxy.url, client=dr.register(ClientRole.tp)))
+        assert held(other) == expanded
+    assert "enrolments: 10 new" in output and "persons: 5 new" in output
+    persons = [seen.path for seen in proxy.seen(containing="/ooapi/persons/")]
+    assert len(persons) == len(set(persons)) == 5
+
+
+def test_an_object_tp_refuses_is_reported_and_the_others_are_kept(tp: TP, dr: DR, tp_database_url: str) -> None:
+    with dr.session_factory() as session:  # a DR that serves one enrolment of a type TP does not know
+        enrolment = session.get(SchoolEnrolment, (dr.tenant, JACOB_REKENEN))
+        assert enrolment is not None
+        enrolment.data = {**enrolment.data, "associationType": "examAssociation"}
+        session.commit()
+    output = oke_sync(tp_database_url, connect_to_dr(tp, dr), exit_code=1)
+    assert f"refused {JACOB_REKENEN}:" in output and "enrolments: 9 new" in output
+    assert JACOB_REKENEN not in held(tp)["associations"] and len(held(tp)["associations"]) == 9
 
 
 def test_a_second_pull_changes_nothing(tp: TP, dr: DR, tp_database_url: str) -> None:

@@ -6,17 +6,22 @@ so that a DR that cannot be read changes nothing; then each object is kept throu
 the code of the push, in a write of its own. The history marks these rows as pulled: client `oke-dr-pull`,
 method `GET` and the object's path at DR. An object TP holds as DR serves it is left alone, so a second pull
 writes nothing.
+
+A school of 100,000 students is about 500,000 objects, each its own GET at DR: the enrolments are read
+`READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import anyio
@@ -30,7 +35,7 @@ from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import OkeError
 from oke.ooapi.common import nl_test_admin_block
-from oke.roles.toetsplanning.reconcile import Refusal, Writes
+from oke.roles.toetsplanning.reconcile import Refusal
 from oke.roles.toetsplanning.services import enrolments
 from oke.roles.toetsplanning.services.enrolments import Kept
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -39,7 +44,6 @@ from oke.store.locks import exclusive
 from oke.store.transactions import Transactions
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 #: The history's client id of what a pull kept: no message of a DR client was received.
 PULLER = "oke-dr-pull"
@@ -50,8 +54,18 @@ PULL_LOCK = "oke-dr-pull"
 #: The context enrolments a Toetsinschrijving may rest on (spec reference flow 1).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 
+#: How many of DR's enrolments a pull reads at once.
+READS_AT_ONCE = 8
+#: How many writes a pull hands to the group commit at once (it takes up to `MAX_BATCH` in a transaction).
+WRITES_AT_ONCE = 1000
+
 #: One of the `keep_*` of `services.enrolments`: DR's document kept as a PUT keeps it.
 Keep = Callable[[ToetsplanningUnitOfWork, Caller, str, Inbound], Kept]
+#: A write of one of DR's objects.
+Write = Callable[[ToetsplanningUnitOfWork], Kept]
+#: Runs writes in their order and answers, in that order, each one's value once it is committed, or the
+#: `OkeError` it was refused with (the others are written all the same).
+WriteAll = Callable[[Sequence[Write]], list[Kept | OkeError]]
 
 
 @dataclass
@@ -107,7 +121,7 @@ class _Read:
 def pull_dr(
     directory: PeerDirectory,
     new_uow: Callable[[], ToetsplanningUnitOfWork],
-    write: Writes,
+    write_all: WriteAll,
     dr_peer: str,
     *,
     since: date | None = None,
@@ -135,15 +149,22 @@ def pull_dr(
         (read.offerings, "offerings", enrolments.keep_offering, summary.offerings),
         (read.associations, "associations", enrolments.keep_association, summary.enrolments),
     )
-    for documents, collection, keep, tally in kinds:
-        for object_id, document in documents.items():
-            body = orjson.dumps(document).decode()
-            inbound = Inbound("GET", f"{base}/{collection}/{quote(object_id, safe='')}", document, body)
-            try:
-                tally.count(write(partial(_keep, keep, caller, object_id, inbound)))
-            except OkeError as refused:
-                summary.refused.append(Refusal(object_id, str(refused)))
+    for documents, collection, keep, tally in kinds:  # persons, then offerings, then enrolments, as DR pushes
+        ids = list(documents)
+        for start in range(0, len(ids), WRITES_AT_ONCE):
+            chunk = ids[start : start + WRITES_AT_ONCE]
+            writes = [partial(_keep, keep, caller, i, _inbound(base, collection, i, documents[i])) for i in chunk]
+            for object_id, kept in zip(chunk, write_all(writes), strict=True):
+                if isinstance(kept, OkeError):
+                    summary.refused.append(Refusal(object_id, str(kept)))
+                else:
+                    tally.count(kept)
     return summary
+
+
+def _inbound(base: str, collection: str, object_id: str, document: dict[str, Any]) -> Inbound:
+    path = f"{base}/{collection}/{quote(object_id, safe='')}"
+    return Inbound("GET", path, document, orjson.dumps(document).decode())
 
 
 def _keep(keep: Keep, caller: Caller, object_id: str, inbound: Inbound, uow: ToetsplanningUnitOfWork) -> Kept:
@@ -162,12 +183,23 @@ async def pull(
     since: date | None = None,
     until: date | None = None,
 ) -> DrPull:
-    """`pull_dr` off the event loop: HTTP and reads in a worker thread, writes in `tx`'s group commit."""
+    """`pull_dr` off the event loop: HTTP and reads in worker threads, writes in `tx`'s group commit."""
 
-    def write(call: Callable[[ToetsplanningUnitOfWork], T]) -> T:
-        return anyio.from_thread.run(tx.write, call)
+    async def written(write: Write) -> Kept | OkeError:
+        try:
+            return await tx.write(write)
+        except OkeError as refused:
+            return refused
 
-    run = partial(pull_dr, directory, tx.new_uow, write, dr_peer, since=since, until=until)
+    async def write_all(writes: Sequence[Write]) -> list[Kept | OkeError]:
+        # each task queues its write before it first waits, and the tasks start in order: the writer takes
+        # them in this order
+        return await asyncio.gather(*(written(write) for write in writes))
+
+    def write_from_thread(writes: Sequence[Write]) -> list[Kept | OkeError]:
+        return anyio.from_thread.run(write_all, writes)
+
+    run = partial(pull_dr, directory, tx.new_uow, write_from_thread, dr_peer, since=since, until=until)
     return await anyio.to_thread.run_sync(run)
 
 
@@ -224,36 +256,84 @@ def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:
     a cancelled toets without its enrolments, as TP cancels those with it."""
     read = _Read()
     window = {"offeringType": "component", "since": since.isoformat(), "until": until.isoformat()}
-    for toets in client.pages("/offerings", window):
-        toets_id = _id_of(toets, "offeringId")
-        read.offerings[toets_id] = toets
-        block = nl_test_admin_block(toets.get("consumers")) or {}
-        if block.get("offeringState") == "canceled":
-            continue
-        for item in client.pages(f"/offerings/{quote(toets_id, safe='')}/associations"):
-            _read_association(client, _id_of(item, "associationId"), read)
+    with _reading() as pool:
+        for toets in client.pages("/offerings", window):
+            toets_id = _id_of(toets, "offeringId")
+            read.offerings[toets_id] = toets
+            block = nl_test_admin_block(toets.get("consumers")) or {}
+            if block.get("offeringState") == "canceled":
+                continue
+            listed = client.pages(f"/offerings/{quote(toets_id, safe='')}/associations")
+            _read_associations(client, pool, [_id_of(item, "associationId") for item in listed], read)
     return read
 
 
-def _read_association(client: OoapiClient, association_id: str, read: _Read) -> None:
-    """One enrolment with its person and offering, and the context enrolments it rests on."""
+@contextmanager
+def _reading() -> Iterator[ThreadPoolExecutor]:
+    """Threads for DR's GETs; once one fails, the reads not yet begun are dropped, not waited for."""
+    pool = ThreadPoolExecutor(READS_AT_ONCE, thread_name_prefix="oke-dr-pull")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[str], read: _Read) -> None:
+    """The enrolments with their persons and offerings, then the context enrolments they rest on, and so on."""
+    while ids := [i for i in dict.fromkeys(ids) if i not in read.associations]:
+        contexts: list[str] = []
+        persons: list[str | dict[str, Any]] = []
+        offerings: list[str | dict[str, Any]] = []
+        for association_id, found in zip(ids, pool.map(partial(_association, client), ids), strict=True):
+            read.associations[association_id] = found.document
+            offerings.append(found.offering)
+            if found.document.get("state") != "canceled":  # its person is not read: TP removes it with it
+                persons.append(found.person)
+            contexts += _context_ids(nl_test_admin_block(found.document.get("consumers")) or {})
+        _keep_served(client, pool, "persons", "personId", persons, read.persons)
+        _keep_served(client, pool, "offerings", "offeringId", offerings, read.offerings)
+        ids = contexts
+
+
+def _keep_served(
+    client: OoapiClient,
+    pool: ThreadPoolExecutor,
+    collection: str,
+    id_field: str,
+    served: list[str | dict[str, Any]],
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    """Keep the persons or offerings DR expanded, and read by id, once each, those it did not."""
+    unread: list[str] = []
+    for document in served:
+        object_id = document if isinstance(document, str) else _id_of(document, id_field)
+        if object_id in documents:
+            continue
+        if isinstance(document, dict):
+            documents[object_id] = document
+        elif object_id not in unread:
+            unread.append(object_id)
+    documents.update(zip(unread, pool.map(partial(_read_object, client, collection), unread), strict=True))
+
+
+class _Association(NamedTuple):
+    #: The enrolment as TP keeps it: `person` and `offering` as ids, without `result` (not flow 1's).
+    document: dict[str, Any]
+    #: The person and offering as DR served them: expanded objects, or ids.
+    person: str | dict[str, Any]
+    offering: str | dict[str, Any]
+
+
+def _association(client: OoapiClient, association_id: str) -> _Association:
     found = client.get_json(f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"})
     if not isinstance(found, dict):
         raise InvalidPeerAnswer(f"{client.name}: association {association_id} is not a JSON object")
-    person, offering = found.get("person"), found.get("offering")
+    person: Any = found.get("person")
+    offering: Any = found.get("offering")
     person_id = person if isinstance(person, str) else _id_of(person, "personId")
     offering_id = offering if isinstance(offering, str) else _id_of(offering, "offeringId")
-    if isinstance(offering, dict):
-        read.offerings.setdefault(offering_id, offering)
-    # `result` is not flow 1's (DR includes one it holds); a cancelled enrolment's person is not fetched again
     document = {k: v for k, v in found.items() if k != "result"} | {"person": person_id, "offering": offering_id}
-    read.associations[association_id] = document
-    if found.get("state") != "canceled" and person_id not in read.persons:
-        read.persons[person_id] = person if isinstance(person, dict) else _person(client, person_id)
-    block = nl_test_admin_block(found.get("consumers")) or {}
-    for context in _context_ids(block):
-        if context not in read.associations:
-            _read_association(client, context, read)
+    return _Association(document, person, offering)
 
 
 def _context_ids(block: dict[str, Any]) -> Iterator[str]:
@@ -262,12 +342,12 @@ def _context_ids(block: dict[str, Any]) -> Iterator[str]:
             yield value
 
 
-def _person(client: OoapiClient, person_id: str) -> dict[str, Any]:
-    """`GET /persons/{id}`, for a DR that did not expand the association's person."""
-    person = client.get_json(f"/persons/{quote(person_id, safe='')}")
-    if not isinstance(person, dict):
-        raise InvalidPeerAnswer(f"{client.name}: person {person_id} is not a JSON object")
-    return person
+def _read_object(client: OoapiClient, collection: str, object_id: str) -> dict[str, Any]:
+    """`GET /persons/{id}` or `/offerings/{id}`, for what DR did not expand."""
+    found = client.get_json(f"/{collection}/{quote(object_id, safe='')}")
+    if not isinstance(found, dict):
+        raise InvalidPeerAnswer(f"{client.name}: {collection} {object_id} is not a JSON object")
+    return found
 
 
 def _id_of(document: Any, name: str) -> str:
