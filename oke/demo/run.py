@@ -23,6 +23,7 @@ from oke.roles.deelnemerregistratie.generated import generate
 
 TENANT = "roc-demo"
 POLL_SECONDS = 0.2
+VIEW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,25 +109,27 @@ def simulate(endpoints: Endpoints, seed: int, console: Console, *, live: bool, t
 
 
 class OutboxWaiter:
-    """Waits until nothing is left in the three outboxes, showing the flows live."""
+    """Waits until nothing is left in the three outboxes, showing the flows live on a terminal."""
 
     def __init__(self, stack: Stack, tenant: str, console: Console, *, live: bool, timeout: float) -> None:
         self.stack, self.tenant, self.console, self.live, self.timeout = stack, tenant, console, live, timeout
 
     def __call__(self, stage: str, done: Callable[[], bool]) -> None:
         deadline = time.monotonic() + self.timeout
-        shown = Live(console=self.console, refresh_per_second=8, transient=True) if self.live else nullcontext()
+        on_screen = self.live and self.console.is_terminal
+        shown = Live(console=self.console, refresh_per_second=8, transient=True) if on_screen else nullcontext()
+        shown_at = 0.0
         with shown as view:
-            while True:
-                found = progress.counts(self.stack, self.tenant)
-                if view is not None:
-                    view.update(report.flow_table(found, f"waiting for {stage}"))
-                if progress.quiet(found):
-                    break
+            # the table counts every message of the day, dear for a large school: shown once a VIEW_SECONDS
+            while progress.waiting(self.stack, self.tenant) > 0:
+                if view is not None and time.monotonic() - shown_at > VIEW_SECONDS:
+                    view.update(report.flow_table(progress.counts(self.stack, self.tenant), f"waiting for {stage}"))
+                    shown_at = time.monotonic()
                 if time.monotonic() > deadline:
                     raise DayError(f"{stage}: not done in {self.timeout:.0f} s")
                 time.sleep(POLL_SECONDS)
         if self.live:
+            found = progress.counts(self.stack, self.tenant)
             self.console.print(
                 f"[green]✓[/] {stage}: " + ", ".join(f"{f.flow.split()[0]}: {f.accepted}" for f in found if f.sent)
             )
