@@ -102,7 +102,9 @@ class SchoolEnrolment(_Timestamps, Base):
     reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (
-        Index(None, "tenant", "offering_id"),
+        # a planbare toets's Toetsinschrijvingen are listed (flow 1a pull) in id order, a page at a time: a
+        # school-wide toets holds one per student, and sorting them all for every page made the listing quadratic
+        Index(None, "tenant", "offering_id", "created_by", "association_id"),
         Index(None, "tenant", "person_id"),
         Index(None, "tenant", "enrolment_id"),
     )

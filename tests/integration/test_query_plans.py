@@ -1,0 +1,79 @@
+"""The listings that grow with a school are read in index order, not sorted whole for every page: checked on
+the query plan, since the suite never times anything (docs/performance.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import Connection
+
+from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
+from oke.store.database import Database
+from oke.store.tables.deelnemerregistratie import SchoolEnrolment
+from tests.databases import fresh_database
+
+TOETS = "toets-1"
+
+
+def test_a_planbare_toets_of_a_whole_school_lists_its_enrolments_in_index_order(backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as url, school_wide_toets(url, students=3000) as database:
+        statements: list[tuple[str, Any]] = []
+
+        def seen(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            statements.append((statement, parameters))
+
+        event.listen(database.engine, "before_cursor_execute", seen)
+        with DeelnemerregistratieUnitOfWork(database.sessions) as uow:
+            rows, total = uow.repo.enrolments_page(
+                "school", TOETS, role=None, state=None, result_state=None, offset=2500, limit=100
+            )
+            listed = [row.association_id for row in rows]
+        event.remove(database.engine, "before_cursor_execute", seen)
+        assert total == 3000 and listed == [f"a-{n:05d}" for n in range(2500, 2600)]
+        page = next(s for s in statements if "LIMIT" in s[0] and "count" not in s[0])
+        plan = explain(database, *page)
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+@contextmanager
+def school_wide_toets(url: str, *, students: int) -> Iterator[Database]:
+    """DR's database with a Toetsinschrijving of every student for `TOETS` and for another toets, analysed."""
+    database = Database(url)
+    try:
+        with database.sessions() as session:
+            rows = [
+                {
+                    "tenant": "school",
+                    "association_id": f"{prefix}{n:05d}",
+                    "association_type": "componentOfferingAssociation",
+                    "offering_id": offering,
+                    "person_id": f"p-{n}",
+                    "role": "student",
+                    "state": "associated",
+                    "enrolment_id": f"e-{n}",
+                    "attempt": 1,
+                    "created_by": "dr",
+                    "data": {"associationId": f"{prefix}{n:05d}", "role": "student"},
+                }
+                for prefix, offering in (("a-", TOETS), ("b-", "toets-2"))
+                for n in range(students)
+            ]
+            session.execute(insert(SchoolEnrolment), rows)
+            session.commit()
+        with database.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+        yield database
+    finally:
+        database.close()
+
+
+def explain(database: Database, statement: str, parameters: Any) -> str:
+    with database.engine.connect() as connection:
+        prefix = "EXPLAIN QUERY PLAN " if database.engine.dialect.name == "sqlite" else "EXPLAIN "
+        found = connection.exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(" ".join(str(column) for column in row) for row in found)
