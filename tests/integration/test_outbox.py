@@ -501,7 +501,6 @@ def test_a_backlog_waiting_for_a_peer_that_is_down_is_not_read_by_the_claim(
 ) -> None:
     """While a peer is down its messages wait; every round still looks for due ones (new messages, other peers).
     The claim finds them through the index of (state, next_attempt_at): it used to read every live row."""
-    clock = Clock()
     with database.sessions() as session:
         session.add_all(
             OutboxMessage(
@@ -512,12 +511,13 @@ def test_a_backlog_waiting_for_a_peer_that_is_down_is_not_read_by_the_claim(
                 method="PATCH",
                 path=f"/associations/{n}",
                 attempts=3,
-                next_attempt_at=clock.now + timedelta(hours=1),
+                next_attempt_at=utcnow() + timedelta(hours=1),
             )
             for n in range(1500)
         )
         session.commit()
     due = [add(database, "new-1"), add(database, "new-2")]
+    clock = Clock()  # after the due ones were written: writing the backlog may take longer than the clock's second
     fetched: list[int] = []
     execute = Connection.execute
     relaying = threading.get_ident()  # the relay below claims in this thread; other tests' servers run beside it
