@@ -24,19 +24,24 @@ import argparse
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from oke.config import Role
 from oke.demo.check import Planned
 from oke.demo.databases import postgres_databases, sqlite_databases
 from oke.demo.run import TENANT, DemoOptions, Serve, demo
 from oke.demo.servers import Stack, free_port, serving
+from oke.store.checks import autovacuum_is_off
+from oke.store.engine import make_engine
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from oke.store.tables.messages import ReceivedMessage
 
@@ -68,10 +73,35 @@ def measure(
         if layout is not None:
             serve = partial(serving_processes, layout=layout, processes=processes)
         console = Stamped() if progress else Console(stderr=True)
-        with demo(options, console, live=progress, serve=serve) as (summary, stack):
+        with analyzed(databases), demo(options, console, live=progress, serve=serve) as (summary, stack):
             assert summary.ok, summary.differences[:5]
             first = {p.deelname: p for p in summary.day.planned if p.attempt == 1}
             return _figures(stack, first, summary.seconds), processes.peak_memory_mb()
+
+
+@contextmanager
+def analyzed(databases: dict[Role, str], every_seconds: float = 30.0) -> Iterator[None]:
+    """While the block runs, ANALYZE the chain's PostgreSQL databases every `every_seconds` if the server's
+    autovacuum is off, as production's autovacuum would (docs/architecture.md: without it, plans made on the
+    empty tables stay, and a lookup by key came to read a whole table)."""
+    urls = [url for url in databases.values() if autovacuum_is_off(url)]
+    stop = threading.Event()
+
+    def analyze() -> None:
+        while not stop.wait(every_seconds):
+            for url in urls:
+                engine = make_engine(url)
+                with engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+                engine.dispose()
+
+    thread = threading.Thread(target=analyze, name="bench-analyze", daemon=True)
+    if urls:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def _figures(stack: Stack, first: dict[str, Planned], seconds: float) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -13,9 +14,12 @@ from oke.client.peers import PeerDirectory
 from oke.config import Role, Settings
 from oke.errors import OkeError
 from oke.outbound import peer_directory
+from oke.store.checks import server_warnings
 from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
+
+logger = logging.getLogger(__name__)
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on [default: $OKE_HOST or 127.0.0.1].")]
 Port = Annotated[int | None, typer.Option(help="Port [default: $OKE_PORT or 8000 for tp].")]
@@ -79,3 +83,12 @@ def peer_clients(database: Database) -> PeerDirectory:
     """The clients of the peers configured in `database`, with the timeout and CA bundle of the environment
     (`OKE_OUTBOUND_TIMEOUT_SECONDS`, `OKE_CA_BUNDLE`), as the server uses them."""
     return peer_directory(database.read_sessions, settings_for(None))
+
+
+def migrate_and_check(url: str) -> None:
+    """Bring the database to the newest schema, and warn (on stderr and in the log) of a server setting that
+    would make oke slow as the data grows."""
+    upgrade(url)
+    for warning in server_warnings(url):
+        logger.warning(warning)
+        typer.echo(f"warning: {warning}", err=True)

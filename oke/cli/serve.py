@@ -16,13 +16,12 @@ from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, settings_for
+from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, migrate_and_check, settings_for
 from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
 from oke.config import Role, Settings
 from oke.demo.servers import CREATE
 from oke.observability.logs import json_log_config
 from oke.observability.metrics import prepare_multiprocess
-from oke.store.migrate import upgrade
 from oke.web.tls import tls_options
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
@@ -140,7 +139,7 @@ def _settings(role: Role, tls_cert: Path | None, tls_key: Path | None, **given: 
 
 def _serve(settings: Settings, title: str, clients: str, log_level: str, workers: int, background: bool) -> None:
     """Migrate, say where the server is and how to register its clients, and run it in `workers` processes."""
-    upgrade(settings.database)
+    migrate_and_check(settings.database)
     console = Console(soft_wrap=True)
     database = make_url(settings.database).render_as_string(hide_password=True)
     console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {database})")

@@ -14,13 +14,12 @@ import typer
 from prometheus_client import start_http_server
 from sqlalchemy.engine import make_url
 
-from oke.cli._options import DatabaseUrl, LogFormat, settings_for
+from oke.cli._options import DatabaseUrl, LogFormat, migrate_and_check, settings_for
 from oke.config import Role, Settings
 from oke.observability.logs import json_log_config
 from oke.outbound import outbox_work
 from oke.roles.toetsplanning import background as toetsplanning
 from oke.store.database import Database
-from oke.store.migrate import upgrade
 
 WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None]]] = {
     Role.toetsplanning: toetsplanning.working,
@@ -58,7 +57,7 @@ def worker_command(
         logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
         start_http_server(metrics_port, metrics_host)
-    upgrade(settings.database)
+    migrate_and_check(settings.database)
     database = make_url(settings.database).render_as_string(hide_password=True)
     typer.echo(f"oke worker ({role.value}) on {database}: until SIGTERM or Ctrl-C")
     anyio.run(_work, settings)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from typer.testing import CliRunner
 
+from oke.cli import app
 from oke.store import tables
 from oke.store.base import Base
+from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
 from oke.store.migrate import upgrade
 
@@ -25,3 +28,10 @@ def test_the_migrated_schema_is_the_metadata(database_url: str) -> None:
 def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     upgrade(database_url)
+
+
+def test_upgrading_warns_when_postgresql_never_analyzes(database_url: str) -> None:
+    """Without autovacuum, plans made on empty tables stay: a lookup by key read a whole table (architecture.md)."""
+    ran = CliRunner().invoke(app, ["db", "upgrade", "--database-url", database_url])
+    assert ran.exit_code == 0, ran.output
+    assert ("autovacuum is off" in ran.output) == autovacuum_is_off(database_url)
