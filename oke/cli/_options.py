@@ -86,9 +86,8 @@ def peer_clients(database: Database) -> PeerDirectory:
 
 
 def migrate_and_check(url: str) -> None:
-    """Bring the database to the newest schema, and warn (on stderr and in the log) of a server setting that
-    would make oke slow as the data grows."""
+    """Bring the database to the newest schema, and log a warning for each setting of its server that would
+    make oke slow as the data grows."""
     upgrade(url)
     for warning in server_warnings(url):
         logger.warning(warning)
-        typer.echo(f"warning: {warning}", err=True)

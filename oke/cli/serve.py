@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging.config
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -139,6 +140,8 @@ def _settings(role: Role, tls_cert: Path | None, tls_key: Path | None, **given: 
 
 def _serve(settings: Settings, title: str, clients: str, log_level: str, workers: int, background: bool) -> None:
     """Migrate, say where the server is and how to register its clients, and run it in `workers` processes."""
+    if settings.log_format == "json":  # the warnings of the check are log lines like any other
+        logging.config.dictConfig(json_log_config(log_level))
     migrate_and_check(settings.database)
     console = Console(soft_wrap=True)
     database = make_url(settings.database).render_as_string(hide_password=True)
