@@ -53,7 +53,7 @@ class Stamped(Console):
     """Prints each line of the day with the seconds since it began: a long run shows where its time goes."""
 
     def __init__(self) -> None:
-        super().__init__(stderr=True)
+        super().__init__(stderr=True, width=160)
         self.started = time.monotonic()
 
     def print(self, *objects: object, **options: object) -> None:
