@@ -84,24 +84,24 @@ def analyzed(databases: dict[Role, str], every_seconds: float = 30.0) -> Iterato
     """While the block runs, ANALYZE the chain's PostgreSQL databases every `every_seconds` if the server's
     autovacuum is off, as production's autovacuum would (docs/architecture.md: without it, plans made on the
     empty tables stay, and a lookup by key came to read a whole table)."""
-    urls = [url for url in databases.values() if autovacuum_is_off(url)]
+    engines = [make_engine(url) for url in databases.values() if autovacuum_is_off(url)]
     stop = threading.Event()
 
     def analyze() -> None:
         while not stop.wait(every_seconds):
-            for url in urls:
-                engine = make_engine(url)
+            for engine in engines:
                 with engine.begin() as connection:
                     connection.execute(text("ANALYZE"))
-                engine.dispose()
 
-    thread = threading.Thread(target=analyze, name="bench-analyze", daemon=True)
-    if urls:
-        thread.start()
+    thread = threading.Thread(target=analyze, name="bench-analyze")
+    thread.start()
     try:
         yield
     finally:
         stop.set()
+        thread.join()
+        for engine in engines:
+            engine.dispose()
 
 
 def _figures(stack: Stack, first: dict[str, Planned], seconds: float) -> dict[str, float]:
