@@ -84,12 +84,14 @@ def analyzed(databases: dict[Role, str], every_seconds: float = 30.0) -> Iterato
     """While the block runs, ANALYZE the chain's PostgreSQL databases every `every_seconds` if the server's
     autovacuum is off, as production's autovacuum would (docs/architecture.md: without it, plans made on the
     empty tables stay, and a lookup by key came to read a whole table)."""
-    engines = [make_engine(url) for url in databases.values() if autovacuum_is_off(url)]
+    engines = [make_engine(url) for url in databases.values()]
     stop = threading.Event()
+
+    never_analyzed = [engine for engine in engines if autovacuum_is_off(engine)]
 
     def analyze() -> None:
         while not stop.wait(every_seconds):
-            for engine in engines:
+            for engine in never_analyzed:
                 with engine.begin() as connection:
                     connection.execute(text("ANALYZE"))
 

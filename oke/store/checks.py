@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from oke.store.engine import is_sqlite, make_engine
+from sqlalchemy import Engine
+
+from oke.store.engine import make_engine
 
 AUTOVACUUM_OFF = (
     "PostgreSQL's autovacuum is off: no table is ever analyzed, so PostgreSQL keeps the plans it made while the "
@@ -14,16 +16,16 @@ AUTOVACUUM_OFF = (
 
 def server_warnings(url: str) -> list[str]:
     """Settings of the database server that make oke slow as the data grows; none on SQLite."""
-    return [AUTOVACUUM_OFF] if autovacuum_is_off(url) else []
-
-
-def autovacuum_is_off(url: str) -> bool:
-    """Whether the PostgreSQL server of `url` runs without autovacuum (SQLite needs none)."""
-    if is_sqlite(url):
-        return False
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            return bool(connection.exec_driver_sql("SHOW autovacuum").scalar() == "off")
+        return [AUTOVACUUM_OFF] if autovacuum_is_off(engine) else []
     finally:
         engine.dispose()
+
+
+def autovacuum_is_off(engine: Engine) -> bool:
+    """Whether `engine`'s PostgreSQL server runs without autovacuum (SQLite needs none)."""
+    if engine.dialect.name == "sqlite":
+        return False
+    with engine.connect() as connection:
+        return bool(connection.exec_driver_sql("SHOW autovacuum").scalar() == "off")

@@ -35,4 +35,8 @@ def test_upgrading_warns_when_postgresql_never_analyzes(database_url: str, caplo
     """Without autovacuum, plans made on empty tables stay: a lookup by key read a whole table (architecture.md)."""
     ran = CliRunner().invoke(app, ["db", "upgrade", "--database-url", database_url])
     assert ran.exit_code == 0, ran.output
-    assert ("autovacuum is off" in caplog.text) == autovacuum_is_off(database_url)
+    engine = make_engine(database_url)
+    try:
+        assert ("autovacuum is off" in caplog.text) == autovacuum_is_off(engine)
+    finally:
+        engine.dispose()

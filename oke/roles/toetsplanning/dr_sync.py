@@ -282,31 +282,34 @@ def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[
     """The enrolments with their persons and offerings, then the context enrolments they rest on, and so on."""
     while ids := [i for i in dict.fromkeys(ids) if i not in read.associations]:
         contexts: list[str] = []
-        persons: list[str | dict[str, Any]] = []
-        offerings: list[str | dict[str, Any]] = []
+        persons: list[tuple[str, Served]] = []
+        offerings: list[tuple[str, Served]] = []
         for association_id, found in zip(ids, pool.map(partial(_association, client), ids), strict=True):
-            read.associations[association_id] = found.document
-            offerings.append(found.offering)
-            if found.document.get("state") != "canceled":  # its person is not read: TP removes it with it
-                persons.append(found.person)
-            contexts += _context_ids(nl_test_admin_block(found.document.get("consumers")) or {})
-        _keep_served(client, pool, "persons", "personId", persons, read.persons)
-        _keep_served(client, pool, "offerings", "offeringId", offerings, read.offerings)
+            document = found.document
+            read.associations[association_id] = document
+            offerings.append((document["offering"], found.offering))
+            if document.get("state") != "canceled":  # its person is not read: TP removes it with it
+                persons.append((document["person"], found.person))
+            contexts += _context_ids(nl_test_admin_block(document.get("consumers")) or {})
+        _keep_served(client, pool, "persons", persons, read.persons)
+        _keep_served(client, pool, "offerings", offerings, read.offerings)
         ids = contexts
+
+
+#: A person or offering as DR served it in an enrolment: expanded, or its id.
+Served = str | dict[str, Any]
 
 
 def _keep_served(
     client: OoapiClient,
     pool: ThreadPoolExecutor,
     collection: str,
-    id_field: str,
-    served: list[str | dict[str, Any]],
+    served: list[tuple[str, Served]],
     documents: dict[str, dict[str, Any]],
 ) -> None:
     """Keep the persons or offerings DR expanded, and read by id, once each, those it did not."""
     unread: list[str] = []
-    for document in served:
-        object_id = document if isinstance(document, str) else _id_of(document, id_field)
+    for object_id, document in served:
         if object_id in documents:
             continue
         if isinstance(document, dict):
@@ -319,9 +322,8 @@ def _keep_served(
 class _Association(NamedTuple):
     #: The enrolment as TP keeps it: `person` and `offering` as ids, without `result` (not flow 1's).
     document: dict[str, Any]
-    #: The person and offering as DR served them: expanded objects, or ids.
-    person: str | dict[str, Any]
-    offering: str | dict[str, Any]
+    person: Served
+    offering: Served
 
 
 def _association(client: OoapiClient, association_id: str) -> _Association:
