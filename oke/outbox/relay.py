@@ -84,19 +84,16 @@ _CLAIMABLE = (
     & (_T.next_attempt_at <= bindparam("now"))
     & (_T.lease_until.is_(None) | (_T.lease_until <= bindparam("now")))
 )
-_NUMBERED = (
-    select(_T.id, _T.peer, _T.key, func.row_number().over(partition_by=(_T.peer, _T.key), order_by=_T.id).label("n"))
-    .where(_CLAIMABLE)
-    .subquery()
-)
-#: The claimable rows after a given id, in `id` order, at most `run_length` of each (peer, key). They are found
-#: through the index of (state, next_attempt_at): the rows that wait (a peer that is down) are never read.
-_CLAIMABLE_ROWS = (
-    select(_NUMBERED.c.id, _NUMBERED.c.peer, _NUMBERED.c.key)
-    .where(_NUMBERED.c.n <= bindparam("run_length"), _NUMBERED.c.id > bindparam("after"))
-    .order_by(_NUMBERED.c.id)
-    .limit(SCAN_CHUNK)
-)
+
+
+def _claimable_rows(passed: Collection[Key]) -> Select[Any]:
+    """The claimable rows after a given id, in `id` order, but those of the keys in `passed` (full runs, or
+    cut by a row that waits). Read through the index of live rows in id order, a chunk at a time: the claim
+    stops reading once it has its batch, however many messages are due behind it."""
+    query = select(_T.id, _T.peer, _T.key).where(LIVE, _CLAIMABLE, _T.id > bindparam("after"))
+    if passed:
+        query = query.where(tuple_(_T.peer, _T.key).not_in(list(passed)))
+    return query.order_by(_T.id).limit(SCAN_CHUNK)
 
 
 def _first_waiting(keys: Collection[Key]) -> Select[Any]:
@@ -228,19 +225,21 @@ class Relay:
         wanted: list[tuple[int, Key]] = []
         taken: dict[Key, int] = {}
         waiting: dict[Key, int | None] = {}  # key -> its first row that waits, if any
+        passed: set[Key] = set()  # keys whose later rows the claim does not take: left out of the next chunks
         after = 0
         while True:
-            params = {"now": now, "after": after, "run_length": self._run_length}
-            chunk = connection.execute(_CLAIMABLE_ROWS, params).all()
-            if unknown := {(row.peer, row.key) for row in chunk} - waiting.keys():
-                waiting |= dict.fromkeys(unknown)
-                waiting |= {
-                    (peer, key): first for peer, key, first in connection.execute(_first_waiting(unknown), {"now": now})
-                }
-            for row in chunk:
+            chunk = connection.execute(_claimable_rows(passed), {"now": now, "after": after}).all()
+            for position, row in enumerate(chunk):
                 key = (row.peer, row.key)
+                if key not in waiting:  # look up the keys of as many rows as the batch still lacks, at once
+                    ahead = chunk[position : position + self._batch - len(wanted)]
+                    unknown = {(later.peer, later.key) for later in ahead} - waiting.keys()
+                    waiting |= dict.fromkeys(unknown)
+                    first_rows = connection.execute(_first_waiting(unknown), {"now": now})
+                    waiting |= {(peer, key_): first for peer, key_, first in first_rows}
                 first_waiting = waiting[key]
                 if taken.get(key, 0) == self._run_length or (first_waiting is not None and row.id > first_waiting):
+                    passed.add(key)
                     continue
                 wanted.append((row.id, key))
                 taken[key] = taken.get(key, 0) + 1

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from oke.cli import outbox as outbox_cli
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
-from oke.outbox.relay import Delivery, OutboundMessage, Relay, running
+from oke.outbox.relay import SCAN_CHUNK, Delivery, OutboundMessage, Relay, running
 from oke.outbox.retry import RetryPolicy
 from oke.outbox.writer import Outbox
 from oke.store.base import utcnow
@@ -518,9 +518,36 @@ def test_a_backlog_waiting_for_a_peer_that_is_down_is_not_read_by_the_claim(
         session.commit()
     due = [add(database, "new-1"), add(database, "new-2")]
     clock = Clock()  # after the due ones were written: writing the backlog may take longer than the clock's second
+    fetched = fetched_rows(monkeypatch)
+    peer = FakePeer()
+    assert relay(database, peer, clock).run_once() == 2
+    assert peer.ids == due
+    assert sum(fetched) < 10, fetched
+
+
+def test_the_claim_leaves_a_full_run_out_of_its_next_reads(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One key with thousands of due messages ahead of the others (a whole flow 1 push): once its run is full,
+    the claim's next chunks leave that key out, rather than reading its rows to pass them over."""
+    with database.sessions() as session:
+        session.add_all(
+            OutboxMessage(tenant="school", peer="dr-1", kind="flow1", key="push", method="PUT", path=f"/p/{n}")
+            for n in range(3 * SCAN_CHUNK)
+        )
+        session.commit()
+    others = [add(database, f"other-{n}") for n in range(3)]
+    clock = Clock()
+    fetched = fetched_rows(monkeypatch)
+    peer = FakePeer()
+    assert relay(database, peer, clock, run_length=25).run_once() == 28
+    assert peer.ids[25:] == others
+    assert sum(fetched) < SCAN_CHUNK + 50, fetched  # a chunk, then the others' rows and the claimed ones
+
+
+def fetched_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, how many rows each statement of this thread returns (other tests' servers run beside it)."""
     fetched: list[int] = []
     execute = Connection.execute
-    relaying = threading.get_ident()  # the relay below claims in this thread; other tests' servers run beside it
+    relaying = threading.get_ident()
 
     def counting(self: Connection, statement: Any, *args: Any, **kwargs: Any) -> Any:
         result = execute(self, statement, *args, **kwargs)
@@ -531,10 +558,7 @@ def test_a_backlog_waiting_for_a_peer_that_is_down_is_not_read_by_the_claim(
         return frozen()
 
     monkeypatch.setattr(Connection, "execute", counting)
-    peer = FakePeer()
-    assert relay(database, peer, clock).run_once() == 2
-    assert peer.ids == due
-    assert sum(fetched) < 10, fetched
+    return fetched
 
 
 def test_keys_whose_head_waits_do_not_hold_up_a_due_key_after_them(database: Database) -> None:

@@ -1,5 +1,5 @@
-"""The listings that grow with a school are read in index order, not sorted whole for every page: checked on
-the query plan, since the suite never times anything (docs/performance.md)."""
+"""What grows with a school is read in index order, not sorted whole for every page or claim: checked on the
+query plan, since the suite never times anything (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Connection
 
+from oke.outbox.relay import Relay
+from oke.outbox.retry import RetryPolicy
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
+from oke.store.base import utcnow
 from oke.store.database import Database
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
+from oke.store.tables.outbox import OutboxMessage
 from tests.databases import fresh_database
 
 TOETS = "toets-1"
@@ -21,22 +25,63 @@ TOETS = "toets-1"
 
 def test_a_planbare_toets_of_a_whole_school_lists_its_enrolments_in_index_order(backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path) as url, school_wide_toets(url, students=3000) as database:
-        statements: list[tuple[str, Any]] = []
-
-        def seen(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-            statements.append((statement, parameters))
-
-        event.listen(database.engine, "before_cursor_execute", seen)
-        with DeelnemerregistratieUnitOfWork(database.sessions) as uow:
+        with recorded(database) as statements, DeelnemerregistratieUnitOfWork(database.sessions) as uow:
             rows, total = uow.repo.enrolments_page(
                 "school", TOETS, role=None, state=None, result_state=None, offset=2500, limit=100
             )
             listed = [row.association_id for row in rows]
-        event.remove(database.engine, "before_cursor_execute", seen)
         assert total == 3000 and listed == [f"a-{n:05d}" for n in range(2500, 2600)]
         page = next(s for s in statements if "LIMIT" in s[0] and "count" not in s[0])
         plan = explain(database, *page)
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_relay_claims_from_a_deep_due_backlog_in_id_order(backend: str, tmp_path: Path) -> None:
+    """When a peer takes results slower than they come, thousands are due at once: a claim of 200 reads the
+    oldest in id order and stops. It used to number every due message per key first (a sort of all of them)."""
+    with fresh_database(backend, tmp_path) as url:
+        database = Database(url)
+        try:
+            with database.sessions() as session:
+                rows = [
+                    {"tenant": "school", "peer": "tp", "kind": "flow3.result", "key": f"deelname-{n // 3}",
+                     "method": "PATCH", "path": f"/results/{n}"}
+                    for n in range(6000)
+                ]  # fmt: skip
+                session.execute(insert(OutboxMessage), rows)
+                session.commit()
+            analyze(database)
+            with recorded(database) as statements, database.engine.connect() as connection:
+                claimed = Relay(database.engine, print, RetryPolicy())._due_runs(connection, utcnow())
+            assert len(claimed) == 200 and [key for _id, key in claimed[:3]] == [("tp", "deelname-0")] * 3
+            scans = [statement for statement in statements if "LIMIT" in statement[0]]
+            assert scans
+            for scan in scans:
+                plan = explain(database, *scan)
+                assert "Sort" not in plan and "TEMP B-TREE" not in plan and "WindowAgg" not in plan, plan
+        finally:
+            database.close()
+
+
+@contextmanager
+def recorded(database: Database) -> Iterator[list[tuple[str, Any]]]:
+    """The statements sent to `database` in the block, with their parameters."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+
+
+def analyze(database: Database) -> None:
+    with database.engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
 
 
 @contextmanager
@@ -64,9 +109,7 @@ def school_wide_toets(url: str, *, students: int) -> Iterator[Database]:
             ]
             session.execute(insert(SchoolEnrolment), rows)
             session.commit()
-        with database.engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+        analyze(database)
         yield database
     finally:
         database.close()
