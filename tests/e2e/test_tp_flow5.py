@@ -4,14 +4,23 @@ outbox where the tests read them; test_chain_flow5.py sends them to the referenc
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
+import orjson
+import pytest
 from sqlalchemy import select
 
-from oke.auth.caller import ClientRole
+from oke.auth.caller import Caller, ClientRole
+from oke.roles.toetsplanning.repository import ToetsplanningRepository
+from oke.roles.toetsplanning.services import forwarding, results
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.history import Inbound
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import DrResult, TpComponent
 from tests.api_client import TP, Enrolment, Peer, dr_enrols, pointers, problem_of, zitting_offering
+from tests.e2e.test_chain_flow2 import eventually
 
 COMPONENT = zitting_offering()["component"]
 
@@ -199,3 +208,59 @@ def test_a_held_result_is_unknown_to_another_school(tp: TP) -> None:
     other = tp.peer(ClientRole.planner, tenant="another-school")
     problem_of(other.post_planning(f"/results/{deelname}/forward"), 404)
     assert other.get_planning("/results").json() == {"items": [], "next": None}
+
+
+def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_deadlock(
+    tp: TP, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flow 3 locks the Deelname, then its result for DR; an operator's score (or a forward again) locked them the
+    other way round, so the two at once deadlocked on PostgreSQL (one of them failed). Both now lock the Deelname
+    first. SQLite has one writer: there is nothing to interleave."""
+    if backend != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp, value_type="insufficient-satisfactory-good"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("7.5"))  # held: 7.5 is not on DR's scale
+    ta = Caller("ta-client", ClientRole.ta, tp.tenant, tp.peer_name("ta-x"), frozenset())
+    body = {"associationType": "componentOfferingAssociation", "result": {"comment": "Nagekeken"}}
+    inbound = Inbound("PATCH", f"/associations/{deelname}", body, orjson.dumps(body).decode())
+    flow_3_holds_the_deelname = threading.Event()
+    errors: list[BaseException] = []
+    result_target = ToetsplanningRepository.result_target
+
+    def pausing(repository: ToetsplanningRepository, deelname_id: str) -> Any:
+        target = result_target(repository, deelname_id)
+        if threading.current_thread().name == "flow-3":  # until the operator's call waits for one of its locks
+            flow_3_holds_the_deelname.set()
+            eventually(lambda: waiting_for_a_lock(tp), seconds=10)
+        return target
+
+    def run(name: str, call: Callable[[ToetsplanningUnitOfWork], Any]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                call(ToetsplanningUnitOfWork(tp.session_factory))
+            except BaseException as error:
+                errors.append(error)
+
+        thread = threading.Thread(target=guarded, name=name)
+        thread.start()
+        return thread
+
+    monkeypatch.setattr(ToetsplanningRepository, "result_target", pausing)
+    flow_3 = run("flow-3", lambda uow: results.receive_result(uow, ta, deelname, inbound))
+    assert flow_3_holds_the_deelname.wait(10)
+    operator = run(
+        "operator", lambda uow: forwarding.supply_score(uow, tenant=tp.tenant, deelname_id=deelname, score="good")
+    )
+    flow_3.join(20)
+    operator.join(20)
+    assert errors == []
+    row = dr_result(tp, deelname)
+    assert (row.state, row.score, row.override_score) == ("sent", "good", "good")
+    assert to_dr(tp)[-1].body["result"]["comment"] == "Nagekeken"
+
+
+def waiting_for_a_lock(server: TP) -> bool:
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    with server.session_factory() as session:
+        return bool(session.connection().exec_driver_sql(query).scalar())

@@ -139,27 +139,35 @@ def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str,
     The score stands for as long as TA's score is the one it was given for.
     """
     with uow:
-        row = _row_of(uow, tenant, deelname_id)
+        target, row = _locked(uow, tenant, deelname_id)
         context = uow.repo.forward_context(tenant, row["toetsinschrijving_id"])
         value_type = context.toets.get("resultValueType") if context is not None else None
         if value_type and not fits(score, str(value_type)):
             raise InvalidContent(FieldError("/score", f"{score!r} is not a value of DR's scale {value_type!r}"))
         uow.repo.save_dr_result(row | {"override_score": score, "override_for": row["ta_score"]}, new=False)
-        return _forward_again(uow, tenant, deelname_id)
+        return _forward_again(uow, target, tenant)
 
 
 def forward_again(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str) -> ResultForDr:
     """Decide afresh for one result, e.g. once a DR is configured or DR's planbare toets changed."""
     with uow:
-        _row_of(uow, tenant, deelname_id)  # another school's is unknown
-        return _forward_again(uow, tenant, deelname_id)
+        target, _row = _locked(uow, tenant, deelname_id)
+        return _forward_again(uow, target, tenant)
 
 
-def _forward_again(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> ResultForDr:
+def _locked(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> tuple[ResultTarget, dict[str, Any]]:
+    """The Deelname and its result for DR, locked in that order, as flow 3 locks them: the other order
+    deadlocked with a flow 3 message for the same Deelname."""
     target = uow.repo.result_target(deelname_id)
-    if target is not None and target.result is not None:
-        forward_result(uow, target, target.result, target.result_version)
     row = _row_of(uow, tenant, deelname_id)
+    assert target is not None  # a result for DR belongs to a Deelname
+    return target, row
+
+
+def _forward_again(uow: ToetsplanningUnitOfWork, target: ResultTarget, tenant: str) -> ResultForDr:
+    if target.result is not None:
+        forward_result(uow, target, target.result, target.result_version)
+    row = _row_of(uow, tenant, target.deelname_id)
     uow.commit()
     return ResultForDr.of(row)
 
