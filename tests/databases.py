@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from oke.store.migrate import upgrade
 
@@ -50,3 +51,10 @@ def fresh_database(backend: str, folder: Path, *, migrated: bool = True) -> Iter
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def waiting_for_a_lock(sessions: sessionmaker[Session]) -> bool:
+    """Whether a connection to this PostgreSQL database waits for a lock (another transaction's row lock)."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    with sessions() as session:
+        return bool(session.connection().exec_driver_sql(query).scalar())

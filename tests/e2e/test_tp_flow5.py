@@ -20,6 +20,7 @@ from oke.store.history import Inbound
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import DrResult, TpComponent
 from tests.api_client import TP, Enrolment, Peer, dr_enrols, pointers, problem_of, zitting_offering
+from tests.databases import waiting_for_a_lock
 from tests.e2e.test_chain_flow2 import eventually
 
 COMPONENT = zitting_offering()["component"]
@@ -232,7 +233,7 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
         target = result_target(repository, deelname_id)
         if threading.current_thread().name == "flow-3":  # until the operator's call waits for one of its locks
             flow_3_holds_the_deelname.set()
-            eventually(lambda: waiting_for_a_lock(tp), seconds=10)
+            eventually(lambda: waiting_for_a_lock(tp.session_factory), seconds=10)
         return target
 
     def run(name: str, call: Callable[[ToetsplanningUnitOfWork], Any]) -> threading.Thread:
@@ -258,9 +259,3 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
     row = dr_result(tp, deelname)
     assert (row.state, row.score, row.override_score) == ("sent", "good", "good")
     assert to_dr(tp)[-1].body["result"]["comment"] == "Nagekeken"
-
-
-def waiting_for_a_lock(server: TP) -> bool:
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    with server.session_factory() as session:
-        return bool(session.connection().exec_driver_sql(query).scalar())

@@ -25,7 +25,7 @@ from oke.store.migrate import alembic_config
 from oke.store.notices import listening
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import TpDocument
-from tests.databases import fresh_database
+from tests.databases import fresh_database, waiting_for_a_lock
 from tests.e2e.test_chain_flow2 import eventually
 
 
@@ -88,12 +88,6 @@ def test_a_transaction_that_added_outbox_messages_notifies_the_listeners_once(tm
             database.close()
 
 
-def _waiting_for_a_lock(database: Database) -> bool:
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    with database.engine.connect() as connection:
-        return bool(connection.exec_driver_sql(query).scalar())
-
-
 DOCUMENT = {"documentId": "d-race", "documentType": "assessmentForm", "documentName": "form.pdf"}
 
 
@@ -133,7 +127,7 @@ def test_two_processes_that_queue_the_fetch_of_one_document_at_once_queue_it_onc
         )
         second.start()  # on PostgreSQL it waits for the first to commit; on SQLite, for its write lock
         if database.engine.dialect.name == "postgresql":
-            eventually(lambda: _waiting_for_a_lock(database), seconds=10)
+            eventually(lambda: waiting_for_a_lock(database.sessions), seconds=10)
         first_may_commit.set()
         first.join(10)
         second.join(10)
