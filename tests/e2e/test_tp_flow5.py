@@ -156,6 +156,25 @@ def test_a_score_on_another_scale_is_converted_and_both_are_kept(tp: TP) -> None
     assert (row.ta_score, row.score) == ("75", "7.5")
 
 
+def test_the_catalogue_is_read_for_a_score_only(tp: TP, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flow 3 runs for every message: attendance has no score to fit to DR's scale, so TA's catalogue is not read."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    read: list[Any] = []
+    catalogue_entry = ToetsplanningRepository.catalogue_entry
+
+    def counted(repository: ToetsplanningRepository, ta_peer: str, component: Any) -> Any:
+        read.append(component)
+        return catalogue_entry(repository, ta_peer, component)
+
+    monkeypatch.setattr(ToetsplanningRepository, "catalogue_entry", counted)
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, deelname, attendance())
+    assert read == [] and len(to_dr(tp)) == 1
+    reports(ta, deelname, score("7.5"))
+    assert len(read) == 1 and to_dr(tp)[-1].body["result"]["score"] == "7.5"
+
+
 def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) -> None:
     tp.configure_dr()
     deelname = planned(tp, dr_enrols(tp, value_type="insufficient-satisfactory-good"))

@@ -210,6 +210,8 @@ def _fitted(
     """The score DR gets, or why it cannot get one: an operator's value stands while TA's score is unchanged."""
     if row["override_score"] is not None and row["override_for"] == row["ta_score"]:
         return Fitted(row["override_score"], converted=row["override_score"] != row["ta_score"])
+    if row["ta_score"] is None:  # attendance, or a result without a score: no scale to read from the catalogue
+        return Fitted(None, converted=False)
     test = uow.repo.catalogue_entry(target.ta_peer, target.zitting.get("component")) or {}
     catalogue = nl_test_admin_block(test.get("consumers")) or {}
     source_type = test.get("resultValueType") or catalogue.get("resultValueType")
