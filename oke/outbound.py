@@ -89,7 +89,7 @@ def delivering(database: Database, settings: Settings, *, on_delivered: OnDelive
     `oke.outbox.writer.CHANNEL`), so that a worker of its own delivers as fast as the API's process; on
     SQLite it looks every half second."""
     with (
-        relaying(database.engine, database.read_sessions, settings=settings, on_delivered=on_delivered) as relay,
+        relaying(database.relay_engine, database.read_sessions, settings=settings, on_delivered=on_delivered) as relay,
         listening(database.url, CHANNEL, relay.wake),
     ):
         yield relay

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.store.migrate import upgrade
+from oke.store.transactions import ReadAhead, Transactions
 
 POSTGRES_URL = os.environ.get("OKE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [
@@ -58,3 +62,23 @@ def waiting_for_a_lock(sessions: sessionmaker[Session]) -> bool:
     query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
     with sessions() as session:
         return bool(session.connection().exec_driver_sql(query).scalar())
+
+
+def in_one_batch(
+    transactions: Transactions[Any], calls: list[tuple[Callable[[Any], Any], ReadAhead | None]]
+) -> list[Any]:
+    """Run `calls` (each with what it reads ahead) in one batch of writes, in order; their outcomes, errors too.
+
+    The writer is held by a call of its own until they are all queued behind it."""
+
+    async def batch() -> list[Any]:
+        gate = threading.Event()
+        holding = asyncio.ensure_future(transactions.write(lambda _uow: gate.wait(10)))
+        await asyncio.sleep(0.05)  # the writer takes the holding call alone
+        queued = [asyncio.ensure_future(transactions.write(call, ahead=ahead)) for call, ahead in calls]
+        await asyncio.sleep(0)  # each has put its call in the queue
+        gate.set()
+        await holding
+        return await asyncio.gather(*queued, return_exceptions=True)
+
+    return asyncio.run(batch())

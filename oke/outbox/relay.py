@@ -2,7 +2,7 @@
 
 Claims are short transactions that lease messages to one relay; deliveries run outside any
 transaction, the messages of one (peer, key) one after the other and different keys at once;
-each outcome is recorded in a transaction of its own. Several relays may run at once
+each outcome is recorded and committed on its own. Several relays may run at once
 (PostgreSQL: `FOR UPDATE SKIP LOCKED`); a relay that dies leaves leases that expire.
 """
 
@@ -288,7 +288,7 @@ class Relay:
         if delivery.status is not None and 200 <= delivery.status < 300:
             delivered = values | {"state": DELIVERED, "delivered_at": now, "last_error": None, "problem": null()}
             try:
-                with self._transaction() as connection:
+                with self._transaction() if self._on_delivered is not None else self._statement() as connection:
                     if self._update(connection, message, lease_until, delivered) and self._on_delivered is not None:
                         self._on_delivered(connection, message, delivery)
                 return None
@@ -310,7 +310,7 @@ class Relay:
             log.warning("outbox message %d to %s parked: %s", message.id, message.peer, values["last_error"])
         else:
             values |= {"next_attempt_at": decision.at}
-        with self._transaction() as connection:
+        with self._statement() as connection:
             self._update(connection, message, lease_until, values)
         return decision
 
@@ -334,6 +334,17 @@ class Relay:
             .values(**values)
         )
         return result.rowcount == 1
+
+    @contextmanager
+    def _statement(self) -> Iterator[Connection]:
+        """A connection for one statement, which needs no transaction of its own: on PostgreSQL it commits by
+        itself (no BEGIN and COMMIT: one round trip, where each outcome took three)."""
+        if isinstance(self._database, Engine) and self._database.dialect.name == "postgresql":
+            with self._database.connect() as connection:
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            with self._transaction() as connection:
+                yield connection
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:

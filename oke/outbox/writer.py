@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, null, or_, update
+from sqlalchemy import JSON, Connection, bindparam, insert, or_, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from oke.store.base import utcnow
 from oke.store.tables.outbox import LIVE, PARKED, PENDING, SUPERSEDED, OutboxMessage
@@ -30,12 +31,16 @@ _SUPERSEDE = (
     .where(LIVE, or_(_WAITING, _T.state == PARKED))  # LIVE: the partial index of live rows finds them
     .values(state=SUPERSEDED)
 )
-_INSERT = insert(OutboxMessage).values(state=PENDING, attempts=0)
-_INSERT_WITHOUT_BODY = _INSERT.values(body=null())
+#: A message without a body stores SQL NULL, not JSON's null.
+_BODY = bindparam("body", type_=JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
+_INSERT = insert(OutboxMessage).values(attempts=0, body=_BODY)
+#: What makes two messages the same call: a snapshot replaces the waiting ones of its call.
+_CALL = ("peer", "key", "method", "path")
+_REPLACING = tuple(f"the_{c}" for c in _CALL)
 
 
 class Outbox:
-    """The outbox of one unit of work; it writes on the unit's connection and never commits."""
+    """The outbox of one unit of work: its messages are written when the unit commits, and never commit."""
 
     def __init__(self, uow: UnitOfWork, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._uow = uow
@@ -60,12 +65,8 @@ class Outbox:
         object that has not been tried yet, or that the peer refused (parked): only the newest state
         is sent, and an older one never overtakes it (spec reference 12.3).
         """
-        connection = self._uow.connection
         now = self._clock()
-        if snapshot:
-            where = {"the_peer": peer, "the_key": key, "the_method": method, "the_path": path}
-            connection.execute(_SUPERSEDE, where)
-        values = {
+        message = {
             "created_at": now,
             "tenant": tenant,
             "peer": peer,
@@ -73,11 +74,29 @@ class Outbox:
             "key": key,
             "method": method,
             "path": path,
+            "body": body,
             "content_type": content_type,
             "next_attempt_at": now,
+            "snapshot": snapshot,
         }
-        if body is None:
-            connection.execute(_INSERT_WITHOUT_BODY, values)
-        else:
-            connection.execute(_INSERT, {**values, "body": body})
+        self._uow.append(_write_messages, message)
         self._uow.notify_on_commit(CHANNEL)
+
+
+def _write_messages(connection: Connection, messages: list[dict[str, Any]]) -> None:
+    """Write messages in the order they were added, with one statement for all the snapshots' replacing and one
+    for the rows: as if each had been written on its own, but in two round trips however many there are.
+
+    A snapshot replaces the waiting messages of its call: those written before, and those added before it here,
+    which are written superseded.
+    """
+    calls = [tuple(message[c] for c in _CALL) for message in messages]
+    newest = {call: i for i, (call, message) in enumerate(zip(calls, messages, strict=True)) if message["snapshot"]}
+    if newest:
+        connection.execute(_SUPERSEDE, [dict(zip(_REPLACING, call, strict=True)) for call in newest])
+    rows = []
+    for i, (call, message) in enumerate(zip(calls, messages, strict=True)):
+        replaced = newest.get(call, -1) > i
+        row = {k: v for k, v in message.items() if k != "snapshot"}
+        rows.append(row | {"state": SUPERSEDED if replaced else PENDING})
+    connection.execute(_INSERT, rows)

@@ -24,6 +24,10 @@ class Database:
         self.sessions = make_session_factory(self.engine)
         self._read_engine = make_engine(url, for_writes=False) if is_sqlite(url) else self.engine
         self.read_sessions = make_session_factory(self._read_engine)
+        #: What the outbox relay writes with: its leases and outcomes. On PostgreSQL its commits do not wait
+        #: for the disk: one lost in a crash of the server only sends a message again, which every peer takes
+        #: (each is the newest state of its object), and a delivery no longer waits for a disk flush.
+        self.relay_engine = self.engine if is_sqlite(url) else make_engine(url, wait_for_disk=False)
         self._transactions: list[Transactions[Any]] = []
 
     def transactions(self, uow: Callable[[sessionmaker[Session]], U]) -> Transactions[U]:
@@ -37,3 +41,4 @@ class Database:
             runner.close()
         self.engine.dispose()
         self._read_engine.dispose()
+        self.relay_engine.dispose()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, Connection, insert, select
 from sqlalchemy.orm import Session
 
 from oke.errors import NotFound
@@ -16,6 +16,12 @@ from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork
 
 _INSERT = insert(ReceivedMessage)
+
+
+def _write_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    connection.execute(_INSERT, rows)
+
+
 U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
 
@@ -59,7 +65,7 @@ class History:
         notes: list[str],
     ) -> None:
         self._uow.append(
-            _INSERT,
+            _write_rows,
             {
                 "received_at": utcnow(),
                 "tenant": sender.tenant,

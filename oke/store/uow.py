@@ -10,17 +10,20 @@ connection and needs none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Insert
+from sqlalchemy import Connection
 from sqlalchemy.engine import NestedTransaction
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.store.notices import notify
 
-#: Rows for append-only tables, by INSERT statement: a batch writes each list with one executemany.
-Appends = dict[Insert, list[dict[str, Any]]]
+#: Writes rows of one kind, all at once, in the order they were appended (e.g. one executemany).
+RowsWriter = Callable[[Connection, list[dict[str, Any]]], None]
+#: Rows written at the commit, by their writer: a batch writes each kind once for all its units of work.
+Appends = dict[RowsWriter, list[dict[str, Any]]]
 
 
 class UnitOfWork:
@@ -37,6 +40,7 @@ class UnitOfWork:
         savepoint: bool = False,
         batch_appends: Appends | None = None,
         batch_notices: set[str] | None = None,
+        batch_ahead: dict[Any, Any] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._batch = batch
@@ -44,19 +48,38 @@ class UnitOfWork:
         self._batch_appends = batch_appends
         self._appends: Appends = {}
         self._batch_notices = batch_notices
+        self._batch_ahead = batch_ahead
         self._notices: set[str] = set()
         self._session: Session | None = None
         self._savepoint: NestedTransaction | None = None
 
-    def in_batch(self, batch: Connection, *, savepoint: bool, appends: Appends, notices: set[str]) -> Self:
+    def in_batch(
+        self,
+        batch: Connection,
+        *,
+        savepoint: bool,
+        appends: Appends,
+        notices: set[str],
+        ahead: dict[Any, Any] | None = None,
+    ) -> Self:
         """The same kind of unit of work, working in `batch`'s transaction (in a SAVEPOINT of it if asked).
 
         The rows it appends go into `appends`, and the channels it notifies into `notices`, when it commits;
-        the batch writes and notifies them before its commit.
+        the batch writes and notifies them before its commit. `ahead` holds what the batch read ahead for it
+        (`oke.store.transactions.ReadAhead`), by loader.
         """
         return type(self)(
-            self._session_factory, batch=batch, savepoint=savepoint, batch_appends=appends, batch_notices=notices
+            self._session_factory,
+            batch=batch,
+            savepoint=savepoint,
+            batch_appends=appends,
+            batch_notices=notices,
+            batch_ahead=ahead,
         )
+
+    def read_ahead(self, load: Callable[..., Any]) -> Any:
+        """What the batch read ahead with `load` for the run of calls this one belongs to; None if it did not."""
+        return None if self._batch_ahead is None else self._batch_ahead.get(load)
 
     @property
     def session(self) -> Session:
@@ -99,9 +122,10 @@ class UnitOfWork:
     def _open(self) -> None:
         """Attach repositories; they reach the database through `session` and `connection`."""
 
-    def append(self, statement: Insert, row: dict[str, Any]) -> None:
-        """Add a row to an append-only table (the history) when this unit commits."""
-        self._appends.setdefault(statement, []).append(row)
+    def append(self, writer: RowsWriter, row: dict[str, Any]) -> None:
+        """Have `writer` write `row` when this unit commits (history rows, outbox messages): nothing in the unit
+        reads them back, and a batch then writes all its rows of a kind with one statement instead of one each."""
+        self._appends.setdefault(writer, []).append(row)
 
     def notify_on_commit(self, channel: str) -> None:
         """Notify `channel` once when this unit's transaction commits (`oke.store.notices`), however often asked."""
@@ -127,5 +151,5 @@ class UnitOfWork:
 
 
 def write_appends(connection: Connection, appends: Appends) -> None:
-    for statement, rows in appends.items():
-        connection.execute(statement, rows)
+    for write, rows in appends.items():
+        write(connection, rows)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, event, func, select
 from typer.testing import CliRunner
 
 from oke.cli import outbox as outbox_cli
@@ -355,6 +355,84 @@ def test_a_newer_snapshot_supersedes_the_waiting_ones(database: Database) -> Non
         pass
     assert peer.ids == [puts[2], patch, patched_again, other_path]
     assert peer.calls[0].body == {"version": 2}
+
+
+def test_the_messages_of_one_unit_of_work_are_written_as_if_one_by_one(database: Database) -> None:
+    """A unit of work writes its messages at its commit, all at once: a snapshot still replaces the waiting
+    messages of its call, those of earlier units and those added before it in the same one."""
+    before = add(database, body={"version": 0})
+    with UnitOfWork(database.sessions) as uow:
+        outbox = Outbox(uow)
+        message = {"tenant": "school", "peer": "ta-1", "kind": "flow2.offering", "key": "o-1"}
+        outbox.add(**message, method="PUT", path="/offerings/o-1", body={"version": 1})
+        outbox.add(**message, method="PATCH", path="/offerings/o-1", body={"x": 1}, snapshot=False)
+        outbox.add(**message, method="GET", path="/offerings/o-1", snapshot=False)
+        outbox.add(**message, method="GET", path="/offerings/o-1")  # a snapshot replaces what is no snapshot too
+        outbox.add(**message, method="PUT", path="/offerings/o-1", body={"version": 2})
+        uow.commit()
+    first = before + 1
+    assert states(database) == {
+        before: "superseded",
+        first: "superseded",
+        first + 1: "pending",
+        first + 2: "superseded",
+        first + 3: "pending",
+        first + 4: "pending",
+    }
+    with database.sessions() as session:
+        without_body = session.scalars(select(OutboxMessage.id).where(OutboxMessage.body.is_(None))).all()
+    assert sorted(without_body) == [first + 2, first + 3]  # SQL NULL, not JSON's null
+    peer = FakePeer()
+    outbox_relay = relay(database, peer, Clock())
+    while outbox_relay.run_once():
+        pass
+    assert [(call.method, call.body) for call in peer.calls] == [
+        ("PATCH", {"x": 1}),
+        ("GET", None),
+        ("PUT", {"version": 2}),
+    ]
+
+
+def test_a_batch_writes_its_messages_in_two_statements(database: Database) -> None:
+    """However many messages a batch of writes adds (a flow 1 push, flow 5 after many flow 3 messages), its
+    commit replaces the older snapshots with one statement and writes the messages with one more."""
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "outbox_messages" in statement:
+            statements.append(statement.split()[0])
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with UnitOfWork(database.sessions) as uow:
+            for n in range(50):
+                Outbox(uow).add(tenant="school", peer="dr-1", kind="flow5", key=f"a-{n}", method="PUT", path=f"/a/{n}")
+            uow.commit()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert statements == ["UPDATE", "INSERT"]
+    assert len(states(database)) == 50
+
+
+def test_on_postgresql_an_outcome_is_recorded_without_a_transaction_of_its_own(database: Database) -> None:
+    """One UPDATE records it, committed by itself (psycopg's autocommit): no BEGIN and COMMIT round trips."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes its write lock at BEGIN")
+    for n in range(5):
+        add(database, f"k{n}")
+    recorded: list[bool] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE outbox_messages") and "last_status" in statement:
+            recorded.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        assert relay(database, FakePeer(Delivery(204), Delivery(503)), Clock()).run_once() == 5
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert recorded == [True] * 5
+    assert sorted(states(database).values()) == ["delivered"] * 4 + ["pending"]
 
 
 def test_a_message_already_tried_is_not_superseded(database: Database) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from oke.errors import NotFound
 from oke.store.database import Database
+from oke.store.transactions import ReadAhead
 from oke.store.uow import UnitOfWork
+from tests.databases import in_one_batch
 
 
 @pytest.fixture
@@ -69,3 +72,48 @@ def test_a_call_conflicting_with_an_earlier_one_fails_alone(database: Database) 
     assert outcomes[0] == 1 and outcomes[2] == 2
     assert isinstance(outcomes[1], Exception)
     assert stored(database) == [1, 2]
+
+
+class Loader:
+    """A `ReadAhead` load that records the keys of each call: it reads every note there is."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[Any]] = []
+
+    def __call__(self, connection: Connection, keys: list[Any]) -> set[int]:
+        self.calls.append(keys)
+        return set(connection.execute(text("SELECT n FROM t_notes")).scalars())
+
+
+def reading(load: Loader, n: int, *, fail: bool = False) -> tuple[Any, ReadAhead]:
+    """A call that reads ahead with `load`, inserts `n` and answers what it found read ahead."""
+
+    def call(uow: UnitOfWork) -> Any:
+        with uow:
+            found = uow.read_ahead(load)
+            uow.session.execute(text("INSERT INTO t_notes (n) VALUES (:n)"), {"n": n})
+            if fail:
+                raise NotFound(f"note {n}")
+            uow.commit()
+            return found
+
+    return call, ReadAhead(load, n)
+
+
+def test_a_run_of_calls_reading_ahead_alike_reads_once_for_them_all(database: Database) -> None:
+    load, other = Loader(), Loader()
+    calls = [reading(load, 1), reading(load, 2), (insert(3), None), reading(load, 4), reading(other, 5)]
+    outcomes = in_one_batch(database.transactions(UnitOfWork), calls)
+    assert load.calls == [[1, 2], [4]]  # a call that does not read ahead may change anything: the run ends
+    assert other.calls == [[5]]
+    assert outcomes == [set(), set(), 3, {1, 2, 3}, {1, 2, 3, 4}]
+    assert stored(database) == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_run_again_with_savepoints_reads_nothing_ahead(database: Database) -> None:
+    """A call rolled back to its savepoint would leave its writes in what was read ahead."""
+    load = Loader()
+    outcomes = in_one_batch(database.transactions(UnitOfWork), [reading(load, 1), reading(load, 2, fail=True)])
+    assert load.calls == [[1, 2]]  # the first attempt; the second, with savepoints, reads each call's own way
+    assert outcomes[0] is None and isinstance(outcomes[1], NotFound)
+    assert stored(database) == [1]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ScalarSelect, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, ScalarSelect, bindparam, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -77,7 +78,7 @@ _FORWARD_CONTEXT = (
 )
 # The flow 3 statements are built once: building and keying a statement costs more than running it. What flow 3
 # and flow 5 need of a Deelname comes in one statement, with the Deelname's row locked: it is the hot path of TP.
-_RESULT_TARGET = (
+_TARGET_ROWS = (
     select(
         Deelname.deelname_id,
         Deelname.tenant,
@@ -100,9 +101,13 @@ _RESULT_TARGET = (
         (DrAssociation.tenant == Deelname.tenant) & (DrAssociation.association_id == Deelname.toetsinschrijving_id),
     )
     .outerjoin(DrOffering, _ENROLMENT_TOETS)
-    .where(Deelname.deelname_id == bindparam("target"))
     .with_for_update(of=Deelname)  # several TP processes may share one PostgreSQL; SQLite ignores it
 )
+#: Those of a batch's flow 3 messages, locked in id order: two batches never wait for each other's locks in turn.
+_RESULT_TARGETS = _TARGET_ROWS.where(Deelname.deelname_id.in_(bindparam("targets", expanding=True))).order_by(
+    Deelname.deelname_id
+)
+_RESULT_TARGET = _TARGET_ROWS.where(Deelname.deelname_id == bindparam("target"))
 #: Where `_RESULT_TARGET`'s columns of the ForwardContext begin (null when DR sent no Toetsinschrijving).
 _CONTEXT_AT = len(ResultTarget._fields) - 1
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
@@ -118,7 +123,16 @@ _ADD_DOCUMENT = {
 _CATALOGUE_ENTRY = select(TpComponent.data).where(
     TpComponent.ta_peer == bindparam("ta_peer"), TpComponent.component_id == bindparam("component")
 )
+_CATALOGUE_ENTRIES = select(TpComponent.ta_peer, TpComponent.component_id, TpComponent.data).where(
+    TpComponent.component_id.in_(bindparam("components", expanding=True))
+)
 _DR_RESULT = select(DrResult.__table__).where(DrResult.deelname_id == bindparam("target")).with_for_update(of=DrResult)
+_DR_RESULTS = (
+    select(DrResult.__table__)
+    .where(DrResult.deelname_id.in_(bindparam("targets", expanding=True)))
+    .order_by(DrResult.deelname_id)
+    .with_for_update(of=DrResult)
+)
 _ADD_DR_RESULT = insert(DrResult)
 _SAVE_DR_RESULT = update(DrResult).where(DrResult.deelname_id == bindparam("target"))
 
@@ -137,6 +151,75 @@ _LISTED = (
 
 #: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
 _PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
+
+
+@dataclass
+class Flow3Reads:
+    """What flow 3 reads for the messages of a batch (`read_flow3`), kept up to date by what they write."""
+
+    #: Each message's Deelname, as `result_target` gives it (None: TP has no such Deelname).
+    targets: dict[str, ResultTarget | None]
+    #: The results for DR of those Deelnames that have one, as `dr_result` gives them.
+    dr_results: dict[str, dict[str, Any]]
+    #: The catalogue entries of their sessions' tests, by (TA, component id) (None: not in TA's catalogue).
+    catalogue: dict[tuple[str, str], dict[str, Any] | None]
+    #: The results saved and not yet written (`write_flow3`), by Deelname: the newest of each.
+    unwritten_results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The results for DR saved and not yet written, by Deelname: whether the row is new, and its newest values.
+    unwritten_dr_results: dict[str, tuple[bool, dict[str, Any]]] = field(default_factory=dict)
+
+
+def read_flow3(connection: Connection, deelname_ids: list[str]) -> Flow3Reads:
+    """The Deelnames of a batch's flow 3 messages, locked, their results for DR, locked after them (as every
+    change of a result for DR locks them: `docs/architecture.md`), and their tests in TA's catalogue: three
+    statements for the whole batch, where each message read them with three of its own."""
+    ids = sorted(set(deelname_ids))
+    targets: dict[str, ResultTarget | None] = dict.fromkeys(ids)
+    for row in connection.execute(_RESULT_TARGETS, {"targets": ids}):
+        targets[row[0]] = _target_of(row)
+    found = [target for target in targets.values() if target is not None]
+    dr_results = {}
+    if found:
+        rows = connection.execute(_DR_RESULTS, {"targets": [target.deelname_id for target in found]}).mappings()
+        dr_results = {row["deelname_id"]: dict(row) for row in rows}
+    tests = {(target.ta_peer, component) for target in found if (component := _component_id(target.zitting))}
+    catalogue: dict[tuple[str, str], dict[str, Any] | None] = dict.fromkeys(tests)
+    if tests:
+        entries = connection.execute(_CATALOGUE_ENTRIES, {"components": sorted({c for _peer, c in tests})})
+        catalogue |= {(ta_peer, c): dict(data) for ta_peer, c, data in entries if (ta_peer, c) in catalogue}
+    return Flow3Reads(targets, dr_results, catalogue)
+
+
+def write_flow3(connection: Connection, reads: Flow3Reads) -> None:
+    """Write what the flow 3 messages of a batch saved: the newest of each row, one statement for each kind."""
+    if reads.unwritten_results:
+        connection.execute(_SAVE_RESULT, list(reads.unwritten_results.values()))
+    by_statement: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for new, values in reads.unwritten_dr_results.values():
+        row = values if new else _changes_of(values)
+        by_statement.setdefault((new, tuple(sorted(row))), []).append(row)
+    for (new, _columns), rows in by_statement.items():  # an executemany takes rows of the same columns
+        connection.execute(_ADD_DR_RESULT if new else _SAVE_DR_RESULT, rows)
+    reads.unwritten_results.clear()
+    reads.unwritten_dr_results.clear()
+
+
+def _changes_of(dr_result: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of `_SAVE_DR_RESULT` that set a result for DR to `dr_result`."""
+    return {k: v for k, v in dr_result.items() if k != "deelname_id"} | {"target": dr_result["deelname_id"]}
+
+
+def _target_of(row: Row[Any]) -> ResultTarget:
+    context = ForwardContext(*row[_CONTEXT_AT:]) if row[_CONTEXT_AT] is not None else None
+    return ResultTarget._make((*row[:_CONTEXT_AT], context))
+
+
+def _component_id(zitting: dict[str, Any]) -> str | None:
+    """The id of the test a session's data names, in either of the forms a component takes."""
+    component = zitting.get("component")
+    if isinstance(component, dict):
+        component = component.get("componentId")
+    return str(component) if component else None
 
 
 class ToetsplanningRepository(Repository):
@@ -197,28 +280,36 @@ class ToetsplanningRepository(Repository):
         found = row.first()
         return ForwardContext(*found) if found is not None else None
 
-    def catalogue_entry(self, ta_peer: str, component: Any) -> dict[str, Any] | None:
-        """A test of TA's catalogue (flow 0) as TP last read it, if it has."""
-        if isinstance(component, dict):
-            component = component.get("componentId")
-        if not component:
+    def catalogue_entry(self, ta_peer: str, zitting: dict[str, Any]) -> dict[str, Any] | None:
+        """The test of a session's data in TA's catalogue (flow 0) as TP last read it, if it has."""
+        component = _component_id(zitting)
+        if component is None:
             return None
+        if (ahead := self._flow3_reads()) is not None and (ta_peer, component) in ahead.catalogue:
+            return ahead.catalogue[(ta_peer, component)]
         params = {"ta_peer": ta_peer, "component": component}
         data = self._uow.connection.execute(_CATALOGUE_ENTRY, params).scalar()
         return dict(data) if data is not None else None
 
     def dr_result(self, deelname_id: str) -> dict[str, Any] | None:
         """What TP decided for DR about a Deelname (a `tp_dr_results` row), locked for the change that follows."""
+        if (ahead := self._flow3_reads()) is not None and deelname_id in ahead.targets:
+            known = ahead.dr_results.get(deelname_id)
+            return dict(known) if known is not None else None
         found = self._uow.connection.execute(_DR_RESULT, {"target": deelname_id}).mappings().first()
         return dict(found) if found is not None else None
 
     def save_dr_result(self, values: dict[str, Any], *, new: bool) -> None:
         values = {**values, "updated_at": utcnow()}
-        if new:
+        deelname_id = values["deelname_id"]
+        if (ahead := self._flow3_reads()) is not None and deelname_id in ahead.targets:
+            ahead.dr_results[deelname_id] = ahead.dr_results.get(deelname_id, {}) | values
+            unwritten = ahead.unwritten_dr_results.get(deelname_id)
+            ahead.unwritten_dr_results[deelname_id] = (new or (unwritten is not None and unwritten[0]), values)
+        elif new:
             self._uow.connection.execute(_ADD_DR_RESULT, values)
         else:
-            changes = {k: v for k, v in values.items() if k != "deelname_id"}
-            self._uow.connection.execute(_SAVE_DR_RESULT, {**changes, "target": values["deelname_id"]})
+            self._uow.connection.execute(_SAVE_DR_RESULT, _changes_of(values))
 
     def dr_results(
         self, tenant: str, *, state: str | None, after: tuple[datetime, str] | None, limit: int
@@ -239,6 +330,8 @@ class ToetsplanningRepository(Repository):
 
     def attempt_association(self, tenant: str, toetsinschrijving_id: str, attempt: int) -> str | None:
         """The association TP created at DR for an extra attempt, if a Deelname of that attempt has one."""
+        if (ahead := self._flow3_reads()) is not None:  # the batch's messages before this one may have made it
+            write_flow3(self._uow.connection, ahead)
         query = select(DrResult.association_id).where(
             DrResult.tenant == tenant,
             DrResult.toetsinschrijving_id == toetsinschrijving_id,
@@ -269,15 +362,24 @@ class ToetsplanningRepository(Repository):
 
     def result_target(self, deelname_id: str) -> ResultTarget | None:
         """What flows 3 and 5 need of a Deelname, in one statement, its row locked."""
+        if (ahead := self._flow3_reads()) is not None and deelname_id in ahead.targets:
+            return ahead.targets[deelname_id]
         row = self._uow.connection.execute(_RESULT_TARGET, {"target": deelname_id}).first()
-        if row is None:
-            return None
-        context = ForwardContext(*row[_CONTEXT_AT:]) if row[_CONTEXT_AT] is not None else None
-        return ResultTarget._make((*row[:_CONTEXT_AT], context))
+        return _target_of(row) if row is not None else None
 
     def save_result(self, deelname_id: str, result: dict[str, Any], version: int, received_at: datetime) -> None:
         values = {"result": result, "result_version": version, "result_received_at": received_at}
-        self._uow.connection.execute(_SAVE_RESULT, {"target": deelname_id, **values, "updated_at": received_at})
+        row = {"target": deelname_id, **values, "updated_at": received_at}
+        if (ahead := self._flow3_reads()) is not None and (target := ahead.targets.get(deelname_id)) is not None:
+            ahead.targets[deelname_id] = target._replace(result=result, result_version=version)
+            ahead.unwritten_results[deelname_id] = row
+        else:
+            self._uow.connection.execute(_SAVE_RESULT, row)
+
+    def _flow3_reads(self) -> Flow3Reads | None:
+        """What the batch read for its flow 3 messages, if this unit of work is one of them."""
+        ahead: Flow3Reads | None = self._uow.read_ahead(read_flow3)
+        return ahead
 
     def planned_attempts(self, tenant: str, toetsinschrijving_id: str) -> set[int]:
         """The attempts of an enrolment planned or taken: a cancelled Deelname counts once TA reported on it."""

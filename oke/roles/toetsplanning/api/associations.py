@@ -27,7 +27,10 @@ async def patch_association(associationId: str, call: PeerWriteDep) -> Response:
     """Flow 1 (DR): change or cancel a Toetsinschrijving. Flow 3 (TA): attendance and result of a Deelname."""
     notes: list[str] = []
     if call.caller.role == ClientRole.ta:
-        notes = await call.tx.write(lambda uow: results.receive_result(uow, call.caller, associationId, call.inbound))
+        notes = await call.tx.write(
+            lambda uow: results.receive_result(uow, call.caller, associationId, call.inbound),
+            ahead=results.reads_ahead(associationId),
+        )
     else:
         await call.tx.write(lambda uow: enrolments.patch_association(uow, call.caller, associationId, call.inbound))
     return json_response(association_accepted(associationId, notes))

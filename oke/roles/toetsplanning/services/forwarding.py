@@ -212,7 +212,7 @@ def _fitted(
         return Fitted(row["override_score"], converted=row["override_score"] != row["ta_score"])
     if row["ta_score"] is None:  # attendance, or a result without a score: no scale to read from the catalogue
         return Fitted(None, converted=False)
-    test = uow.repo.catalogue_entry(target.ta_peer, target.zitting.get("component")) or {}
+    test = uow.repo.catalogue_entry(target.ta_peer, target.zitting) or {}
     catalogue = nl_test_admin_block(test.get("consumers")) or {}
     source_type = test.get("resultValueType") or catalogue.get("resultValueType")
     pass_from = catalogue.get("passFrom")

@@ -10,9 +10,17 @@ from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_result_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
+from oke.roles.toetsplanning.repository import read_flow3, write_flow3
 from oke.roles.toetsplanning.services import documents, forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
+from oke.store.transactions import ReadAhead
+
+
+def reads_ahead(deelname_id: str) -> ReadAhead:
+    """What `receive_result` reads of the Deelname: its batch reads it for all its flow 3 messages at once, and
+    writes what they change at once too."""
+    return ReadAhead(read_flow3, deelname_id, write_flow3)
 
 
 def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: str, inbound: Inbound) -> list[str]:
