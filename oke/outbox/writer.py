@@ -40,7 +40,8 @@ _REPLACING = tuple(f"the_{c}" for c in _CALL)
 
 
 class Outbox:
-    """The outbox of one unit of work: its messages are written when the unit commits, and never commit."""
+    """The outbox of one unit of work: its messages are written in the unit's transaction when the unit commits;
+    the outbox itself never commits."""
 
     def __init__(self, uow: UnitOfWork, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._uow = uow

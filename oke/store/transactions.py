@@ -143,8 +143,8 @@ class Transactions(Generic[U]):
                             ahead=None if run is None else {run.ahead.load: run.read},
                         )
                         values[i] = job.call(uow)
-                        if run is not None and i == len(batch) - 1:
-                            run.write(connection)
+                        if run is not None and i == len(batch) - 1:  # in the last call's try: if the run's
+                            run.write(connection)  # writes fail, the batch runs again with savepoints
                     except Exception as error:
                         failed[i] = error
                         if not savepoints:

@@ -69,6 +69,15 @@ def test_a_batch_reads_its_flow_3_messages_targets_once_for_them_all(tp: TP, wri
     assert [len(message.body) > 0 for message in to_dr(tp)] == [True] * 5
 
 
+def test_a_batch_of_attendance_does_not_read_tas_catalogue(tp: TP, writer: Engine) -> None:
+    """Attendance has no score to fit to DR's scale: a batch without one reads no catalogue entry."""
+    tp.configure_dr()
+    deelnames = [planned(tp, dr_enrols(tp)) for _ in range(3)]
+    outcomes, selects = batch(tp, writer, [flow_3(tp, deelname, attendance()) for deelname in deelnames])
+    assert all(isinstance(notes, list) for notes in outcomes), outcomes
+    assert selects == ["tp_deelnames", "tp_dr_results"]
+
+
 def test_messages_for_one_deelname_in_one_batch_come_out_as_one_after_the_other(tp: TP, writer: Engine) -> None:
     tp.configure_dr()
     enrolment, other_enrolment = dr_enrols(tp), dr_enrols(tp)

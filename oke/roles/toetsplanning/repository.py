@@ -161,8 +161,9 @@ class Flow3Reads:
     targets: dict[str, ResultTarget | None]
     #: The results for DR of those Deelnames that have one, as `dr_result` gives them.
     dr_results: dict[str, dict[str, Any]]
-    #: The catalogue entries of their sessions' tests, by (TA, component id) (None: not in TA's catalogue).
-    catalogue: dict[tuple[str, str], dict[str, Any] | None]
+    #: The catalogue entries of their sessions' tests, by (TA, component id) (None: not in TA's catalogue); read
+    #: for them all by the first message with a score to fit (`catalogue_entry`), not at all in a run without.
+    catalogue: dict[tuple[str, str], dict[str, Any] | None] | None = None
     #: The results saved and not yet written (`write_flow3`), by Deelname: the newest of each.
     unwritten_results: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The results for DR saved and not yet written, by Deelname: whether the row is new, and its newest values.
@@ -170,9 +171,9 @@ class Flow3Reads:
 
 
 def read_flow3(connection: Connection, deelname_ids: list[str]) -> Flow3Reads:
-    """The Deelnames of a batch's flow 3 messages, locked, their results for DR, locked after them (as every
-    change of a result for DR locks them: `docs/architecture.md`), and their tests in TA's catalogue: three
-    statements for the whole batch, where each message read them with three of its own."""
+    """The Deelnames of a batch's flow 3 messages, locked, and their results for DR, locked after them (as every
+    change of a result for DR locks them: `docs/architecture.md`): two statements for the whole batch, where
+    each message read them with two of its own."""
     ids = sorted(set(deelname_ids))
     targets: dict[str, ResultTarget | None] = dict.fromkeys(ids)
     for row in connection.execute(_RESULT_TARGETS, {"targets": ids}):
@@ -182,12 +183,18 @@ def read_flow3(connection: Connection, deelname_ids: list[str]) -> Flow3Reads:
     if found:
         rows = connection.execute(_DR_RESULTS, {"targets": [target.deelname_id for target in found]}).mappings()
         dr_results = {row["deelname_id"]: dict(row) for row in rows}
+    return Flow3Reads(targets, dr_results)
+
+
+def _catalogue_of(connection: Connection, reads: Flow3Reads) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """The catalogue entries of the tests of the batch's sessions, in one statement."""
+    found = [target for target in reads.targets.values() if target is not None]
     tests = {(target.ta_peer, component) for target in found if (component := _component_id(target.zitting))}
     catalogue: dict[tuple[str, str], dict[str, Any] | None] = dict.fromkeys(tests)
     if tests:
         entries = connection.execute(_CATALOGUE_ENTRIES, {"components": sorted({c for _peer, c in tests})})
         catalogue |= {(ta_peer, c): dict(data) for ta_peer, c, data in entries if (ta_peer, c) in catalogue}
-    return Flow3Reads(targets, dr_results, catalogue)
+    return catalogue
 
 
 def write_flow3(connection: Connection, reads: Flow3Reads) -> None:
@@ -285,8 +292,11 @@ class ToetsplanningRepository(Repository):
         component = _component_id(zitting)
         if component is None:
             return None
-        if (ahead := self._flow3_reads()) is not None and (ta_peer, component) in ahead.catalogue:
-            return ahead.catalogue[(ta_peer, component)]
+        if (ahead := self._flow3_reads()) is not None:
+            if ahead.catalogue is None:
+                ahead.catalogue = _catalogue_of(self._uow.connection, ahead)
+            if (ta_peer, component) in ahead.catalogue:
+                return ahead.catalogue[(ta_peer, component)]
         params = {"ta_peer": ta_peer, "component": component}
         data = self._uow.connection.execute(_CATALOGUE_ENTRY, params).scalar()
         return dict(data) if data is not None else None
