@@ -68,7 +68,11 @@ def test_a_planner_plans_moves_retakes_and_cancels_from_the_command_line(tp: TP,
     with tp.session_factory() as session:
         query = select(OutboxMessage.method).where(OutboxMessage.key == zitting).order_by(OutboxMessage.id)
         assert list(session.scalars(query))[-1] == "PATCH"  # the session's cancellation, after its PUTs
-        audit = select(ReceivedMessage).where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.flow == "operator")
+        audit = (
+            select(ReceivedMessage)
+            .where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.flow == "operator")
+            .order_by(ReceivedMessage.id)  # PostgreSQL returns rows in no set order without it
+        )
         commands = [(m.client_id.startswith("cli:"), m.path.split()[1:3]) for m in session.scalars(audit)]
     assert [command for _, command in commands] == [  # every change recorded as its operator's (`oke audit`)
         ["plan", "zitting"],
