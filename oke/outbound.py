@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oke.client.errors import PeerError
 from oke.client.peers import PeerDirectory
 from oke.config import Settings
-from oke.outbox.relay import Deliver, Delivery, OnDelivered, OutboundMessage, Relay, running
+from oke.outbox.relay import Deliver, Delivery, KeptAnswers, OutboundMessage, Relay, running
 from oke.outbox.retry import RetryPolicy
 from oke.outbox.writer import CHANNEL
 from oke.store.database import Database
@@ -61,13 +61,13 @@ def relaying(
     read_sessions: sessionmaker[Session],
     *,
     settings: Settings,
-    on_delivered: OnDelivered | None = None,
+    on_delivered: KeptAnswers | None = None,
 ) -> Iterator[Relay]:
     """A relay delivering this database's outbox in a background thread for as long as the block runs.
 
     `settings` give the timeout, the backoff and how many calls go at once (`outbound_timeout_seconds`,
     `retry_*_seconds`, `outbox_concurrency`).
-    `on_delivered` keeps what a peer answered to a delivered message (a GET's bytes and content type).
+    `on_delivered` keeps what a peer answered to a delivered message of a kind (a GET's bytes and content type).
     """
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
     with peer_directory(read_sessions, settings) as directory:
@@ -84,7 +84,7 @@ def relaying(
 
 
 @contextmanager
-def delivering(database: Database, settings: Settings, *, on_delivered: OnDelivered | None = None) -> Iterator[Relay]:
+def delivering(database: Database, settings: Settings, *, on_delivered: KeptAnswers | None = None) -> Iterator[Relay]:
     """`relaying` a server's outbox, woken as soon as any process commits messages (PostgreSQL: a notice on
     `oke.outbox.writer.CHANNEL`), so that a worker of its own delivers as fast as the API's process; on
     SQLite it looks every half second."""

@@ -1,9 +1,11 @@
 """The relay: delivers the outbox in order per (peer, key), with retries, and never loses a message.
 
 Claims are short transactions that lease messages to one relay; deliveries run outside any
-transaction, the messages of one (peer, key) one after the other and different keys at once;
-each outcome is recorded and committed on its own. Several relays may run at once
-(PostgreSQL: `FOR UPDATE SKIP LOCKED`); a relay that dies leaves leases that expire.
+transaction, the messages of one (peer, key) one after the other and different keys at once.
+A failed attempt is recorded at once; the round's deliveries are recorded together when it ends
+(one statement: a message is sent again if its outcome is lost, which every message allows).
+Several relays may run at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`); a relay that dies leaves
+leases that expire.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ Deliver = Callable[[OutboundMessage], Delivery]
 #: Keeps what a successful delivery answered (e.g. a fetched document), in the transaction that records it:
 #: the answer is kept iff the message counts as delivered. If it raises, the attempt counts as failed.
 OnDelivered = Callable[[Connection, OutboundMessage, Delivery], None]
+#: An `OnDelivered` per kind of message; a kind without one needs nothing of the answer but its status.
+KeptAnswers = Mapping[str, OnDelivered]
 
 
 #: What orders messages: (peer, key).
@@ -94,6 +98,22 @@ def _claimable_rows(passed: Collection[Key]) -> Select[Any]:
     if passed:
         query = query.where(tuple_(_T.peer, _T.key).not_in(list(passed)))
     return query.order_by(_T.id).limit(SCAN_CHUNK)
+
+
+#: Records one delivered message of a round; run for all of them at once (`executemany`).
+_DELIVERED = (
+    update(OutboxMessage)
+    .where(_T.id == bindparam("message_id"), _T.state == PENDING, _T.lease_until == bindparam("leased_until"))
+    .values(
+        state=DELIVERED,
+        attempts=bindparam("attempts_now"),
+        lease_until=None,
+        last_status=bindparam("status"),
+        delivered_at=bindparam("at"),
+        last_error=None,
+        problem=null(),
+    )
+)
 
 
 def _first_waiting(keys: Collection[Key]) -> Select[Any]:
@@ -127,10 +147,11 @@ class Relay:
         concurrency: int = 1,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
-        on_delivered: OnDelivered | None = None,
+        on_delivered: KeptAnswers | None = None,
     ) -> None:
         """`batch`: the most messages one round claims; `run_length`: the most of one (peer, key) among them,
-        so that one long queue (e.g. a whole flow 1 push) does not hold up the other keys."""
+        so that one long queue (e.g. a whole flow 1 push) does not hold up the other keys. A message of a kind
+        in `on_delivered` is recorded on its own, in a transaction with what its hook keeps."""
         self._database = database
         self._deliver = deliver
         self._policy = policy
@@ -140,7 +161,7 @@ class Relay:
         self._rng = rng or random.Random()
         self._clock = clock or utcnow
         self._wake = threading.Event()
-        self._on_delivered = on_delivered
+        self._on_delivered = on_delivered or {}
         self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send") if concurrency > 1 else None
 
     def run_once(self) -> int:
@@ -152,8 +173,13 @@ class Relay:
             runs.setdefault((message.peer, message.key), []).append(message)
         round_ = _Round(lease_until)
         if self._senders is None or len(runs) == 1:
-            return sum(self._deliver_run(run, round_) for run in runs.values())
-        return sum(self._senders.map(lambda run: self._deliver_run(run, round_), runs.values()))
+            attempted = sum(self._deliver_run(run, round_) for run in runs.values())
+        else:
+            attempted = sum(self._senders.map(lambda run: self._deliver_run(run, round_), runs.values()))
+        if round_.delivered:
+            with self._transaction() as connection:
+                connection.execute(_DELIVERED, round_.delivered)
+        return attempted
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
         """Deliver until `stop` is set; when nothing is due, wait `idle_seconds` or until `wake()`."""
@@ -262,7 +288,7 @@ class Relay:
                 return attempted
             delivery = self._attempt(message)
             attempted += 1
-            decision = self._record(message, round_.lease_until, delivery)
+            decision = self._record(message, round_, delivery)
             outcome = "delivered" if decision is None else "parked" if isinstance(decision, Park) else "retry"
             OUTBOX_ATTEMPTS.labels(message.peer, message.kind, outcome).inc()
             if decision is not None:
@@ -279,18 +305,25 @@ class Relay:
             log.warning("outbox message %d to %s: %r", message.id, message.peer, error)
             return Delivery(status=None, error=f"{type(error).__name__}: {error}")
 
-    def _record(self, message: OutboundMessage, lease_until: datetime, delivery: Delivery) -> Decision | None:
-        """Store the outcome, unless the lease was lost and another relay has taken the message over; what
-        becomes of the message (None: delivered)."""
-        now = self._clock()
+    def _record(self, message: OutboundMessage, round_: _Round, delivery: Delivery) -> Decision | None:
+        """Store the outcome (a delivery at the end of the round), unless the lease was lost and another relay
+        has taken the message over; what becomes of the message (None: delivered)."""
+        now, lease_until = self._clock(), round_.lease_until
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_status": delivery.status}
         if delivery.status is not None and 200 <= delivery.status < 300:
+            keep = self._on_delivered.get(message.kind)
+            if keep is None:
+                round_.delivered.append(
+                    {"message_id": message.id, "leased_until": lease_until, "attempts_now": attempts}
+                    | {"status": delivery.status, "at": now}
+                )
+                return None
             delivered = values | {"state": DELIVERED, "delivered_at": now, "last_error": None, "problem": null()}
             try:
-                with self._transaction() if self._on_delivered is not None else self._statement() as connection:
-                    if self._update(connection, message, lease_until, delivered) and self._on_delivered is not None:
-                        self._on_delivered(connection, message, delivery)
+                with self._transaction() as connection:
+                    if self._update(connection, message, lease_until, delivered):
+                        keep(connection, message, delivery)
                 return None
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
                 log.warning("outbox message %d to %s: keeping the answer failed: %r", message.id, message.peer, failure)
@@ -338,7 +371,7 @@ class Relay:
     @contextmanager
     def _statement(self) -> Iterator[Connection]:
         """A connection for one statement, which needs no transaction of its own: on PostgreSQL it commits by
-        itself (no BEGIN and COMMIT: one round trip, where each outcome took three)."""
+        itself (no BEGIN and COMMIT: one round trip, where a failed attempt's outcome took three)."""
         if isinstance(self._database, Engine) and self._database.dialect.name == "postgresql":
             with self._database.connect() as connection:
                 yield connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -357,10 +390,12 @@ class Relay:
 
 
 class _Round:
-    """What the senders of one round share: the lease, and the peers that gave no answer in it."""
+    """What the senders of one round share: the lease, the peers that gave no answer in it, and the
+    deliveries to record when it ends (appended from each sender: `list.append` is atomic)."""
 
     def __init__(self, lease_until: datetime) -> None:
         self.lease_until = lease_until
+        self.delivered: list[dict[str, Any]] = []
         self._silent: dict[str, datetime] = {}
         self._lock = threading.Lock()
 

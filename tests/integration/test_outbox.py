@@ -414,25 +414,55 @@ def test_a_batch_writes_its_messages_in_two_statements(database: Database) -> No
     assert len(states(database)) == 50
 
 
-def test_on_postgresql_an_outcome_is_recorded_without_a_transaction_of_its_own(database: Database) -> None:
-    """One UPDATE records it, committed by itself (psycopg's autocommit): no BEGIN and COMMIT round trips."""
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite takes its write lock at BEGIN")
+def test_a_round_records_a_failure_at_once_and_its_deliveries_in_one_statement_at_its_end(database: Database) -> None:
+    """A failed attempt is recorded by one UPDATE (on PostgreSQL committed by itself: no BEGIN and COMMIT round
+    trips); the round's deliveries together when it ends, one statement for all of them."""
     for n in range(5):
         add(database, f"k{n}")
-    recorded: list[bool] = []
+    postgresql = database.engine.dialect.name == "postgresql"
+    recorded: list[tuple[int, bool]] = []
 
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         if statement.startswith("UPDATE outbox_messages") and "last_status" in statement:
-            recorded.append(conn.connection.dbapi_connection.autocommit)
+            autocommit = postgresql and conn.connection.dbapi_connection.autocommit
+            recorded.append((len(parameters) if executemany else 1, autocommit))
 
     event.listen(database.engine, "before_cursor_execute", seen)
     try:
         assert relay(database, FakePeer(Delivery(204), Delivery(503)), Clock()).run_once() == 5
     finally:
         event.remove(database.engine, "before_cursor_execute", seen)
-    assert recorded == [True] * 5
+    assert recorded == [(1, postgresql), (4, False)]
     assert sorted(states(database).values()) == ["delivered"] * 4 + ["pending"]
+    delivered = [row(database, id_) for id_, state in states(database).items() if state == "delivered"]
+    assert {(r.attempts, r.last_status, r.lease_until, r.delivered_at is not None) for r in delivered} == {
+        (1, 204, None, True)
+    }
+
+
+def test_deliveries_whose_outcome_was_not_kept_are_sent_again_after_the_lease(database: Database) -> None:
+    """The database goes away before the round's deliveries are recorded: the round fails, its messages stay
+    leased, and once the lease runs out they are sent again (a snapshot may be: it is the newest state)."""
+    ids = [add(database, f"k{n}") for n in range(3)]
+
+    def away(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if executemany and statement.startswith("UPDATE outbox_messages"):
+            raise ConnectionError("the database went away")
+
+    clock, peer = Clock(), FakePeer()
+    event.listen(database.engine, "before_cursor_execute", away)
+    try:
+        with pytest.raises(ConnectionError):
+            relay(database, peer, clock, lease_seconds=60).run_once()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", away)
+    assert states(database) == dict.fromkeys(ids, "pending")
+    clock.advance(59)
+    assert relay(database, peer, clock).run_once() == 0
+    clock.advance(1)
+    assert relay(database, peer, clock).run_once() == 3
+    assert sorted(peer.ids) == sorted(ids * 2)
+    assert states(database) == dict.fromkeys(ids, "delivered")
 
 
 def test_a_message_already_tried_is_not_superseded(database: Database) -> None:
@@ -724,7 +754,7 @@ def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(datab
         kept.append((message.key, delivery.body))
 
     clock = Clock()
-    outbox = relay(database, peer, clock, on_delivered=keep)
+    outbox = relay(database, peer, clock, on_delivered={"flow2.offering": keep})
     assert outbox.run_once() == 1
     failed = row(database, message_id)
     assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, None)

@@ -10,7 +10,7 @@ from oke.client.peers import PeerRole, learn_versions
 from oke.config import Settings
 from oke.outbound import delivering, peer_directory
 from oke.roles.toetsplanning.dr_sync import pulling
-from oke.roles.toetsplanning.services.documents import keep_fetched
+from oke.roles.toetsplanning.services.documents import FETCH, keep_fetched
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
 
@@ -25,7 +25,7 @@ async def working(settings: Settings, database: Database) -> AsyncIterator[None]
     """
     with (
         peer_directory(database.read_sessions, settings) as peers,
-        delivering(database, settings, on_delivered=keep_fetched),
+        delivering(database, settings, on_delivered={FETCH: keep_fetched}),
     ):
         # flow 5 speaks the version each DR announces: asked in the background, the server does not wait
         threading.Thread(

@@ -59,9 +59,8 @@ def queue_fetches(
 
 
 def keep_fetched(connection: Connection, message: OutboundMessage, delivery: Delivery) -> None:
-    """The relay's `on_delivered`: store a fetched document's bytes in the transaction that marks it delivered."""
-    if message.kind != FETCH:
-        return
+    """The relay's `on_delivered` of a fetch (`FETCH`): store the document's bytes in the transaction that marks
+    the fetch delivered."""
     media_type = (delivery.header("content-type") or OCTET_STREAM).split(";")[0].strip() or OCTET_STREAM
     connection.execute(
         update(TpDocument)
