@@ -281,7 +281,8 @@ def test_a_hanging_peer_costs_one_timeout_and_another_peers_deliveries_go_on(tp:
     eventually(lambda: states(tp, direct) == ["delivered"] * 2, seconds=10)
     # One timeout (1 s) for the hanging TA per round, not one per message waiting for it.
     assert time.monotonic() - started < 3.5
-    assert "Timeout" in (first_message(tp, hanging[0]).last_error or "")
+    # Its own timeout may end after the other TA's delivery (a loaded machine is slow to plan, not to deliver).
+    eventually(lambda: "Timeout" in (first_message(tp, hanging[0]).last_error or ""), seconds=5)
 
     eventually(lambda: all(states(tp, z) == ["delivered"] * 2 for z in hanging), seconds=30)  # it woke up
 
