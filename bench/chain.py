@@ -11,11 +11,12 @@ HTTP on loopback) for each school size, then reads the servers' own history rows
 TA runs the sessions one after another while its outbox already delivers, so the figures include TA's own work.
 
     .venv/bin/python bench/chain.py [--students 1000 10000] [--seed 7] [--postgres URL] [--flow1 push|pull]
-                                    [--processes API WORKERS]
+                                    [--processes API WORKERS] [--toetsen N] [--progress]
 
 With `--processes 2 2` each role runs in processes of its own, as in production: TA and DR as `oke serve`, TP
 as `oke serve tp --workers 2 --no-background` beside two `oke worker --role tp`; the peak memory of each
-process is printed too.
+process is printed too. With `--toetsen 1` the school has one planbare toets, Rekenen 2F, which every student
+takes: one first-attempt result per student (the demo's five give three on average).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from oke.config import Role
 from oke.demo.check import Planned
 from oke.demo.databases import postgres_databases, sqlite_databases
 from oke.demo.run import TENANT, DemoOptions, Serve, demo
+from oke.demo.school import TOETSEN
 from oke.demo.servers import Stack, free_port, serving
 from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
@@ -61,13 +63,22 @@ class Stamped(Console):
 
 
 def measure(
-    students: int, seed: int, postgres: str | None, layout: Layout | None, flow1: str, progress: bool = False
+    students: int,
+    seed: int,
+    postgres: str | None,
+    layout: Layout | None,
+    flow1: str,
+    progress: bool = False,
+    toetsen: int = len(TOETSEN),
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """The chain's figures, and the peak memory of each process (MB) when the roles run as `layout` says."""
+    """The chain's figures, and the peak memory of each process (MB) when the roles run as `layout` says and the
+    school has the demo's first `toetsen` planbare toetsen."""
     with tempfile.TemporaryDirectory() as folder:
         databases = postgres_databases(postgres) if postgres else sqlite_databases(Path(folder))
         ports = {role: free_port() for role in Role}
-        options = DemoOptions(students, seed, databases, ports, Path(folder), timeout=7200, flow1=flow1)
+        options = DemoOptions(
+            students, seed, databases, ports, Path(folder), timeout=7200, flow1=flow1, toetsen=TOETSEN[:toetsen]
+        )
         processes = Processes()
         serve: Serve = serving
         if layout is not None:
@@ -171,13 +182,22 @@ def main() -> None:
         help="each role in processes of its own, TP as API processes (--no-background) and `oke worker`s",
     )
     parser.add_argument("--progress", action="store_true", help="print each stage of the day as it ends")
+    parser.add_argument(
+        "--toetsen",
+        type=int,
+        choices=range(1, len(TOETSEN) + 1),
+        default=len(TOETSEN),
+        help="the school has the demo's first N planbare toetsen (1: Rekenen 2F only, one exam per student)",
+    )
     args = parser.parse_args()
     layout = Layout(*args.processes) if args.processes else None
     print("| students | results (attempt 1) | results/s TA -> DR | p50 TA -> DR | p99 TA -> DR | whole day |")
     print("|---|---|---|---|---|---|")
     memory: dict[int, dict[str, float]] = {}
     for students in args.students:
-        f, memory[students] = measure(students, args.seed, args.postgres, layout, args.flow1, args.progress)
+        f, memory[students] = measure(
+            students, args.seed, args.postgres, layout, args.flow1, args.progress, args.toetsen
+        )
         print(
             f"| {students:,} | {f['results']:,.0f} | {f['results_per_second']:,.0f} | {f['p50_ms']:,.0f} ms"
             f" | {f['p99_ms']:,.0f} ms | {f['day_seconds']:,.0f} s |",

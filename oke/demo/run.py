@@ -19,7 +19,7 @@ from oke.demo.endpoints import Endpoints
 from oke.demo.report import Summary
 from oke.demo.school import TOETSEN
 from oke.demo.servers import Stack, serving
-from oke.roles.deelnemerregistratie.generated import generate
+from oke.roles.deelnemerregistratie.generated import Toets, generate
 
 TENANT = "roc-demo"
 POLL_SECONDS = 0.2
@@ -37,6 +37,8 @@ class DemoOptions:
     host: str = "127.0.0.1"
     #: DR pushes flow 1 (`push`), or TP pulls it (`pull`: faster for a large school, see docs/performance.md)
     flow1: str = "push"
+    #: the school's planbare toetsen; each student is enrolled in those of their programme
+    toetsen: tuple[Toets, ...] = TOETSEN
 
 
 #: Starts the three servers on their databases and ports, on a host, for the duration of a block.
@@ -55,7 +57,7 @@ def demo(
         endpoints.save(options.data_dir / "endpoints.json")
         wait = OutboxWaiter(stack, TENANT, console, live=live, timeout=options.timeout)
         say = console.print if live else _silent
-        school = generate(options.students, options.seed, list(TOETSEN))
+        school = generate(options.students, options.seed, list(options.toetsen))
         seeded = wiring.seed(stack.dr, TENANT, school)
         say(f"flow 1: DR seeded {seeded.persons} students with {seeded.associations} enrolments")
         if options.flow1 == "pull":
