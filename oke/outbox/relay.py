@@ -312,17 +312,20 @@ class Relay:
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_status": delivery.status}
         if delivery.status is not None and 200 <= delivery.status < 300:
+            delivered = {
+                "message_id": message.id,
+                "leased_until": lease_until,
+                "attempts_now": attempts,
+                "status": delivery.status,
+                "at": now,
+            }
             keep = self._on_delivered.get(message.kind)
             if keep is None:
-                round_.delivered.append(
-                    {"message_id": message.id, "leased_until": lease_until, "attempts_now": attempts}
-                    | {"status": delivery.status, "at": now}
-                )
+                round_.delivered.append(delivered)
                 return None
-            delivered = values | {"state": DELIVERED, "delivered_at": now, "last_error": None, "problem": null()}
             try:
                 with self._transaction() as connection:
-                    if self._update(connection, message, lease_until, delivered):
+                    if connection.execute(_DELIVERED, delivered).rowcount == 1:
                         keep(connection, message, delivery)
                 return None
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
