@@ -1,13 +1,15 @@
 """Flow 3 ingest: TP's durable PATCH /associations/{id} against a bare FastAPI endpoint, in one run.
 
-Both servers run as separate uvicorn processes on loopback with one worker each; the same
-closed-loop load generator sends the same flow 3 bodies to both. TP authenticates the token,
-validates and merges the result, writes the history row and commits before it answers 200.
+The servers run as separate uvicorn processes on loopback with one worker each; the same closed-loop
+load generator sends the same flow 3 bodies to each, in alternating rounds. TP authenticates the token,
+validates and merges the result, writes the history row and commits before it answers 200. A third
+server is the durable floor: the bare endpoint storing each body through oke's group commit before
+it answers, the least any durable ingest on this stack does.
 
     .venv/bin/python bench/ingest.py [--requests 4000] [--concurrency 16] [--students 500] [--database-url URL]
                                      [--flow5] [--processes 1 2 4]
 
-With `--processes 1 2 4` both run as that many processes each, in turn (TP as `oke serve tp --workers N
+With `--processes 1 2 4` all run as that many processes each, in turn (TP as `oke serve tp --workers N
 --no-background`, the API processes of production: the outbox waits for `oke worker`s, which are not run).
 
 With `--flow5` the Deelnames are planned for DR's Toetsinschrijvingen (pushed first, flow 1), so every
@@ -37,18 +39,18 @@ from _load import Figures, Request, load  # noqa: E402
 from _processes import started  # noqa: E402
 
 Make = Callable[[int], Request]
+#: What is measured, in the order of the rounds and of the table.
+TARGETS = {"bare": "bare FastAPI", "floor": "durable floor", "tp": "TP flow 3 (durable)"}
 
-# The baseline gets the same garbage-collector tuning as `oke serve`, so the ratio compares like with like.
+# The baseline gets the garbage-collector tuning of `oke serve`, so the ratio compares like with like.
 BARE_APP = """
-import gc
-
 from fastapi import FastAPI, Request, Response
 import orjson
 
+from oke.cli.serve import tune_garbage_collector
+
 app = FastAPI()
-gc.collect()
-gc.freeze()
-gc.set_threshold(50_000, 20, 20)
+tune_garbage_collector()
 
 @app.patch("/ooapi/associations/{association_id}")
 async def patch(association_id: str, request: Request) -> Response:
@@ -57,6 +59,59 @@ async def patch(association_id: str, request: Request) -> Response:
 
 def create() -> FastAPI:
     return app
+"""
+
+# The floor of durable ingest on oke's stack: the bare endpoint, with each body stored before the answer through
+# oke's group commit (`oke.store.transactions`: one transaction and one commit for the requests waiting). No
+# token, no checks, no merge, no history: what a TP that only kept each message, to handle it later, would cost.
+FLOOR_APP = """
+import os
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, Response
+import orjson
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, insert
+
+from oke.cli.serve import tune_garbage_collector
+from oke.store.database import Database
+from oke.store.uow import UnitOfWork
+
+metadata = MetaData()
+inbox = Table(
+    "bench_floor_inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_id", String(128)),
+    Column("received_at", DateTime(timezone=True)),
+    Column("body", JSON),
+)
+database = Database(os.environ["OKE_DATABASE_URL"])
+transactions = database.transactions(UnitOfWork)
+STORE = insert(inbox)
+
+def write_inbox(connection, rows):
+    connection.execute(STORE, rows)
+
+def keep(uow, row):
+    with uow:
+        uow.append(write_inbox, row)
+        uow.commit()
+
+app = FastAPI()
+tune_garbage_collector()
+
+@app.patch("/ooapi/associations/{association_id}")
+async def patch(association_id: str, request: Request) -> Response:
+    row = {"object_id": association_id, "received_at": datetime.now(UTC), "body": orjson.loads(await request.body())}
+    await transactions.write(lambda uow: keep(uow, row))
+    return Response(b'{}', media_type="application/json")
+
+def create() -> FastAPI:
+    return app
+
+if __name__ == "__main__":  # run once before the servers start, so that their processes do not race to create it
+    metadata.create_all(database.engine)
+    database.close()
 """
 
 ATTENDANCE = {
@@ -210,24 +265,41 @@ def push_flow1(url: str, token: str, offering: dict[str, object], students: int)
 
 
 @contextmanager
-def bare_target(folder: Path, processes: int = 1) -> Iterator[Make]:
-    """A running bare FastAPI endpoint in `processes` uvicorn processes, started as `oke serve` starts TP's;
-    yields the request maker."""
+def app_target(folder: Path, module: str, processes: int = 1, env: dict[str, str] | None = None) -> Iterator[Make]:
+    """The FastAPI app of `module` (saved in `folder`) running in `processes` uvicorn processes, started as `oke
+    serve` starts TP's; yields the request maker."""
     port = free_port()
-    (folder / "bare_app.py").write_text(BARE_APP)
     url = f"http://127.0.0.1:{port}"
     if processes == 1:
-        args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning"]
+        args = [sys.executable, "-m", "uvicorn", f"{module}:app", "--port", str(port), "--log-level", "warning"]
     else:  # as `oke serve --workers N` runs its processes: a socket of its own each
         options = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
-        launch = f"serve_processes('bare_app:create', {processes}, {options!r})"
+        launch = f"serve_processes('{module}:create', {processes}, {options!r})"
         args = [sys.executable, "-c", f"from oke.cli.processes import serve_processes; {launch}"]
-    with started(args, url + "/docs", {"PYTHONPATH": str(folder)}):
+    with started(args, url + "/docs", {**(env or {}), "PYTHONPATH": str(folder)}):
         headers = {"content-type": "application/merge-patch+json"}
 
         def make(i: int) -> Request:
             return "PATCH", f"{url}/ooapi/associations/a-{i % 500}", BODIES[i % 2], headers
 
+        yield make
+
+
+@contextmanager
+def bare_target(folder: Path, processes: int = 1) -> Iterator[Make]:
+    """The bare endpoint (`BARE_APP`); yields the request maker."""
+    (folder / "bare_app.py").write_text(BARE_APP)
+    with app_target(folder, "bare_app", processes) as make:
+        yield make
+
+
+@contextmanager
+def floor_target(folder: Path, database_url: str, processes: int = 1) -> Iterator[Make]:
+    """The durable floor (`FLOOR_APP`) on `database_url`, its table created first; yields the request maker."""
+    env = {"OKE_DATABASE_URL": database_url}
+    (folder / "floor_app.py").write_text(FLOOR_APP)
+    subprocess.run([sys.executable, str(folder / "floor_app.py")], env={**os.environ, **env}, check=True)
+    with app_target(folder, "floor_app", processes, env) as make:
         yield make
 
 
@@ -246,19 +318,21 @@ def main() -> None:
         help="compare with this many API processes each (TP: --workers N --no-background; bare: uvicorn --workers N)",
     )
     options = parser.parse_args()
-    print(f"{'':36}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'TP/bare':>9}")
+    print(f"{'':38}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'of bare':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for processes in options.processes or [None]:
             with fresh_database(options.database_url, Path(folder), processes or 1) as database_url:
-                bare, tp = compare(Path(folder), database_url, options, processes)
+                measured = compare(Path(folder), database_url, options, processes)
             label = "" if processes is None else f", {processes} process{'es' if processes > 1 else ''}"
-            for name, figures in ((f"bare FastAPI{label}", bare), (f"TP flow 3 (durable){label}", tp)):
-                ratio = f"{tp.rate / bare.rate:9.0%}" if figures is tp else ""
+            bare = measured["bare"]
+            for name, figures in measured.items():
+                ratio = "" if figures is bare else f"{figures.rate / bare.rate:9.0%}"
                 print(
-                    f"{name:36}{figures.rate:10.0f}{figures.p50_ms:10.2f}{figures.p99_ms:10.2f}{figures.errors:8d}"
-                    f"{ratio}",
+                    f"{TARGETS[name] + label:38}{figures.rate:10.0f}{figures.p50_ms:10.2f}{figures.p99_ms:10.2f}"
+                    f"{figures.errors:8d}{ratio}",
                     flush=True,
                 )
+            print(f"{'TP / durable floor' + label:38}{measured['tp'].rate / measured['floor'].rate:10.0%}", flush=True)
     database = "SQLite file" if options.database_url is None else options.database_url.rsplit("@", 1)[-1]
     print(
         f"database: {database}; median of {options.rounds} alternating rounds of {options.requests} requests, "
@@ -288,22 +362,21 @@ def fresh_database(url: str | None, folder: Path, n: int) -> Iterator[str]:
         admin.dispose()
 
 
-def compare(
-    folder: Path, database_url: str, options: argparse.Namespace, processes: int | None
-) -> tuple[Figures, Figures]:
-    """The median round of the bare endpoint and of TP, measured in alternating rounds."""
-    runs: dict[str, list[Figures]] = {"bare": [], "tp": []}
+def compare(folder: Path, database_url: str, options: argparse.Namespace, processes: int | None) -> dict[str, Figures]:
+    """The median round of each target (`TARGETS`), measured in alternating rounds."""
+    runs: dict[str, list[Figures]] = {name: [] for name in TARGETS}
     with (
         bare_target(folder, processes or 1) as bare,
+        floor_target(folder, database_url, processes or 1) as floor,
         tp_target(database_url, options.students, options.flow5, processes) as tp,
     ):
-        for make in (bare, tp):
+        targets = dict(zip(TARGETS, (bare, floor, tp), strict=True))
+        for make in targets.values():
             load(make, 500, options.concurrency)  # warm up
         for _ in range(options.rounds):
-            runs["bare"].append(load(bare, options.requests, options.concurrency))
-            runs["tp"].append(load(tp, options.requests, options.concurrency))
-    bare_figures, tp_figures = (sorted(runs[name], key=lambda f: f.rate)[len(runs[name]) // 2] for name in runs)
-    return bare_figures, tp_figures
+            for name, make in targets.items():
+                runs[name].append(load(make, options.requests, options.concurrency))
+    return {name: sorted(figures, key=lambda f: f.rate)[len(figures) // 2] for name, figures in runs.items()}
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import JSON, Connection, bindparam, insert, or_, update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -39,6 +39,20 @@ _CALL = ("peer", "key", "method", "path")
 _REPLACING = tuple(f"the_{c}" for c in _CALL)
 
 
+class Call(TypedDict):
+    """An outbound call, as `Outbox.add` takes it."""
+
+    tenant: str
+    peer: str
+    kind: str
+    key: str
+    method: str
+    path: str
+    body: NotRequired[Any]
+    content_type: NotRequired[str | None]
+    snapshot: NotRequired[bool]
+
+
 class Outbox:
     """The outbox of one unit of work: its messages are written in the unit's transaction when the unit commits;
     the outbox itself never commits."""
@@ -47,44 +61,31 @@ class Outbox:
         self._uow = uow
         self._clock = clock
 
-    def add(
-        self,
-        *,
-        tenant: str,
-        peer: str,
-        kind: str,
-        key: str,
-        method: str,
-        path: str,
-        body: Any = None,
-        content_type: str | None = None,
-        snapshot: bool = True,
-    ) -> None:
+    def add(self, **call: Unpack[Call]) -> None:
         """Queue `method path` to `peer`, after every earlier message of (peer, key).
 
         A `snapshot` (the whole state of an object, e.g. a PUT) replaces the same call to the same
         object that has not been tried yet, or that the peer refused (parked): only the newest state
         is sent, and an older one never overtakes it (spec reference 12.3).
         """
-        now = self._clock()
-        message = {
-            "created_at": now,
-            "tenant": tenant,
-            "peer": peer,
-            "kind": kind,
-            "key": key,
-            "method": method,
-            "path": path,
-            "body": body,
-            "content_type": content_type,
-            "next_attempt_at": now,
-            "snapshot": snapshot,
-        }
-        self._uow.append(_write_messages, message)
+        self._uow.append(write_messages, self.message(**call))
         self._uow.notify_on_commit(CHANNEL)
 
+    def message(self, **call: Unpack[Call]) -> dict[str, Any]:
+        """The message `add` queues, not queued: for a writer that decides only when it writes its rows whether
+        the message is to be sent, and then writes it with `write_messages` (and notifies `CHANNEL`)."""
+        now = self._clock()
+        return {
+            "created_at": now,
+            "body": None,
+            "content_type": None,
+            "snapshot": True,
+            **call,
+            "next_attempt_at": now,
+        }
 
-def _write_messages(connection: Connection, messages: list[dict[str, Any]]) -> None:
+
+def write_messages(connection: Connection, messages: list[dict[str, Any]]) -> None:
     """Write messages in the order they were added, with one statement for all the snapshots' replacing and one
     for the rows: as if each had been written on its own, but in two round trips however many there are.
 

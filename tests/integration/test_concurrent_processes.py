@@ -25,6 +25,7 @@ from oke.store.migrate import alembic_config
 from oke.store.notices import listening
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import TpDocument
+from oke.store.uow import Appends, write_appends
 from tests.databases import fresh_database, waiting_for_a_lock
 from tests.e2e.test_chain_flow2 import eventually
 
@@ -101,30 +102,30 @@ def test_two_processes_that_queue_the_fetch_of_one_document_at_once_queue_it_onc
 
         errors: list[Exception] = []
 
-        def queue(uow: ToetsplanningUnitOfWork, first: bool) -> None:
+        def queue(first: bool) -> None:
             try:
-                queue_in(uow, first)
+                queue_in(first)
             except Exception as error:
                 errors.append(error)
 
-        def queue_in(uow: ToetsplanningUnitOfWork, first: bool) -> None:
-            with uow:
-                documents.queue_fetches(
-                    uow, tenant="school-d", ta_peer="ta-d", zitting_id="z", deelname_id=None, documents=[DOCUMENT]
-                )
+        def queue_in(first: bool) -> None:
+            with database.engine.connect() as connection, connection.begin():  # as a batch of writes runs it
+                appends: Appends = {}
+                uow = ToetsplanningUnitOfWork(database.sessions)
+                with uow.in_batch(connection, savepoint=False, appends=appends, notices=set()) as unit:
+                    documents.queue_fetches(
+                        unit, tenant="school-d", ta_peer="ta-d", zitting_id="z", deelname_id=None, documents=[DOCUMENT]
+                    )
+                    unit.commit()
+                write_appends(connection, appends)
                 if first:
                     first_added.set()
                     assert first_may_commit.wait(10)
-                uow.commit()
 
-        first = threading.Thread(
-            target=queue, args=(ToetsplanningUnitOfWork(database.sessions),), kwargs={"first": True}
-        )
+        first = threading.Thread(target=queue, kwargs={"first": True})
         first.start()
         assert first_added.wait(10)
-        second = threading.Thread(
-            target=queue, args=(ToetsplanningUnitOfWork(database.sessions),), kwargs={"first": False}
-        )
+        second = threading.Thread(target=queue, kwargs={"first": False})
         second.start()  # on PostgreSQL it waits for the first to commit; on SQLite, for its write lock
         if database.engine.dialect.name == "postgresql":
             eventually(lambda: waiting_for_a_lock(database.sessions), seconds=10)

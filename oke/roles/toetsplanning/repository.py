@@ -11,7 +11,9 @@ from sqlalchemy import Connection, Row, ScalarSelect, bindparam, insert, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from oke.outbox.writer import CHANNEL, write_messages
 from oke.store.base import utcnow
+from oke.store.notices import notify
 from oke.store.repository import Repository
 from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import (
@@ -113,10 +115,12 @@ _CONTEXT_AT = len(ResultTarget._fields) - 1
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
 
 
-#: A document to fetch, unless TP knows it already: several TP processes may queue the same one at once.
-_ADD_DOCUMENT = {
-    "postgresql": postgresql.insert(TpDocument).on_conflict_do_nothing().returning(TpDocument.id),
-    "sqlite": sqlite.insert(TpDocument).on_conflict_do_nothing().returning(TpDocument.id),
+#: What names a document at TP: TA's id is unique only at that TA.
+_DOCUMENT_KEY = (TpDocument.tenant, TpDocument.ta_peer, TpDocument.document_id)
+#: The documents to fetch that TP does not know yet: several TP processes may name the same one at once.
+_ADD_DOCUMENTS = {
+    "postgresql": postgresql.insert(TpDocument).on_conflict_do_nothing().returning(*_DOCUMENT_KEY),
+    "sqlite": sqlite.insert(TpDocument).on_conflict_do_nothing().returning(*_DOCUMENT_KEY),
 }
 
 
@@ -227,6 +231,25 @@ def _component_id(zitting: dict[str, Any]) -> str | None:
     if isinstance(component, dict):
         component = component.get("componentId")
     return str(component) if component else None
+
+
+#: Where a row of `write_documents` keeps the outbox message that fetches its document.
+_FETCH = "fetch"
+
+
+def write_documents(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write the documents named in a unit of work or a batch, and queue the fetch of each that is new: TP knows
+    the others already (fetched, or their fetch queued: earlier in the batch, or by a transaction that committed,
+    in any process). Two statements whatever their number, one when none is new."""
+    named: dict[tuple[str, ...], dict[str, Any]] = {}
+    for row in rows:  # the first to name a document writes it, as if each were written on its own
+        named.setdefault(tuple(row[column.key] for column in _DOCUMENT_KEY), row)
+    documents = [{k: v for k, v in row.items() if k != _FETCH} for row in named.values()]
+    added = {tuple(key) for key in connection.execute(_ADD_DOCUMENTS[connection.dialect.name], documents)}
+    fetches = [row[_FETCH] for key, row in named.items() if key in added]
+    if fetches:
+        write_messages(connection, fetches)
+        notify(connection, [CHANNEL])
 
 
 class ToetsplanningRepository(Repository):
@@ -435,12 +458,10 @@ class ToetsplanningRepository(Repository):
 
     # Documents TA named (flows 3, 4), fetched for DR
 
-    def add_document(self, **values: Any) -> bool:
-        """The row of a document to fetch, without its bytes yet; False if TP knows the document already
-        (fetched, or its fetch queued: by this transaction or by one that committed, in any process)."""
-        connection = self._uow.connection
-        added = connection.execute(_ADD_DOCUMENT[connection.dialect.name], {"created_at": utcnow(), **values})
-        return added.first() is not None
+    def add_document(self, fetch: dict[str, Any], **values: Any) -> None:
+        """The row of a document to fetch, without its bytes yet, and `fetch`, the outbox message that fetches it:
+        written when the unit of work commits (`write_documents`), unless TP knows the document by then."""
+        self._uow.append(write_documents, {"created_at": utcnow(), **values, _FETCH: fetch})
 
     def fetched_document(self, tenant: str, document_id: str) -> TpDocument | None:
         """The first fetched document of that id at any TA of the school (ids are TA's, normally UUIDs)."""

@@ -34,10 +34,20 @@ def queue_fetches(
     deelname_id: str | None,
     documents: Any,
 ) -> None:
-    """Queue one fetch per named document TP does not know yet, in the caller's transaction."""
+    """Queue one fetch per named document TP does not know yet, in the caller's transaction. Which ones TP
+    knows is decided when the transaction writes them: for all the messages of a batch with one statement."""
     for entry in _named(documents):
         document_id = entry["documentId"]
-        added = uow.repo.add_document(
+        fetch = uow.outbox.message(
+            tenant=tenant,
+            peer=ta_peer,
+            kind=FETCH,
+            key=document_id,
+            method="GET",
+            path=f"/documents/{quote(document_id, safe='')}",
+        )
+        uow.repo.add_document(
+            fetch,
             tenant=tenant,
             document_id=document_id,
             ta_peer=ta_peer,
@@ -45,16 +55,6 @@ def queue_fetches(
             deelname_id=deelname_id,
             document_type=_text(entry.get("documentType")),
             name=_text(entry.get("documentName")),
-        )
-        if not added:
-            continue  # already fetched, or its fetch is queued
-        uow.outbox.add(
-            tenant=tenant,
-            peer=ta_peer,
-            kind=FETCH,
-            key=document_id,
-            method="GET",
-            path=f"/documents/{quote(document_id, safe='')}",
         )
 
 
