@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from oke import __version__
 from oke.auth.external import external_tokens
@@ -19,6 +20,8 @@ from oke.web.observability import observe
 from oke.web.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+#: FastAPI's OpenTelemetry off (`Settings.opentelemetry`).
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def build_app(
@@ -32,7 +35,8 @@ def build_app(
 ) -> FastAPI:
     """A role's app on `database`: its routes run service calls with units of work of type `unit_of_work`
     (`app.state.transactions`) and check tokens issued on that database (`app.state.tokens`)."""
-    app = FastAPI(title=title, description=description, version=__version__, lifespan=lifespan)
+    telemetry = None if settings.opentelemetry else NO_TELEMETRY
+    app = FastAPI(title=title, description=description, version=__version__, lifespan=lifespan, telemetry=telemetry)
     app.state.settings = settings
     app.state.database = database
     app.state.session_factory = database.sessions

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from opentelemetry import trace
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
@@ -142,6 +143,22 @@ def get(app: object, path: str) -> httpx.Response:
             return await client.get(path)
 
     return asyncio.run(call())
+
+
+@pytest.mark.parametrize("opentelemetry", [False, True])
+def test_fastapi_looks_for_opentelemetry_only_when_asked(
+    opentelemetry: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI looks for an OpenTelemetry provider on every request, which costs CPU on the hot path: oke asks
+    it to only with `OKE_OPENTELEMETRY`."""
+    looked: list[str] = []
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: looked.append("tracer") or trace.ProxyTracerProvider())
+    app = create_app(Settings(role="tp", database_url=f"sqlite:///{tmp_path}/tp.sqlite3", opentelemetry=opentelemetry))
+    try:
+        assert get(app, "/healthz").status_code == 200
+    finally:
+        app.state.database.close()
+    assert bool(looked) == opentelemetry
 
 
 @pytest.mark.slow
