@@ -32,7 +32,7 @@ class Processes:
         found: dict[str, float] = {}
         for name, pid in self.pids.items():
             found[name] = _peak_mb(pid)
-            for n, child in enumerate(_children(pid), start=1):
+            for n, child in enumerate(children(pid), start=1):
                 found[f"{name} (process {n})"] = _peak_mb(child)
         return found
 
@@ -113,7 +113,8 @@ def _peak_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The ids of the processes `pid` started that still run."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         found += [int(child) for child in task.read_text().split()]
