@@ -315,7 +315,8 @@ def main() -> None:
         "--processes",
         type=int,
         nargs="+",
-        help="compare with this many API processes each (TP: --workers N --no-background; bare: uvicorn --workers N)",
+        help="compare with this many API processes each (TP: --workers N --no-background; bare and floor: as many"
+        " processes, a socket each, as `oke serve --workers N` starts them)",
     )
     options = parser.parse_args()
     print(f"{'':38}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'of bare':>9}")
