@@ -22,10 +22,6 @@ from oke.outbox.writer import CHANNEL
 from oke.store.database import Database
 from oke.store.notices import listening
 
-#: A relay's lease lasts this many timeouts (at least 60 s), so that no other relay takes a message over
-#: while it is being sent, a token fetch and a retry after a 401 included.
-LEASE_TIMEOUTS = 6
-
 
 def http_delivery(directory: PeerDirectory) -> Deliver:
     """Deliver an outbox message as an OOAPI call to its peer; any answer is the peer's, to be judged."""
@@ -75,7 +71,6 @@ def relaying(
             writer,
             http_delivery(directory),
             policy,
-            lease_seconds=max(60.0, LEASE_TIMEOUTS * settings.outbound_timeout_seconds),
             concurrency=settings.outbox_concurrency,
             on_delivered=on_delivered,
         )

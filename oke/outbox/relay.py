@@ -4,8 +4,8 @@ Claims are short transactions that lease messages to one relay; deliveries run o
 transaction, the messages of one (peer, key) one after the other and different keys at once.
 A failed attempt is recorded at once; the round's deliveries are recorded together when it ends
 (one statement: a message is sent again if its outcome is lost, which every message allows).
-Several relays may run at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`); a relay that dies leaves
-leases that expire.
+Several relays may run at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`). A relay renews the leases of its
+round while it delivers, so that a lease can be short: a relay that dies leaves leases that expire soon.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import orjson
 from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, null, select, tuple_, update
@@ -78,6 +79,9 @@ OnDelivered = Callable[[Connection, OutboundMessage, Delivery], None]
 KeptAnswers = Mapping[str, OnDelivered]
 
 
+#: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
+#: of one that died. A relay renews its round's leases every third of this while it delivers.
+LEASE_SECONDS = 15.0
 #: What orders messages: (peer, key).
 Key = tuple[str, str]
 #: How many claimable rows the claim reads at a time while it looks for due heads.
@@ -100,14 +104,17 @@ def _claimable_rows(passed: Collection[Key]) -> Select[Any]:
     return query.order_by(_T.id).limit(SCAN_CHUNK)
 
 
+#: What releases a message from a relay's lease.
+_RELEASED: dict[str, Any] = {"lease_until": None, "lease_holder": None}
 #: Records one delivered message of a round; run for all of them at once (`executemany`).
 _DELIVERED = (
     update(OutboxMessage)
-    .where(_T.id == bindparam("message_id"), _T.state == PENDING, _T.lease_until == bindparam("leased_until"))
+    .where(_T.id == bindparam("message_id"), _T.state == PENDING, _T.lease_holder == bindparam("holder"))
     .values(
         state=DELIVERED,
         attempts=bindparam("attempts_now"),
         lease_until=None,
+        lease_holder=None,
         last_status=bindparam("status"),
         delivered_at=bindparam("at"),
         last_error=None,
@@ -130,9 +137,10 @@ class Relay:
     """Delivers due outbox messages with `deliver`; `run_once` for one round, `run_forever` in a thread.
 
     `database` must be able to write (on SQLite: `Database.engine` or `Database.sessions`, whose
-    transactions lock at BEGIN). `deliver` should time out well within `lease_seconds`: after that,
-    another relay may send the message again. `deliver` is called from up to `concurrency` threads at
-    once, never twice at once for one (peer, key).
+    transactions lock at BEGIN). `deliver` is called from up to `concurrency` threads at once, never twice
+    at once for one (peer, key); the thread of `run_once` renews the round's leases meanwhile, so a
+    delivery may take longer than `lease_seconds`. If renewing fails (the database is away) and the lease
+    runs out, another relay may send a message again, which every message allows.
     """
 
     def __init__(
@@ -141,7 +149,7 @@ class Relay:
         deliver: Deliver,
         policy: RetryPolicy,
         *,
-        lease_seconds: float = 60,
+        lease_seconds: float = LEASE_SECONDS,
         batch: int = 200,
         run_length: int = 25,
         concurrency: int = 1,
@@ -156,26 +164,26 @@ class Relay:
         self._deliver = deliver
         self._policy = policy
         self._lease = timedelta(seconds=lease_seconds)
+        self._renew_every = lease_seconds / 3
         self._batch = batch
         self._run_length = run_length
         self._rng = rng or random.Random()
         self._clock = clock or utcnow
         self._wake = threading.Event()
         self._on_delivered = on_delivered or {}
-        self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send") if concurrency > 1 else None
+        self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send")
 
     def run_once(self) -> int:
         """Claim the due messages, deliver them and record the outcomes; the number attempted."""
         now = self._clock()
-        lease_until = now + self._lease
+        round_ = _Round(uuid4().hex, now + self._lease)
         runs: dict[Key, list[OutboundMessage]] = {}
-        for message in self._claim(now, lease_until):
+        for message in self._claim(now, round_):
             runs.setdefault((message.peer, message.key), []).append(message)
-        round_ = _Round(lease_until)
-        if self._senders is None or len(runs) == 1:
-            attempted = sum(self._deliver_run(run, round_) for run in runs.values())
-        else:
-            attempted = sum(self._senders.map(lambda run: self._deliver_run(run, round_), runs.values()))
+        sending = [self._senders.submit(self._deliver_run, run, round_) for run in runs.values()]
+        while wait(sending, timeout=self._renew_every).not_done:
+            self._renew(round_)
+        attempted = sum(run.result() for run in sending)
         if round_.delivered:
             with self._transaction() as connection:
                 connection.execute(_DELIVERED, round_.delivered)
@@ -199,10 +207,9 @@ class Relay:
 
     def close(self) -> None:
         """Stop the sending threads (after the round under way)."""
-        if self._senders is not None:
-            self._senders.shutdown()
+        self._senders.shutdown()
 
-    def _claim(self, now: datetime, lease_until: datetime) -> list[OutboundMessage]:
+    def _claim(self, now: datetime, round_: _Round) -> list[OutboundMessage]:
         """Lease a run of due messages at the head of each (peer, key), oldest first.
 
         The head of a (peer, key) is its oldest live message. A key whose head is not due, is leased to
@@ -226,7 +233,11 @@ class Relay:
             rows = _unbroken(wanted, locked)
             if rows:
                 ids = [row.id for row in rows]
-                connection.execute(update(OutboxMessage).where(_T.id.in_(ids)).values(lease_until=lease_until))
+                connection.execute(
+                    update(OutboxMessage)
+                    .where(_T.id.in_(ids))
+                    .values(lease_until=round_.lease_until, lease_holder=round_.holder)
+                )
         return [
             OutboundMessage(
                 id=row.id,
@@ -284,7 +295,7 @@ class Relay:
                 return attempted  # the rest may belong to another relay by now; they are claimed again
             silent_until = round_.silent_until(message.peer)
             if silent_until is not None:  # a hanging peer would cost a timeout per message, and hold up others
-                self._give_back(run[position:], round_.lease_until, silent_until)
+                self._give_back(run[position:], round_.holder, silent_until)
                 return attempted
             delivery = self._attempt(message)
             attempted += 1
@@ -294,7 +305,7 @@ class Relay:
             if decision is not None:
                 if delivery.status is None and isinstance(decision, Retry):
                     round_.silence(message.peer, decision.at)
-                self._give_back(run[position + 1 :], round_.lease_until, None)
+                self._give_back(run[position + 1 :], round_.holder, None)
                 return attempted
         return attempted
 
@@ -308,13 +319,13 @@ class Relay:
     def _record(self, message: OutboundMessage, round_: _Round, delivery: Delivery) -> Decision | None:
         """Store the outcome (a delivery at the end of the round), unless the lease was lost and another relay
         has taken the message over; what becomes of the message (None: delivered)."""
-        now, lease_until = self._clock(), round_.lease_until
+        now = self._clock()
         attempts = message.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_status": delivery.status}
+        values: dict[str, Any] = {"attempts": attempts, "last_status": delivery.status} | _RELEASED
         if delivery.status is not None and 200 <= delivery.status < 300:
             delivered = {
                 "message_id": message.id,
-                "leased_until": lease_until,
+                "holder": round_.holder,
                 "attempts_now": attempts,
                 "status": delivery.status,
                 "at": now,
@@ -347,26 +358,39 @@ class Relay:
         else:
             values |= {"next_attempt_at": decision.at}
         with self._statement() as connection:
-            self._update(connection, message, lease_until, values)
+            self._update(connection, message, round_.holder, values)
         return decision
 
-    def _give_back(self, messages: list[OutboundMessage], lease_until: datetime, due: datetime | None) -> None:
+    def _give_back(self, messages: list[OutboundMessage], holder: str, due: datetime | None) -> None:
         """Release messages not attempted (no attempt counted); with `due`, not before then."""
         if not messages:
             return
-        values: dict[str, Any] = {"lease_until": None} | ({} if due is None else {"next_attempt_at": due})
+        values = _RELEASED | ({} if due is None else {"next_attempt_at": due})
         with self._transaction() as connection:
             for message in messages:
-                self._update(connection, message, lease_until, values)
+                self._update(connection, message, holder, values)
+
+    def _renew(self, round_: _Round) -> None:
+        """Extend the leases this round still holds; if that fails, they run out and its senders stop there."""
+        lease_until = self._clock() + self._lease
+        try:
+            with self._statement() as connection:
+                connection.execute(
+                    update(OutboxMessage)
+                    .where(_T.lease_holder == round_.holder, _T.state == PENDING)
+                    .values(lease_until=lease_until)
+                )
+        except Exception:
+            log.exception("outbox relay could not renew its leases")
+            return
+        round_.lease_until = lease_until
 
     @staticmethod
-    def _update(
-        connection: Connection, message: OutboundMessage, lease_until: datetime, values: dict[str, Any]
-    ) -> bool:
+    def _update(connection: Connection, message: OutboundMessage, holder: str, values: dict[str, Any]) -> bool:
         """Record `values` if this relay still holds the lease; whether it did."""
         result = connection.execute(
             update(OutboxMessage)
-            .where(_T.id == message.id, _T.state == PENDING, _T.lease_until == lease_until)
+            .where(_T.id == message.id, _T.state == PENDING, _T.lease_holder == holder)
             .values(**values)
         )
         return result.rowcount == 1
@@ -393,10 +417,12 @@ class Relay:
 
 
 class _Round:
-    """What the senders of one round share: the lease, the peers that gave no answer in it, and the
-    deliveries to record when it ends (appended from each sender: `list.append` is atomic)."""
+    """What the senders of one round share: its lease (who holds it, and until when: renewed as it goes), the
+    peers that gave no answer in it, and the deliveries to record when it ends (appended from each sender:
+    `list.append` is atomic)."""
 
-    def __init__(self, lease_until: datetime) -> None:
+    def __init__(self, holder: str, lease_until: datetime) -> None:
+        self.holder = holder
         self.lease_until = lease_until
         self.delivered: list[dict[str, Any]] = []
         self._silent: dict[str, datetime] = {}

@@ -93,7 +93,7 @@ def results_accepted(tp: TP) -> int:
         return int(session.scalar(query) or 0)
 
 
-@pytest.mark.slow  # a message the killed relay was sending waits out its lease (60 s)
+@pytest.mark.slow  # a message the killed relay was sending waits out its lease (15 s)
 def test_tp_killed_twice_while_results_stream_through_it_loses_none(
     tp: TP, ta: TA, dr: DR, tp_process: TpProcess
 ) -> None:
@@ -133,7 +133,7 @@ def test_tp_killed_under_load_keeps_and_forwards_every_result_it_answered(
 
     for deelname, n in stream.unanswered().items():  # what TA's outbox would send again
         assert c.as_ta.patch(f"/associations/{deelname}", result(n)).status_code == 200
-    eventually(lambda: sent_to_dr(c), seconds=90)  # what the killed relay held waits out its lease (60 s)
+    eventually(lambda: sent_to_dr(c), seconds=60)  # what the killed relay held waits out its lease (15 s)
 
     with tp.session_factory() as session:
         query = select(ReceivedMessage).where(ReceivedMessage.tenant == tp.tenant, ReceivedMessage.flow == "3")

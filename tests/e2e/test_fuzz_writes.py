@@ -50,7 +50,16 @@ from tests.ta_client import TA, deelname, plan, zitting
 LIMIT = 64 * 1024
 EXAMPLES = 30
 #: Columns the outbox relay changes in the background while it tries to deliver (to peers at no address).
-RELAY_COLUMNS = {"state", "attempts", "next_attempt_at", "lease_until", "last_status", "last_error", "problem"}
+RELAY_COLUMNS = {
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "lease_until",
+    "lease_holder",
+    "last_status",
+    "last_error",
+    "problem",
+}
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,16 @@ SIGNED_LINK = {("GET", "/start/{associationId}")}
 #: Tables that are no school's objects (clients are registered while walking; keys may rotate).
 NOT_SCHOOL_DATA = {"oauth_clients", "signing_keys", "ta_secrets"}
 #: Outbox columns the relay changes while it retries the school's messages to an unreachable peer.
-RELAY_COLUMNS = {"state", "attempts", "next_attempt_at", "lease_until", "last_status", "last_error", "problem"}
+RELAY_COLUMNS = {
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "lease_until",
+    "lease_holder",
+    "last_status",
+    "last_error",
+    "problem",
+}
 #: TP keeps DR's objects by (school, id): another school's PUT of the same id makes that school's own object
 #: (school A's stay as they were, which `walk` checks), or is refused for naming objects it does not have.
 OWN_COPY = frozenset({200, 201, 400})

@@ -199,7 +199,7 @@ POSTGRES_ONLY = pytest.mark.parametrize(
 )
 
 
-@pytest.mark.slow  # what the killed worker was sending waits out its lease (60 s)
+@pytest.mark.slow  # what the killed worker was sending waits out its lease (15 s)
 @POSTGRES_ONLY
 @pytest.mark.parametrize("kill", [True, False], ids=["a-worker-killed", "no-kill"])
 def test_two_api_processes_and_two_workers_deliver_every_result_once_in_its_newest_state(
@@ -221,7 +221,7 @@ def test_two_api_processes_and_two_workers_deliver_every_result_once_in_its_newe
         eventually(lambda s=stream: all(len(s.accepted(d)) >= RESULTS_PER_DEELNAME for d in s.answers), seconds=120)
         stream.stop()
     for c in chains:
-        eventually(lambda c=c: sent_to_dr(c), seconds=150)  # a killed worker's lease ends after 60 s
+        eventually(lambda c=c: sent_to_dr(c), seconds=90)  # a killed worker's lease ends after 15 s
 
     resent = 0
     for c, stream in zip(chains, streams, strict=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -518,6 +519,65 @@ def test_an_outcome_after_the_lease_was_taken_over_is_dropped(database: Database
 
     relay(database, slow, clock, lease_seconds=60).run_once()  # type: ignore[arg-type]
     assert taken_over.is_set()
+    parked = row(database, message_id)
+    assert (parked.state, parked.last_status) == ("parked", 409)
+
+
+def test_a_relay_renews_its_lease_while_a_delivery_takes_longer_than_the_lease(database: Database) -> None:
+    """A lease is short (a dead relay's messages are soon taken over), so a live relay renews it while its
+    peer thinks: a rival relay takes nothing meanwhile, and the one delivery is recorded."""
+    message_id = add(database)
+    rival_peer = FakePeer()
+    rival = Relay(database.engine, rival_peer, POLICY, lease_seconds=0.3)
+    leases: list[datetime | None] = []
+
+    def slow(message: OutboundMessage) -> Delivery:
+        for _ in range(6):  # 1.2 s: four leases long
+            time.sleep(0.2)
+            leases.append(row(database, message_id).lease_until)
+            assert rival.run_once() == 0
+        return Delivery(204)
+
+    assert Relay(database.engine, slow, POLICY, lease_seconds=0.3).run_once() == 1  # type: ignore[arg-type]
+    renewed = [lease for lease in leases if lease is not None]
+    assert len(set(renewed)) > 2 and renewed == sorted(renewed)  # pushed further on as the delivery went on
+    delivered = row(database, message_id)
+    assert (delivered.state, delivered.attempts, delivered.lease_until, delivered.lease_holder) == (
+        "delivered",
+        1,
+        None,
+        None,
+    )
+    assert rival_peer.calls == []
+
+
+def test_a_relay_that_cannot_renew_its_lease_loses_the_message_to_another(database: Database) -> None:
+    """Renewing fails (the database is away for this relay): the lease runs out, another relay sends the
+    message again (which every message allows), and the first relay's outcome is dropped."""
+    message_id = add(database)
+    rival_peer = FakePeer(Delivery(409))
+
+    def away(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if re.match(r"UPDATE outbox_messages SET lease_until=[^,]* WHERE outbox_messages.lease_holder", statement):
+            raise ConnectionError("the database went away")
+
+    rival = Relay(database.engine, rival_peer, POLICY, lease_seconds=0.3)
+    taken_over = threading.Event()
+
+    def slow(message: OutboundMessage) -> Delivery:
+        deadline = time.monotonic() + 5
+        while not taken_over.is_set() and time.monotonic() < deadline:
+            time.sleep(0.1)
+            if rival.run_once():
+                taken_over.set()
+        return Delivery(204)
+
+    event.listen(database.engine, "before_cursor_execute", away)
+    try:
+        Relay(database.engine, slow, POLICY, lease_seconds=0.3).run_once()  # type: ignore[arg-type]
+    finally:
+        event.remove(database.engine, "before_cursor_execute", away)
+    assert [call.id for call in rival_peer.calls] == [message_id]
     parked = row(database, message_id)
     assert (parked.state, parked.last_status) == ("parked", 409)
 

@@ -53,6 +53,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     #: A claimed message belongs to one relay until then; after it, another relay takes it over.
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: Which relay's round holds the lease: only it records an outcome (its lease may be renewed meanwhile).
+    lease_holder: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The peer's problem detail (application/problem+json) of the last failure.
