@@ -248,10 +248,15 @@ class Enrolment:
 
 
 def dr_sends_toets(
-    tp: TP, *, value_type: str = "0.0-10.0", result_expected: bool = True, final_allowed: bool | None = None
+    tp: TP,
+    toets: str | None = None,
+    *,
+    value_type: str = "0.0-10.0",
+    result_expected: bool = True,
+    final_allowed: bool | None = None,
 ) -> str:
-    """Flow 1: a planbare toets of the test `zitting_offering()` names; returns its id."""
-    toets = new_id()
+    """Flow 1: a planbare toets of the test `zitting_offering()` names (a new one by default); returns its id."""
+    toets = toets or new_id()
     block: dict[str, Any] = {"consumerKey": "nl-test-admin"}
     if final_allowed is not None:
         block["finalResultsAllowed"] = final_allowed

@@ -19,7 +19,17 @@ from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import DrResult, TpComponent
-from tests.api_client import TP, Enrolment, Peer, dr_enrols, pointers, problem_of, zitting_offering
+from tests.api_client import (
+    TP,
+    Enrolment,
+    Peer,
+    dr_enrols,
+    dr_sends_toets,
+    new_id,
+    pointers,
+    problem_of,
+    zitting_offering,
+)
 from tests.databases import waiting_for_a_lock
 from tests.e2e.test_chain_flow2 import eventually
 
@@ -210,6 +220,32 @@ def test_without_a_dr_a_result_is_held_and_forwarded_once_one_is_configured(tp: 
     forwarded = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/forward")
     assert forwarded.status_code == 200, forwarded.text
     assert [m.peer for m in to_dr(tp)] == [dr]
+
+
+def test_a_result_for_an_enrolment_whose_planbare_toets_tp_lacks_is_held_until_dr_sends_it(tp: TP) -> None:
+    """DR moved a planned enrolment to a planbare toets TP does not have (DR's PUT of it was refused, or is
+    still on its way): TA's result is accepted and held for an operator, who forwards it once it is there."""
+    dr = tp.configure_dr()
+    enrolment, toets = dr_enrols(tp), new_id()
+    deelname = planned(tp, enrolment)
+    moved = {
+        "associationId": enrolment.enrolment,
+        "associationType": "componentOfferingAssociation",
+        "role": "student",
+        "state": "associated",
+        "person": enrolment.student,
+        "offering": toets,
+        "consumers": [{"consumerKey": "nl-test-admin", "attempt": 1, "attemptLeft": 1}],
+    }
+    assert tp.peer(ClientRole.dr).put(f"/associations/{enrolment.enrolment}", moved).status_code == 200
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
+    row = dr_result(tp, deelname)
+    assert row.state == "held" and f"planbare toets {toets}" in (row.reason or "")
+    assert to_dr(tp) == []
+    dr_sends_toets(tp, toets)
+    forwarded = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/forward")
+    assert forwarded.status_code == 200, forwarded.text
+    assert [(m.peer, m.body["result"]["score"]) for m in to_dr(tp)] == [(dr, "8.0")]
 
 
 def test_a_cancelled_enrolment_still_gets_its_result(tp: TP) -> None:

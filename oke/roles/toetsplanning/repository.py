@@ -34,7 +34,8 @@ class ForwardContext(NamedTuple):
     enrolment: dict[str, Any]
     person_id: str
     toets_id: str
-    toets: dict[str, Any]
+    #: None while TP lacks the planbare toets the enrolment names (DR's PUT of it refused, or not there yet).
+    toets: dict[str, Any] | None
     dr_peer: str | None
     dr_version: str | None
 
@@ -71,11 +72,11 @@ _FORWARD_CONTEXT = (
     select(
         DrAssociation.data,
         DrAssociation.person_id,
-        DrOffering.offering_id,
+        DrAssociation.offering_id,
         DrOffering.data.label("toets"),
         *_dr_peer(bindparam("tenant")),
     )
-    .join(DrOffering, _ENROLMENT_TOETS)
+    .outerjoin(DrOffering, _ENROLMENT_TOETS)
     .where(DrAssociation.tenant == bindparam("tenant"), DrAssociation.association_id == bindparam("enrolment"))
 )
 # The flow 3 statements are built once: building and keying a statement costs more than running it. What flow 3

@@ -27,6 +27,7 @@ from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 SENT = "sent"
 HELD = "held"
 NO_DR = "no DR is configured for this school (oke peers add --role dr)"
+NO_TOETS = "TP lacks DR's planbare toets {} of this Toetsinschrijving (flow 1): forward it once DR has sent it"
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,19 @@ def forward_result(
     Runs inside the caller's transaction, after the result is saved (as `version`).
     """
     context = target.context
-    if target.toetsinschrijving_id is None or context is None or context.toets.get("resultExpected") is not True:
-        return []  # planned without DR's enrolment, or DR expects no result
+    if target.toetsinschrijving_id is None or context is None:
+        return []  # planned without DR's enrolment
+    toets = context.toets
+    if toets is not None and toets.get("resultExpected") is not True:
+        return []  # DR expects no result
     known = uow.repo.dr_result(target.deelname_id)
     row = known or _new_row(uow, target, context)
     row |= {"result_version": version, "ta_score": result.get("score"), "dr_peer": context.dr_peer}
-    fitted = _fitted(uow, target, context, result, row)
+    if toets is None:
+        return _hold(uow, row, NO_TOETS.format(context.toets_id), new=known is None)
+    fitted = _fitted(uow, target, toets, result, row)
     if context.dr_peer is None or not isinstance(fitted, Fitted):
-        reason = fitted if isinstance(fitted, str) else NO_DR
-        row |= {"state": HELD, "reason": reason, "body": None}
-        uow.repo.save_dr_result(row, new=known is None)
-        return [f"held for an operator, not sent to DR: {reason}"]
+        return _hold(uow, row, fitted if isinstance(fitted, str) else NO_DR, new=known is None)
     attempt = flow5.Attempt(
         association_id=row["association_id"],
         toetsinschrijving_id=target.toetsinschrijving_id,
@@ -78,7 +81,7 @@ def forward_result(
     )
     dialect = context.dr_version or flow5.V1_0_1
     session = _session_of(uow, target, detailed=dialect == flow5.V1_1)
-    body = flow5.message(dialect, attempt, session, result, score=fitted.score, final_allowed=_final_allowed(context))
+    body = flow5.message(dialect, attempt, session, result, score=fitted.score, final_allowed=_final_allowed(toets))
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
     uow.outbox.add(
@@ -93,6 +96,12 @@ def forward_result(
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
     return [f"forwarded to DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+
+
+def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new: bool) -> list[str]:
+    """Keep the result for an operator, with the reason it was not sent; the note for the history."""
+    uow.repo.save_dr_result(row | {"state": HELD, "reason": reason, "body": None}, new=new)
+    return [f"held for an operator, not sent to DR: {reason}"]
 
 
 @dataclass(frozen=True)
@@ -141,7 +150,7 @@ def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str,
     with uow:
         target, row = _locked(uow, tenant, deelname_id)
         context = uow.repo.forward_context(tenant, row["toetsinschrijving_id"])
-        value_type = context.toets.get("resultValueType") if context is not None else None
+        value_type = (context.toets or {}).get("resultValueType") if context is not None else None
         if value_type and not fits(score, str(value_type)):
             raise InvalidContent(FieldError("/score", f"{score!r} is not a value of DR's scale {value_type!r}"))
         uow.repo.save_dr_result(row | {"override_score": score, "override_for": row["ta_score"]}, new=False)
@@ -203,7 +212,7 @@ def _new_row(uow: ToetsplanningUnitOfWork, target: ResultTarget, context: Forwar
 def _fitted(
     uow: ToetsplanningUnitOfWork,
     target: ResultTarget,
-    context: ForwardContext,
+    toets: dict[str, Any],
     result: dict[str, Any],
     row: dict[str, Any],
 ) -> Fitted | str:
@@ -216,7 +225,7 @@ def _fitted(
     catalogue = nl_test_admin_block(test.get("consumers")) or {}
     source_type = test.get("resultValueType") or catalogue.get("resultValueType")
     pass_from = catalogue.get("passFrom")
-    target_type = context.toets.get("resultValueType")
+    target_type = toets.get("resultValueType")
     fitted = fit_score(
         row["ta_score"],
         pass_state=result.get("pass"),
@@ -227,9 +236,9 @@ def _fitted(
     return fitted if isinstance(fitted, Fitted) else fitted.reason
 
 
-def _final_allowed(context: ForwardContext) -> bool:
+def _final_allowed(toets: dict[str, Any]) -> bool:
     """`final: true` never goes to a DR that set `finalResultsAllowed` (or the YAML's `finalResultAllowed`) false."""
-    block = nl_test_admin_block(context.toets.get("consumers")) or {}
+    block = nl_test_admin_block(toets.get("consumers")) or {}
     return block.get("finalResultsAllowed", block.get("finalResultAllowed")) is not False
 
 
