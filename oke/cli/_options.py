@@ -35,6 +35,10 @@ LogFormat = Annotated[
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="[default: $OKE_DATABASE_URL or the role's SQLite file]")
 ]
+Server = Annotated[
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def settings_for(role: Role | None, **given: Any) -> Settings:

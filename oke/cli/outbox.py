@@ -1,25 +1,23 @@
-"""`oke outbox`: see the outbound calls of one server's database and send refused ones again."""
+"""`oke outbox`: see the outbound calls of one server's database, and send refused ones again or give them up."""
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_session, settings_for
-from oke.config import Role
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_database, migrated_session, settings_for
+from oke.cli.audit import by_operator
 from oke.outbox import operations
 from oke.store.tables.outbox import STATES, OutboxMessage
+from oke.store.uow import UnitOfWork
 
 app = typer.Typer(help="The outbox: calls a server makes to its peers, and their delivery.", no_args_is_help=True)
 
-Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
-]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Peer = Annotated[str | None, typer.Option(help="Only the messages to this peer system.")]
 
 
@@ -33,6 +31,9 @@ def list_(
     as_json: JsonOutput = False,
 ) -> None:
     """List outbox messages, newest first."""
+    if state is not None and state not in STATES:
+        typer.echo(f"error: --state {state!r} is not one of {', '.join(STATES)}", err=True)
+        raise typer.Exit(2)
     with migrated_session(settings_for(server, database_url=database_url).database) as session:
         rows = [_public(m) for m in operations.list_messages(session, state=state, peer=peer, limit=limit)]
     if as_json:
@@ -74,6 +75,31 @@ def retry(
         else:
             count = operations.retry_parked(session, peer)
     typer.echo(f"{count} message(s) due again")
+
+
+@app.command()
+def discard(
+    message_id: Annotated[int, typer.Argument(help="The parked message to give up.")],
+    reason: Annotated[str, typer.Option(help="Why; kept in the audit trail (oke audit list --flow operator).")],
+    server: Server = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give up a parked message for good, so that the later messages of its object, waiting behind it, go on."""
+    with migrated_database(settings_for(server, database_url=database_url).database) as database:
+        with database.sessions() as session:
+            tenant = operations.get_message(session, message_id).tenant
+        service = partial(_discard, message_id=message_id)
+        command, subject = f"outbox discard {message_id}", str(message_id)
+        by_operator(
+            service, tenant=tenant, command=command, object_type="outbox_message", object_id=subject, reason=reason
+        )(UnitOfWork(database.sessions))
+    typer.echo(f"message {message_id} discarded")
+
+
+def _discard(uow: UnitOfWork, *, message_id: int) -> None:
+    with uow:
+        operations.discard(uow.session, message_id)
+        uow.commit()
 
 
 def _public(message: OutboxMessage) -> dict[str, Any]:

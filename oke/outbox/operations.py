@@ -1,4 +1,4 @@
-"""What operators do with the outbox: see what waits or was refused, and send it again.
+"""What operators do with the outbox: see what waits or was refused, and send it again or give it up.
 
 These functions never commit: the caller (the CLI, an admin route) owns the transaction.
 """
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from oke.errors import Conflict, NotFound
 from oke.store.base import utcnow
-from oke.store.tables.outbox import PARKED, PENDING, OutboxMessage
+from oke.store.tables.outbox import DISCARDED, PARKED, PENDING, OutboxMessage
 
 _T = OutboxMessage.__table__.c
 
@@ -42,6 +42,19 @@ def retry(session: Session, message_id: int) -> OutboxMessage:
     if message.state != PARKED:
         raise Conflict(f"outbox message {message_id} is {message.state}, not parked")
     message.state, message.next_attempt_at, message.lease_until = PENDING, utcnow(), None
+    session.flush()
+    return message
+
+
+def discard(session: Session, message_id: int) -> OutboxMessage:
+    """Give up a parked message for good: the later messages of its (peer, key), which wait behind it, go on.
+
+    Only a parked message: a pending one may be on its way to the peer at this moment.
+    """
+    message = get_message(session, message_id)
+    if message.state != PARKED:
+        raise Conflict(f"outbox message {message_id} is {message.state}, not parked: only a parked one is discarded")
+    message.state = DISCARDED
     session.flush()
     return message
 

@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,8 @@ from oke.outbox.retry import RetryPolicy
 from oke.outbox.writer import Outbox
 from oke.store.base import utcnow
 from oke.store.database import Database
+from oke.store.history import AuditQuery, audit_trail
+from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.uow import UnitOfWork
 
@@ -799,6 +801,40 @@ def test_the_cli_lists_shows_and_retries(database: Database) -> None:
     assert (retried.exit_code, retried.stdout.strip()) == (0, "1 message(s) due again")
     assert row(database, refused).state == "pending"
     assert runner.invoke(outbox_cli.app, ["retry", "--all-parked", *url]).stdout.strip() == "0 message(s) due again"
+
+
+def test_an_operator_discards_a_parked_message_and_the_later_ones_of_its_key_go_on(database: Database) -> None:
+    """A parked message holds back the later ones of its key; discarding it (audited, with a reason) lets them
+    go, and only a parked message can be discarded."""
+    refused, later = add(database, "o-1", path="/offerings/o-1"), add(database, "o-1", method="PATCH", snapshot=False)
+    peer, clock = FakePeer(Delivery(400)), Clock()
+    assert relay(database, peer, clock).run_once() == 1
+    assert states(database) == {refused: "parked", later: "pending"}
+    assert relay(database, peer, clock).run_once() == 0  # held back behind the parked one
+    runner = CliRunner()
+    url = ["--database-url", database.url]
+
+    assert runner.invoke(outbox_cli.app, ["discard", str(refused), *url]).exit_code == 2  # a reason is required
+    pending = runner.invoke(outbox_cli.app, ["discard", str(later), "--reason", "typo", *url])
+    assert (pending.exit_code, "not parked" in pending.stderr) == (1, True)
+    gone = runner.invoke(outbox_cli.app, ["discard", str(refused), "--reason", "TA has no such session", *url])
+    assert (gone.exit_code, gone.stdout.strip()) == (0, f"message {refused} discarded"), gone.output
+    assert relay(database, peer, clock).run_once() == 1
+    assert peer.ids == [refused, later]
+    assert states(database) == {refused: "discarded", later: "delivered"}
+    [entry] = audit_trail_of(database, str(refused))
+    assert (entry.flow, entry.path, json.loads(entry.body)) == (
+        "operator",
+        f"oke outbox discard {refused}",
+        {"reason": "TA has no such session"},
+    )
+    unknown = runner.invoke(outbox_cli.app, ["list", "--state", "park", *url])
+    assert (unknown.exit_code, "not one of pending, delivered, parked" in unknown.stderr) == (2, True)
+
+
+def audit_trail_of(database: Database, object_id: str) -> Sequence[ReceivedMessage]:
+    with database.sessions() as session:
+        return audit_trail(session, AuditQuery(object_id=object_id))
 
 
 def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(database: Database) -> None:

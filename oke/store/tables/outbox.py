@@ -21,7 +21,9 @@ DELIVERED = "delivered"
 PARKED = "parked"
 #: Replaced by a newer snapshot of the same object before it was sent; never sent.
 SUPERSEDED = "superseded"
-STATES = (PENDING, DELIVERED, PARKED, SUPERSEDED)
+#: Parked, then given up for good by an operator (`oke outbox discard`): the later calls of its key go on.
+DISCARDED = "discarded"
+STATES = (PENDING, DELIVERED, PARKED, SUPERSEDED, DISCARDED)
 #: The rows still to be sent or waiting for an operator: a small, moving part of a table that keeps every
 #: delivered call. Written out literally, so that SQLite and PostgreSQL use the partial indexes below for
 #: every query that repeats this condition.
