@@ -204,6 +204,16 @@ def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) ->
     assert planner.get_planning("/results", state="held").json() == {"items": [], "next": None}
 
 
+def test_tas_integer_score_on_0_0_10_0_reaches_dr_with_its_decimal(tp: TP) -> None:
+    """The standard's flow 3 examples score "9"; on DR's 0.0-10.0 that is 9.0, not a value to hold."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp, value_type="0.0-10.0"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("9"))
+    assert to_dr(tp)[-1].body["result"]["score"] == "9.0"
+    row = dr_result(tp, deelname)
+    assert (row.state, row.ta_score, row.score) == ("sent", "9", "9.0")
+
+
 def test_final_is_never_sent_where_dr_does_not_allow_it(tp: TP) -> None:
     tp.configure_dr()
     deelname = planned(tp, dr_enrols(tp, final_allowed=False))

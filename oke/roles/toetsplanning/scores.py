@@ -12,7 +12,9 @@ Where the standard (PDF 1.0.1, Tabel 4.1.D and 4.3.D) is silent, this module dec
 - The intervals "(0,100)", "(0,10)" and "(1.0,10.0)" include their ends: the scale names "0-100" and "0-10"
   start at 0, so the brackets cannot mean an open interval.
 - `0.0-10.0` runs from 1.0 to 10.0 ("decimaal getal uit interval (1.0,10.0)"), with exactly one decimal as its
-  name shows; a conversion that lands below 1.0 (for example 0-100 "5" -> 0.5) is Unfit, never clamped.
+  name shows; a conversion that lands below 1.0 (for example 0-100 "5" -> 0.5) is Unfit, never clamped. TA's
+  integer score on it ("9", as the standard's own flow 3 examples send it) is that number, and DR gets it with
+  its decimal ("9.0"); `fits` (an operator's value) still wants the decimal.
 - `0-100` and `0-10` take plain integers ("geheel getal"): no sign, no leading zero, no ".0".
 - `DE grade` ("waarde zoals in Duitsland wordt toegepast") takes 1 to 6, as an integer or with one decimal.
 - Letters (`US letter` A-D and F, `UK letter` A-G and U) may carry one "+" or "-" ("eventueel met + of -"),
@@ -115,22 +117,30 @@ def fit_score(
     for name, role in ((source_type, "TA's catalogue"), (target_type, "DR's planbare toets")):
         if name is not None and name not in _SHAPE:
             return where.unfit(f"{role} resultValueType {name!r} is not a value of Tabel 4.1.D")
+    value = _with_decimal(score, source_type or target_type)
     if target_type is None:
-        if source_type is not None and not fits(score, source_type):
+        if source_type is not None and not fits(value, source_type):
             return where.unfit(f"it is not a value of {source_type} ({_SHAPE[source_type]})")
-        return Fitted(score, False)
+        return Fitted(value, value != score)
     if source_type is None or source_type == target_type:
-        if not fits(score, target_type):
+        if not fits(value, target_type):
             return where.unfit(f"it is not a value of {target_type} ({_SHAPE[target_type]})")
-        return Fitted(score, False)
-    if not fits(score, source_type):
+        return Fitted(value, value != score)
+    if not fits(value, source_type):
         return where.unfit(f"it is not a value of TA's own scale {source_type} ({_SHAPE[source_type]})")
-    fitted = _convert(where, pass_state, pass_from)
+    fitted = _convert(where, value, pass_state, pass_from)
     if isinstance(fitted, Unfit):
         return fitted
     if not fits(fitted, target_type):  # cannot happen (see the tests); hold rather than send a wrong value
         return where.unfit(f"the conversion gave {fitted!r}, which is not a value of {target_type}")
     return Fitted(fitted, fitted != score)
+
+
+def _with_decimal(score: str, value_type: str | None) -> str:
+    """An integer score from 1 to 10 on 0.0-10.0 written with its one decimal ("9" -> "9.0"); any other as it is."""
+    if value_type == RVT.decimal_zero_to_ten and _INTEGER.fullmatch(score) and 1 <= int(score) <= 10:
+        return f"{score}.0"
+    return score
 
 
 @dataclass(frozen=True)
@@ -147,14 +157,15 @@ class _Where:
         return Unfit(f"TA's score {self.score!r} (on {source}) cannot be sent to DR (resultValueType {target}): {why}")
 
 
-def _convert(where: _Where, pass_state: str | None, pass_from: str | None) -> str | Unfit:
-    """The score on the target scale where that is exact or a standard rounding; both scales are known and differ."""
+def _convert(where: _Where, score: str, pass_state: str | None, pass_from: str | None) -> str | Unfit:
+    """`score` (a value of the source scale) on the target scale where that is exact or a standard rounding; both
+    scales are known and differ."""
     source, target = str(where.source), str(where.target)
     if target == RVT.pass_or_fail:
-        return _verdict(where, pass_state, pass_from)
+        return _verdict(where, score, pass_state, pass_from)
     if source not in _CONVERTIBLE or target not in _CONVERTIBLE:
         return where.unfit(f"there is no exact conversion from {source} to {target}")
-    value = _number(where.score, source)
+    value = _number(score, source)
     assert value is not None  # checked against the source scale by the caller
     on_ten = value / 10 if source == RVT.zero_to_hundred else value
     if target == RVT.zero_to_hundred:
@@ -166,7 +177,7 @@ def _convert(where: _Where, pass_state: str | None, pass_from: str | None) -> st
     return _plain(on_ten.quantize(_TENTH))  # exact: an integer divided by 10 has one decimal
 
 
-def _verdict(where: _Where, pass_state: str | None, pass_from: str | None) -> str | Unfit:
+def _verdict(where: _Where, score: str, pass_state: str | None, pass_from: str | None) -> str | Unfit:
     """passed or failed: by `passFrom` on a numeric scale, else by the result's `pass`; both must agree."""
     source = str(where.source)
     stated = pass_state if pass_state in (PassState.passed, PassState.failed) else None
@@ -179,7 +190,7 @@ def _verdict(where: _Where, pass_state: str | None, pass_from: str | None) -> st
     forms, low, high = _NUMERIC[source]
     if not _PASS_FROM.fullmatch(pass_from) or not low <= Decimal(pass_from) <= high:
         return where.unfit(f"TA's passFrom {pass_from!r} is not a number from {low} to {high} on {source}")
-    value = _number(where.score, source)
+    value = _number(score, source)
     assert value is not None  # checked against the source scale by the caller
     verdict = PassState.passed if value >= Decimal(pass_from) else PassState.failed
     if stated is not None and stated != verdict:

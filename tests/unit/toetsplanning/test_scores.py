@@ -34,7 +34,7 @@ INVALID = {
     "DE grade": ["0.9", "6.1", "7", "2,3", "2.33", "2+", "0"],
     "0-100": ["101", "-1", "07", "7.5", "75.0", "+5", " 5", "1e2", "٣"],
     "0-10": ["11", "7.0", "-0", "05", "7,5"],
-    "0.0-10.0": ["0.0", "0.9", "10.1", "11.0", "7", "7,5", "7.55", ".5", "07.5", "7.", "NaN", "Infinity"],
+    "0.0-10.0": ["0.0", "0.9", "10.1", "11.0", "0", "11", "07", "7,5", "7.55", ".5", "07.5", "7.", "NaN", "Infinity"],
     "referenceLevelRKTR": ["1G", "5F", "op weg naar 1F", "Op weg naar 5F", "Op weg naar"],
     "referenceLevelERK": ["A3", "C3", "a1", "B"],
 }
@@ -87,6 +87,24 @@ def test_a_comma_is_not_a_decimal_separator() -> None:
     why = reason(fit("7,5", "0.0-10.0", "0.0-10.0"))
     assert "'7,5'" in why and "point" in why
     assert isinstance(fit("7,5", "0.0-10.0", "0-10"), Unfit)
+
+
+@pytest.mark.parametrize(
+    ("score", "source", "target", "sent"),
+    [
+        ("9", "0.0-10.0", "0.0-10.0", "9.0"),  # the standard's own flow 3.1 and 3.2b examples
+        ("9", "0.0-10.0", None, "9.0"),
+        ("10", None, "0.0-10.0", "10.0"),
+        ("1", "0.0-10.0", "0.0-10.0", "1.0"),
+        ("9", "0.0-10.0", "0-100", "90"),
+        ("9", "0.0-10.0", "0-10", "9"),
+    ],
+)
+def test_tas_integer_on_0_0_10_0_is_that_number_and_dr_gets_it_with_its_decimal(
+    score: str, source: str | None, target: str | None, sent: str
+) -> None:
+    assert fit(score, source, target) == Fitted(sent, sent != score)
+    assert not fits(score, "0.0-10.0")  # an operator's value is written with its decimal
 
 
 def test_no_score_is_attendance_only() -> None:
