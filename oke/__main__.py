@@ -1,3 +1,3 @@
-from oke.cli import app
+from oke.cli import main
 
-app(prog_name="oke")
+main()

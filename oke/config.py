@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,10 @@ class Role(StrEnum):
 
 
 DEFAULT_PORTS = {Role.toetsplanning: 8000, Role.toetsafname: 8001, Role.deelnemerregistratie: 8002}
+#: The databases oke runs on, by their SQLAlchemy URL scheme; PostgreSQL's usual schemes mean psycopg 3.
+DATABASE_SCHEMES = {"sqlite": "sqlite", "postgresql+psycopg": "postgresql+psycopg"} | dict.fromkeys(
+    ("postgres", "postgresql"), "postgresql+psycopg"
+)
 
 
 class Settings(BaseSettings):
@@ -84,6 +88,24 @@ class Settings(BaseSettings):
     #: under `opentelemetry-instrument`). Off: FastAPI then does not look for one on every request (about 2% of
     #: the CPU of a flow 3 message, in a profile); oke's own metrics and logs do not need it.
     opentelemetry: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str | None) -> str | None:
+        """A database oke runs on, with the driver it ships: `postgres://` and `postgresql://` mean psycopg 3."""
+        if url is None:
+            return None
+        scheme, separator, rest = url.partition("://")
+        if not separator or scheme not in DATABASE_SCHEMES:
+            raise ValueError("is not a URL of a database oke runs on: sqlite:///FILE or postgresql://USER@HOST/NAME")
+        return f"{DATABASE_SCHEMES[scheme]}://{rest}"
+
+    @field_validator("tls_cert_file", "tls_key_file", "ca_bundle")
+    @classmethod
+    def _existing_file(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"{path}: no such file")
+        return path
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

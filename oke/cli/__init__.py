@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from oke.cli import (
     audit,
@@ -41,3 +43,21 @@ app.add_typer(sync.app, name="sync")
 app.command("demo")(demo.demo_command)
 app.command("simulate")(demo.simulate_command)
 app.command("worker")(worker.worker_command)
+
+
+def main() -> None:
+    """`oke`. A mistake in the settings, or a database it cannot reach, is told in one line: not a traceback."""
+    try:
+        app(prog_name="oke")
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else None
+            where = f"{name} (${f'OKE_{name}'.upper()} or its option): " if name else ""
+            typer.echo(f"error: {where}{problem['msg'].removeprefix('Value error, ')}", err=True)
+        raise SystemExit(2) from None
+    except OperationalError as error:  # its message names the server and the database, never the password
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+        typer.echo(f"error: the database cannot be used: {reason}", err=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,55 @@
+"""What `oke` says when its settings are wrong or its database cannot be used: one line naming the setting, not
+a traceback (run as an operator runs it, `python -m oke`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from oke.config import Settings
+from tests.databases import POSTGRES_URL
+
+
+def oke(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("OKE_")} | env
+    command = [sys.executable, "-m", "oke", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        ((), {"OKE_PORT": "abc"}, "error: port ($OKE_PORT or its option): Input should be a valid integer"),
+        (("--database-url", "/srv/oke/tp.db"), {}, "error: database_url ($OKE_DATABASE_URL or its option): is not a"),
+        (("--database-url", "mysql://oke@db/oke"), {}, "sqlite:///FILE or postgresql://USER@HOST/NAME"),
+    ],
+)
+def test_a_wrong_setting_is_one_line_naming_it(args: tuple[str, ...], env: dict[str, str], said: str) -> None:
+    result = oke("clients", "list", *args, **env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert said in result.stderr and "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_missing_tls_file_is_named(tmp_path: Path) -> None:
+    result = oke("serve", "tp", "--tls-cert", str(tmp_path / "cert.pem"), "--tls-key", str(tmp_path / "key.pem"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{tmp_path / 'cert.pem'}: no such file" in result.stderr
+    assert f"{tmp_path / 'key.pem'}: no such file" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_exist_is_one_line_without_the_password() -> None:
+    url = make_url(POSTGRES_URL).set(database="oke_no_such_database", password="s3cret-pw")
+    result = oke("clients", "list", "--database-url", url.render_as_string(hide_password=False))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "oke_no_such_database" in result.stderr and "s3cret-pw" not in result.stderr
+
+
+def test_postgres_urls_mean_psycopg_3() -> None:
+    for scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        assert Settings(database_url=f"{scheme}://oke@db/oke").database == "postgresql+psycopg://oke@db/oke"
