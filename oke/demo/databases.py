@@ -12,13 +12,15 @@ from oke.config import Role
 
 
 def sqlite_databases(folder: Path) -> dict[Role, str]:
-    """`tp.sqlite3`, `ta.sqlite3`, `dr.sqlite3` in `folder`, emptied first: every demo starts from nothing."""
+    """`demo-tp.sqlite3`, `demo-ta.sqlite3`, `demo-dr.sqlite3` in `folder`, emptied first: every demo starts from
+    nothing. Named apart from a server's own `tp.sqlite3`, which a demo pointed at its folder must not empty."""
     folder.mkdir(parents=True, exist_ok=True)
     found = {}
     for role in Role:
-        for path in folder.glob(f"{role.value}.sqlite3*"):
+        name = f"demo-{role.value}.sqlite3"
+        for path in folder.glob(f"{name}*"):
             path.unlink()
-        found[role] = f"sqlite:///{folder / f'{role.value}.sqlite3'}"
+        found[role] = f"sqlite:///{folder / name}"
     return found
 
 

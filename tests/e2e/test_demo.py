@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from oke.cli import app as oke
 from oke.config import Role, Settings
 from oke.demo import wiring
+from oke.demo.databases import sqlite_databases
 from oke.demo.run import TENANT
 from oke.demo.servers import Node, Stack
 from oke.roles.deelnemerregistratie.services.seeding import demo_school
@@ -93,9 +94,20 @@ def ports() -> list[str]:
     return ["--tp-port", str(free_port()), "--ta-port", str(free_port()), "--dr-port", str(free_port())]
 
 
+def test_the_demo_empties_its_own_databases_only(tmp_path: Path) -> None:
+    """`oke demo --data-dir .oke` must not empty the school's own TP database."""
+    (tmp_path / "tp.sqlite3").write_bytes(b"the school's TP")
+    for leftover in ("demo-tp.sqlite3", "demo-tp.sqlite3-wal"):
+        (tmp_path / leftover).write_bytes(b"an earlier demo")
+    databases = sqlite_databases(tmp_path)
+    assert (tmp_path / "tp.sqlite3").read_bytes() == b"the school's TP"
+    assert not (tmp_path / "demo-tp.sqlite3").exists() and not (tmp_path / "demo-tp.sqlite3-wal").exists()
+    assert databases[Role.toetsplanning] == f"sqlite:///{tmp_path / 'demo-tp.sqlite3'}"
+
+
 def test_the_demo_runs_an_exam_day_and_its_summary_is_what_the_servers_hold(tmp_path: Path) -> None:
     summary = run_oke("demo", "--exit", "--json", "--students", "12", "--data-dir", str(tmp_path), *ports())
-    databases = {role: f"sqlite:///{tmp_path / f'{role.value}.sqlite3'}" for role in Role}
+    databases = {role: f"sqlite:///{tmp_path / f'demo-{role.value}.sqlite3'}" for role in Role}
     check_against_servers(summary, databases, TENANT)
     assert summary["students"] == 12
     assert (tmp_path / "endpoints.json").is_file()
