@@ -21,7 +21,7 @@ from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, migra
 from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
 from oke.config import Role, Settings
 from oke.demo.servers import CREATE
-from oke.observability.logs import json_log_config
+from oke.observability.logs import json_log_config, text_log_config
 from oke.observability.metrics import prepare_multiprocess
 from oke.web.tls import tls_options
 
@@ -140,8 +140,8 @@ def _settings(role: Role, tls_cert: Path | None, tls_key: Path | None, **given: 
 
 def _serve(settings: Settings, title: str, clients: str, log_level: str, workers: int, background: bool) -> None:
     """Migrate, say where the server is and how to register its clients, and run it in `workers` processes."""
-    if settings.log_format == "json":  # the warnings of the check are log lines like any other
-        logging.config.dictConfig(json_log_config(log_level))
+    log_config = json_log_config(log_level) if settings.log_format == "json" else text_log_config(log_level)
+    logging.config.dictConfig(log_config)  # the warnings of the check are log lines like any other
     migrate_and_check(settings.database)
     console = Console(soft_wrap=True)
     database = make_url(settings.database).render_as_string(hide_password=True)
@@ -152,9 +152,15 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
     console.print(f"  clients:      {clients}")
     console.print(f"  processes:    {workers}, {'with' if background else 'without'} background work")
     tls = tls_options(settings.tls_cert_file, settings.tls_key_file)
-    options: dict[str, Any] = {"host": settings.host, "port": settings.url_port, "log_level": log_level, **tls}
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.url_port,
+        "log_level": log_level,
+        "log_config": log_config,
+        **tls,
+    }
     if settings.log_format == "json":  # uvicorn's access lines give way to the middleware's, by route template
-        options |= {"log_config": json_log_config(log_level), "access_log": False}
+        options["access_log"] = False
     if workers == 1:
         app = CREATE[settings.role](settings, background=background)
         tune_garbage_collector()

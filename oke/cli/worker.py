@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, LogFormat, migrate_and_check, settings_for
 from oke.config import Role, Settings
-from oke.observability.logs import json_log_config
+from oke.observability.logs import json_log_config, text_log_config
 from oke.outbound import outbox_work
 from oke.roles.toetsplanning import background as toetsplanning
 from oke.store.database import Database
@@ -51,10 +51,8 @@ def worker_command(
     on SQLite it looks every half second.
     """
     settings = settings_for(role, database_url=database_url, log_format=log_format)
-    if settings.log_format == "json":
-        logging.config.dictConfig(json_log_config(log_level))
-    else:
-        logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_config = json_log_config if settings.log_format == "json" else text_log_config
+    logging.config.dictConfig(log_config(log_level))
     if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
         start_http_server(metrics_port, metrics_host)
     migrate_and_check(settings.database)

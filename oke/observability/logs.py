@@ -1,16 +1,19 @@
-"""JSON log lines (`OKE_LOG_FORMAT=json`): one object per line, with the request's id, client and tenant.
+"""Log lines: JSON (`OKE_LOG_FORMAT=json`), one object per line with the request's id, client and tenant; or text,
+uvicorn's own lines and every other with its time, level and logger.
 
-A line carries the message and a few named fields, nothing else of the record: never headers, bodies or
+A JSON line carries the message and a few named fields, nothing else of the record: never headers, bodies or
 query strings, which hold tokens and students' personal data.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import uvicorn.config
 
 from oke.observability.context import current_request
 
@@ -18,6 +21,8 @@ from oke.observability.context import current_request
 ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
 #: Loggers that name the URLs of outbound calls (ids of persons among them) at INFO: quiet below WARNING.
 _URL_LOGGERS = ("httpx", "httpcore")
+#: A text line of oke (or of a library): findable by its level, and by its logger.
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,3 +61,14 @@ def json_log_config(level: str) -> dict[str, Any]:
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {name: {"level": "WARNING"} for name in _URL_LOGGERS},
     }
+
+
+def text_log_config(level: str) -> dict[str, Any]:
+    """uvicorn's own `log_config`, plus every other logger's lines (oke's) on stderr in `TEXT_FORMAT`: without it
+    they came out bare, with no time or level, and those below WARNING not at all."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["text"] = {"format": TEXT_FORMAT}
+    config["handlers"]["text"] = {"class": "logging.StreamHandler", "formatter": "text", "stream": "ext://sys.stderr"}
+    config["root"] = {"handlers": ["text"], "level": level.upper()}
+    config["loggers"] |= {name: {"level": "WARNING"} for name in _URL_LOGGERS}
+    return config

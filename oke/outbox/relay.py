@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -82,6 +83,8 @@ KeptAnswers = Mapping[str, OnDelivered]
 #: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
 #: of one that died. A relay renews its round's leases every third of this while it delivers.
 LEASE_SECONDS = 15.0
+#: How often a relay whose rounds keep failing says so again.
+FAILURE_REPEAT_SECONDS = 60.0
 #: What orders messages: (peer, key).
 Key = tuple[str, str]
 #: How many claimable rows the claim reads at a time while it looks for due heads.
@@ -190,12 +193,27 @@ class Relay:
         return attempted
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
-        """Deliver until `stop` is set; when nothing is due, wait `idle_seconds` or until `wake()`."""
+        """Deliver until `stop` is set; when nothing is due, wait `idle_seconds` or until `wake()`.
+
+        A round that fails (the database is away) is tried again, never the end: the first failure is logged
+        with its traceback, the ones after it once a minute in a line, and the recovery too.
+        """
+        failing_since: float | None = None
+        told = 0.0
         while not stop.is_set():
             try:
                 attempted = self.run_once()
-            except Exception:  # the database is away: try again later, never die
-                log.exception("outbox relay round failed")
+                if failing_since is not None:
+                    log.warning("outbox relay rounds work again, after %.0f s", time.monotonic() - failing_since)
+                    failing_since = None
+            except Exception as error:
+                now = time.monotonic()
+                if failing_since is None:
+                    log.exception("outbox relay round failed")
+                    failing_since = told = now
+                elif now - told >= FAILURE_REPEAT_SECONDS:
+                    log.warning("outbox relay rounds still fail, for %.0f s: %r", now - failing_since, error)
+                    told = now
                 attempted = 0
             if not attempted and not stop.is_set():
                 self._wake.wait(idle_seconds)

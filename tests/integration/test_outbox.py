@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import threading
 import time
@@ -860,3 +861,29 @@ def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(datab
     assert outbox.run_once() == 1
     assert kept == [("doc-1", b"%PDF")]
     assert row(database, message_id).state == "delivered"
+
+
+def test_a_relay_whose_database_is_away_says_so_once_and_when_it_works_again(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    away = threading.Event()
+    away.set()
+
+    def fail(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if away.is_set():
+            raise ConnectionError("the database went away")
+
+    caplog.set_level(logging.WARNING, logger="oke.outbox.relay")
+    event.listen(database.engine, "before_cursor_execute", fail)
+    try:
+        with running(relay(database, FakePeer(), Clock()), idle_seconds=0.01):
+            time.sleep(0.5)  # some fifty rounds fail
+            away.clear()
+            deadline = time.monotonic() + 10
+            while "work again" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", fail)
+    told = [record for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert [record.levelname for record in told] == ["ERROR", "WARNING"]
+    assert told[0].exc_info is not None and "work again" in told[1].getMessage()
