@@ -15,7 +15,6 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, migrate_and_check, settings_for
 from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
@@ -23,6 +22,7 @@ from oke.config import Role, Settings
 from oke.demo.servers import CREATE
 from oke.observability.logs import json_log_config
 from oke.observability.metrics import prepare_multiprocess
+from oke.store.engine import shown_url
 from oke.web.tls import tls_options
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
@@ -144,8 +144,7 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
         logging.config.dictConfig(json_log_config(log_level))
     migrate_and_check(settings.database)
     console = Console(soft_wrap=True)
-    database = make_url(settings.database).render_as_string(hide_password=True)
-    console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {database})")
+    console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {shown_url(settings.database)})")
     console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")
     console.print(f"  API docs:     {settings.url}/docs")
     console.print(f"  token:        POST {settings.url}/oauth2/token (client_secret_basic)")

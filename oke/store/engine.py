@@ -22,6 +22,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def shown_url(url: str) -> str:
+    """`url` as a command prints it: with its password as `***`, since terminals and CI logs keep what they show."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str, *, for_writes: bool = True, wait_for_disk: bool = True) -> Engine:
     """An engine for `url`; on SQLite, WAL and foreign keys, and write transactions that lock up front.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from oke.cli import app
@@ -40,3 +41,16 @@ def test_upgrading_warns_when_postgresql_never_analyzes(database_url: str, caplo
         assert ("autovacuum is off" in caplog.text) == autovacuum_is_off(engine)
     finally:
         engine.dispose()
+
+
+def test_upgrade_prints_the_url_without_its_password(database_url: str) -> None:
+    """`oke db upgrade` says which database it migrated, as `oke serve` does: never with its password (a CI log
+    keeps it)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        pytest.skip("a SQLite URL has no password")
+    with_password = url.set(password="SuperSecretPw").render_as_string(hide_password=False)
+    ran = CliRunner().invoke(app, ["db", "upgrade", "--database-url", with_password])
+    assert ran.exit_code == 0, ran.output
+    assert "SuperSecretPw" not in ran.output
+    assert f"{url.drivername}://{url.username}:***@{url.host}:{url.port}/{url.database}: up to date" in ran.output
