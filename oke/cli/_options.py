@@ -32,6 +32,10 @@ LogFormat = Annotated[
         " [default: $OKE_LOG_FORMAT or text]",
     ),
 ]
+Server = Annotated[
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="[default: $OKE_DATABASE_URL or the role's SQLite file]")
 ]

@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_session, settings_for
-from oke.cli.outbox import JsonOutput, Server
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
 from oke.store.history import AuditQuery, Inbound, Sender, audit_entry, audit_trail, audited
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork

@@ -14,16 +14,10 @@ from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import load_public_pem
-from oke.cli._options import DatabaseUrl, migrated_session, settings_for
-from oke.config import Role
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
 from oke.store.tables.auth import OAuthClient
 
 app = typer.Typer(help="The OAuth2 clients a server issues tokens to.", no_args_is_help=True)
-
-Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
-]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 PUBLIC_KEY_HELP = (
     "The client's PEM public key (Ed25519, EC, RSA): it then authenticates with private_key_jwt "

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from oke.auth.tokens import RELOAD_SECONDS, list_keys, prune_keys, rotate_key
-from oke.cli._options import DatabaseUrl, migrated_session, settings_for
-from oke.config import Role
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
 from oke.store.tables.auth import SigningKey
 
 app = typer.Typer(
     help="The keys a server signs its access tokens with (published at /oauth2/jwks).", no_args_is_help=True
 )
-
-Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
-]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command()

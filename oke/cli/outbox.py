@@ -9,17 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_session, settings_for
-from oke.config import Role
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
 from oke.outbox import operations
 from oke.store.tables.outbox import STATES, OutboxMessage
 
 app = typer.Typer(help="The outbox: calls a server makes to its peers, and their delivery.", no_args_is_help=True)
 
-Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
-]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Peer = Annotated[str | None, typer.Option(help="Only the messages to this peer system.")]
 
 

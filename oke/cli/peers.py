@@ -10,19 +10,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_database, migrated_session, peer_clients, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    JsonOutput,
+    Server,
+    migrated_database,
+    migrated_session,
+    peer_clients,
+    settings_for,
+)
 from oke.client.peers import PeerRole, add_peer, list_peers, probe_version, remove_peer
-from oke.config import Role
 from oke.store.tables.peers import PeerConfig
 
 app = typer.Typer(
     help="The peers a server calls over OOAPI (TA and DR for TP, TP for the reference TA and DR).", no_args_is_help=True
 )
-
-Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
-]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 NAME_HELP = "Unique on this server: the peer name plans use (taPeer), and the --peer of that system's client here."
 SECRET_HELP = (
