@@ -30,10 +30,14 @@ app = typer.Typer(help="Run a server.", no_args_is_help=True)
 TlsCert = Annotated[
     Path | None,
     typer.Option(
-        "--tls-cert", help="PEM certificate (chain): with --tls-key, serve HTTPS [default: $OKE_TLS_CERT_FILE]"
+        "--tls-cert",
+        help="PEM certificate (chain): with --tls-key, serve HTTPS.",
+        show_default="$OKE_TLS_CERT_FILE, else none: HTTP",
     ),
 ]
-TlsKey = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key [default: $OKE_TLS_KEY_FILE]")]
+TlsKey = Annotated[
+    Path | None, typer.Option("--tls-key", help="PEM private key.", show_default="$OKE_TLS_KEY_FILE, else none")
+]
 Workers = Annotated[
     int,
     typer.Option(
@@ -102,7 +106,11 @@ def serve_dr(
     database_url: DatabaseUrl = None,
     version: Annotated[
         str | None,
-        typer.Option("--version", help="nl-test-admin version to announce and judge flow 5 by: 1.0.1 or 1.1 (draft)."),
+        typer.Option(
+            "--version",
+            help="nl-test-admin version to announce and judge flow 5 by: 1.0.1 or 1.1 (draft).",
+            show_default="$OKE_NL_TEST_ADMIN_VERSION, else 1.0.1",
+        ),
     ] = None,
     log_level: LogLevel = "info",
     tls_cert: TlsCert = None,
