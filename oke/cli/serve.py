@@ -23,6 +23,7 @@ from oke.demo.servers import CREATE
 from oke.observability.logs import json_log_config
 from oke.observability.metrics import prepare_multiprocess
 from oke.store.engine import shown_url
+from oke.store.files import private_folder
 from oke.web.tls import tls_options
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
@@ -168,6 +169,7 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
         uvicorn.run(app, **options)
         return
     # the processes' metrics added up in /metrics of whichever one is scraped
+    private_folder(settings.data_dir)  # with PostgreSQL, nothing else has made it
     prepare_multiprocess(settings.data_dir / "metrics" / f"{settings.role.value}-{settings.url_port}")
     os.environ[SERVING] = json.dumps({"settings": _plain(settings), "background": background})
     if SPREADS_CONNECTIONS:

@@ -9,11 +9,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from oke.config import Role
+from oke.store.files import private_folder
 
 
 def sqlite_databases(folder: Path) -> dict[Role, str]:
     """`tp.sqlite3`, `ta.sqlite3`, `dr.sqlite3` in `folder`, emptied first: every demo starts from nothing."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     found = {}
     for role in Role:
         for path in folder.glob(f"{role.value}.sqlite3*"):

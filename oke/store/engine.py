@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke.store.files import private_file
+
 #: How long opening a PostgreSQL connection may take; below a peer's usual timeout, so it still gets the 503.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 #: A PostgreSQL connection that has been idle in the pool for this long is pinged before it is used.
@@ -84,7 +86,7 @@ def _ping_when_idle(engine: Engine) -> None:
 def _sqlite_engine(url: str, begin: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(database))
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
