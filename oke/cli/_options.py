@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from oke.client.peers import PeerDirectory
-from oke.config import Role, Settings
+from oke.config import DEFAULT_PORTS, Role, Settings
 from oke.errors import OkeError
 from oke.outbound import peer_directory
 from oke.store.checks import server_warnings
@@ -21,24 +21,37 @@ from oke.store.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
-Host = Annotated[str | None, typer.Option(help="Address to listen on [default: $OKE_HOST or 127.0.0.1].")]
-Port = Annotated[int | None, typer.Option(help="Port [default: $OKE_PORT or 8000 for tp].")]
+# A default that comes from the environment is given as `show_default`, which `--help` shows as
+# `[default: (...)]`: in the help text itself typer would take `[default: ...]` for rich markup, and drop it.
+Host = Annotated[str | None, typer.Option(help="Address to listen on.", show_default="$OKE_HOST, else 127.0.0.1")]
+Port = Annotated[
+    int | None,
+    typer.Option(
+        help="Port to listen on.",
+        show_default="$OKE_PORT, else " + ", ".join(f"{port} for {role.value}" for role, port in DEFAULT_PORTS.items()),
+    ),
+]
 LogLevel = Annotated[str, typer.Option(help="uvicorn's log level; 'warning' leaves out the access log.")]
 LogFormat = Annotated[
     str | None,
     typer.Option(
         "--log-format",
-        help="text, or json: one JSON object a line, with request id, client and tenant"
-        " [default: $OKE_LOG_FORMAT or text]",
+        help="text, or json: one JSON object a line, with request id, client and tenant.",
+        show_default="$OKE_LOG_FORMAT, else text",
     ),
 ]
-DatabaseUrl = Annotated[
-    str | None, typer.Option("--database-url", help="[default: $OKE_DATABASE_URL or the role's SQLite file]")
-]
 Server = Annotated[
-    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr. Default: $OKE_ROLE, else tp.")
+    Role | None, typer.Option("--server", help="Whose database: tp, ta or dr.", show_default="$OKE_ROLE, else tp")
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="The server's database, a SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST/DB.",
+        show_default="$OKE_DATABASE_URL, else the role's SQLite file in $OKE_DATA_DIR, else in .oke",
+    ),
+]
 
 
 def settings_for(role: Role | None, **given: Any) -> Settings:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from oke.cli._options import DatabaseUrl, migrate_and_check, settings_for
+from oke.cli._options import DatabaseUrl, Server, migrate_and_check, settings_for
 from oke.config import Role
+from oke.store.engine import shown_url
 
 app = typer.Typer(help="The database of a server.", no_args_is_help=True)
 
+#: The first name of --server here, hidden: docs/architecture.md showed `oke db upgrade --role tp` in its
+#: production recipe, and deployment scripts copied from it keep working.
+FormerServer = Annotated[Role | None, typer.Option("--role", hidden=True)]
+
 
 @app.command("upgrade")
-def db_upgrade(role: Role = Role.toetsplanning, database_url: DatabaseUrl = None) -> None:
+def db_upgrade(server: Server = None, database_url: DatabaseUrl = None, role: FormerServer = None) -> None:
     """Run the migrations up to the newest schema; warns of a database server setting that makes oke slow."""
-    settings = settings_for(role, database_url=database_url)
+    settings = settings_for(server or role, database_url=database_url)
     migrate_and_check(settings.database)
-    typer.echo(f"{settings.database}: up to date")
+    typer.echo(f"{shown_url(settings.database)}: up to date")

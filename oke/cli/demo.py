@@ -47,7 +47,6 @@ def demo_command(
     base = {role: port_base + offset for offset, role in enumerate(DEFAULT_PORTS)} if port_base else DEFAULT_PORTS
     given = {Role.toetsplanning: tp_port, Role.toetsafname: ta_port, Role.deelnemerregistratie: dr_port}
     ports = {role: given[role] or base[role] for role in Role}
-    data_dir.mkdir(parents=True, exist_ok=True)
     databases = postgres_databases(postgres) if postgres else sqlite_databases(data_dir)
     options = DemoOptions(students, seed, databases, ports, data_dir, timeout, flow1=flow1)
     try:

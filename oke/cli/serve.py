@@ -15,7 +15,6 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, migrate_and_check, settings_for
 from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
@@ -23,6 +22,8 @@ from oke.config import Role, Settings
 from oke.demo.servers import CREATE
 from oke.observability.logs import json_log_config, text_log_config
 from oke.observability.metrics import prepare_multiprocess
+from oke.store.engine import shown_url
+from oke.store.files import private_folder
 from oke.web.tls import tls_options
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
@@ -30,10 +31,14 @@ app = typer.Typer(help="Run a server.", no_args_is_help=True)
 TlsCert = Annotated[
     Path | None,
     typer.Option(
-        "--tls-cert", help="PEM certificate (chain): with --tls-key, serve HTTPS [default: $OKE_TLS_CERT_FILE]"
+        "--tls-cert",
+        help="PEM certificate (chain): with --tls-key, serve HTTPS.",
+        show_default="$OKE_TLS_CERT_FILE, else none: HTTP",
     ),
 ]
-TlsKey = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key [default: $OKE_TLS_KEY_FILE]")]
+TlsKey = Annotated[
+    Path | None, typer.Option("--tls-key", help="PEM private key.", show_default="$OKE_TLS_KEY_FILE, else none")
+]
 Workers = Annotated[
     int,
     typer.Option(
@@ -102,7 +107,11 @@ def serve_dr(
     database_url: DatabaseUrl = None,
     version: Annotated[
         str | None,
-        typer.Option("--version", help="nl-test-admin version to announce and judge flow 5 by: 1.0.1 or 1.1 (draft)."),
+        typer.Option(
+            "--version",
+            help="nl-test-admin version to announce and judge flow 5 by: 1.0.1 or 1.1 (draft).",
+            show_default="$OKE_NL_TEST_ADMIN_VERSION, else 1.0.1",
+        ),
     ] = None,
     log_level: LogLevel = "info",
     tls_cert: TlsCert = None,
@@ -144,8 +153,7 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
     logging.config.dictConfig(log_config)  # the warnings of the check are log lines like any other
     migrate_and_check(settings.database)
     console = Console(soft_wrap=True)
-    database = make_url(settings.database).render_as_string(hide_password=True)
-    console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {database})")
+    console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {shown_url(settings.database)})")
     console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")
     console.print(f"  API docs:     {settings.url}/docs")
     console.print(f"  token:        POST {settings.url}/oauth2/token (client_secret_basic)")
@@ -167,6 +175,7 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
         uvicorn.run(app, **options)
         return
     # the processes' metrics added up in /metrics of whichever one is scraped
+    private_folder(settings.data_dir)  # with PostgreSQL, nothing else has made it
     prepare_multiprocess(settings.data_dir / "metrics" / f"{settings.role.value}-{settings.url_port}")
     os.environ[SERVING] = json.dumps({"settings": _plain(settings), "background": background})
     if SPREADS_CONNECTIONS:

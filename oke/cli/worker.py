@@ -12,7 +12,6 @@ from typing import Annotated
 import anyio
 import typer
 from prometheus_client import start_http_server
-from sqlalchemy.engine import make_url
 
 from oke.cli._options import DatabaseUrl, LogFormat, migrate_and_check, settings_for
 from oke.config import Role, Settings
@@ -20,6 +19,7 @@ from oke.observability.logs import json_log_config, text_log_config
 from oke.outbound import outbox_work
 from oke.roles.toetsplanning import background as toetsplanning
 from oke.store.database import Database
+from oke.store.engine import shown_url
 
 WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None]]] = {
     Role.toetsplanning: toetsplanning.working,
@@ -56,8 +56,7 @@ def worker_command(
     if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
         start_http_server(metrics_port, metrics_host)
     migrate_and_check(settings.database)
-    database = make_url(settings.database).render_as_string(hide_password=True)
-    typer.echo(f"oke worker ({role.value}) on {database}: until SIGTERM or Ctrl-C")
+    typer.echo(f"oke worker ({role.value}) on {shown_url(settings.database)}: until SIGTERM or Ctrl-C")
     anyio.run(_work, settings)
 
 

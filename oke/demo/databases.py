@@ -9,12 +9,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from oke.config import Role
+from oke.store.files import private_folder
 
 
 def sqlite_databases(folder: Path) -> dict[Role, str]:
     """`demo-tp.sqlite3`, `demo-ta.sqlite3`, `demo-dr.sqlite3` in `folder`, emptied first: every demo starts from
     nothing. Named apart from a server's own `tp.sqlite3`, which a demo pointed at its folder must not empty."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     found = {}
     for role in Role:
         name = f"demo-{role.value}.sqlite3"

@@ -16,6 +16,7 @@ import httpx
 
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
+from oke.store.files import private_file
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Endpoints:
     dr_reader: Credential  #: a tp client of DR: reads the school (flow 1)
 
     def save(self, path: Path) -> None:
+        """Write the file afresh, for the owner only: it holds the clients' secrets."""
+        path.unlink(missing_ok=True)
+        private_file(path)
         path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
 
     @classmethod

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke.store.files import private_file
+
 #: How long opening a PostgreSQL connection may take; below a peer's usual timeout, so it still gets the 503.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 #: A PostgreSQL connection that has been idle in the pool for this long is pinged before it is used.
@@ -20,6 +22,11 @@ PING_AFTER_IDLE_SECONDS = 2.0
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def shown_url(url: str) -> str:
+    """`url` as a command prints it: with its password as `***`, since terminals and CI logs keep what they show."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, *, for_writes: bool = True, wait_for_disk: bool = True) -> Engine:
@@ -79,7 +86,7 @@ def _ping_when_idle(engine: Engine) -> None:
 def _sqlite_engine(url: str, begin: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(database))
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},

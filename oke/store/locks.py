@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from oke.store.engine import is_sqlite, make_engine
+from oke.store.files import private_file
 
 
 @contextmanager
@@ -52,7 +53,7 @@ def _file_lock(database: str | None, name: str, *, wait: bool) -> Iterator[bool]
         yield True
         return
     path = Path(f"{database}.{name}.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     with path.open("a") as file:
         try:
             fcntl.flock(file, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from oke.cli import app
@@ -40,3 +43,29 @@ def test_upgrading_warns_when_postgresql_never_analyzes(database_url: str, caplo
         assert ("autovacuum is off" in caplog.text) == autovacuum_is_off(engine)
     finally:
         engine.dispose()
+
+
+def test_upgrade_prints_the_url_without_its_password(database_url: str) -> None:
+    """`oke db upgrade` says which database it migrated, as `oke serve` does: never with its password (a CI log
+    keeps it)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        pytest.skip("a SQLite URL has no password")
+    with_password = url.set(password="SuperSecretPw").render_as_string(hide_password=False)
+    ran = CliRunner().invoke(app, ["db", "upgrade", "--database-url", with_password])
+    assert ran.exit_code == 0, ran.output
+    assert "SuperSecretPw" not in ran.output
+    assert f"{url.drivername}://{url.username}:***@{url.host}:{url.port}/{url.database}: up to date" in ran.output
+
+
+def test_upgrade_takes_the_server_as_every_command_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--server` names whose database, else `$OKE_ROLE`; `--role`, its first name, still works but is not shown."""
+    monkeypatch.setenv("OKE_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    ran = runner.invoke(app, ["db", "upgrade", "--server", "ta"])
+    assert ran.exit_code == 0, ran.output
+    assert f"{tmp_path / 'ta.sqlite3'}: up to date" in ran.output
+    monkeypatch.setenv("OKE_ROLE", "dr")
+    assert f"{tmp_path / 'dr.sqlite3'}: up to date" in runner.invoke(app, ["db", "upgrade"]).output
+    assert f"{tmp_path / 'tp.sqlite3'}: up to date" in runner.invoke(app, ["db", "upgrade", "--role", "tp"]).output
+    assert "--role" not in runner.invoke(app, ["db", "upgrade", "--help"]).output

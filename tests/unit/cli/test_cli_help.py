@@ -1,0 +1,66 @@
+"""`--help` shows every option's text, and where its default comes from: the `OKE_*` variable, then the value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import typer
+from typer.core import TyperCommand, TyperGroup
+from typer.testing import CliRunner
+
+from oke.cli import app
+
+
+def shown_help(command: list[str]) -> str:
+    """The `--help` of `oke COMMAND` on one line: the panels' borders and line breaks taken out."""
+    ran = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert ran.exit_code == 0, ran.output
+    return " ".join(ran.output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            ["serve", "tp"],
+            [
+                "Address to listen on.",
+                "[default: ($OKE_HOST, else 127.0.0.1)]",
+                "[default: ($OKE_PORT, else 8000 for tp, 8001 for ta, 8002 for dr)]",
+                "$OKE_DATABASE_URL",
+                "$OKE_TLS_CERT_FILE",
+                "$OKE_TLS_KEY_FILE",
+                "[default: ($OKE_LOG_FORMAT, else text)]",
+            ],
+        ),
+        (["serve", "dr"], ["[default: ($OKE_NL_TEST_ADMIN_VERSION, else 1.0.1)]"]),
+        (["worker"], ["$OKE_DATABASE_URL", "$OKE_LOG_FORMAT"]),
+        (["db", "upgrade"], ["[default: ($OKE_ROLE, else tp)]", "SQLAlchemy URL", "$OKE_DATABASE_URL"]),
+        (["clients", "list"], ["[default: ($OKE_ROLE, else tp)]", "$OKE_DATABASE_URL"]),
+    ],
+)
+def test_help_names_the_environment_variable_and_the_default(command: list[str], expected: list[str]) -> None:
+    shown = shown_help(command)
+    for text in expected:
+        assert text in shown
+
+
+def commands(group: TyperGroup, path: list[str]) -> Iterator[tuple[list[str], TyperCommand]]:
+    for name, command in group.commands.items():
+        if isinstance(command, TyperGroup):
+            yield from commands(command, [*path, name])
+        else:
+            assert isinstance(command, TyperCommand)
+            yield [*path, name], command
+
+
+def test_no_word_of_a_help_text_is_lost() -> None:
+    """Typer reads help texts as rich markup, where `[default: ...]` was a tag: it vanished from `--help`."""
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    for path, command in commands(root, []):
+        shown = shown_help(path)
+        texts = [command.help or ""] + [getattr(param, "help", None) or "" for param in command.params]
+        for word in " ".join(texts).split():
+            assert word in shown, f"oke {' '.join(path)} --help: {word!r} is missing"
