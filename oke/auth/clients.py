@@ -85,6 +85,16 @@ class ClientRegistry:
             return None
         return caller_of(client)
 
+    def speaks_for(self, *, role: ClientRole, tenant: str, peer: str) -> bool:
+        """Whether an enabled client of `role` and `tenant` speaks for `peer` (its `--peer`)."""
+        query = select(OAuthClient.client_id).where(
+            OAuthClient.role == role.value,
+            OAuthClient.tenant == tenant,
+            OAuthClient.peer == peer,
+            OAuthClient.disabled.is_(False),
+        )
+        return self._session.scalars(query.limit(1)).first() is not None
+
     def list(self) -> Sequence[OAuthClient]:
         return self._session.scalars(select(OAuthClient).order_by(OAuthClient.client_id)).all()
 

@@ -35,7 +35,10 @@ def add(
     role: Annotated[ClientRole, typer.Option(help="The kind of system the client is.")],
     tenant: Annotated[str, typer.Option(help="The tenant whose data the client reaches.")],
     scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
-    peer: Annotated[str | None, typer.Option(help="The peer system it speaks for. Default: the client id.")] = None,
+    peer: Annotated[
+        str | None,
+        typer.Option(help="The peer it speaks for: that peer's `oke peers add --name`. Default: the client id."),
+    ] = None,
     client_id: Annotated[str | None, typer.Option(help="Default: ROLE-<random hex>.")] = None,
     secret: Annotated[str | None, typer.Option(help="At least 16 characters. Default (safer): generated.")] = None,
     public_key: Annotated[Path | None, typer.Option(help=PUBLIC_KEY_HELP, exists=True, dir_okay=False)] = None,

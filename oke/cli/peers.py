@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from oke.auth.caller import ClientRole
+from oke.auth.clients import ClientRegistry
 from oke.cli._options import (
     DatabaseUrl,
     JsonOutput,
@@ -20,6 +22,7 @@ from oke.cli._options import (
     settings_for,
 )
 from oke.client.peers import PeerRole, add_peer, list_peers, probe_version, remove_peer
+from oke.config import Role
 from oke.store.tables.peers import PeerConfig
 
 app = typer.Typer(
@@ -48,6 +51,11 @@ _COLUMNS = (
     "created_at",
 )
 SCOPE_HELP = "Repeatable. Default: none asked, so the peer grants all of the client's scopes."
+#: The peers a server knows a client's calls by (the client's --peer), and what goes wrong when none names them.
+_KNOWN_BY_CLIENT = {
+    Role.toetsplanning: (PeerRole.ta, "TP answers this TA's results and session reports with 404"),
+    Role.toetsafname: (PeerRole.tp, "TA cannot send this TP the results of the sessions it plans"),
+}
 
 
 @app.command()
@@ -72,7 +80,8 @@ def add(
     """Configure a peer; the secret is never printed again."""
     if secret is None and private_key is None:
         secret = typer.prompt("Secret", hide_input=True)
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    settings = settings_for(server, database_url=database_url)
+    with migrated_session(settings.database) as session:
         peer = add_peer(
             session,
             name=name,
@@ -87,7 +96,15 @@ def add(
             nl_test_admin_version=version,
         )
         shown = _public(peer)
+        known_by, consequence = _KNOWN_BY_CLIENT.get(settings.role, (None, ""))
+        unnamed = known_by == role and not ClientRegistry(session).speaks_for(
+            role=ClientRole(role.value), tenant=tenant, peer=name
+        )
     typer.echo(json.dumps(shown) if as_json else f"added {shown['role']} peer {shown['name']}")
+    if unnamed:
+        on = "" if settings.role is Role.toetsplanning else f" --server {settings.role}"
+        register = f"oke clients add{on} --role {role} --tenant {tenant} --peer {name}"
+        typer.echo(f"warning: no {role} client of {tenant} has --peer {name} yet: {consequence} ({register})", err=True)
 
 
 @app.command("list")

@@ -18,7 +18,7 @@ from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, setti
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.common import NL_TEST_ADMIN
-from oke.ooapi.enums import Safety, StartOptions
+from oke.ooapi.enums import OkeModeOfDelivery, Safety, StartOptions
 from oke.roles.toetsplanning.access_links import access_link
 from oke.roles.toetsplanning.groups import group_participants
 from oke.roles.toetsplanning.services import planning, reads
@@ -101,7 +101,10 @@ def zitting(
     start_option: Annotated[StartOptions | None, typer.Option(help="How students start.")] = None,
     safety: Annotated[list[Safety] | None, typer.Option(help="Safety measures; repeatable.")] = None,
     location: Annotated[str | None, typer.Option(help="locationCode of the room.")] = None,
-    online: Annotated[bool, typer.Option(help="Taken online (modeOfDelivery), not on campus.")] = False,
+    mode: Annotated[
+        OkeModeOfDelivery,
+        typer.Option(help="modeOfDelivery: situated (offline at a fixed place), online (at one), distance-learning."),
+    ] = OkeModeOfDelivery.situated,
     enrolment: Enrolments = None,
     all_enrolments: Annotated[
         bool, typer.Option(help="Every open Toetsinschrijving of --toets not yet planned.")
@@ -127,7 +130,7 @@ def zitting(
     offering: dict[str, Any] = {
         "startDateTime": start,
         "endDateTime": end,
-        "modeOfDelivery": ["online" if online else "on campus"],
+        "modeOfDelivery": [mode.value],
         "consumers": [block],
     }
     if component:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class OfferingType(StrEnum):
@@ -145,11 +146,32 @@ class ComponentType(StrEnum):
 
 
 class ModeOfDelivery(StrEnum):
+    """OKE uses distance-learning, online and situated (`OkeModeOfDelivery`); the others are valid OOAPI."""
+
     distance_learning = "distance-learning"
     on_campus = "on campus"
     online = "online"
     hybrid = "hybrid"
     situated = "situated"
+
+
+class OkeModeOfDelivery(StrEnum):
+    """The modes OKE uses (spec reference 5): anywhere, online at a fixed place, offline at a fixed place."""
+
+    distance_learning = ModeOfDelivery.distance_learning
+    online = ModeOfDelivery.online
+    situated = ModeOfDelivery.situated
+
+
+def modes_outside_oke(document: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Each OOAPI modeOfDelivery of `document` that OKE does not use, as (JSON pointer, reason): the wire
+    model takes it, a TA of OKE refuses it. Values OOAPI lacks are left to the wire model."""
+    modes = document.get("modeOfDelivery") if isinstance(document, dict) else None
+    return [
+        (f"{prefix}/modeOfDelivery/{i}", f"{mode!r} is not used in OKE: one of {', '.join(OkeModeOfDelivery)}")
+        for i, mode in enumerate(modes if isinstance(modes, list) else ())
+        if mode in list(ModeOfDelivery) and mode not in list(OkeModeOfDelivery)
+    ]
 
 
 class ModeOfStudy(StrEnum):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from oke.cli import app as oke
+from oke.roles.toetsafname.rules import check_zitting
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, Zitting
@@ -93,3 +96,27 @@ def test_errors_are_printed_plainly(tp: TP, tp_database_url: str) -> None:
     assert "no participation" in oke_plan(tp, tp_database_url, "cancel", new_id(), exit_code=1)
     deelname = tp.plan("ta-down", students=1)["deelnames"][0]["deelnameId"]
     assert "error:" in oke_plan(tp, tp_database_url, "link", deelname, exit_code=1)  # TA cannot be reached
+
+
+def zitting_sent(tp: TP, zitting: str) -> Any:
+    """The Zitting TP's outbox sends to TA (flow 2.1)."""
+    with tp.session_factory() as session:
+        query = select(OutboxMessage.body).where(OutboxMessage.key == zitting, OutboxMessage.method == "PUT")
+        return session.scalars(query.order_by(OutboxMessage.id)).first()
+
+
+@pytest.mark.parametrize(("options", "modes"), [([], ["situated"]), (["--mode", "online"], ["online"])])
+def test_a_session_goes_to_ta_in_a_mode_of_delivery_oke_uses(
+    tp: TP, tp_database_url: str, options: list[str], modes: list[str]
+) -> None:
+    planned = ["--ta", tp.configure_ta("ta-mode"), "--toets", dr_sends_toets(tp), "--start", START, "--end", END]
+    [zitting] = ids(oke_plan(tp, tp_database_url, "zitting", *planned, *options), "zitting")
+    sent = zitting_sent(tp, zitting)
+    assert sent["modeOfDelivery"] == modes
+    check_zitting(sent, zitting)  # the reference TA takes it (`on campus` it refuses with 400)
+
+
+def test_a_mode_of_delivery_oke_does_not_use_is_refused_with_the_choices(tp: TP, tp_database_url: str) -> None:
+    times = ["--start", START, "--end", END, "--component", new_id()]
+    refused = oke_plan(tp, tp_database_url, "zitting", "--ta", "ta-x", *times, "--mode", "on campus", exit_code=2)
+    assert "distance-learning" in refused and "situated" in refused

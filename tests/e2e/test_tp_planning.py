@@ -26,11 +26,11 @@ def dr_sends_a_student_with_extra_time(tp: TP) -> tuple[str, str]:
     return sent.student, sent.enrolment
 
 
-def plan(tp: TP, participants: list[dict[str, Any]], ta_peer: str | None = None) -> Any:
+def plan(tp: TP, participants: list[dict[str, Any]], ta_peer: str | None = None, **offering: Any) -> Any:
     planner = tp.peer(ClientRole.planner)
     body = {
         "taPeer": ta_peer or tp.configure_ta("ta-x"),
-        "offering": zitting_offering(),  # "Rekenen 2F", PT40M
+        "offering": zitting_offering(**offering),  # "Rekenen 2F", PT40M
         "participants": participants,
     }
     return planner.post_planning("/zittingen", body)
@@ -84,6 +84,15 @@ def test_the_attempt_comes_from_the_toetsinschrijving(tp: TP) -> None:
 def test_an_unknown_ta_is_400(tp: TP) -> None:
     problem = problem_of(plan(tp, [], ta_peer="nowhere"), 400)
     assert pointers(problem) == ["/taPeer"]
+
+
+def test_a_mode_of_delivery_oke_does_not_use_is_400_and_nothing_goes_to_ta(tp: TP) -> None:
+    """OOAPI has `on campus` and `hybrid`, OKE not: TA would refuse the session and park what follows it."""
+    problem = problem_of(plan(tp, [], modeOfDelivery=["situated", "on campus", "hybrid"]), 400)
+    assert pointers(problem) == ["/offering/modeOfDelivery/1", "/offering/modeOfDelivery/2"]
+    assert "distance-learning, online, situated" in problem["invalidParams"][0]["reason"]
+    with tp.session_factory() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.peer == tp.peer_name("ta-x"))).first() is None
 
 
 def test_a_student_without_person_data_is_400(tp: TP) -> None:

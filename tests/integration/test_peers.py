@@ -130,6 +130,22 @@ def test_bad_input_and_duplicates_are_reported_without_a_traceback(database_url:
     assert f"peer '{name}' exists" in duplicate.output
 
 
+def test_a_ta_peer_that_no_ta_client_names_is_warned_about(database_url: str, sessions: sessionmaker[Session]) -> None:
+    """TP takes a TA's results only from a TA client whose --peer is the peer's --name (else 404)."""
+    runner, name, named = CliRunner(), _name(), _name()
+    lone = runner.invoke(oke, _add_args(name, database_url))
+    assert lone.exit_code == 0, lone.output
+    assert f"oke clients add --role ta --tenant roc-a --peer {name}" in lone.stderr
+    with sessions() as session:
+        ClientRegistry(session).add(role=ClientRole.ta, tenant="roc-a", scopes=[scopes.FLOW_2_3_4], peer=named)
+        session.commit()
+    answered = runner.invoke(oke, _add_args(named, database_url))
+    assert answered.exit_code == 0 and answered.stderr == ""
+    dr = _add_args(_name(), database_url)
+    dr[dr.index("--role") + 1] = "dr"
+    assert runner.invoke(oke, dr).stderr == ""  # TP knows a DR client by its tenant, not by its --peer
+
+
 def test_the_session_functions(sessions: sessionmaker[Session]) -> None:
     name = _name()
     with sessions() as session:

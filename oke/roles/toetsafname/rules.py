@@ -17,6 +17,7 @@ from oke.errors import FieldError, FieldErrors, InvalidContent
 from oke.ooapi.associations import ComponentOfferingAssociation
 from oke.ooapi.common import NL_TEST_ADMIN, moment_or_none
 from oke.ooapi.components import Component
+from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import ComponentOffering
 
 ZITTING = TypeAdapter(ComponentOffering)
@@ -28,8 +29,6 @@ STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
 ROLES = STAFF_ROLES | {"student"}
 #: The states of a Deelname in flow 2: `associated` to add, `canceled` to remove.
 DEELNAME_STATES = ("associated", "canceled")
-#: modeOfDelivery values OKE uses (spec reference 5).
-MODES = ("distance-learning", "online", "situated")
 
 #: Fields of other flows (PDF 3.2.3): the strict TA refuses them in flow 2, naming the flow they belong to.
 OTHER_FLOWS_OFFERING = {"resultValueType": "flow 1 (DR's planbare toets)"}
@@ -230,10 +229,8 @@ def _check_common_offering(body: dict[str, Any], errors: FieldErrors) -> None:
 
 
 def _check_modes(body: dict[str, Any], errors: FieldErrors) -> None:
-    modes = body.get("modeOfDelivery")
-    for i, mode in enumerate(modes if isinstance(modes, list) else ()):
-        if mode in ("on campus", "hybrid"):
-            errors.add(f"/modeOfDelivery/{i}", f"{mode!r} is not used in OKE: one of {', '.join(MODES)}")
+    for pointer, reason in modes_outside_oke(body):
+        errors.add(pointer, reason)
 
 
 def _check_times(body: dict[str, Any], block: tuple[str, dict[str, Any]] | None, errors: FieldErrors) -> None:

@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.associations import Association
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
+from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import NlTestAdminOffering, Offering
 from oke.ooapi.persons import Person
 from oke.ooapi.problems import field_errors, field_errors_of
@@ -44,6 +45,14 @@ def require_valid(adapter: TypeAdapter[Any], document: Any, prefix: str = "") ->
         return adapter.validate_python(document)
     except ValidationError as error:
         raise InvalidContent([FieldError(p, r) for p, r in field_errors(error, prefix)]) from None
+
+
+def require_oke_modes(zitting: dict[str, Any], prefix: str = "") -> None:
+    """A Zitting's modeOfDelivery is one OKE uses: TA would refuse another, and the session's later
+    messages would wait behind it in the outbox."""
+    errors = modes_outside_oke(zitting, prefix)
+    if errors:
+        raise InvalidContent([FieldError(p, r) for p, r in errors])
 
 
 def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:

@@ -77,6 +77,7 @@ def plan_zitting(
             offering = {**_defaults_of_toets(uow, tenant, planbare_toets_id), **offering}
         document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
         rules.require_valid(rules.OFFERING, document, "/offering")
+        rules.require_oke_modes(document, "/offering")
         _require_ta(uow, tenant, ta_peer)
         zitting = Zitting(
             zitting_id=zitting_id, tenant=tenant, ta_peer=ta_peer, planbare_toets_id=planbare_toets_id, data=document
