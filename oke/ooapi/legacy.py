@@ -81,6 +81,17 @@ def normalise_report_patch(body: dict[str, Any]) -> Normalised:
     return out
 
 
+def normalise_person(body: dict[str, Any]) -> Normalised:
+    """Flow 1: a Person from DR. The standard's own example gives `assignedNeeds` as one object, not a list."""
+    out = Normalised(_copy(body))
+    block = nl_test_admin_block(out.body.get("consumers"))
+    if block is not None and isinstance(block.get("assignedNeeds"), dict):
+        block["assignedNeeds"] = [block["assignedNeeds"]]
+        pointer = f"/consumers/{out.body['consumers'].index(block)}/assignedNeeds"
+        out.notes.append(f"{pointer}: one need given as an object; read as a list of one")
+    return out
+
+
 def _copy(document: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a JSON document; a round trip through orjson is several times faster than deepcopy."""
     copied: dict[str, Any] = orjson.loads(orjson.dumps(document))

@@ -117,6 +117,21 @@ def test_put_of_a_person_creates_then_replaces(tp: TP) -> None:
     assert row.data["givenName"] == "Jacobus"
 
 
+def test_one_assigned_need_as_an_object_is_read_as_a_list_of_one(tp: TP) -> None:
+    """The standard's own person example gives `assignedNeeds` as one object: TP is liberal in (spec reference
+    12.2), keeps it as the list it is, and says so in the history."""
+    student = new_id()
+    need = {"code": "ExtraTimeOnlyMath25%", "description": [{"language": "nl-NL", "value": "25% extra tijd"}]}
+    body = person(student)
+    body["consumers"][0]["assignedNeeds"] = need
+    put(tp.peer(ClientRole.dr), f"/persons/{student}", body, 201)
+    row = dr_person(tp, student)
+    assert row is not None and row.data is not None
+    assert row.data["consumers"][0]["assignedNeeds"] == [need]
+    [received] = tp.history(student, flow="1")
+    assert received.notes == ["/consumers/0/assignedNeeds: one need given as an object; read as a list of one"]
+
+
 def test_put_of_a_toetsinschrijving_creates_it(tp: TP) -> None:
     dr = tp.peer(ClientRole.dr)
     offering, student, enrolment = enrolled(dr)

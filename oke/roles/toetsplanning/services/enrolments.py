@@ -7,6 +7,7 @@ enrolments, and TP then removes the person data it no longer needs (PDF 3.1).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from oke.auth.caller import Caller, sender_of
 from oke.errors import Conflict, NotFound
 from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.legacy import normalise_person
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -142,7 +144,8 @@ def keep_person(
 ) -> Kept:
     """Keep DR's person `inbound.body` as a PUT does (person data TP removed comes back with it)."""
     rules.require_same_id(inbound.body, "personId", person_id)
-    document = {**inbound.body, "personId": person_id}
+    normalised = normalise_person(inbound.body)
+    document = {**normalised.body, "personId": person_id}
     rules.require_valid(rules.PERSON, document)
     with uow:
         row = uow.repo.dr_person(caller.tenant, person_id, for_update=True)
@@ -153,7 +156,7 @@ def keep_person(
         elif not record_unchanged and row.data == document:
             return Kept.unchanged
         row.data, row.removed_at = document, None
-        _record_and_commit(uow, caller, inbound, "dr_person", person_id)
+        _record_and_commit(uow, caller, inbound, "dr_person", person_id, notes=normalised.notes)
         return Kept.new if created else Kept.changed
 
 
@@ -210,7 +213,14 @@ def _kept(was: str | None, state: str) -> Kept:
 
 
 def _record_and_commit(
-    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, object_type: str, object_id: str
+    uow: ToetsplanningUnitOfWork,
+    caller: Caller,
+    inbound: Inbound,
+    object_type: str,
+    object_id: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> None:
-    uow.history.record(sender_of(caller), inbound, flow="1", object_type=object_type, object_id=object_id, notes=[])
+    sender = sender_of(caller)
+    uow.history.record(sender, inbound, flow="1", object_type=object_type, object_id=object_id, notes=list(notes))
     uow.commit()
