@@ -8,6 +8,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from oke.cli import app as oke
+from oke.ooapi.common import in_dutch
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, Zitting
@@ -93,3 +94,16 @@ def test_errors_are_printed_plainly(tp: TP, tp_database_url: str) -> None:
     assert "no participation" in oke_plan(tp, tp_database_url, "cancel", new_id(), exit_code=1)
     deelname = tp.plan("ta-down", students=1)["deelnames"][0]["deelnameId"]
     assert "error:" in oke_plan(tp, tp_database_url, "link", deelname, exit_code=1)  # TA cannot be reached
+
+
+def test_an_enrolment_of_another_planbare_toets_is_refused_plainly(tp: TP, tp_database_url: str) -> None:
+    toets, [enrolment] = dr_sends_a_toets_with_students(tp, 1)
+    other = dr_sends_toets(tp, name=in_dutch("Kennistoets mechatronica"), component=new_id())
+    ta = tp.configure_ta("ta-cli")
+    session = ["--ta", ta, "--toets", other, "--start", START, "--end", END]
+    planned = oke_plan(tp, tp_database_url, "zitting", *session, "--enrolment", enrolment, exit_code=1)
+    [zitting] = ids(oke_plan(tp, tp_database_url, "zitting", *session), "zitting")
+    added = oke_plan(tp, tp_database_url, "add", zitting, "--enrolment", enrolment, "--extra-attempt", exit_code=1)
+    for refused in (planned, added):
+        assert refused.startswith("error: ") and refused.count("\n") == 1, refused
+        assert enrolment in refused and toets in refused and other in refused and "mechatronica" in refused

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
 from oke.roles.toetsplanning import flow5
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
@@ -258,8 +258,7 @@ def _final_allowed(context: ForwardContext) -> bool:
 def _session_of(uow: ToetsplanningUnitOfWork, target: ResultTarget, *, detailed: bool) -> flow5.Session:
     """The session as DR learns it: its name; for the draft 1.1 also its times, room and coordinator."""
     data = target.zitting
-    names = data.get("name") or [{"value": target.zitting_id}]
-    name = next((n["value"] for n in names if str(n.get("language", "")).startswith("nl")), names[0]["value"])
+    name = in_dutch_or_first(data.get("name")) or target.zitting_id
     canceled = target.state == "canceled" or target.zitting_state == "canceled"
     if not detailed:
         return flow5.Session(name=str(name), canceled=canceled)
