@@ -254,14 +254,16 @@ def dr_sends_toets(
     value_type: str = "0.0-10.0",
     result_expected: bool = True,
     final_allowed: bool | None = None,
+    **offering: Any,
 ) -> str:
-    """Flow 1: a planbare toets of the test `zitting_offering()` names (a new one by default); returns its id."""
+    """Flow 1: a planbare toets (a new one by default) of the test `zitting_offering()` names, unless `offering`
+    says otherwise; its id."""
     toets = toets or new_id()
     block: dict[str, Any] = {"consumerKey": "nl-test-admin"}
     if final_allowed is not None:
         block["finalResultsAllowed"] = final_allowed
     offering = zitting_offering(
-        offeringId=toets, resultExpected=result_expected, resultValueType=value_type, consumers=[block]
+        offeringId=toets, resultExpected=result_expected, resultValueType=value_type, consumers=[block], **offering
     )
     assert tp.peer(ClientRole.dr).put(f"/offerings/{toets}", offering).status_code == 201
     return toets

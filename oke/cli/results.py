@@ -73,7 +73,10 @@ def score(
     school: School,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Give the score for a result TP could not fit to DR's scale; it is queued for DR at once."""
+    """Give the score for a result TP holds (it could not fit TA's to DR's scale); it is queued for DR at once.
+
+    A result TP sent as TA scored it is refused; a score an operator gave may be given again, to correct it.
+    """
     with _tp(database_url) as database:
         service = partial(forwarding.supply_score, tenant=school, deelname_id=deelname, score=value)
         command = f"results score {deelname}"

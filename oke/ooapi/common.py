@@ -133,6 +133,21 @@ def reference_to(model: Any) -> Any:
     ]
 
 
+def in_dutch_or_first(texts: list[dict[str, Any]] | None) -> str | None:
+    """The Dutch value of a (validated) list of LanguageTypedString, else the first one; None when there is none."""
+    if not texts:
+        return None
+    return str(next((t for t in texts if str(t.get("language", "")).startswith("nl")), texts[0])["value"])
+
+
+def component_id(offering: dict[str, Any]) -> str | None:
+    """The id of the test (TA's componentId) a ComponentOffering names, in either of the forms a reference takes."""
+    component = offering.get("component")
+    if isinstance(component, dict):
+        component = component.get("componentId")
+    return str(component) if component else None
+
+
 def nl_test_admin_index(consumers: Any) -> int | None:
     """Where the nl-test-admin block stands in a consumer list as received (which may be anything)."""
     if isinstance(consumers, list):

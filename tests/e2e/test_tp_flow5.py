@@ -11,8 +11,10 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from oke.auth.caller import Caller, ClientRole
+from oke.cli import app as oke
 from oke.roles.toetsplanning.repository import ToetsplanningRepository
 from oke.roles.toetsplanning.services import forwarding, results
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -88,6 +90,21 @@ def dr_result(tp: TP, deelname: str) -> DrResult:
         return row
 
 
+def ta_scores_on(tp: TP, value_type: str, pass_from: str | None = None) -> None:
+    """TA's catalogue (flow 0), as TP read it: the test of `zitting_offering()` is scored on `value_type`."""
+    block = {"consumerKey": "nl-test-admin"} | ({"passFrom": pass_from} if pass_from is not None else {})
+    data = {"componentId": COMPONENT, "resultValueType": value_type, "consumers": [block]}
+    with tp.session_factory() as session:
+        session.add(TpComponent(ta_peer=tp.peer_name("ta-x"), component_id=COMPONENT, data=data))
+        session.commit()
+
+
+def oke_results_score(tp: TP, database_url: str, deelname: str, value: str) -> Any:
+    return CliRunner().invoke(
+        oke, ["results", "score", deelname, value, "--school", tp.tenant, "--database-url", database_url]
+    )
+
+
 def test_attendance_then_score_then_a_correction_go_to_drs_enrolment_as_snapshots(tp: TP) -> None:
     dr = tp.configure_dr()
     enrolment = dr_enrols(tp)
@@ -154,11 +171,7 @@ def test_an_ad_hoc_participation_and_a_toets_without_result_expected_are_not_for
 
 def test_a_score_on_another_scale_is_converted_and_both_are_kept(tp: TP) -> None:
     tp.configure_dr()
-    with tp.session_factory() as session:  # TA's catalogue (flow 0) scores this test on 0-100
-        if session.get(TpComponent, (tp.peer_name("ta-x"), COMPONENT)) is None:
-            data = {"componentId": COMPONENT, "resultValueType": "0-100", "consumers": []}
-            session.add(TpComponent(ta_peer=tp.peer_name("ta-x"), component_id=COMPONENT, data=data))
-            session.commit()
+    ta_scores_on(tp, "0-100")
     deelname = planned(tp, dr_enrols(tp, value_type="0.0-10.0"))
     reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("75"))
     assert to_dr(tp)[-1].body["result"]["score"] == "7.5"
@@ -200,8 +213,63 @@ def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) ->
     given = planner.post_planning(f"/results/{deelname}/score", {"score": "good"})
     assert given.status_code == 200, given.text
     assert given.json()["state"] == "sent"
-    assert to_dr(tp)[-1].body["result"]["score"] == "good"
+    sent = to_dr(tp)[-1].body["result"]
+    assert sent["score"] == "good"
+    assert sent["pass"] == "unknown"  # TA's "passed" judged TA's 7.5; TP cannot tell whether it holds for "good"
     assert planner.get_planning("/results", state="held").json() == {"items": [], "next": None}
+
+    corrected = planner.post_planning(f"/results/{deelname}/score", {"score": "satisfactory"})
+    assert corrected.status_code == 200, corrected.text  # the operator's own score may be corrected
+    assert to_dr(tp)[-1].body["result"]["score"] == "satisfactory"
+
+
+def test_an_operators_verdict_on_pass_or_fail_is_also_the_results_pass(tp: TP) -> None:
+    """TA's 4.0 with pass "passed" where its passFrom is 5.5: held. The operator's verdict goes to DR as the score
+    and as `pass` both; TA's "passed" next to the operator's "failed" would contradict it."""
+    tp.configure_dr()
+    ta_scores_on(tp, "0.0-10.0", pass_from="5.5")
+    deelname = planned(tp, dr_enrols(tp, value_type="pass-or-fail"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("4.0"))
+    assert "passFrom" in (dr_result(tp, deelname).reason or "")
+
+    given = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/score", {"score": "failed"})
+    assert given.status_code == 200, given.text
+    sent = to_dr(tp)[-1].body["result"]
+    assert (sent["score"], sent["pass"]) == ("failed", "failed")
+
+
+def test_an_operators_score_is_refused_for_a_result_sent_as_ta_gave_it(tp: TP, tp_database_url: str) -> None:
+    """One wrong id changed a student's grade: TA's 4.0 (failed, with its comment) was sent, and an operator's 7.0
+    for it went to DR at once. Only a held result (or an operator's own score) takes an operator's score."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    failed = score("4.0") | {"pass": "failed", "comment": "Onvoldoende"}
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, failed)
+    queued = [m.id for m in to_dr(tp)]
+    assert dr_result(tp, deelname).state == "sent"
+
+    given = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/score", {"score": "7.0"})
+    problem = problem_of(given, 409)
+    assert deelname in problem["detail"] and "not held" in problem["detail"]
+    refused = oke_results_score(tp, tp_database_url, deelname, "7.0")
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.startswith("error: ") and refused.output.count("\n") == 1, refused.output
+    assert "not held" in refused.output and "Traceback" not in refused.output
+
+    assert [m.id for m in to_dr(tp)] == queued  # DR gets nothing new
+    row = dr_result(tp, deelname)
+    assert (row.state, row.score, row.override_score) == ("sent", "4.0", None)
+    assert tp.history(deelname, flow="operator") == []  # a refused command changes nothing, so it is not audited
+
+
+def test_an_operators_score_is_refused_where_ta_gave_none(tp: TP) -> None:
+    """Without a DR every result is held, attendance too; a score TA never gave is not the operator's to invent."""
+    deelname = planned(tp, dr_enrols(tp))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, attendance())
+    assert dr_result(tp, deelname).state == "held"
+    given = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/score", {"score": "7.0"})
+    assert "no score" in problem_of(given, 409)["detail"]
+    assert dr_result(tp, deelname).override_score is None
 
 
 def test_tas_integer_score_on_0_0_10_0_reaches_dr_with_its_decimal(tp: TP) -> None:

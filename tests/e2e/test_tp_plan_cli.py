@@ -10,6 +10,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from oke.cli import app as oke
+from oke.ooapi.common import in_dutch
 from oke.roles.toetsafname.rules import check_zitting
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
@@ -120,3 +121,16 @@ def test_a_mode_of_delivery_oke_does_not_use_is_refused_with_the_choices(tp: TP,
     times = ["--start", START, "--end", END, "--component", new_id()]
     refused = oke_plan(tp, tp_database_url, "zitting", "--ta", "ta-x", *times, "--mode", "on campus", exit_code=2)
     assert "distance-learning" in refused and "situated" in refused
+
+
+def test_an_enrolment_of_another_planbare_toets_is_refused_plainly(tp: TP, tp_database_url: str) -> None:
+    toets, [enrolment] = dr_sends_a_toets_with_students(tp, 1)
+    other = dr_sends_toets(tp, name=in_dutch("Kennistoets mechatronica"), component=new_id())
+    ta = tp.configure_ta("ta-cli")
+    session = ["--ta", ta, "--toets", other, "--start", START, "--end", END]
+    planned = oke_plan(tp, tp_database_url, "zitting", *session, "--enrolment", enrolment, exit_code=1)
+    [zitting] = ids(oke_plan(tp, tp_database_url, "zitting", *session), "zitting")
+    added = oke_plan(tp, tp_database_url, "add", zitting, "--enrolment", enrolment, "--extra-attempt", exit_code=1)
+    for refused in (planned, added):
+        assert refused.startswith("error: ") and refused.count("\n") == 1, refused
+        assert enrolment in refused and toets in refused and other in refused and "mechatronica" in refused

@@ -9,9 +9,20 @@ from typing import Any
 from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
+from oke.ooapi.common import in_dutch
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname
-from tests.api_client import TP, dr_enrols, new_id, person, pointers, problem_of, ta_with_student, zitting_offering
+from tests.api_client import (
+    TP,
+    dr_enrols,
+    dr_sends_toets,
+    new_id,
+    person,
+    pointers,
+    problem_of,
+    ta_with_student,
+    zitting_offering,
+)
 
 
 def outbox_of(tp: TP, zitting_id: str) -> list[OutboxMessage]:
@@ -233,6 +244,46 @@ def test_moving_a_student_cancels_the_old_participation_and_plans_the_same_attem
     assert "already" in problem_of(move(tp, moved["deelnameId"], other), 409)["detail"]
     assert pointers(problem_of(move(tp, moved["deelnameId"], new_id()), 400)) == ["/zittingId"]
     problem_of(move(tp, new_id(), other), 404)
+
+
+def test_a_toetsinschrijving_is_planned_only_in_a_session_of_its_planbare_toets(tp: TP) -> None:
+    """A Rekenen 2F enrolment planned in a session of "Kennistoets mechatronica" reached DR as an attempt at that
+    test (flow 5 names the session: executedOfferingName). Refused when the session is planned, when participants
+    are added and when a student is moved there: a 409 naming the enrolment and both planbare toetsen."""
+    mechatronica = dr_sends_toets(tp, name=in_dutch("Kennistoets mechatronica"), component=new_id())
+    rekenen = dr_enrols(tp)
+    planner = tp.peer(ClientRole.planner)
+    session = {k: v for k, v in zitting_offering().items() if k not in ("primaryCode", "name", "component")}
+    body = {"taPeer": tp.configure_ta("ta-x"), "planbareToetsId": mechatronica, "offering": session}
+    student = {"toetsinschrijvingId": rekenen.enrolment}
+
+    refused = problem_of(planner.post_planning("/zittingen", body | {"participants": [student]}), 409)["detail"]
+    for named in ("/participants/0", rekenen.enrolment, rekenen.toets, "Rekenen 2F", mechatronica, "mechatronica"):
+        assert named in refused
+    zitting = planner.post_planning("/zittingen", body).json()["zittingId"]
+    added = problem_of(add(tp, zitting, [student | {"extraAttempt": True}]), 409)["detail"]
+    assert rekenen.enrolment in added and rekenen.toets in added and mechatronica in added and zitting in added
+    own = plan(tp, [student]).json()["deelnames"][0]["deelnameId"]
+    moved = problem_of(move(tp, own, zitting), 409)["detail"]
+    assert rekenen.enrolment in moved and mechatronica in moved
+
+    assert [(m.method, m.path) for m in outbox_of(tp, zitting)] == [("PUT", f"/offerings/{zitting}")]
+    with tp.session_factory() as session_:
+        planned = session_.scalars(select(Deelname).where(Deelname.toetsinschrijving_id == rekenen.enrolment)).all()
+        assert [(d.deelname_id, d.state) for d in planned] == [(own, "associated")]  # the refused move changed nothing
+
+
+def test_a_session_without_a_planbare_toets_takes_the_enrolments_of_its_test_only(tp: TP) -> None:
+    rekenen = dr_enrols(tp)  # its toets names the test of zitting_offering()
+    other_test = new_id()
+    planner = tp.peer(ClientRole.planner)
+    body = {"taPeer": tp.configure_ta("ta-x"), "offering": zitting_offering(component=other_test)}
+    response = planner.post_planning(
+        "/zittingen", body | {"participants": [{"toetsinschrijvingId": rekenen.enrolment}]}
+    )
+    refused = problem_of(response, 409)["detail"]
+    assert rekenen.enrolment in refused and rekenen.toets in refused and other_test in refused
+    assert plan(tp, [{"toetsinschrijvingId": rekenen.enrolment}]).status_code == 201  # a session of its test
 
 
 def test_a_participation_ta_reported_on_is_not_moved(tp: TP) -> None:

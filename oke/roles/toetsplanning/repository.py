@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Row, ScalarSelect, bindparam, insert, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from oke.ooapi.common import component_id
 from oke.outbox.writer import CHANNEL, write_messages
 from oke.store.base import utcnow
 from oke.store.notices import notify
@@ -194,7 +195,7 @@ def read_flow3(connection: Connection, deelname_ids: list[str]) -> Flow3Reads:
 def _catalogue_of(connection: Connection, reads: Flow3Reads) -> dict[tuple[str, str], dict[str, Any] | None]:
     """The catalogue entries of the tests of the batch's sessions, in one statement."""
     found = [target for target in reads.targets.values() if target is not None]
-    tests = {(target.ta_peer, component) for target in found if (component := _component_id(target.zitting))}
+    tests = {(target.ta_peer, component) for target in found if (component := component_id(target.zitting))}
     catalogue: dict[tuple[str, str], dict[str, Any] | None] = dict.fromkeys(tests)
     if tests:
         entries = connection.execute(_CATALOGUE_ENTRIES, {"components": sorted({c for _peer, c in tests})})
@@ -224,14 +225,6 @@ def _changes_of(dr_result: dict[str, Any]) -> dict[str, Any]:
 def _target_of(row: Row[Any]) -> ResultTarget:
     context = ForwardContext(*row[_CONTEXT_AT:]) if row[_CONTEXT_AT] is not None else None
     return ResultTarget._make((*row[:_CONTEXT_AT], context))
-
-
-def _component_id(zitting: dict[str, Any]) -> str | None:
-    """The id of the test a session's data names, in either of the forms a component takes."""
-    component = zitting.get("component")
-    if isinstance(component, dict):
-        component = component.get("componentId")
-    return str(component) if component else None
 
 
 #: Where a row of `write_documents` keeps the outbox message that fetches its document.
@@ -313,7 +306,7 @@ class ToetsplanningRepository(Repository):
 
     def catalogue_entry(self, ta_peer: str, zitting: dict[str, Any]) -> dict[str, Any] | None:
         """The test of a session's data in TA's catalogue (flow 0) as TP last read it, if it has."""
-        component = _component_id(zitting)
+        component = component_id(zitting)
         if component is None:
             return None
         if (ahead := self._flow3_reads()) is not None:

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.associations import Association
-from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
+from oke.ooapi.common import NL_TEST_ADMIN, component_id, nl_test_admin_block, nl_test_admin_index
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import NlTestAdminOffering, Offering
 from oke.ooapi.persons import Person
@@ -110,6 +110,29 @@ def late_notes(*, deelname_state: str | None, zitting_state: str) -> list[str]:
     if zitting_state in ("canceled", "finished"):
         notes.append(f"received while the session is {zitting_state}")
     return notes
+
+
+def components_of_toets(toets: dict[str, Any]) -> list[str]:
+    """The TA tests (componentIds) a planbare toets names: its `component`, else its `testsToBeUsed` (flow 1)."""
+    if (component := component_id(toets)) is not None:
+        return [component]
+    tests = (nl_test_admin_block(toets.get("consumers")) or {}).get("testsToBeUsed") or []
+    return [str(test["componentId"]) for test in tests]
+
+
+def session_takes_toets(
+    *, toets_id: str, toets_tests: list[str], session_toets_id: str | None, session_test: str | None
+) -> bool:
+    """Whether a Zitting takes a Toetsinschrijving of planbare toets `toets_id` (whose tests are `toets_tests`).
+
+    Flow 5 tells DR the session's name as the test taken (`executedOfferingName`), so an enrolment in a session
+    of another test is reported as an attempt at that test. A session of a planbare toets takes the enrolments of
+    that toets only; one without, those whose toets names the session's test (or where either names none, as
+    TP then cannot tell).
+    """
+    if session_toets_id is not None:
+        return toets_id == session_toets_id
+    return session_test is None or not toets_tests or session_test in toets_tests
 
 
 def attempt_to_plan(

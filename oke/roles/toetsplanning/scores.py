@@ -28,6 +28,8 @@ Where the standard (PDF 1.0.1, Tabel 4.1.D and 4.3.D) is silent, this module dec
 - Any scale converts to `pass-or-fail` through the result's `pass`: a pass-or-fail value is "conform slaging
   waarde uit waardelijst {passed, failed}", the values of `pass` itself; `unknown` gives no verdict.
 - When `passFrom` and a passed/failed `pass` disagree, the result is Unfit: TP cannot tell which one is right.
+- An operator's score replaces TA's `pass` too, which judged TA's score: a `pass-or-fail` value is its own verdict,
+  any other is `unknown` (TP cannot tell whether TA's verdict holds for it, and a contradicting pair is worse).
 - Without a target scale TP passes the score on, but still checks it against TA's scale when that is known
   (the score "moet voldoen aan het resultaattype", Tabel 4.3.D); a scale name outside Tabel 4.1.D (such as the
   example values "1-10" and "1.0-10.0") is Unfit.
@@ -48,6 +50,8 @@ RVT = ResultValueType
 class Fitted:
     score: str | None  #: the score for DR; None when the result carries none (attendance only)
     converted: bool  #: True when it differs from TA's score (TP keeps both)
+    #: the `pass` DR gets in place of the result's (with an operator's score); None: the result's own
+    pass_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,14 @@ _TENTH = Decimal("0.1")
 def fits(score: str, value_type: str) -> bool:
     """Whether `score` is a valid value of the scale `value_type` (Tabel 4.1.D); an unknown scale fits nothing."""
     return _number(score, value_type) is not None or score in _LISTED.get(value_type, ()) or _letter(score, value_type)
+
+
+def operators_verdict(score: str, value_type: str | None) -> str:
+    """The `pass` that goes with an operator's score on DR's scale `value_type`: the score itself on pass-or-fail,
+    else `unknown`."""
+    if value_type == RVT.pass_or_fail and score in _LISTED[RVT.pass_or_fail]:
+        return score
+    return PassState.unknown.value
 
 
 def fit_score(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oke.ooapi.enums import ResultValueType
 from oke.roles.toetsafname.scoring import grade
-from oke.roles.toetsplanning.scores import Fitted, Unfit, fit_score, fits
+from oke.roles.toetsplanning.scores import Fitted, Unfit, fit_score, fits, operators_verdict
 
 SCALES = [value_type.value for value_type in ResultValueType]
 
@@ -201,6 +201,21 @@ def test_pass_or_fail_without_pass_from_or_a_verdict_is_held(pass_state: str | N
 def test_pass_from_and_pass_that_disagree_are_held() -> None:
     why = reason(fit("50", "0-100", "pass-or-fail", pass_state="passed", pass_from="55"))
     assert "says failed" in why and "says passed" in why and "'50'" in why
+
+
+@pytest.mark.parametrize(
+    ("score", "target", "expected"),
+    [
+        ("passed", "pass-or-fail", "passed"),
+        ("failed", "pass-or-fail", "failed"),
+        ("good", "insufficient-satisfactory-good", "unknown"),
+        ("7.0", "0.0-10.0", "unknown"),
+        ("7.0", None, "unknown"),
+    ],
+)
+def test_an_operators_score_carries_its_own_verdict_or_none(score: str, target: str | None, expected: str) -> None:
+    """TA's `pass` judged TA's score: next to an operator's score it could contradict it (7.0 and failed)."""
+    assert operators_verdict(score, target) == expected
 
 
 @pytest.mark.parametrize("pass_from", ["5,5", "abc", "101", "-1", "", " 55"])

@@ -75,7 +75,8 @@ async def list_results(
 
 @router.post("/{deelnameId}/score")
 async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerWriteDep) -> DrResultOut:
-    """Give the score DR gets for a result TP could not fit to DR's scale; it is sent at once."""
+    """Give the score DR gets for a result TP holds (it could not fit TA's to DR's scale); it is sent at once. A
+    result TP sent as TA scored it is a 409."""
     row = await call.write(
         "result",
         deelnameId,

@@ -17,11 +17,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from oke.errors import FieldError, InvalidContent, NotFound
-from oke.ooapi.common import nl_test_admin_block
+from oke.errors import Conflict, FieldError, InvalidContent, NotFound
+from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
 from oke.roles.toetsplanning import flow5
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
-from oke.roles.toetsplanning.scores import Fitted, fit_score, fits
+from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 
 SENT = "sent"
@@ -81,7 +81,8 @@ def forward_result(
     )
     dialect = context.dr_version or flow5.V1_0_1
     session = _session_of(uow, target, detailed=dialect == flow5.V1_1)
-    body = flow5.message(dialect, attempt, session, result, score=fitted.score, final_allowed=_final_allowed(toets))
+    outcome = result if fitted.pass_state is None else result | {"pass": fitted.pass_state}
+    body = flow5.message(dialect, attempt, session, outcome, score=fitted.score, final_allowed=_final_allowed(toets))
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
     uow.outbox.add(
@@ -145,10 +146,12 @@ def _position(cursor: str | None) -> tuple[datetime, str] | None:
 def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str, score: str) -> ResultForDr:
     """An operator gives the score DR gets for a held result (on DR's scale); it is sent at once.
 
-    The score stands for as long as TA's score is the one it was given for.
+    The score stands for as long as TA's score is the one it was given for. A result TP sent as TA scored it is
+    refused: one wrong id would otherwise replace a student's grade at DR.
     """
     with uow:
         target, row = _locked(uow, tenant, deelname_id)
+        _require_for_an_operator(row)
         context = uow.repo.forward_context(tenant, row["toetsinschrijving_id"])
         value_type = (context.toets or {}).get("resultValueType") if context is not None else None
         if value_type and not fits(score, str(value_type)):
@@ -179,6 +182,23 @@ def _forward_again(uow: ToetsplanningUnitOfWork, target: ResultTarget, tenant: s
     row = _row_of(uow, tenant, target.deelname_id)
     uow.commit()
     return ResultForDr.of(row)
+
+
+def _require_for_an_operator(row: dict[str, Any]) -> None:
+    """An operator's score is for a score of TA's that TP holds, or replaces the operator's own (a correction)."""
+    deelname_id = row["deelname_id"]
+    if row["ta_score"] is None:
+        raise Conflict(f"TA has given no score for participation {deelname_id}: there is none to give DR in its place")
+    if row["state"] != HELD and not _override_stands(row):
+        raise Conflict(
+            f"the result of participation {deelname_id} is not held: TA's score {row['ta_score']!r} went to DR as "
+            f"{row['score']!r}; an operator gives a score only for a held result"
+        )
+
+
+def _override_stands(row: dict[str, Any]) -> bool:
+    """Whether DR gets the operator's score: given, and for the score TA still has."""
+    return row["override_score"] is not None and row["override_for"] == row["ta_score"]
 
 
 def _row_of(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> dict[str, Any]:
@@ -217,15 +237,17 @@ def _fitted(
     row: dict[str, Any],
 ) -> Fitted | str:
     """The score DR gets, or why it cannot get one: an operator's value stands while TA's score is unchanged."""
-    if row["override_score"] is not None and row["override_for"] == row["ta_score"]:
-        return Fitted(row["override_score"], converted=row["override_score"] != row["ta_score"])
+    target_type = toets.get("resultValueType")
+    if _override_stands(row):
+        score = row["override_score"]
+        verdict = operators_verdict(score, None if target_type is None else str(target_type))
+        return Fitted(score, converted=score != row["ta_score"], pass_state=verdict)
     if row["ta_score"] is None:  # attendance, or a result without a score: no scale to read from the catalogue
         return Fitted(None, converted=False)
     test = uow.repo.catalogue_entry(target.ta_peer, target.zitting) or {}
     catalogue = nl_test_admin_block(test.get("consumers")) or {}
     source_type = test.get("resultValueType") or catalogue.get("resultValueType")
     pass_from = catalogue.get("passFrom")
-    target_type = toets.get("resultValueType")
     fitted = fit_score(
         row["ta_score"],
         pass_state=result.get("pass"),
@@ -245,8 +267,7 @@ def _final_allowed(toets: dict[str, Any]) -> bool:
 def _session_of(uow: ToetsplanningUnitOfWork, target: ResultTarget, *, detailed: bool) -> flow5.Session:
     """The session as DR learns it: its name; for the draft 1.1 also its times, room and coordinator."""
     data = target.zitting
-    names = data.get("name") or [{"value": target.zitting_id}]
-    name = next((n["value"] for n in names if str(n.get("language", "")).startswith("nl")), names[0]["value"])
+    name = in_dutch_or_first(data.get("name")) or target.zitting_id
     canceled = target.state == "canceled" or target.zitting_state == "canceled"
     if not detailed:
         return flow5.Session(name=str(name), canceled=canceled)

@@ -1,10 +1,10 @@
 """Planning: how a Zitting and its Deelnames come to exist at TP, and reach TA (flow 2).
 
 TP creates the ids of its Zitting and Deelnames, keeps the link Deelname -> Toetsinschrijving + attempt
-(the attempt within DR's attempt policy), and in the same transaction puts the flow 2 calls in the outbox:
-the Zitting first, then one Deelname per participant with the whole Person embedded, all in the order of
-the session (one outbox key). Moving a student is cancelling the Deelname and planning the same attempt
-in another Zitting.
+(the attempt within DR's attempt policy, in a session of the enrolment's own planbare toets), and in the
+same transaction puts the flow 2 calls in the outbox: the Zitting first, then one Deelname per participant
+with the whole Person embedded, all in the order of the session (one outbox key). Moving a student is
+cancelling the Deelname and planning the same attempt in another Zitting.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.common import component_id, in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
 from oke.roles.toetsplanning.needs import Toets, minutes_of, needs_for
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
-from oke.store.tables.toetsplanning import Deelname, Zitting
+from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, Zitting
 
 
 @dataclass(frozen=True)
@@ -197,12 +197,8 @@ def _defaults_of_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str)
     if toets.state == "canceled":
         raise Conflict(f"DR cancelled planbare toets {toets_id}")
     defaults = {"primaryCode": toets.data["primaryCode"], "name": toets.data["name"]}
-    component = toets.data.get("component")
-    tests = (nl_test_admin_block(toets.data.get("consumers")) or {}).get("testsToBeUsed") or []
-    if isinstance(component, dict):
-        component = component.get("componentId")
-    component = component or (tests[0]["componentId"] if len(tests) == 1 else None)
-    return defaults | ({"component": component} if component else {})
+    tests = rules.components_of_toets(toets.data)
+    return defaults | ({"component": tests[0]} if len(tests) == 1 else {})
 
 
 def require_dr(uow: ToetsplanningUnitOfWork, *, tenant: str, dr_peer: str) -> None:
@@ -228,7 +224,7 @@ def _add_deelname(
     if participant.role not in rules.PARTICIPANT_ROLES:
         allowed = ", ".join(sorted(rules.PARTICIPANT_ROLES))
         raise InvalidContent(FieldError(f"{pointer}/role", f"{participant.role!r} is not one of {allowed}"))
-    participant, person_id = _with_enrolment(uow, zitting.tenant, participant, pointer)
+    participant, person_id = _with_enrolment(uow, zitting, participant, pointer)
     person = _person(uow, zitting.tenant, person_id, participant.person, pointer)
     deelname_id = str(uuid.uuid4())
     data: dict[str, Any] = {
@@ -260,9 +256,10 @@ def _add_deelname(
 
 
 def _with_enrolment(
-    uow: ToetsplanningUnitOfWork, tenant: str, participant: Participant, pointer: str
+    uow: ToetsplanningUnitOfWork, zitting: Zitting, participant: Participant, pointer: str
 ) -> tuple[Participant, str]:
     """The participant completed from DR's Toetsinschrijving (the attempt it plans), and its person's id."""
+    tenant = zitting.tenant
     enrolment = uow.repo.dr_association(tenant, participant.toetsinschrijving_id or "")
     if enrolment is None:
         if participant.extra_attempt:
@@ -275,9 +272,11 @@ def _with_enrolment(
     if participant.person_id not in (None, enrolment.person_id):
         reason = f"the Toetsinschrijving is of person {enrolment.person_id}"
         raise InvalidContent(FieldError(f"{pointer}/personId", reason))
-    where = f"{pointer}: Toetsinschrijving {enrolment.association_id}" if pointer else "its Toetsinschrijving"
+    where = f"Toetsinschrijving {enrolment.association_id}"
+    where = f"{pointer}: {where}" if pointer else where
     if enrolment.state == "canceled":
         raise Conflict(f"{where} is cancelled by DR")
+    _require_session_of_toets(uow, zitting, enrolment, where)
     block = nl_test_admin_block(enrolment.data.get("consumers")) or {}
     try:
         attempt = rules.attempt_to_plan(
@@ -290,6 +289,32 @@ def _with_enrolment(
     except rules.AttemptRefused as refused:
         raise Conflict(f"{where}: {refused}") from None
     return replace(participant, attempt=attempt), enrolment.person_id
+
+
+def _require_session_of_toets(
+    uow: ToetsplanningUnitOfWork, zitting: Zitting, enrolment: DrAssociation, where: str
+) -> None:
+    """A Toetsinschrijving is planned in a session of its own planbare toets (or test): a 409 naming both."""
+    toets = uow.repo.dr_offering(zitting.tenant, enrolment.offering_id)
+    tests = rules.components_of_toets(toets.data) if toets is not None else []
+    session_toets_id, session_test = zitting.planbare_toets_id, component_id(zitting.data)
+    if rules.session_takes_toets(
+        toets_id=enrolment.offering_id, toets_tests=tests, session_toets_id=session_toets_id, session_test=session_test
+    ):
+        return
+    own = f"{where} is for planbare toets {_named(enrolment.offering_id, toets)}"
+    if session_toets_id is None:
+        raise Conflict(f"{own} (test {', '.join(tests)}), not for session {zitting.zitting_id} of test {session_test}")
+    session_toets = uow.repo.dr_offering(zitting.tenant, session_toets_id)
+    raise Conflict(
+        f"{own}, not for session {zitting.zitting_id} of planbare toets {_named(session_toets_id, session_toets)}"
+    )
+
+
+def _named(toets_id: str, toets: DrOffering | None) -> str:
+    """A planbare toets as a planner recognises it: its id and its name."""
+    name = in_dutch_or_first(toets.data.get("name")) if toets is not None else None
+    return f'{toets_id} "{name}"' if name else toets_id
 
 
 def _person(
