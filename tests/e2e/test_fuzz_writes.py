@@ -43,23 +43,13 @@ from tests.api_client import (
 )
 from tests.dr_client import DR, JACOB_REKENEN, attempt_put, result_patch
 from tests.e2e.test_fuzz_openapi import PEER_CALLS, TOKEN_PATH
+from tests.e2e.test_isolation import RELAY_COLUMNS
 from tests.e2e.test_tp_bad_input import JSON, KEYS, VALID, at, places
 from tests.ta_client import TA, deelname, plan, zitting
 
 #: The test servers' body limit (tests/conftest.py).
 LIMIT = 64 * 1024
 EXAMPLES = 30
-#: Columns the outbox relay changes in the background while it tries to deliver (to peers at no address).
-RELAY_COLUMNS = {
-    "state",
-    "attempts",
-    "next_attempt_at",
-    "lease_until",
-    "lease_holder",
-    "last_status",
-    "last_error",
-    "problem",
-}
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ OPERATOR = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
 SIGNED_LINK = {("GET", "/start/{associationId}")}
 #: Tables that are no school's objects (clients are registered while walking; keys may rotate).
 NOT_SCHOOL_DATA = {"oauth_clients", "signing_keys", "ta_secrets"}
-#: Outbox columns the relay changes while it retries the school's messages to an unreachable peer.
+#: Outbox columns the relay changes in the background while it retries messages to an unreachable peer.
 RELAY_COLUMNS = {
     "state",
     "attempts",
