@@ -146,6 +146,10 @@ class TokenIssuer:
         if self.external is not None and issuer != self.issuer:
             return *self.external.verify(token), None
         key = self._public_key(kid) if isinstance(kid, str) else None
+        if key is None and isinstance(issuer, str) and issuer != self.issuer:  # most likely a peer's token
+            raise Unauthorized(
+                f"unknown signing key: the token is {issuer[:100]!r}'s, not this server's ({self.issuer})"
+            )
         if key is None:
             raise Unauthorized("unknown signing key")
         try:

@@ -139,6 +139,15 @@ def test_a_key_of_someone_else_is_refused(tokens: TokenIssuer) -> None:
         tokens.verify(token)
 
 
+def test_a_token_another_server_issued_is_named_as_such(tokens: TokenIssuer) -> None:
+    """A vendor who sends TA's token to TP learns whose token it is, not only that the key is unknown."""
+    tokens.issue(CALLER, CALLER.scopes)
+    claims = _claims(iss="https://ta.example.org", aud="https://ta.example.org")
+    token = jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": "ta-key"})
+    with pytest.raises(Unauthorized, match="the token is 'https://ta.example.org'.s, not this server's"):
+        tokens.verify(token)
+
+
 def test_an_unsigned_token_is_refused(tokens: TokenIssuer, session_factory: sessionmaker[Session]) -> None:
     tokens.issue(CALLER, CALLER.scopes)
     kid, _ = _stored_key(session_factory)
