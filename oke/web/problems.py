@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as database_errors
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.responses import Response
 
 from oke.errors import FieldError, InvalidContent, OkeError, ServiceUnavailable, TooManyRequests
@@ -57,10 +58,27 @@ def _request_validation(_request: Request, exc: Exception) -> Response:
     return _oke_error(_request, InvalidContent(errors))
 
 
-def _http_error(_request: Request, exc: Exception) -> Response:
+#: The methods a 405's `Allow` may name.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     titles = {404: "Not found", 405: "Method not allowed"}
-    return problem_response(exc.status_code, titles.get(exc.status_code, "Error"), exc.detail, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:  # Starlette names the methods of the first route of the path only
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return problem_response(exc.status_code, titles.get(exc.status_code, "Error"), exc.detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes at the request's path."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
 
 
 #: The database cannot be reached (restarting, connections cut, a lock held too long): worth sending again soon.

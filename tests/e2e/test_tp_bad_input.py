@@ -317,7 +317,9 @@ def test_a_draft_message_with_result_consumers_not_an_array_is_400(
 def test_an_unknown_path_or_method_is_a_problem(tp: TP, stored: tuple[Peer, str]) -> None:
     ta, deelname = stored
 
-    problem_of(ta.http.delete(f"/ooapi/associations/{deelname}", headers=ta.headers), 405)
+    refused = ta.http.delete(f"/ooapi/associations/{deelname}", headers=ta.headers)
+    problem_of(refused, 405)
+    assert refused.headers["allow"] == "GET, PUT, PATCH"  # every method of the path, not one route's
     problem_of(ta.http.get("/ooapi/no-such-thing", headers=ta.headers), 404)
     assert_unchanged(ta, deelname, tp)
 
