@@ -9,8 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as database_errors
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 from starlette.responses import Response
+from starlette.routing import Match
 
 from oke.errors import FieldError, InvalidContent, OkeError, ServiceUnavailable, TooManyRequests
 from oke.observability.middleware import route_template
