@@ -51,6 +51,8 @@ def test_all_offerings_page_by_page(dr: DR) -> None:
     assert pointers(problem_of(tp.get("/offerings", pageSize=7), 400)) == ["/query/pageSize"]
     assert pointers(problem_of(tp.get("/offerings", pageNumber=0), 400)) == ["/query/pageNumber"]
     assert pointers(problem_of(tp.get("/offerings", since="1 december"), 400)) == ["/query/since"]
+    unencoded = problem_of(tp.get("/offerings", since="2026-12-19T00:00:00 01:00"), 400)  # a + sent as is
+    assert "'2026-12-19T00:00:00 01:00'" in unencoded["detail"] and "%2B" in unencoded["detail"]
 
 
 def test_an_offering_with_its_program_and_organization(dr: DR) -> None:

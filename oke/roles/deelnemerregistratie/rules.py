@@ -400,7 +400,9 @@ def window_day(value: str | None, name: str) -> date | None:
             return date.fromisoformat(value)
         return MOMENT.validate_python(value).date()
     except (ValueError, ValidationError):
-        reason = "must be a date (YYYY-MM-DD) or a date-time with a zone offset"
+        reason = f"must be a date (YYYY-MM-DD) or a date-time with a zone offset, not {value[:40]!r}"
+        if " " in value:  # a "+01:00" sent as is reads as " 01:00"
+            reason += ": a + in a query is sent as %2B"
         raise InvalidContent(FieldError(f"/query/{name}", reason)) from None
 
 
