@@ -1,6 +1,6 @@
 """The check at the end of the day: for every Toetsinschrijving and attempt, what DR holds must be TA's last result
-of the matching Deelname, its score converted where DR's scale differs from TA's. Checked, not asserted: every
-difference is listed."""
+of the matching Deelname, its score converted where DR's scale differs from TA's; a Toetsinschrijving DR cancelled
+after planning must be cancelled at TA. Checked, not asserted: every difference is listed."""
 
 from __future__ import annotations
 
@@ -91,6 +91,16 @@ def compare(
                         Difference(enrolment, attempt["attempt"], "a result for an attempt not planned", "", None)
                     )
     return found
+
+
+def still_at_ta(planned: list[Planned], cancelled: list[str], ta_states: dict[str, str]) -> list[Difference]:
+    """The Deelnames of Toetsinschrijvingen DR cancelled (`cancelled`) that TA still expects (`ta_states` by
+    Deelname): TP cancels them at TA (spec reference 8)."""
+    return [
+        Difference(p.enrolment, p.attempt, "cancelled at DR, still planned at TA", "canceled", ta_states[p.deelname])
+        for p in planned
+        if p.enrolment in cancelled and p.deelname in ta_states and ta_states[p.deelname] != "canceled"
+    ]
 
 
 class _Differ:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import httpx
 
 from oke.client.ooapi import OoapiClient
-from oke.demo.check import Difference, Planned, Scale, compare
+from oke.demo.check import Difference, Planned, Scale, compare, still_at_ta
 from oke.demo.endpoints import Endpoints
 from oke.ooapi.common import nl_test_admin_block
 
@@ -179,14 +179,15 @@ class ExamDay:
         return True
 
     def cancel_one(self, zittingen: list[str]) -> None:
-        """DR cancels one planned Toetsinschrijving (pushed to TP); TA still runs it, so its result still comes."""
+        """DR cancels one planned Toetsinschrijving (pushed to TP); TP cancels its Deelname at TA, which then
+        does not run it: no result comes (spec reference 8)."""
         assert self.cancel is not None
-        candidates = [p.enrolment for p in self.day.planned if p.zitting in zittingen]
-        enrolment = self.rng.choice(candidates)
-        self.cancel(enrolment)
-        self.day.cancelled.append(enrolment)
-        self.say(f"flow 1: DR cancelled Toetsinschrijving {enrolment} after planning")
-        self.wait("flow 1: the cancel at TP", lambda: True)
+        candidates = [p for p in self.day.planned if p.zitting in zittingen]
+        planned = self.rng.choice(candidates)
+        self.cancel(planned.enrolment)
+        self.day.cancelled.append(planned.enrolment)
+        self.say(f"flow 1: DR cancelled Toetsinschrijving {planned.enrolment} after planning")
+        self.wait("flows 1, 2: the cancel at TP, then at TA", lambda: self.ta_state(planned.deelname) == "canceled")
 
     def run_sessions(self, zittingen: list[str]) -> None:
         """TA runs each session (flows 3, 4 through its outbox); then wait for the results at DR (flow 5)."""
@@ -208,16 +209,22 @@ class ExamDay:
     def differences(self, deelnames: set[str] | None = None) -> list[Difference]:
         """DR's results against TA's, enrolment by enrolment (all planned Deelnames, or these)."""
         planned = [p for p in self.day.planned if deelnames is None or p.deelname in deelnames]
-        ta_results = {p.deelname: self.ta_result(p.deelname) for p in planned}
+        at_ta = {p.deelname: self.ta_association(p.deelname) for p in planned}
+        ta_results = {deelname: dict(a["result"]) if a.get("result") else None for deelname, a in at_ta.items()}
         scales = {t.offering_id: self.scale(t) for t in self.day.toetsen.values()}
         held = {row["deelnameId"]: row["reason"] for row in self.held()}
-        return compare(planned, ta_results, self.dr_results(), scales, held, complete=deelnames is None)
+        found = compare(planned, ta_results, self.dr_results(), scales, held, complete=deelnames is None)
+        ta_states = {deelname: str(a.get("state")) for deelname, a in at_ta.items()}
+        return found + still_at_ta(planned, self.day.cancelled, ta_states)
 
-    def ta_result(self, deelname: str) -> dict[str, Any] | None:
-        """TA's own last result of a Deelname (3.4)."""
-        found = _json(self.ta_reader.request("GET", f"/associations/{deelname}"), 200, "read a result at TA")
-        result = found.get("result")
-        return dict(result) if result else None
+    def ta_association(self, deelname: str) -> dict[str, Any]:
+        """TA's own Deelname, with its state and last result (3.4)."""
+        found = _json(self.ta_reader.request("GET", f"/associations/{deelname}"), 200, "read a Deelname at TA")
+        return dict(found)
+
+    def ta_state(self, deelname: str) -> str | None:
+        """TA's state of a Deelname: `canceled` once TP's cancel arrived."""
+        return self.ta_association(deelname).get("state")
 
     def scale(self, toets: PlanbareToets) -> Scale:
         """The scales of a planbare toets: DR's, and TA's with its passFrom from TA's catalogue (flow 0)."""

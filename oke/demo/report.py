@@ -89,7 +89,7 @@ class Summary:
             if key == "present":
                 value = f"{data['present']} / {data['absent']}"
             totals.add_row(label, value)
-        totals.add_row("cancelled at DR after planning", ", ".join(data["cancelled"]) or "none")
+        totals.add_row("cancelled at DR after planning (and at TA)", ", ".join(data["cancelled"]) or "none")
         scales = Table("planbare toets", "DR's resultValueType", title="Scales", title_justify="left")
         for toets in data["toetsen"]:
             scales.add_row(toets["name"], str(toets["resultValueType"]))

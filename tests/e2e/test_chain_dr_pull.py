@@ -4,7 +4,8 @@ Rules checked, with their sources:
 - 1a pull: `GET /offerings?offeringType=component&since=&until=`, `/offerings/{id}/associations`,
   `/associations/{id}?expand=person,offering`, `/persons/{id}`, paged; the same state as DR's push (spec
   reference flow 1 and section 8: "TP pulls ... or DR pushes").
-- A cancelled enrolment at DR is cancelled at TP (PDF 3.1.4), by the next pull.
+- A cancelled enrolment at DR is cancelled at TP (PDF 3.1.4), by the next pull, and its planned Deelname at TA
+  (spec reference 8, Cancel), once.
 - 1b: the members of a group (`GET /groups/{id}/members`, `GET /persons/{id}`) are planned without a
   Toetsinschrijving; "No flow 5 is possible" for them (spec reference flow 1b).
 """
@@ -139,6 +140,22 @@ def test_a_cancellation_at_dr_reaches_tp_by_the_next_pull(tp: TP, dr: DR, tp_dat
     cancelled = held(tp)["associations"][JACOB_REKENEN]
     assert cancelled[3] == "canceled" and cancelled[4]["state"] == "canceled"
     assert [r.method for r in history_rows(tp) if r.object_id == JACOB_REKENEN] == ["GET", "GET"]
+
+
+def test_a_cancellation_pulled_from_dr_cancels_the_planned_deelname_at_ta_once(
+    tp: TP, dr: DR, tp_database_url: str
+) -> None:
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    deelname = planned(tp, Enrolment(school.TOETS_REKENEN, JACOB_REKENEN, school.STUDENTS["jacob"]))
+    dr.cancel(JACOB_REKENEN)
+    assert "1 cancelled" in oke_sync(tp_database_url, peer)
+    assert "enrolments: 0 new, 0 changed, 10 unchanged, 0 cancelled" in oke_sync(tp_database_url, peer)
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.method == "PATCH")
+        assert [(m.kind, m.path) for m in session.scalars(query)] == [("flow2", f"/associations/{deelname}")]
+    [row] = tp.history(deelname, flow="1")
+    assert (row.client_id, row.method, row.path) == (PULLER, "GET", f"/ooapi/associations/{JACOB_REKENEN}")
 
 
 def test_a_dr_that_cannot_be_reached_is_a_clear_error_and_nothing_changes(tp: TP, tp_database_url: str) -> None:

@@ -155,6 +155,28 @@ def test_a_retake_reaches_dr_as_a_put_of_attempt_2(tp: TP, ta: TA, dr: DR) -> No
     assert {m.method for m in later} <= {"PUT"}  # every update of the attempt to the same id
 
 
+def test_an_enrolment_dr_cancels_after_planning_is_cancelled_at_ta_and_not_run(tp: TP, ta: TA, dr: DR) -> None:
+    """Spec reference 8 (Cancel): DR's cancel reaches TA through TP, which removes the student's person data and
+    no longer expects them; the others sit the test and their results reach DR."""
+    c = chain(tp, ta, dr)
+    planned = plan(c, [{"toetsinschrijvingId": e} for e in (JACOB_REKENEN, FATIMA_REKENEN)])
+    jacob, fatima = (d["deelnameId"] for d in planned["deelnames"])
+
+    dr.cancel(JACOB_REKENEN)  # pushed to TP by DR's outbox
+
+    at_ta = eventually(
+        lambda: (a := c.at_ta.get(f"/associations/{jacob}", expand="person").json())["state"] == "canceled" and a,
+        seconds=30,
+    )
+    assert at_ta["person"] == school.STUDENTS["jacob"]  # the id only: TA removed the person data
+    ran = run(ta, planned["zittingId"], seed=5)
+    assert [o["association_id"] for o in ran["outcomes"]] == [fatima]
+    eventually(lambda: delivered(ta), seconds=30)
+    eventually(lambda: sent_to_dr(c), seconds=30)
+    assert attempts_at_dr(c, JACOB_REKENEN)[0]["result"] is None
+    assert attempts_at_dr(c, FATIMA_REKENEN)[0]["result"]["state"] == "completed"
+
+
 def test_an_ad_hoc_sessions_results_never_reach_dr(tp: TP, ta: TA, dr: DR) -> None:
     c = chain(tp, ta, dr)
     planned = c.tp.plan("ta-real", students=2, component=school.REKENEN_2F)

@@ -73,13 +73,20 @@ def check_against_servers(summary: dict[str, Any], databases: dict[Role, str], t
     assert count(tp, select(func.count()).select_from(Deelname).where(*planned)) == summary["retakes"]
     reported = SchoolEnrolment.tenant == tenant, SchoolEnrolment.result.is_not(None)
     assert count(dr, select(func.count()).select_from(SchoolEnrolment).where(*reported)) == summary["resultsAtDr"]
-    assert summary["resultsAtDr"] == summary["deelnames"]  # every Deelname's result reached DR
+    # every Deelname's result reached DR, but those of the Toetsinschrijvingen DR cancelled: TA did not run them
+    assert summary["resultsAtDr"] == summary["deelnames"] - len(summary["cancelled"]) and summary["cancelled"]
     extra = SchoolEnrolment.tenant == tenant, SchoolEnrolment.created_by == "tp"
     assert count(dr, select(func.count()).select_from(SchoolEnrolment).where(*extra)) == summary["retakes"]
-    for enrolment in summary["cancelled"]:  # cancelled at DR after planning, and its result still came
+    for enrolment in summary["cancelled"]:  # cancelled at DR after planning: TP cancelled its Deelname at TA
         for session in sessions_of(dr):
             row = session.get(SchoolEnrolment, (tenant, enrolment))
-            assert row is not None and row.state == "canceled" and row.result is not None
+            assert row is not None and row.state == "canceled" and row.result is None
+        for session in sessions_of(tp):
+            [deelname] = session.scalars(select(Deelname).where(Deelname.toetsinschrijving_id == enrolment)).all()
+            assert deelname.state == "canceled"
+        for session in sessions_of(ta):
+            at_ta = session.get(TaDeelname, deelname.deelname_id)
+            assert at_ta is not None and at_ta.state == "canceled" and at_ta.result is None
     flows = {f["flow"].split()[0]: f for f in summary["flows"]}
     for flow, (role, kind) in OUTBOX_KINDS.items():
         url = {"tp": tp, "ta": ta, "dr": dr}[role]

@@ -8,6 +8,8 @@ Rules checked, with their sources:
 - Cancelling a Toetsinschrijving (`state: canceled`) removes the person data TP no longer needs;
   cancelling a planbare toets (`offeringState: canceled`) also cancels its enrolments: PDF §3.1.4,
   spec reference §3 (flow 1 push), §9.
+- TP then cancels the enrolment's Deelnames at TA (PATCH TA /associations/D1), once, and results that arrive
+  later are still accepted: spec reference §8 (Cancel). One TA reported on is a taken attempt and stays.
 - Program offerings and program enrolments are flow 1 context: PDF §3.1.4, spec reference §10.15.
 - Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` ≥ 1: Tabel 5.0.C, spec reference §2.
 - Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F): spec reference §1 (Id ownership), §6.
@@ -17,8 +19,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from oke.auth.caller import ClientRole
-from tests.api_client import TP, Peer, dr_person, new_id, pointers, problem_of, ta_with_student
+from oke.store.tables.messages import ReceivedMessage
+from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import Deelname
+from tests.api_client import (
+    TP,
+    Peer,
+    dr_enrols,
+    dr_person,
+    dr_sends_toets,
+    new_id,
+    pointers,
+    problem_of,
+    ta_with_student,
+)
+from tests.e2e.test_tp_flow5 import attendance, planned, reports, score, to_dr
 
 NAME = [{"language": "nl-NL", "value": "Rekenen 2F"}]
 
@@ -201,6 +219,102 @@ def test_cancelling_the_planbare_toets_removes_the_person_data(tp: TP) -> None:
 
     row = dr_person(tp, student)
     assert row is not None and row.data is None
+
+
+def cancels_to_ta(tp: TP) -> list[tuple[str, str, Any]]:
+    """The flow 2 cancellations of Deelnames queued for the test's school: (TA, path, body), oldest first."""
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(
+            OutboxMessage.tenant == tp.tenant, OutboxMessage.kind == "flow2", OutboxMessage.method == "PATCH"
+        )
+        return [(m.peer, m.path, m.body) for m in session.scalars(query.order_by(OutboxMessage.id))]
+
+
+def deelname_state(tp: TP, deelname: str) -> tuple[str, str]:
+    """TP's state of a Deelname: its column and its document's."""
+    with tp.session_factory() as session:
+        row = session.get(Deelname, deelname)
+        assert row is not None
+        return row.state, row.data["state"]
+
+
+def cancelled_by_dr(tp: TP) -> list[ReceivedMessage]:
+    """The history rows of Deelnames that DR's flow 1 changed in the test's school, oldest first."""
+    with tp.session_factory() as session:
+        query = select(ReceivedMessage).where(
+            ReceivedMessage.tenant == tp.tenant,
+            ReceivedMessage.object_type == "deelname",
+            ReceivedMessage.flow == "1",
+        )
+        return list(session.scalars(query.order_by(ReceivedMessage.id)))
+
+
+def test_cancelling_a_planned_toetsinschrijving_cancels_its_deelname_at_ta_once(tp: TP) -> None:
+    tp.configure_dr()
+    enrolment = dr_enrols(tp)
+    deelname = planned(tp, enrolment)
+    dr = tp.peer(ClientRole.dr)
+
+    assert dr.patch(f"/associations/{enrolment.enrolment}", CANCEL_ENROLMENT).status_code == 200
+    assert dr.patch(f"/associations/{enrolment.enrolment}", CANCEL_ENROLMENT).status_code == 200  # DR repeats it
+
+    cancel = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+    assert cancels_to_ta(tp) == [(tp.peer_name("ta-x"), f"/associations/{deelname}", cancel)]
+    assert deelname_state(tp, deelname) == ("canceled", "canceled")
+    [row] = cancelled_by_dr(tp)
+    assert (row.object_id, row.flow, row.method, row.path) == (
+        deelname,
+        "1",
+        "PATCH",
+        f"/ooapi/associations/{enrolment.enrolment}",
+    )
+    assert row.notes == [f"cancelled at TA: DR cancelled Toetsinschrijving {enrolment.enrolment}"]
+    # TA's result may still come, and still goes to DR
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
+    assert "received while the participation is canceled" in tp.history(deelname, flow="3")[0].notes
+    assert [m.path for m in to_dr(tp)] == [f"/associations/{enrolment.enrolment}"]
+
+
+def test_a_deelname_ta_reported_on_stays_when_dr_cancels_and_its_retake_is_cancelled(tp: TP) -> None:
+    tp.configure_dr()
+    enrolment = dr_enrols(tp)
+    taken = planned(tp, enrolment)
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, taken, attendance())
+    retake = planned(tp, enrolment, extra=True)
+
+    cancelled = tp.peer(ClientRole.dr).patch(f"/associations/{enrolment.enrolment}", CANCEL_ENROLMENT)
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert [path for _ta, path, _body in cancels_to_ta(tp)] == [f"/associations/{retake}"]
+    assert deelname_state(tp, taken) == ("associated", "associated")
+    reports(ta, taken, score("7.0"))  # the attempt taken still reaches DR
+    assert [m.body["result"]["state"] for m in to_dr(tp)] == ["in progress", "completed"]
+
+
+def test_cancelling_a_toetsinschrijving_not_planned_sends_nothing_to_ta(tp: TP) -> None:
+    tp.configure_ta("ta-x")
+    enrolment = dr_enrols(tp)
+    assert tp.peer(ClientRole.dr).patch(f"/associations/{enrolment.enrolment}", CANCEL_ENROLMENT).status_code == 200
+    assert cancels_to_ta(tp) == [] and cancelled_by_dr(tp) == []
+    assert len(tp.history(enrolment.enrolment)) == 2  # DR's PUT and its cancel
+
+
+def test_cancelling_a_planbare_toets_cancels_the_deelnames_of_its_enrolments_at_ta(tp: TP) -> None:
+    toets = dr_sends_toets(tp)
+    first, second, elsewhere = dr_enrols(tp, toets), dr_enrols(tp, toets), dr_enrols(tp)
+    cancelled, taken, kept = planned(tp, first), planned(tp, second), planned(tp, elsewhere)
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), taken, attendance())
+
+    assert tp.peer(ClientRole.dr).patch(f"/offerings/{toets}", CANCEL_OFFERING).status_code == 200
+
+    assert [path for _ta, path, _body in cancels_to_ta(tp)] == [f"/associations/{cancelled}"]
+    assert [deelname_state(tp, d)[0] for d in (cancelled, taken, kept)] == ["canceled", "associated", "associated"]
+    [row] = cancelled_by_dr(tp)
+    assert row.path == f"/ooapi/offerings/{toets}"
+    assert row.notes == [
+        f"cancelled at TA: DR cancelled Toetsinschrijving {first.enrolment} with its planbare toets {toets}"
+    ]
 
 
 def test_patch_of_an_unknown_id_is_404(tp: TP) -> None:

@@ -155,6 +155,9 @@ _LISTED = (
     DrResult.override_score,
 )
 
+#: How many ids one `IN` list holds: SQLite and PostgreSQL limit the parameters of a statement.
+_IDS_AT_ONCE = 1000
+
 #: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
 _PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
 
@@ -258,8 +261,8 @@ class ToetsplanningRepository(Repository):
     def dr_person(self, tenant: str, person_id: str, *, for_update: bool = False) -> DrPerson | None:
         return self.session.get(DrPerson, (tenant, person_id), with_for_update=for_update)
 
-    def cancel_dr_associations_of(self, tenant: str, offering_id: str) -> list[str]:
-        """Cancel every enrolment on a cancelled offering; returns the persons concerned."""
+    def cancel_dr_associations_of(self, tenant: str, offering_id: str) -> Sequence[DrAssociation]:
+        """Cancel every enrolment on a cancelled offering; returns those it cancelled."""
         rows = self.session.scalars(
             select(DrAssociation)
             .where(
@@ -273,7 +276,7 @@ class ToetsplanningRepository(Repository):
             row.state = "canceled"
             row.data = {**row.data, "state": "canceled"}
         self.session.flush()  # later queries in this unit of work must see them cancelled
-        return sorted({row.person_id for row in rows})
+        return rows
 
     def person_is_enrolled(self, tenant: str, person_id: str) -> bool:
         query = select(DrAssociation.association_id).where(
@@ -436,6 +439,26 @@ class ToetsplanningRepository(Repository):
             ~planned.exists(),
         )
         return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
+
+    def planned_deelnames(self, tenant: str, toetsinschrijving_ids: Sequence[str]) -> list[Deelname]:
+        """The Deelnames of these enrolments that are not cancelled and TA has not reported on, locked in id order
+        (as flow 3 locks them), with their Zittingen; `_IDS_AT_ONCE` ids a statement."""
+        found: list[Deelname] = []
+        for start in range(0, len(toetsinschrijving_ids), _IDS_AT_ONCE):
+            query = (
+                select(Deelname)
+                .options(joinedload(Deelname.zitting))
+                .where(
+                    Deelname.tenant == tenant,
+                    Deelname.toetsinschrijving_id.in_(toetsinschrijving_ids[start : start + _IDS_AT_ONCE]),
+                    Deelname.state != "canceled",
+                    Deelname.result.is_(None),
+                )
+                .order_by(Deelname.deelname_id)
+                .with_for_update(of=Deelname)
+            )
+            found += self.session.scalars(query)
+        return found
 
     def cancel_deelnames_of(self, zitting_id: str) -> None:
         self.session.execute(update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled"))

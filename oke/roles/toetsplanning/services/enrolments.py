@@ -2,7 +2,8 @@
 
 DR pushes them (PUT creates or replaces, PATCH merges), or TP pulls them (`dr_sync`) and keeps each
 document as a PUT would (`keep_*`), leaving unchanged ones alone. Cancelling an offering cancels its
-enrolments, and TP then removes the person data it no longer needs (PDF 3.1).
+enrolments. A cancelled enrolment's Deelnames that TA has not reported on are cancelled at TA (spec reference
+8), and TP removes the person data it no longer needs (PDF 3.1).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_person
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
+from oke.roles.toetsplanning.services import planning
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.peers import PeerConfig
@@ -66,8 +68,9 @@ def keep_offering(
         else:
             was = row.state
         row.offering_type = kind
-        _set_offering(uow, caller, row, document)
-        _record_and_commit(uow, caller, inbound, "dr_offering", offering_id)
+        _record(uow, caller, inbound, "dr_offering", offering_id)
+        _set_offering(uow, caller, inbound, row, document)
+        uow.commit()
         return _kept(was, row.state)
 
 
@@ -80,8 +83,9 @@ def patch_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: st
         rules.require_discriminator(inbound.body, "offeringType", (row.offering_type,))
         merged = merge_patch(row.data, inbound.body)
         rules.require_valid(rules.OFFERING, merged)
-        _set_offering(uow, caller, row, merged)
-        _record_and_commit(uow, caller, inbound, "dr_offering", offering_id)
+        _record(uow, caller, inbound, "dr_offering", offering_id)
+        _set_offering(uow, caller, inbound, row, merged)
+        uow.commit()
 
 
 def put_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str, inbound: Inbound) -> bool:
@@ -113,8 +117,9 @@ def keep_association(
             return Kept.unchanged
         else:
             was = row.state
-        _set_association(uow, caller, row, document)
-        _record_and_commit(uow, caller, inbound, "dr_association", association_id)
+        _record(uow, caller, inbound, "dr_association", association_id)
+        _set_association(uow, caller, inbound, row, document)
+        uow.commit()
         return _kept(was, row.state)
 
 
@@ -130,8 +135,9 @@ def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_
         else:
             merged = merge_patch(row.data, inbound.body)
             rules.require_valid(rules.ASSOCIATION, merged)
-        _set_association(uow, caller, row, merged)
-        _record_and_commit(uow, caller, inbound, "dr_association", association_id)
+        _record(uow, caller, inbound, "dr_association", association_id)
+        _set_association(uow, caller, inbound, row, merged)
+        uow.commit()
 
 
 def put_person(uow: ToetsplanningUnitOfWork, caller: Caller, person_id: str, inbound: Inbound) -> bool:
@@ -156,7 +162,8 @@ def keep_person(
         elif not record_unchanged and row.data == document:
             return Kept.unchanged
         row.data, row.removed_at = document, None
-        _record_and_commit(uow, caller, inbound, "dr_person", person_id, notes=normalised.notes)
+        _record(uow, caller, inbound, "dr_person", person_id, notes=normalised.notes)
+        uow.commit()
         return Kept.new if created else Kept.changed
 
 
@@ -176,16 +183,23 @@ def dr_peers(uow: ToetsplanningUnitOfWork) -> list[str]:
         return list(uow.session.scalars(query))
 
 
-def _set_offering(uow: ToetsplanningUnitOfWork, caller: Caller, row: DrOffering, data: dict[str, Any]) -> None:
+def _set_offering(
+    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, row: DrOffering, data: dict[str, Any]
+) -> None:
     block = nl_test_admin_block(data.get("consumers")) or {}
     row.data = data
     row.state = "canceled" if block.get("offeringState") == "canceled" else "active"
     if row.state == "canceled":
-        for person_id in uow.repo.cancel_dr_associations_of(caller.tenant, row.offering_id):
+        cancelled = uow.repo.cancel_dr_associations_of(caller.tenant, row.offering_id)
+        why = f"with its planbare toets {row.offering_id}"
+        _cancel_at_ta(uow, caller, inbound, [a.association_id for a in cancelled], why)
+        for person_id in sorted({a.person_id for a in cancelled}):
             _forget_person_if_unused(uow, caller.tenant, person_id)
 
 
-def _set_association(uow: ToetsplanningUnitOfWork, caller: Caller, row: DrAssociation, data: dict[str, Any]) -> None:
+def _set_association(
+    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, row: DrAssociation, data: dict[str, Any]
+) -> None:
     person = data["person"]
     offering = data["offering"]
     row.association_type = data["associationType"]
@@ -195,7 +209,21 @@ def _set_association(uow: ToetsplanningUnitOfWork, caller: Caller, row: DrAssoci
     row.data = data
     if row.state == "canceled":
         uow.session.flush()
+        _cancel_at_ta(uow, caller, inbound, [row.association_id])
         _forget_person_if_unused(uow, caller.tenant, row.person_id)
+
+
+def _cancel_at_ta(
+    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, enrolment_ids: list[str], why: str = ""
+) -> None:
+    """DR's cancel reaches TA: the enrolments' Deelnames TA has not reported on are cancelled as a planner's cancel
+    would (flow 2.4), each with a history row of DR's message saying so. Nothing when none is left to cancel."""
+    sender = sender_of(caller)
+    for deelname in planning.cancel_planned_deelnames(uow, tenant=caller.tenant, toetsinschrijving_ids=enrolment_ids):
+        note = f"cancelled at TA: DR cancelled Toetsinschrijving {deelname.toetsinschrijving_id} {why}".rstrip()
+        uow.history.record(
+            sender, inbound, flow="1", object_type="deelname", object_id=deelname.deelname_id, notes=[note]
+        )
 
 
 def _forget_person_if_unused(uow: ToetsplanningUnitOfWork, tenant: str, person_id: str) -> None:
@@ -212,7 +240,7 @@ def _kept(was: str | None, state: str) -> Kept:
     return Kept.cancelled if state == "canceled" and was != "canceled" else Kept.changed
 
 
-def _record_and_commit(
+def _record(
     uow: ToetsplanningUnitOfWork,
     caller: Caller,
     inbound: Inbound,
@@ -221,6 +249,6 @@ def _record_and_commit(
     *,
     notes: Sequence[str] = (),
 ) -> None:
+    """DR's message in the history, before the rows of what it causes (a Deelname cancelled at TA)."""
     sender = sender_of(caller)
     uow.history.record(sender, inbound, flow="1", object_type=object_type, object_id=object_id, notes=list(notes))
-    uow.commit()

@@ -4,12 +4,14 @@ TP creates the ids of its Zitting and Deelnames, keeps the link Deelname -> Toet
 (the attempt within DR's attempt policy, in a session of the enrolment's own planbare toets), and in the
 same transaction puts the flow 2 calls in the outbox: the Zitting first, then one Deelname per participant
 with the whole Person embedded, all in the order of the session (one outbox key). Moving a student is
-cancelling the Deelname and planning the same attempt in another Zitting.
+cancelling the Deelname and planning the same attempt in another Zitting; DR cancelling a Toetsinschrijving
+cancels its Deelnames as a planner would (`cancel_planned_deelnames`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -156,6 +158,21 @@ def cancel_deelname(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: s
     with uow:
         _cancel(uow, _deelname(uow, tenant, deelname_id))
         uow.commit()
+
+
+def cancel_planned_deelnames(
+    uow: ToetsplanningUnitOfWork, *, tenant: str, toetsinschrijving_ids: Sequence[str]
+) -> list[Deelname]:
+    """DR cancelled these Toetsinschrijvingen: cancel their Deelnames as `cancel_deelname` does, in the caller's
+    unit of work (which commits), so that TA no longer expects the student and removes the person data.
+
+    A Deelname TA has reported on is a taken attempt and is left as it is: its results still go to DR. Returns
+    the Deelnames cancelled; none when DR repeats its cancel.
+    """
+    deelnames = uow.repo.planned_deelnames(tenant, toetsinschrijving_ids)
+    for deelname in deelnames:
+        _cancel(uow, deelname)
+    return deelnames
 
 
 def _deelname(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> Deelname:
