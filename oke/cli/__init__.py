@@ -54,7 +54,7 @@ def main() -> None:
             raise
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else None
-            where = f"{name} (${f'OKE_{name}'.upper()} or its option): " if name else ""
+            where = f"{name} ($OKE_{name.upper()} or its option): " if name else ""
             typer.echo(f"error: {where}{problem['msg'].removeprefix('Value error, ')}", err=True)
         raise SystemExit(2) from None
     except OperationalError as error:  # its message names the server and the database, never the password
