@@ -24,6 +24,7 @@ from oke.cli import (
     ta,
     worker,
 )
+from oke.store.migrate import DatabaseOfAnotherServer
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
 app.add_typer(serve.app, name="serve")
@@ -46,7 +47,8 @@ app.command("worker")(worker.worker_command)
 
 
 def main() -> None:
-    """`oke`. A mistake in the settings, or a database it cannot reach, is told in one line: not a traceback."""
+    """`oke`. A mistake in the settings, or a database it cannot reach or that is another server's, is told in one
+    line: not a traceback."""
     try:
         app(prog_name="oke")
     except ValidationError as error:
@@ -60,4 +62,7 @@ def main() -> None:
     except OperationalError as error:  # its message names the server and the database, never the password
         reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
         typer.echo(f"error: the database cannot be used: {reason}", err=True)
+        raise SystemExit(1) from None
+    except DatabaseOfAnotherServer as error:
+        typer.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None

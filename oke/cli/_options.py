@@ -16,7 +16,7 @@ from oke.errors import OkeError
 from oke.outbound import peer_directory
 from oke.store.checks import server_warnings
 from oke.store.database import Database
-from oke.store.engine import make_engine, make_session_factory
+from oke.store.engine import make_engine, make_session_factory, shown_url
 from oke.store.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -62,11 +62,18 @@ def settings_for(role: Role | None, **given: Any) -> Settings:
     return Settings(**values)
 
 
+def migrated(settings: Settings) -> str:
+    """The URL of the server's database, brought to the newest schema and checked to be that server's. A new
+    database is told on stderr: a mistyped path or name makes one, where the command meant an existing one."""
+    if upgrade(settings.database, server=settings.role):
+        typer.echo(f"note: {shown_url(settings.database)} held no oke database: created it", err=True)
+    return settings.database
+
+
 @contextmanager
-def migrated_session(url: str) -> Iterator[Session]:
-    """A session on the migrated database at `url`, committed when the command succeeds; errors shown plainly."""
-    upgrade(url)
-    engine = make_engine(url)
+def migrated_session(settings: Settings) -> Iterator[Session]:
+    """A session on the server's migrated database, committed when the command succeeds; errors shown plainly."""
+    engine = make_engine(migrated(settings))
     try:
         with make_session_factory(engine)() as session:
             yield session
@@ -79,14 +86,13 @@ def migrated_session(url: str) -> Iterator[Session]:
 
 
 @contextmanager
-def migrated_database(url: str, *, failing: str = "error") -> Iterator[Database]:
-    """The migrated database at `url` with its engines (for services and peer clients), closed afterwards.
+def migrated_database(settings: Settings, *, failing: str = "error") -> Iterator[Database]:
+    """The server's migrated database with its engines (for services and peer clients), closed afterwards.
 
     An oke error (a refusal, an unknown id, a peer that cannot be reached) is printed after `failing`
     and exits 1.
     """
-    upgrade(url)
-    database = Database(url)
+    database = Database(migrated(settings))
     try:
         yield database
     except OkeError as error:
@@ -102,9 +108,8 @@ def peer_clients(database: Database) -> PeerDirectory:
     return peer_directory(database.read_sessions, settings_for(None))
 
 
-def migrate_and_check(url: str) -> None:
-    """Bring the database to the newest schema, and log a warning for each setting of its server that would
-    make oke slow as the data grows."""
-    upgrade(url)
-    for warning in server_warnings(url):
+def migrate_and_check(settings: Settings) -> None:
+    """`migrated`, and log a warning for each setting of the database server that would make oke slow as the
+    data grows."""
+    for warning in server_warnings(migrated(settings)):
         logger.warning(warning)

@@ -53,7 +53,7 @@ def list_(
 ) -> None:
     """List accepted writes, newest first."""
     query = AuditQuery(school, client, object_id, flow, _utc(since), _utc(until), before)
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         rows = [_public(m) for m in audit_trail(session, query, limit=limit)]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -70,7 +70,7 @@ def list_(
 @app.command()
 def show(message_id: int, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Print one accepted write with its body (as received) and notes, as JSON."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         message = audit_entry(session, message_id)
         row = _public(message) | {"body": _body(message.body)}
     typer.echo(json.dumps(row, indent=2, ensure_ascii=False))

@@ -20,9 +20,9 @@ def sync(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Read TA's `GET /components?componentType=test` and store every test, withdrawn ones marked."""
-    url = settings_for(Role.toetsplanning, database_url=database_url).database
+    settings = settings_for(Role.toetsplanning, database_url=database_url)
     with (
-        migrated_database(url, failing=f"catalogue of {peer}") as database,
+        migrated_database(settings, failing=f"catalogue of {peer}") as database,
         peer_clients(database) as directory,
     ):
         synced = sync_catalogue(directory, ToetsplanningUnitOfWork(database.sessions), peer)

@@ -57,7 +57,7 @@ def add(
     except ValueError as error:
         typer.echo(f"error: {public_key}: {error}", err=True)
         raise typer.Exit(1) from None
-    with migrated_session(settings.database) as session:
+    with migrated_session(settings) as session:
         registry = ClientRegistry(session)
         client, plain = registry.add(
             role=role,
@@ -81,7 +81,7 @@ def add(
 @app.command("list")
 def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
     """List the clients; secrets are never shown (only their hashes are kept)."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         registry = ClientRegistry(session)
         rows = [_public(client) for client in registry.list()]
     if as_json:
@@ -99,7 +99,7 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
 @app.command()
 def remove(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Remove a client; tokens it already holds stay valid until they expire."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         registry = ClientRegistry(session)
         removed = registry.remove(client_id)
     if not removed:

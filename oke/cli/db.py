@@ -21,5 +21,5 @@ FormerServer = Annotated[Role | None, typer.Option("--role", hidden=True)]
 def db_upgrade(server: Server = None, database_url: DatabaseUrl = None, role: FormerServer = None) -> None:
     """Run the migrations up to the newest schema; warns of a database server setting that makes oke slow."""
     settings = settings_for(server or role, database_url=database_url)
-    migrate_and_check(settings.database)
+    migrate_and_check(settings)
     typer.echo(f"{shown_url(settings.database)}: up to date")

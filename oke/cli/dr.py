@@ -25,8 +25,8 @@ RESULTS_PAGE = 250
 
 def _on_database(database_url: str | None, work: Callable[[DeelnemerregistratieUnitOfWork], T]) -> T:
     """Run `work` on DR's migrated database; an oke error ends the command plainly."""
-    url = settings_for(Role.deelnemerregistratie, database_url=database_url).database
-    with migrated_database(url) as database:
+    settings = settings_for(Role.deelnemerregistratie, database_url=database_url)
+    with migrated_database(settings) as database:
         return work(DeelnemerregistratieUnitOfWork(database.sessions))
 
 
@@ -100,8 +100,8 @@ def results(
     """Print the current result per Toetsinschrijving and attempt, as TP sent them (flow 5), as JSON."""
     found: list[dict[str, Any]] = []
     after: str | None = None
-    url = settings_for(Role.deelnemerregistratie, database_url=database_url).database
-    with migrated_database(url) as database:
+    settings = settings_for(Role.deelnemerregistratie, database_url=database_url)
+    with migrated_database(settings) as database:
         while True:  # page by page: one short read at a time, however large the school
             uow = DeelnemerregistratieUnitOfWork(database.sessions)
             page = reads.results_of(uow, tenant, enrolment, after=after, limit=RESULTS_PAGE)

@@ -22,7 +22,7 @@ app = typer.Typer(
 def rotate(server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Make a new key the signing one; the old keys verify until the tokens they signed have expired."""
     settings = settings_for(server, database_url=database_url)
-    with migrated_session(settings.database) as session:
+    with migrated_session(settings) as session:
         key = rotate_key(session, ttl_seconds=settings.token_ttl_seconds)
         kid = key.kid
     typer.echo(f"new signing key {kid}; running servers sign with it within {RELOAD_SECONDS:.0f} s")
@@ -31,7 +31,7 @@ def rotate(server: Server = None, database_url: DatabaseUrl = None) -> None:
 @app.command("list")
 def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
     """List the keys (never their private part): which signs, until when the others verify."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         rows = [_public(key) for key in list_keys(session)]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -45,7 +45,7 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
 @app.command()
 def prune(server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Delete the keys that verify nothing any more (replaced and past their last token, or retired)."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         pruned = prune_keys(session)
     typer.echo(f"pruned {len(pruned)} key(s)" + (f": {', '.join(pruned)}" if pruned else ""))
 

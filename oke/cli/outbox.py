@@ -34,7 +34,7 @@ def list_(
     if state is not None and state not in STATES:
         typer.echo(f"error: --state {state!r} is not one of {', '.join(STATES)}", err=True)
         raise typer.Exit(2)
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         rows = [_public(m) for m in operations.list_messages(session, state=state, peer=peer, limit=limit)]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -50,7 +50,7 @@ def list_(
 @app.command()
 def show(message_id: int, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Print one message with its body, as JSON."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         message = operations.get_message(session, message_id)
         row = _public(message) | {"body": message.body}
     typer.echo(json.dumps(row, indent=2))
@@ -68,7 +68,7 @@ def retry(
     if (message_id is None) == (not all_parked):
         typer.echo("error: give either a message id or --all-parked", err=True)
         raise typer.Exit(2)
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         if message_id is not None:
             operations.retry(session, message_id)
             count = 1
@@ -85,7 +85,7 @@ def discard(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Give up a parked message for good, so that the later messages of its object, waiting behind it, go on."""
-    with migrated_database(settings_for(server, database_url=database_url).database) as database:
+    with migrated_database(settings_for(server, database_url=database_url)) as database:
         with database.sessions() as session:
             tenant = operations.get_message(session, message_id).tenant
         service = partial(_discard, message_id=message_id)

@@ -81,7 +81,7 @@ def add(
     if secret is None and private_key is None:
         secret = typer.prompt("Secret", hide_input=True)
     settings = settings_for(server, database_url=database_url)
-    with migrated_session(settings.database) as session:
+    with migrated_session(settings) as session:
         peer = add_peer(
             session,
             name=name,
@@ -110,7 +110,7 @@ def add(
 @app.command("list")
 def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: JsonOutput = False) -> None:
     """List the peers, without their secrets."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         rows = [_public(peer) for peer in list_peers(session)]
     if as_json:
         typer.echo(json.dumps(rows))
@@ -127,7 +127,7 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
 def probe(name: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Read the nl-test-admin version the peer's `GET /` announces, and speak it from then on (flow 5 to a DR)."""
     with (
-        migrated_database(settings_for(server, database_url=database_url).database) as database,
+        migrated_database(settings_for(server, database_url=database_url)) as database,
         peer_clients(database) as directory,
         database.sessions() as session,
     ):
@@ -139,7 +139,7 @@ def probe(name: str, server: Server = None, database_url: DatabaseUrl = None) ->
 @app.command()
 def remove(name: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
     """Remove a peer; calls to it fail (unknown peer) until it is added again."""
-    with migrated_session(settings_for(server, database_url=database_url).database) as session:
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
         removed = remove_peer(session, name)
     if not removed:
         typer.echo(f"error: no peer {name!r}", err=True)

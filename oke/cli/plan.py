@@ -41,7 +41,7 @@ Staff = Annotated[
 
 
 def _tp(database_url: str | None) -> AbstractContextManager[Database]:
-    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url).database)
+    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url))
 
 
 def _participants(enrolments: list[str] | None, staff: list[str] | None, *, extra: bool = False) -> list[Participant]:

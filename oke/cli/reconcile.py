@@ -18,9 +18,9 @@ def reconcile_command(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Read TA's results and session report of SESSION and apply what TP misses, as flows 3 and 4 would."""
-    url = settings_for(Role.toetsplanning, database_url=database_url).database
+    settings = settings_for(Role.toetsplanning, database_url=database_url)
     # an unknown session, or TA not reachable: nothing was changed
-    with migrated_database(url, failing=f"reconcile {session}") as database:
+    with migrated_database(settings, failing=f"reconcile {session}") as database:
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
         with peer_clients(database) as directory:
             summary = anyio.run(lambda: reconcile(directory, tx, session, tenant=None))

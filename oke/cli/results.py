@@ -26,7 +26,7 @@ COLUMNS = ("deelname_id", "toetsinschrijving_id", "attempt", "state", "ta_score"
 
 
 def _tp(database_url: str | None) -> AbstractContextManager[Database]:
-    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url).database)
+    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url))
 
 
 def _records(rows: list[forwarding.ResultForDr]) -> list[dict[str, object]]:

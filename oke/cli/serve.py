@@ -151,7 +151,7 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
     """Migrate, say where the server is and how to register its clients, and run it in `workers` processes."""
     log_config = json_log_config(log_level) if settings.log_format == "json" else text_log_config(log_level)
     logging.config.dictConfig(log_config)  # the warnings of the check are log lines like any other
-    migrate_and_check(settings.database)
+    migrate_and_check(settings)
     console = Console(soft_wrap=True)
     console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {shown_url(settings.database)})")
     console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")

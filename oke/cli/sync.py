@@ -28,9 +28,9 @@ def dr(
     """Read DR's planbare toetsen overlapping [--since, --until] (by default today and the next 365 days), their
     Toetsinschrijvingen and persons, and keep what changed; prints new/changed/unchanged/cancelled per kind."""
     first, last = _day(since, "--since"), _day(until, "--until")
-    url = settings_for(Role.toetsplanning, database_url=database_url).database
+    settings = settings_for(Role.toetsplanning, database_url=database_url)
     # DR not reachable, or no such DR peer: the error is printed, exit 1, nothing changed
-    with migrated_database(url, failing=f"sync from DR {peer}") as database:
+    with migrated_database(settings, failing=f"sync from DR {peer}") as database:
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
         with peer_clients(database) as directory:
             summary = anyio.run(lambda: pull(directory, tx, peer, since=first, until=last))

@@ -23,8 +23,8 @@ def run(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Queue attendance, results and the session report for TP; a running `oke serve` (TA) delivers them."""
-    url = settings_for(Role.toetsafname, database_url=database_url).database
-    with migrated_database(url, failing=f"session {offering_id}") as database:
+    settings = settings_for(Role.toetsafname, database_url=database_url)
+    with migrated_database(settings, failing=f"session {offering_id}") as database:
         tenant = session_tenant(ToetsafnameUnitOfWork(database.sessions), offering_id)
         run_it = by_operator(
             partial(run_session, tenant=tenant, offering_id=offering_id, seed=seed),

@@ -55,7 +55,7 @@ def worker_command(
     logging.config.dictConfig(log_config(log_level))
     if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
         start_http_server(metrics_port, metrics_host)
-    migrate_and_check(settings.database)
+    migrate_and_check(settings)
     typer.echo(f"oke worker ({role.value}) on {shown_url(settings.database)}: until SIGTERM or Ctrl-C")
     anyio.run(_work, settings)
 

@@ -78,7 +78,7 @@ def serving(databases: dict[Role, str], ports: dict[Role, int], host: str = "127
     with ExitStack() as stack:
         nodes: dict[Role, Node] = {}
         for role in (Role.toetsafname, Role.deelnemerregistratie, Role.toetsplanning):
-            upgrade(databases[role])
+            upgrade(databases[role], server=role)
             settings = Settings(role=role, host=host, port=ports[role], database_url=databases[role])
             url = stack.enter_context(running(CREATE[role](settings), ports[role], host))
             database = Database(databases[role])

@@ -53,3 +53,22 @@ def test_a_database_that_does_not_exist_is_one_line_without_the_password() -> No
 def test_postgres_urls_mean_psycopg_3() -> None:
     for scheme in ("postgres", "postgresql", "postgresql+psycopg"):
         assert Settings(database_url=f"{scheme}://oke@db/oke").database == "postgresql+psycopg://oke@db/oke"
+
+
+def test_a_command_refuses_another_servers_database(tmp_path: Path) -> None:
+    """`OKE_DATABASE_URL` exported for TP: a command for TA must not write TA's client into TP's database."""
+    url = f"sqlite:///{tmp_path / 'tp.sqlite3'}"
+    assert oke("clients", "list", "--server", "tp", OKE_DATABASE_URL=url).returncode == 0
+    result = oke("clients", "add", "--server", "ta", "--role", "tp", "--tenant", "t", OKE_DATABASE_URL=url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert f"the database {url} is toetsplanning's (tp), not toetsafname's (ta)" in result.stderr
+    assert oke("clients", "list", "--server", "tp", "--json", OKE_DATABASE_URL=url).stdout.strip() == "[]"
+
+
+def test_a_command_tells_when_it_made_a_new_database(tmp_path: Path) -> None:
+    """A mistyped path makes a new, empty database: the command says so, once."""
+    url = f"sqlite:///{tmp_path / 'tpp.sqlite3'}"
+    first, second = (oke("clients", "list", "--database-url", url) for _ in range(2))
+    assert first.returncode == second.returncode == 0
+    assert first.stderr == f"note: {url} held no oke database: created it\n"
+    assert second.stderr == ""

@@ -11,11 +11,13 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from oke.cli import app
+from oke.config import Role
 from oke.store import tables
 from oke.store.base import Base
 from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
-from oke.store.migrate import upgrade
+from oke.store.migrate import DatabaseOfAnotherServer, upgrade
+from tests.databases import BACKENDS, fresh_database
 
 
 def test_the_migrated_schema_is_the_metadata(database_url: str) -> None:
@@ -32,6 +34,16 @@ def test_the_migrated_schema_is_the_metadata(database_url: str) -> None:
 def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     upgrade(database_url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_first_server_named_claims_the_database(backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path, migrated=False) as url:
+        assert upgrade(url) is True  # a new database
+        assert upgrade(url, server=Role.toetsafname) is False
+        assert upgrade(url, server=Role.toetsafname) is False
+        with pytest.raises(DatabaseOfAnotherServer, match=r"is toetsafname's \(ta\), not toetsplanning's \(tp\)"):
+            upgrade(url, server=Role.toetsplanning)
 
 
 def test_upgrading_warns_when_postgresql_never_analyzes(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
