@@ -14,6 +14,7 @@ from rich.table import Table
 from oke.cli._options import DatabaseUrl, migrated_database, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
+from oke.ooapi.enums import PassState
 from oke.roles.toetsplanning.services import forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -71,6 +72,12 @@ def score(
     deelname: Deelname,
     value: Annotated[str, typer.Argument(help="The score DR gets, on the scale of DR's planbare toets.")],
     school: School,
+    pass_state: Annotated[
+        PassState | None,
+        typer.Option(
+            "--pass", help="DR's `pass` with it.", show_default="the score itself on pass-or-fail, else unknown"
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Give the score for a result TP holds (it could not fit TA's to DR's scale); it is queued for DR at once.
@@ -78,7 +85,9 @@ def score(
     A result TP sent as TA scored it is refused; a score an operator gave may be given again, to correct it.
     """
     with _tp(database_url) as database:
-        service = partial(forwarding.supply_score, tenant=school, deelname_id=deelname, score=value)
+        service = partial(
+            forwarding.supply_score, tenant=school, deelname_id=deelname, score=value, pass_state=pass_state
+        )
         command = f"results score {deelname}"
         row = by_operator(service, tenant=school, command=command, object_type="deelname", object_id=deelname)(
             ToetsplanningUnitOfWork(database.sessions)

@@ -99,9 +99,9 @@ def ta_scores_on(tp: TP, value_type: str, pass_from: str | None = None) -> None:
         session.commit()
 
 
-def oke_results_score(tp: TP, database_url: str, deelname: str, value: str) -> Any:
+def oke_results_score(tp: TP, database_url: str, deelname: str, value: str, *options: str) -> Any:
     return CliRunner().invoke(
-        oke, ["results", "score", deelname, value, "--school", tp.tenant, "--database-url", database_url]
+        oke, ["results", "score", deelname, value, "--school", tp.tenant, "--database-url", database_url, *options]
     )
 
 
@@ -236,6 +236,36 @@ def test_an_operators_verdict_on_pass_or_fail_is_also_the_results_pass(tp: TP) -
     assert given.status_code == 200, given.text
     sent = to_dr(tp)[-1].body["result"]
     assert (sent["score"], sent["pass"]) == ("failed", "failed")
+
+
+def test_an_operator_gives_the_pass_with_a_score_on_a_scale_that_has_none(tp: TP, tp_database_url: str) -> None:
+    """A held 7.5 given as "good": DR got `pass: unknown`, and the operator had no way to say "passed"."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp, value_type="insufficient-satisfactory-good"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("7.5"))
+    planner = tp.peer(ClientRole.planner)
+
+    given = planner.post_planning(f"/results/{deelname}/score", {"score": "good", "pass": "passed"})
+    assert given.status_code == 200, given.text
+    assert (given.json()["overrideScore"], given.json()["overridePass"]) == ("good", "passed")
+    assert (to_dr(tp)[-1].body["result"]["score"], to_dr(tp)[-1].body["result"]["pass"]) == ("good", "passed")
+
+    corrected = oke_results_score(tp, tp_database_url, deelname, "insufficient", "--pass", "failed")
+    assert corrected.exit_code == 0, corrected.output
+    assert (to_dr(tp)[-1].body["result"]["score"], to_dr(tp)[-1].body["result"]["pass"]) == ("insufficient", "failed")
+
+
+def test_an_operators_pass_that_contradicts_a_pass_or_fail_score_is_refused(tp: TP) -> None:
+    tp.configure_dr()
+    ta_scores_on(tp, "0.0-10.0", pass_from="5.5")
+    deelname = planned(tp, dr_enrols(tp, value_type="pass-or-fail"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("4.0"))
+    planner = tp.peer(ClientRole.planner)
+    problem = problem_of(
+        planner.post_planning(f"/results/{deelname}/score", {"score": "failed", "pass": "passed"}), 400
+    )
+    assert pointers(problem) == ["/pass"]
+    assert to_dr(tp) == [] and dr_result(tp, deelname).state == "held"
 
 
 def test_an_operators_score_is_refused_for_a_result_sent_as_ta_gave_it(tp: TP, tp_database_url: str) -> None:

@@ -153,6 +153,7 @@ _LISTED = (
     DrResult.ta_score,
     DrResult.score,
     DrResult.override_score,
+    DrResult.override_pass,
 )
 
 #: How many ids one `IN` list holds: SQLite and PostgreSQL limit the parameters of a statement.

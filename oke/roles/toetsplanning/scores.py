@@ -106,12 +106,12 @@ def fits(score: str, value_type: str) -> bool:
     return _number(score, value_type) is not None or score in _LISTED.get(value_type, ()) or _letter(score, value_type)
 
 
-def operators_verdict(score: str, value_type: str | None) -> str:
-    """The `pass` that goes with an operator's score on DR's scale `value_type`: the score itself on pass-or-fail,
-    else `unknown`."""
+def operators_verdict(score: str, value_type: str | None, given: str | None = None) -> str | None:
+    """The `pass` that goes with an operator's score on DR's scale `value_type`: on pass-or-fail the score itself
+    (None when the operator's `given` pass contradicts it), elsewhere `given`, else `unknown`."""
     if value_type == RVT.pass_or_fail and score in _LISTED[RVT.pass_or_fail]:
-        return score
-    return PassState.unknown.value
+        return score if given in (None, score) else None
+    return given or PassState.unknown.value
 
 
 def fit_score(

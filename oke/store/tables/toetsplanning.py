@@ -156,7 +156,7 @@ class DrResult(Base):
     gets it: DR's enrolment itself for its own attempt (PATCH), or the id TP created for an extra attempt
     (PUT), kept so that every later update of that attempt goes to the same id. TA's score and the score
     sent are both kept when they differ (a conversion); an operator's `override_score` stands in for a
-    score that does not fit, for as long as TA's score is the one it was given for.
+    score that does not fit (with `override_pass`), for as long as TA's score is the one it was given for.
     """
 
     __tablename__ = "tp_dr_results"
@@ -175,6 +175,8 @@ class DrResult(Base):
     override_score: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: The TA score the override was given for: a new score from TA is judged afresh.
     override_for: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The operator's `pass` with `override_score`; None: the score's own (pass-or-fail), else `unknown`.
+    override_pass: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: The Deelname's `result_version` this decision reflects.
     result_version: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)

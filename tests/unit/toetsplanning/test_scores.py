@@ -218,6 +218,22 @@ def test_an_operators_score_carries_its_own_verdict_or_none(score: str, target: 
     assert operators_verdict(score, target) == expected
 
 
+@pytest.mark.parametrize(
+    ("score", "target", "given", "expected"),
+    [
+        ("7.0", "0.0-10.0", "passed", "passed"),
+        ("good", "insufficient-satisfactory-good", "failed", "failed"),
+        ("passed", "pass-or-fail", "passed", "passed"),
+        ("passed", "pass-or-fail", "failed", None),  # contradicts the score itself
+        ("failed", "pass-or-fail", "unknown", None),
+    ],
+)
+def test_an_operators_pass_goes_with_the_score_unless_it_contradicts_it(
+    score: str, target: str, given: str, expected: str | None
+) -> None:
+    assert operators_verdict(score, target, given) == expected
+
+
 @pytest.mark.parametrize("pass_from", ["5,5", "abc", "101", "-1", "", " 55"])
 def test_a_pass_from_that_is_no_number_on_the_scale_is_held(pass_from: str) -> None:
     why = reason(fit("75", "0-100", "pass-or-fail", pass_from=pass_from))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from oke.ooapi.enums import PassState
 from oke.ooapi.paging import PAGE_SIZES
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import forwarding
@@ -29,6 +31,8 @@ class DrResultOut(BaseModel):
     taScore: str | None
     score: str | None
     overrideScore: str | None
+    #: The `pass` the operator gave with `overrideScore` (null: the score's own on pass-or-fail, else unknown).
+    overridePass: str | None
 
     @classmethod
     def of(cls, row: forwarding.ResultForDr) -> DrResultOut:
@@ -43,12 +47,15 @@ class DrResultOut(BaseModel):
             taScore=row.ta_score,
             score=row.score,
             overrideScore=row.override_score,
+            overridePass=row.override_pass,
         )
 
 
 class ScoreIn(BaseModel):
     #: The score DR gets, on the scale (`resultValueType`) of DR's planbare toets.
     score: str = Field(min_length=1, max_length=64)
+    #: DR's `pass` with it; left out: the score itself on pass-or-fail, else `unknown`.
+    pass_: PassState | None = Field(None, alias="pass")
 
 
 class DrResultsOut(BaseModel):
@@ -75,13 +82,10 @@ async def list_results(
 
 @router.post("/{deelnameId}/score")
 async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerWriteDep) -> DrResultOut:
-    """Give the score DR gets for a result TP holds (it could not fit TA's to DR's scale); it is sent at once. A
-    result TP sent as TA scored it is a 409."""
-    row = await call.write(
-        "result",
-        deelnameId,
-        lambda uow: forwarding.supply_score(uow, tenant=call.caller.tenant, deelname_id=deelnameId, score=body.score),
-    )
+    """Give the score DR gets for a result TP holds (it could not fit TA's to DR's scale), with its `pass`; it is
+    sent at once. A result TP sent as TA scored it is a 409."""
+    supply = partial(forwarding.supply_score, tenant=call.caller.tenant, deelname_id=deelnameId)
+    row = await call.write("result", deelnameId, lambda uow: supply(uow, score=body.score, pass_state=body.pass_))
     return DrResultOut.of(row)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.enums import PassState
 from oke.roles.toetsplanning import flow5
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
@@ -44,6 +45,7 @@ class ResultForDr:
     ta_score: str | None
     score: str | None
     override_score: str | None
+    override_pass: str | None
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> ResultForDr:
@@ -143,8 +145,11 @@ def _position(cursor: str | None) -> tuple[datetime, str] | None:
         raise InvalidContent(FieldError("/query/after", "is not the next of a page of this listing")) from None
 
 
-def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str, score: str) -> ResultForDr:
-    """An operator gives the score DR gets for a held result (on DR's scale); it is sent at once.
+def supply_score(
+    uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str, score: str, pass_state: PassState | None = None
+) -> ResultForDr:
+    """An operator gives the score DR gets for a held result (on DR's scale), and the `pass` if it is not the
+    score itself (pass-or-fail) or unknown; it is sent at once.
 
     The score stands for as long as TA's score is the one it was given for. A result TP sent as TA scored it is
     refused: one wrong id would otherwise replace a student's grade at DR.
@@ -156,7 +161,11 @@ def supply_score(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str,
         value_type = (context.toets or {}).get("resultValueType") if context is not None else None
         if value_type and not fits(score, str(value_type)):
             raise InvalidContent(FieldError("/score", f"{score!r} is not a value of DR's scale {value_type!r}"))
-        uow.repo.save_dr_result(row | {"override_score": score, "override_for": row["ta_score"]}, new=False)
+        given = None if pass_state is None else pass_state.value
+        if operators_verdict(score, None if value_type is None else str(value_type), given) is None:
+            raise InvalidContent(FieldError("/pass", f"{given!r} contradicts the score {score!r} on pass-or-fail"))
+        override = {"override_score": score, "override_for": row["ta_score"], "override_pass": given}
+        uow.repo.save_dr_result(row | override, new=False)
         return _forward_again(uow, target, tenant)
 
 
@@ -226,6 +235,7 @@ def _new_row(uow: ToetsplanningUnitOfWork, target: ResultTarget, context: Forwar
         "score": None,
         "override_score": None,
         "override_for": None,
+        "override_pass": None,
     }
 
 
@@ -240,7 +250,7 @@ def _fitted(
     target_type = toets.get("resultValueType")
     if _override_stands(row):
         score = row["override_score"]
-        verdict = operators_verdict(score, None if target_type is None else str(target_type))
+        verdict = operators_verdict(score, None if target_type is None else str(target_type), row["override_pass"])
         return Fitted(score, converted=score != row["ta_score"], pass_state=verdict)
     if row["ta_score"] is None:  # attendance, or a result without a score: no scale to read from the catalogue
         return Fitted(None, converted=False)
