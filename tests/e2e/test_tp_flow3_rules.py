@@ -284,3 +284,30 @@ def test_a_deelname_of_another_school_is_unknown_and_keeps_its_result(tp: TP) ->
 
     assert result_of(ta, deelname) == ATTENDANCE["result"]
     assert len(history(tp, deelname, "3")) == 1
+
+
+def test_ta_lists_the_participations_whose_result_is_in_a_state(tp: TP) -> None:
+    """`result-state` (OfferingAssociationCollection) was ignored: every participation came, staff too."""
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    planned = tp.plan("ta-x", students=3)
+    zitting, (done, busy, _) = planned["zittingId"], [d["deelnameId"] for d in planned["deelnames"]]
+    accepted(ta, done, ATTENDANCE)
+    accepted(ta, done, SCORE)
+    accepted(ta, busy, ATTENDANCE)
+
+    def listed(**query: str) -> list[str]:
+        response = ta.get(f"/offerings/{zitting}/associations", **query)
+        assert response.status_code == 200, response.text
+        return [item["associationId"] for item in response.json()["items"]]
+
+    assert listed(**{"result-state": "completed"}) == [done]
+    assert listed(**{"result-state": "in progress"}) == [busy]
+    assert listed(**{"result-state": "queued"}) == []
+
+
+def test_a_listing_filter_outside_its_enum_is_400(tp: TP) -> None:
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    zitting = tp.plan("ta-x", students=1)["zittingId"]
+    for name in ("result-state", "state", "role"):
+        problem = problem_of(ta.get(f"/offerings/{zitting}/associations", **{name: "bogus"}), 400)
+        assert pointers(problem) == [f"/query/{name}"]

@@ -288,13 +288,23 @@ class ToetsplanningRepository(Repository):
         return self.session.scalars(query.limit(1)).first() is not None
 
     def dr_associations_page(
-        self, tenant: str, offering_id: str, *, role: str | None, state: str | None, offset: int, limit: int
+        self,
+        tenant: str,
+        offering_id: str,
+        *,
+        role: str | None,
+        state: str | None,
+        result_state: str | None,
+        offset: int,
+        limit: int,
     ) -> tuple[Sequence[DrAssociation], int]:
         query = select(DrAssociation).where(DrAssociation.tenant == tenant, DrAssociation.offering_id == offering_id)
         if state:
             query = query.where(DrAssociation.state == state)
         if role:
             query = query.where(DrAssociation.data["role"].as_string() == role)
+        if result_state:
+            query = query.where(DrAssociation.data["result"]["state"].as_string() == result_state)
         return self._page(query.order_by(DrAssociation.association_id), offset, limit)
 
     def peer(self, name: str) -> PeerConfig | None:
@@ -465,13 +475,22 @@ class ToetsplanningRepository(Repository):
         self.session.execute(update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled"))
 
     def deelnames_page(
-        self, zitting_id: str, *, role: str | None, state: str | None, offset: int, limit: int
+        self,
+        zitting_id: str,
+        *,
+        role: str | None,
+        state: str | None,
+        result_state: str | None,
+        offset: int,
+        limit: int,
     ) -> tuple[Sequence[Deelname], int]:
         query = select(Deelname).where(Deelname.zitting_id == zitting_id)
         if role:
             query = query.where(Deelname.role == role)
         if state:
             query = query.where(Deelname.state == state)
+        if result_state:
+            query = query.where(Deelname.result["state"].as_string() == result_state)
         return self._page(query.order_by(Deelname.deelname_id), offset, limit)
 
     # Documents TA named (flows 3, 4), fetched for DR

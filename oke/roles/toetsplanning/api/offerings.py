@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from oke.auth.caller import ClientRole
+from oke.ooapi.enums import AssociationRole, AssociationState, ResultState
 from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.toetsplanning.api.deps import DrWriteDep, PeerReadDep, PeerWriteDep
 from oke.roles.toetsplanning.services import enrolments, reads, session_reports
@@ -43,15 +44,18 @@ async def get_offering(offeringId: str, call: PeerReadDep) -> dict[str, Any]:
 async def get_offering_associations(
     offeringId: str,
     call: PeerReadDep,
-    role: str | None = None,
-    state: str | None = None,
+    role: AssociationRole | None = None,
+    state: AssociationState | None = None,
+    result_state: Annotated[ResultState | None, Query(alias="result-state")] = None,
     pageSize: PageSize = DEFAULT_PAGE_SIZE,
     pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
-    """The associations of an offering, a page at a time (Tabel 5.0.C)."""
+    """The associations of an offering, a page at a time (Tabel 5.0.C); `result-state` keeps those whose result
+    is in that state (a TA checking which results TP holds)."""
+    filters = {"role": role, "state": state, "result_state": result_state}
     page = await call.tx.read(
         lambda uow: reads.list_offering_associations(
-            uow, call.caller, offeringId, role=role, state=state, page_size=pageSize, page_number=pageNumber
+            uow, call.caller, offeringId, **filters, page_size=pageSize, page_number=pageNumber
         )
     )
     return page.model_dump(exclude_none=True)

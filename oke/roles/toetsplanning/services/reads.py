@@ -46,25 +46,25 @@ def list_offering_associations(
     *,
     role: str | None,
     state: str | None,
+    result_state: str | None,
     page_size: int,
     page_number: int,
 ) -> Page[dict[str, Any]]:
     offset = (page_number - 1) * page_size
+    filters = {"role": role, "state": state, "result_state": result_state}
     with uow:
         if caller.role == ClientRole.dr:
             if uow.repo.dr_offering(caller.tenant, offering_id) is None:
                 raise NotFound(f"no offering {offering_id}")
             enrolments, total = uow.repo.dr_associations_page(
-                caller.tenant, offering_id, role=role, state=state, offset=offset, limit=page_size
+                caller.tenant, offering_id, **filters, offset=offset, limit=page_size
             )
             items = [e.data for e in enrolments]
         else:
             zitting = uow.repo.zitting(offering_id)
             if zitting is None or not _planned_with(zitting, caller):
                 raise NotFound(f"no offering {offering_id}")
-            deelnames, total = uow.repo.deelnames_page(
-                offering_id, role=role, state=state, offset=offset, limit=page_size
-            )
+            deelnames, total = uow.repo.deelnames_page(offering_id, **filters, offset=offset, limit=page_size)
             items = [deelname_wire(d) for d in deelnames]
     return page_of(items, page_size=page_size, page_number=page_number, total=total)
 
