@@ -45,8 +45,8 @@ def _media_type(request: Request) -> str:
 def check_json_content_type(request: Request) -> None:
     media_type = _media_type(request)
     if media_type not in JSON_TYPES:
-        shown = media_type or "none"
-        raise UnsupportedMediaType(f"content type {shown} is not accepted; send {' or '.join(JSON_TYPES)}")
+        given = f"content type {media_type} is not accepted" if media_type else "the request has no Content-Type"
+        raise UnsupportedMediaType(f"{given}; send {' or '.join(JSON_TYPES)}")
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:

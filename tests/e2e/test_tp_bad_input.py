@@ -120,7 +120,8 @@ def test_a_body_that_is_not_json_by_its_content_type_is_415(
 
     response = ta.http.patch(f"/ooapi/associations/{deelname}", content=json.dumps(VALID).encode(), headers=headers)
 
-    problem_of(response, 415)
+    detail = problem_of(response, 415)["detail"]
+    assert detail.startswith(f"content type {content_type} " if content_type else "the request has no Content-Type;")
     assert_unchanged(ta, deelname, tp)
 
 
