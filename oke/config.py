@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     #: How many outbound calls one relay makes at once (to different objects; one object's calls wait
     #: for each other, so that they arrive in order).
     outbox_concurrency: int = Field(default=8, ge=1, le=64)
+    #: How long TP keeps asking TA for a document that TA answers 404 for (flow 3.3), from the message that named
+    #: it: a TA often writes its PDFs a little after it sends the result or report that names them. An hour covers
+    #: a TA's slow batch of PDFs, yet parks a fetch of a document TA never writes within an operator's working
+    #: day; with the default backoff it is about 16 attempts. 0: a 404 parks the fetch at once.
+    document_wait_minutes: float = Field(default=60.0, ge=0)
     #: TP pulls flow 1 from every configured DR this often (minutes), and once at start; None: DR pushes.
     dr_sync_minutes: int | None = Field(default=None, gt=0)
     contact_email: str = "beheer@example.org"

@@ -6,7 +6,7 @@ The outbox and the client know nothing of each other; this is where they meet, f
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 
 import httpx
@@ -17,7 +17,7 @@ from oke.client.errors import PeerError
 from oke.client.peers import PeerDirectory
 from oke.config import Settings
 from oke.outbox.relay import Deliver, Delivery, KeptAnswers, OutboundMessage, Relay, running
-from oke.outbox.retry import RetryPolicy
+from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import CHANNEL
 from oke.store.database import Database
 from oke.store.notices import listening
@@ -51,6 +51,13 @@ def peer_verification(settings: Settings) -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=settings.ca_bundle)
 
 
+def retry_policy(settings: Settings, *, patience: Mapping[str, Patience] | None = None) -> RetryPolicy:
+    """The relay's backoff as the settings give it (`retry_*_seconds`), with the kinds' `patience`."""
+    return RetryPolicy(
+        base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds, patience=patience or {}
+    )
+
+
 @contextmanager
 def relaying(
     writer: Engine,
@@ -58,19 +65,20 @@ def relaying(
     *,
     settings: Settings,
     on_delivered: KeptAnswers | None = None,
+    patience: Mapping[str, Patience] | None = None,
 ) -> Iterator[Relay]:
     """A relay delivering this database's outbox in a background thread for as long as the block runs.
 
     `settings` give the timeout, the backoff and how many calls go at once (`outbound_timeout_seconds`,
     `retry_*_seconds`, `outbox_concurrency`).
-    `on_delivered` keeps what a peer answered to a delivered message of a kind (a GET's bytes and content type).
+    `on_delivered` keeps what a peer answered to a delivered message of a kind (a GET's bytes and content type);
+    `patience` names the statuses a kind of message also retries for a while (a document fetch's 404).
     """
-    policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
     with peer_directory(read_sessions, settings) as directory:
         relay = Relay(
             writer,
             http_delivery(directory),
-            policy,
+            retry_policy(settings, patience=patience),
             concurrency=settings.outbox_concurrency,
             on_delivered=on_delivered,
         )
@@ -79,12 +87,24 @@ def relaying(
 
 
 @contextmanager
-def delivering(database: Database, settings: Settings, *, on_delivered: KeptAnswers | None = None) -> Iterator[Relay]:
+def delivering(
+    database: Database,
+    settings: Settings,
+    *,
+    on_delivered: KeptAnswers | None = None,
+    patience: Mapping[str, Patience] | None = None,
+) -> Iterator[Relay]:
     """`relaying` a server's outbox, woken as soon as any process commits messages (PostgreSQL: a notice on
     `oke.outbox.writer.CHANNEL`), so that a worker of its own delivers as fast as the API's process; on
     SQLite it looks every half second."""
     with (
-        relaying(database.relay_engine, database.read_sessions, settings=settings, on_delivered=on_delivered) as relay,
+        relaying(
+            database.relay_engine,
+            database.read_sessions,
+            settings=settings,
+            on_delivered=on_delivered,
+            patience=patience,
+        ) as relay,
         listening(database.url, CHANNEL, relay.wake),
     ):
         yield relay

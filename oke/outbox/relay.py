@@ -364,7 +364,13 @@ class Relay:
                 )
                 values["last_status"] = None
         decision = self._policy.after_failure(
-            attempts, status=delivery.status, retry_after=delivery.header("retry-after"), now=now, rng=self._rng
+            attempts,
+            status=delivery.status,
+            retry_after=delivery.header("retry-after"),
+            now=now,
+            rng=self._rng,
+            kind=message.kind,
+            written_at=message.created_at,
         )
         problem, error = _problem(delivery), _error(delivery)
         values |= {"last_error": error, "problem": null() if problem is None else problem}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -30,12 +31,31 @@ Decision = Retry | Park
 
 
 @dataclass(frozen=True)
+class Patience:
+    """Statuses that mean "not yet" for the messages of one kind, where for any other message they mean "never".
+
+    E.g. a 404 to the fetch of a document that the peer writes a little after it names it. Such an answer is
+    retried with the usual backoff while the message is younger than `seconds`, and then parked, saying `meaning`.
+    """
+
+    statuses: frozenset[int]
+    seconds: float
+    #: What the status means once the time is up, for the operator who finds the message parked.
+    meaning: str
+
+    def __post_init__(self) -> None:
+        if self.seconds < 0:
+            raise ValueError("seconds must not be negative")
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with downward jitter, honouring the peer's `Retry-After`.
 
     The n-th failure waits `min(max_seconds, base_seconds * factor**(n-1))`, shortened by up to
     `jitter` of itself so that relays do not retry in step; never longer than `max_seconds` unless
-    the peer's `Retry-After` (capped at `max_retry_after_seconds`) asks for more.
+    the peer's `Retry-After` (capped at `max_retry_after_seconds`) asks for more. A kind's `patience` retries
+    some statuses that otherwise park at once, for a while.
     """
 
     base_seconds: float = 1.0
@@ -45,6 +65,8 @@ class RetryPolicy:
     #: Give up (park) after this many failed attempts; None retries for ever.
     max_attempts: int | None = None
     max_retry_after_seconds: float = 3600.0
+    #: By message kind, the statuses its messages also retry for a while (kinds are opaque names here).
+    patience: Mapping[str, Patience] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.base_seconds <= self.max_seconds:
@@ -59,11 +81,27 @@ class RetryPolicy:
             raise ValueError("max_retry_after_seconds must not be negative")
 
     def after_failure(
-        self, attempts: int, *, status: int | None, retry_after: str | None, now: datetime, rng: random.Random
+        self,
+        attempts: int,
+        *,
+        status: int | None,
+        retry_after: str | None,
+        now: datetime,
+        rng: random.Random,
+        kind: str,
+        written_at: datetime,
     ) -> Decision:
-        """The decision after `attempts` failed attempts, the last answered with `status` (None: no answer)."""
+        """The decision after `attempts` failed attempts of a message of `kind` written at `written_at`, the last
+        answered with `status` (None: no answer)."""
         if not retryable(status):
-            return Park(f"HTTP {status}")
+            patience = self.patience.get(kind)
+            if patience is None or status not in patience.statuses:
+                return Park(f"HTTP {status}")
+            waited = (now - written_at).total_seconds()
+            if waited >= patience.seconds:
+                return Park(
+                    f"HTTP {status} at attempt {attempts}, {_span(waited)} after it was queued: {patience.meaning}"
+                )
         if self.max_attempts is not None and attempts >= self.max_attempts:
             last = "no answer" if status is None else f"HTTP {status}"
             return Park(f"gave up after {attempts} attempts (last: {last})")
@@ -100,3 +138,8 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     if when.tzinfo is None:  # an HTTP date is always GMT
         return None
     return max((when - now).total_seconds(), 0.0)
+
+
+def _span(seconds: float) -> str:
+    """A time span as an operator reads it: whole minutes, or seconds under two minutes."""
+    return f"{seconds:.0f} seconds" if seconds < 120 else f"{seconds / 60:.0f} minutes"

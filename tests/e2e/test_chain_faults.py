@@ -46,10 +46,11 @@ PROBLEM = {
 
 
 class TpServer:
-    """A TP of these tests' own, which a test may stop and start again (same database, same port)."""
+    """A TP of these tests' own, which a test may stop and start again (same database, same port); `settings`
+    add to or override the quick outbound ones."""
 
-    def __init__(self, database_url: str) -> None:
-        self.settings = Settings(role="tp", port=free_port(), database_url=database_url, **FAST)
+    def __init__(self, database_url: str, **settings: Any) -> None:
+        self.settings = Settings(role="tp", port=free_port(), database_url=database_url, **(FAST | settings))
         self._serving = ExitStack()
 
     def start(self) -> None:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from oke.cli import outbox as outbox_cli
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
 from oke.outbox.relay import SCAN_CHUNK, Delivery, OutboundMessage, Relay, running
-from oke.outbox.retry import RetryPolicy
+from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
 from oke.store.base import utcnow
 from oke.store.database import Database
@@ -96,7 +97,7 @@ def add(database: Database, key: str = "o-1", *, path: str | None = None, method
         Outbox(uow).add(
             tenant="school",
             peer=given.pop("peer", "ta-1"),
-            kind="flow2.offering",
+            kind=given.pop("kind", "flow2.offering"),
             key=key,
             method=method,
             path=path or f"/offerings/{key}",
@@ -338,6 +339,67 @@ def test_giving_up_after_max_attempts_parks(database: Database) -> None:
     parked = row(database, message_id)
     assert (parked.state, parked.attempts) == ("parked", 2)
     assert parked.last_error == "gave up after 2 attempts (last: HTTP 502); HTTP 502"
+
+
+#: A kind that retries a 404 for five minutes, as TP's document fetches do for an hour (flow 3.3).
+FETCH = "documents.fetch"
+PATIENT = replace(POLICY, patience={FETCH: Patience(frozenset({404}), 300, "the document does not exist at TA")})
+
+
+def test_a_kind_retries_a_404_for_a_while_and_then_its_answer_is_kept(database: Database) -> None:
+    """A document that TA writes a little after naming it is fetched in the end; a 404 to any other message is
+    still a refusal. The 404s hold back the later messages of their key only."""
+    fetch = add(database, "doc-1", kind=FETCH, method="GET", path="/documents/doc-1")
+    refused = add(database, "o-1")
+    other = add(database, "o-2")
+    missing = Delivery(404, {"Content-Type": "application/problem+json"}, b'{"title": "Not found", "status": 404}')
+    pdf = Delivery(200, {"Content-Type": "application/pdf"}, b"%PDF")
+    peer = FakePeer(missing, missing, Delivery(204), missing, pdf)
+    kept: list[bytes] = []
+    clock = Clock()
+    keep = {FETCH: lambda _connection, _message, delivery: kept.append(delivery.body)}
+    outbox = Relay(database.engine, peer, PATIENT, clock=clock, on_delivered=keep)
+    assert outbox.run_once() == 3
+    assert states(database) == {fetch: "pending", refused: "parked", other: "delivered"}
+    waiting = row(database, fetch)
+    assert (waiting.attempts, waiting.last_status, waiting.next_attempt_at) == (
+        1,
+        404,
+        clock.now + timedelta(seconds=10),
+    )
+    clock.advance(10)
+    assert outbox.run_once() == 1
+    clock.advance(20)
+    assert outbox.run_once() == 1
+    assert peer.ids == [fetch, refused, other, fetch, fetch]
+    assert kept == [b"%PDF"]
+    done = row(database, fetch)
+    assert (done.state, done.attempts, done.last_error, done.problem) == ("delivered", 3, None, None)
+
+
+def test_a_kind_parks_a_404_once_its_time_is_up_saying_why(database: Database) -> None:
+    fetch = add(database, "doc-1", kind=FETCH, method="GET", path="/documents/doc-1")
+    problem = {"title": "Not found", "status": 404, "detail": "no document doc-1"}
+    peer = FakePeer(*[Delivery(404, {"Content-Type": "application/problem+json"}, json.dumps(problem).encode())] * 9)
+    clock = Clock()
+    outbox = Relay(database.engine, peer, PATIENT, clock=clock)
+    while row(database, fetch).state == "pending":  # tried at 0, 10, 30, 70, 150, 250 and 350 s
+        clock.now = row(database, fetch).next_attempt_at
+        outbox.run_once()
+    parked = row(database, fetch)
+    assert (parked.state, parked.attempts, parked.last_status, parked.problem) == ("parked", 7, 404, problem)
+    assert parked.last_error is not None
+    reason, _, answer = parked.last_error.partition("; ")
+    assert reason == "HTTP 404 at attempt 7, 6 minutes after it was queued: the document does not exist at TA"
+    assert answer.startswith("HTTP 404: ")
+
+    with database.sessions() as session:  # an operator's retry is one more attempt
+        operations.retry(session, fetch)
+        session.commit()
+    clock.advance(1)
+    assert outbox.run_once() == 1
+    again = row(database, fetch)
+    assert (again.state, again.attempts) == ("parked", 8)
 
 
 def test_a_newer_snapshot_supersedes_the_waiting_ones(database: Database) -> None:

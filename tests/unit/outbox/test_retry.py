@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oke.outbox.retry import Park, Retry, RetryPolicy, retry_after_seconds
+from oke.outbox.retry import Decision, Park, Patience, Retry, RetryPolicy, retry_after_seconds
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -27,8 +27,25 @@ retried_statuses = st.sampled_from([None, 408, 429, 500, 502, 503, 504, 599])
 seeds = st.integers(0, 2**32)
 
 
+def decide(
+    policy: RetryPolicy,
+    n: int,
+    status: int | None,
+    seed: int = 0,
+    retry_after: str | None = None,
+    *,
+    kind: str = "flow2.offering",
+    age: timedelta = timedelta(minutes=1),
+) -> Decision:
+    """The decision after `n` failures of a message of `kind` written `age` ago."""
+    rng = random.Random(seed)
+    return policy.after_failure(
+        n, status=status, retry_after=retry_after, now=NOW, rng=rng, kind=kind, written_at=NOW - age
+    )
+
+
 def delay(policy: RetryPolicy, n: int, status: int | None, seed: int, retry_after: str | None = None) -> float:
-    decision = policy.after_failure(n, status=status, retry_after=retry_after, now=NOW, rng=random.Random(seed))
+    decision = decide(policy, n, status, seed, retry_after)
     assert isinstance(decision, Retry)
     return (decision.at - NOW).total_seconds()
 
@@ -72,18 +89,53 @@ def test_backoff_grows_by_the_factor_up_to_the_cap() -> None:
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 410, 413, 415, 422, 301])
 def test_other_client_errors_park_at_once(status: int) -> None:
-    decision = RetryPolicy().after_failure(1, status=status, retry_after="5", now=NOW, rng=random.Random())
-    assert decision == Park(f"HTTP {status}")
+    assert decide(RetryPolicy(), 1, status, retry_after="5") == Park(f"HTTP {status}")
 
 
 def test_after_max_attempts_a_message_is_parked() -> None:
     policy = RetryPolicy(max_attempts=3)
-    rng = random.Random(0)
-    assert isinstance(policy.after_failure(2, status=503, retry_after=None, now=NOW, rng=rng), Retry)
-    parked = policy.after_failure(3, status=503, retry_after=None, now=NOW, rng=rng)
-    assert parked == Park("gave up after 3 attempts (last: HTTP 503)")
-    gave_up = policy.after_failure(3, status=None, retry_after=None, now=NOW, rng=rng)
-    assert gave_up == Park("gave up after 3 attempts (last: no answer)")
+    assert isinstance(decide(policy, 2, 503), Retry)
+    assert decide(policy, 3, 503) == Park("gave up after 3 attempts (last: HTTP 503)")
+    assert decide(policy, 3, None) == Park("gave up after 3 attempts (last: no answer)")
+
+
+FETCH = "documents.fetch"
+PATIENT = RetryPolicy(jitter=0, patience={FETCH: Patience(frozenset({404}), 3600, "the document does not exist at TA")})
+
+
+@pytest.mark.parametrize("n", [1, 5, 15])
+def test_a_kind_retries_its_patient_statuses_with_the_usual_backoff_within_its_time(n: int) -> None:
+    decision = decide(PATIENT, n, 404, kind=FETCH, age=timedelta(minutes=59))
+    assert decision == Retry(NOW + timedelta(seconds=PATIENT.backoff(n)))
+
+
+def test_after_its_time_a_patient_status_parks_saying_what_it_means() -> None:
+    parked = decide(PATIENT, 16, 404, kind=FETCH, age=timedelta(minutes=61))
+    assert parked == Park("HTTP 404 at attempt 16, 61 minutes after it was queued: the document does not exist at TA")
+    retried = decide(PATIENT, 17, 404, kind=FETCH, age=timedelta(hours=5))  # an operator's retry: one more attempt
+    assert retried == Park("HTTP 404 at attempt 17, 300 minutes after it was queued: the document does not exist at TA")
+    soon = RetryPolicy(patience={FETCH: Patience(frozenset({404}), 30, "gone")})
+    assert decide(soon, 3, 404, kind=FETCH, age=timedelta(seconds=30)) == Park(
+        "HTTP 404 at attempt 3, 30 seconds after it was queued: gone"
+    )
+    at_once = RetryPolicy(patience={FETCH: Patience(frozenset({404}), 0, "gone")})
+    assert decide(at_once, 1, 404, kind=FETCH, age=timedelta(0)) == Park(
+        "HTTP 404 at attempt 1, 0 seconds after it was queued: gone"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("flow2.offering", 404), ("flow5.association", 404), (FETCH, 400), (FETCH, 410)]
+)
+def test_other_kinds_and_statuses_still_park_at_once(kind: str, status: int) -> None:
+    assert decide(PATIENT, 1, status, kind=kind, age=timedelta(0)) == Park(f"HTTP {status}")
+
+
+def test_a_patient_kind_still_retries_the_usual_failures_for_ever_and_within_max_attempts() -> None:
+    assert isinstance(decide(PATIENT, 40, 503, kind=FETCH, age=timedelta(days=3)), Retry)
+    assert isinstance(decide(PATIENT, 40, None, kind=FETCH, age=timedelta(days=3)), Retry)
+    limited = RetryPolicy(max_attempts=3, patience=PATIENT.patience)
+    assert decide(limited, 3, 404, kind=FETCH) == Park("gave up after 3 attempts (last: HTTP 404)")
 
 
 def test_a_huge_retry_after_is_capped() -> None:
@@ -122,3 +174,8 @@ def test_retry_after_values(value: str | None, seconds: float | None) -> None:
 def test_nonsense_policies_are_refused(arguments: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         RetryPolicy(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_negative_patience_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Patience(frozenset({404}), -1, "gone")

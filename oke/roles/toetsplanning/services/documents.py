@@ -2,13 +2,15 @@
 
 A document is fetched by id from the TA peer's configured base URL only (`GET /documents/{id}`): a
 draft-era `documentUrl` could point at any host, so it is never followed (it stays in the stored result).
-The fetch leaves through the outbox: it is retried (or parked) by the relay and never blocks the message.
+The fetch leaves through the outbox: it is retried (or parked) by the relay and never blocks the message. A TA
+may write a document a little after it names it, so a 404 is tried again for a while (`fetch_patience`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +19,7 @@ from sqlalchemy import Connection, update
 from oke.auth.caller import Caller
 from oke.errors import NotFound
 from oke.outbox.relay import Delivery, OutboundMessage
+from oke.outbox.retry import Patience
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import TpDocument
 
@@ -56,6 +59,13 @@ def queue_fetches(
             document_type=_text(entry.get("documentType")),
             name=_text(entry.get("documentName")),
         )
+
+
+def fetch_patience(minutes: float) -> Patience:
+    """A fetch TA answers 404 is tried again, with the usual backoff, until `minutes` after the message that named
+    the document (`Settings.document_wait_minutes`): a real TA often writes its PDFs after it sends the result.
+    Then it is parked for an operator, and a 404 to any other message still parks at once."""
+    return Patience(frozenset({HTTPStatus.NOT_FOUND}), minutes * 60, "the document does not exist at TA")
 
 
 def keep_fetched(connection: Connection, message: OutboundMessage, delivery: Delivery) -> None:
