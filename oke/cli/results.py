@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from functools import partial
 from typing import Annotated
@@ -15,6 +14,7 @@ from oke.cli._options import DatabaseUrl, migrated_database, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.enums import PassState
+from oke.roles.toetsplanning.api.dr_results import DrResultOut, DrResultsOut
 from oke.roles.toetsplanning.services import forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -23,7 +23,8 @@ app = typer.Typer(help="Flow 5 at TP: results for DR, sent or held for an operat
 
 School = Annotated[str, typer.Option("--school", help="The school (tenant) whose results these are.")]
 Deelname = Annotated[str, typer.Argument(metavar="DEELNAME", help="TP's participation id.")]
-COLUMNS = ("deelname_id", "toetsinschrijving_id", "attempt", "state", "ta_score", "score", "reason")
+#: `association_id` is the key of the result's flow 5 message: `oke outbox list --peer DR` shows if DR took it.
+COLUMNS = ("deelname_id", "toetsinschrijving_id", "attempt", "association_id", "state", "ta_score", "score", "reason")
 
 
 def _tp(database_url: str | None) -> AbstractContextManager[Database]:
@@ -50,7 +51,10 @@ def list_(
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {items, next}.")] = False,
 ) -> None:
-    """List a page of the school's results for DR, oldest change first; a held one says why."""
+    """List a page of the school's results for DR, oldest change first; a held one says why.
+
+    `sent` means queued for DR: whether DR took it, `oke outbox list --peer DR` tells by the association id.
+    `--json` prints what `GET /planning/results` answers."""
     with _tp(database_url) as database:
         page = forwarding.list_results(
             ToetsplanningUnitOfWork(database.read_sessions),
@@ -60,7 +64,7 @@ def list_(
             limit=limit,
         )
     if as_json:
-        typer.echo(json.dumps({"items": _records(page.items), "next": page.next}))
+        typer.echo(DrResultsOut(items=[DrResultOut.of(row) for row in page.items], next=page.next).model_dump_json())
         return
     _show(page.items)
     if page.next is not None:

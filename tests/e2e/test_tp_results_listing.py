@@ -94,7 +94,7 @@ def test_oke_results_list_walks_the_pages(tp: TP, tp_database_url: str) -> None:
         ran = CliRunner().invoke(oke, [*args, "--database-url", tp_database_url])
         assert ran.exit_code == 0, ran.output
         page = json.loads(ran.stdout)
-        found.append([row["deelname_id"] for row in page["items"]])
+        found.append([row["deelnameId"] for row in page["items"]])  # as GET /planning/results names them
         if page["next"] is None:
             break
         after = ["--after", page["next"]]
