@@ -185,7 +185,9 @@ def _convert(where: _Where, score: str, pass_state: str | None, pass_from: str |
     if target == RVT.zero_to_ten:
         return _plain(on_ten.quantize(_ONE, rounding=ROUND_HALF_UP))
     if on_ten < 1:  # 0.0-10.0 starts at 1.0; clamping would invent a grade
-        return where.unfit(f"it is {_plain(on_ten.quantize(_TENTH))} on {target}, below its lowest value 1.0")
+        return where.unfit(
+            f"it is {_plain(on_ten.quantize(_TENTH))} on {target}, below its lowest value 1.0 (PDF Tabel 4.1.D)"
+        )
     return _plain(on_ten.quantize(_TENTH))  # exact: an integer divided by 10 has one decimal
 
 
