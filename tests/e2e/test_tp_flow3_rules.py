@@ -200,6 +200,22 @@ def test_a_draft_attendance_message_does_not_turn_a_completed_result_back(tp: TP
     assert result["consumers"][0]["attendance"] == "notFinished"
 
 
+def test_a_completed_result_turned_back_to_in_progress_is_taken_and_noted(tp: TP) -> None:
+    """Messages apply in order; going back is rare enough (a late message, more often than a reopened test) that
+    the history and the answer to TA say so."""
+    ta, deelname = ta_with_student(tp)
+    accepted(ta, deelname, ATTENDANCE)
+    accepted(ta, deelname, SCORE)
+    back = ta.patch(f"/associations/{deelname}", ATTENDANCE)
+    assert back.status_code == 200, back.text
+    assert "the result went back from completed to in progress" in back.text
+    assert (result_of(ta, deelname) or {})["state"] == "in progress"
+    assert (
+        "the result went back from completed to in progress, as this message says"
+        in history(tp, deelname, "3")[-1].notes
+    )
+
+
 def test_a_staff_participation_takes_no_result(tp: TP) -> None:
     ta = tp.peer(ClientRole.ta, peer="ta-x")
     planned = tp.plan("ta-x", students=1, staff=("coordinator",))

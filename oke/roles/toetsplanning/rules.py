@@ -112,6 +112,14 @@ def late_notes(*, deelname_state: str | None, zitting_state: str) -> list[str]:
     return notes
 
 
+def reopened_notes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """A message that turns a completed result back to `in progress` is taken as sent (messages apply in order, and
+    a completed result may be replaced), and marked: more often it is a late message than a test reopened."""
+    if (before or {}).get("state") == "completed" and after.get("state") == "in progress":
+        return ["the result went back from completed to in progress, as this message says"]
+    return []
+
+
 def components_of_toets(toets: dict[str, Any]) -> list[str]:
     """The TA tests (componentIds) a planbare toets names: its `component`, else its `testsToBeUsed` (flow 1)."""
     if (component := component_id(toets)) is not None:

@@ -41,6 +41,7 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
         merged = merge_patch(deelname.result or {}, body["result"])
         rules.check_result(body["result"], merged, deelname.role)
         notes = normalised.notes + rules.late_notes(deelname_state=deelname.state, zitting_state=deelname.zitting_state)
+        notes += rules.reopened_notes(deelname.result, merged)
         uow.repo.save_result(deelname_id, merged, deelname.result_version + 1, now)
         if (block := nl_test_admin_block(body["result"].get("consumers"))) and block.get("documents"):
             documents.queue_fetches(
