@@ -1,5 +1,5 @@
 """The chain's roles as separate processes, as production runs them: `oke serve` for TA and DR, and TP as
-`oke serve tp --workers N --no-background` beside `oke worker --role tp` processes; what `bench/chain.py
+`oke serve tp --workers N --no-background` beside `oke worker --server tp` processes; what `bench/chain.py
 --processes` measures, with each process's peak memory."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def serving_processes(
             if role is Role.toetsplanning:
                 serve += ["--workers", str(layout.tp_api), "--no-background"]
                 for n in range(layout.tp_workers):
-                    worker = ["worker", "--role", "tp", "--database-url", database]
+                    worker = ["worker", "--server", "tp", "--database-url", database]
                     processes.pids[f"tp worker {n + 1}"] = stack.enter_context(_process(worker, None))
             processes.pids[f"{role.value} serve"] = stack.enter_context(_process(serve, f"{url}/healthz"))
             node_database = Database(database)

@@ -14,7 +14,7 @@ TA runs the sessions one after another while its outbox already delivers, so the
                                     [--processes API WORKERS] [--toetsen N] [--progress]
 
 With `--processes 2 2` each role runs in processes of its own, as in production: TA and DR as `oke serve`, TP
-as `oke serve tp --workers 2 --no-background` beside two `oke worker --role tp`; the peak memory of each
+as `oke serve tp --workers 2 --no-background` beside two `oke worker --server tp`; the peak memory of each
 process is printed too. With `--toetsen 1` the school has one planbare toets, Rekenen 2F, which every student
 takes: one first-attempt result per student (the demo's five give three on average).
 """

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     contact_email: str = "beheer@example.org"
     documentation_url: str = "https://github.com/NetwerkExamineringDigitalisering/NED-OOAPI"
     #: The nl-test-admin version the reference DR announces in `GET /` and judges flow 5 by: the
-    #: definitive 1.0.1, or 1.1 for the draft shape of the v1.1 rc branch (seed 000).
+    #: definitive 1.0.1, or 1.1 for the draft shape of the v1.1 rc branch (docs/standard.md).
     nl_test_admin_version: Literal["1.0.1", "1.1"] = "1.0.1"
     #: The server's certificate (chain) and private key, PEM: with both, it serves HTTPS (TLS 1.3 at least).
     tls_cert_file: Path | None = None

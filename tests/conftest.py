@@ -135,7 +135,7 @@ def dr11_app_and_url(dr_database_url: str) -> Iterator[tuple[object, str]]:
 
 @pytest.fixture
 def dr11(dr11_app_and_url: tuple[object, str], dr_database_url: str) -> Iterator[DR]:
-    """The reference DR started in the draft 1.1 (seed 000), on the same database, its own tenant."""
+    """The reference DR started in the draft 1.1 (docs/standard.md), on the same database, its own tenant."""
     _app, url = dr11_app_and_url
     with DR(url, dr_database_url) as client:
         yield client

@@ -43,6 +43,9 @@ LogFormat = Annotated[
 Server = Annotated[
     Role | None, typer.Option("--server", help="Whose database: tp, ta or dr.", show_default="$OKE_ROLE, else tp")
 ]
+#: `--server` by the name `oke db upgrade` and `oke worker` first gave it, hidden: docs/architecture.md showed
+#: `--role` in its production recipe, and deployment scripts copied from it keep working.
+FormerServer = Annotated[Role | None, typer.Option("--role", hidden=True)]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DatabaseUrl = Annotated[
     str | None,

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from oke.cli._options import DatabaseUrl, Server, migrate_and_check, settings_for
-from oke.config import Role
+from oke.cli._options import DatabaseUrl, FormerServer, Server, migrate_and_check, settings_for
 from oke.store.engine import shown_url
 
 app = typer.Typer(help="The database of a server.", no_args_is_help=True)
-
-#: The first name of --server here, hidden: docs/architecture.md showed `oke db upgrade --role tp` in its
-#: production recipe, and deployment scripts copied from it keep working.
-FormerServer = Annotated[Role | None, typer.Option("--role", hidden=True)]
 
 
 @app.command("upgrade")

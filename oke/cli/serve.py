@@ -53,7 +53,7 @@ Background = Annotated[
     typer.Option(
         "--background/--no-background",
         help="Also do the role's background work (outbox delivery; TP: document fetches, flow 1 pull, DR versions)"
-        " in every API process; --no-background serves the API only, for `oke worker --role ROLE` processes.",
+        " in every API process; --no-background serves the API only, for `oke worker --server ROLE` processes.",
     ),
 ]
 #: How `oke serve --workers N` hands its settings to the processes uvicorn starts (JSON).

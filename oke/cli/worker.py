@@ -13,7 +13,7 @@ import anyio
 import typer
 from prometheus_client import start_http_server
 
-from oke.cli._options import DatabaseUrl, LogFormat, migrate_and_check, settings_for
+from oke.cli._options import DatabaseUrl, FormerServer, LogFormat, Server, migrate_and_check, settings_for
 from oke.config import Role, Settings
 from oke.observability.logs import json_log_config, text_log_config
 from oke.outbound import outbox_work
@@ -29,7 +29,7 @@ WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None
 
 
 def worker_command(
-    role: Annotated[Role, typer.Option("--role", help="Whose background work: tp, ta or dr.")],
+    server: Server = None,
     database_url: DatabaseUrl = None,
     log_level: Annotated[str, typer.Option(help="Log level: debug, info, warning, error.")] = "info",
     log_format: LogFormat = None,
@@ -40,8 +40,9 @@ def worker_command(
         ),
     ] = None,
     metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address of the metrics port.")] = "127.0.0.1",
+    role: FormerServer = None,
 ) -> None:
-    """Do a role's background work without HTTP until SIGTERM or SIGINT (migrates its database first).
+    """Do a server's background work without HTTP until SIGTERM or SIGINT (migrates its database first).
 
     It delivers the role's outbox (TP: flows 2 and 5 and the document fetches of 3.3; TA: flows 3 and 4; DR:
     flow 1), and for TP also asks each DR its nl-test-admin version and pulls flow 1 on the schedule of
@@ -50,13 +51,13 @@ def worker_command(
     are taken over when their lease ends. On PostgreSQL a worker delivers as soon as a message is committed;
     on SQLite it looks every half second.
     """
-    settings = settings_for(role, database_url=database_url, log_format=log_format)
+    settings = settings_for(server or role, database_url=database_url, log_format=log_format)
     log_config = json_log_config if settings.log_format == "json" else text_log_config
     logging.config.dictConfig(log_config(log_level))
     if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
         start_http_server(metrics_port, metrics_host)
     migrate_and_check(settings)
-    typer.echo(f"oke worker ({role.value}) on {shown_url(settings.database)}: until SIGTERM or Ctrl-C")
+    typer.echo(f"oke worker ({settings.role.value}) on {shown_url(settings.database)}: until SIGTERM or Ctrl-C")
     anyio.run(_work, settings)
 
 

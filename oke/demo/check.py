@@ -95,7 +95,7 @@ def compare(
 
 def still_at_ta(planned: list[Planned], cancelled: list[str], ta_states: dict[str, str]) -> list[Difference]:
     """The Deelnames of Toetsinschrijvingen DR cancelled (`cancelled`) that TA still expects (`ta_states` by
-    Deelname): TP cancels them at TA (spec reference 8)."""
+    Deelname): TP cancels them at TA (docs/planning.md, "When DR cancels")."""
     return [
         Difference(p.enrolment, p.attempt, "cancelled at DR, still planned at TA", "canceled", ta_states[p.deelname])
         for p in planned

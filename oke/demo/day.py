@@ -180,7 +180,7 @@ class ExamDay:
 
     def cancel_one(self, zittingen: list[str]) -> None:
         """DR cancels one planned Toetsinschrijving (pushed to TP); TP cancels its Deelname at TA, which then
-        does not run it: no result comes (spec reference 8)."""
+        does not run it: no result comes (docs/planning.md, "When DR cancels")."""
         assert self.cancel is not None
         candidates = [p for p in self.day.planned if p.zitting in zittingen]
         planned = self.rng.choice(candidates)

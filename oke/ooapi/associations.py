@@ -18,7 +18,7 @@ from oke.ooapi.results import Result
 
 
 class NlTestAdminAssociation(OoapiModel):
-    """nl-test-admin-Association; which fields are used depends on the flow (spec ref section 4)."""
+    """nl-test-admin-Association; which fields are used depends on the flow (PDF Tabel 4.3.A)."""
 
     consumerKey: str
     additionalTimeInMin: StrictInt | None = None  #: flow 2; >= 10000 is unlimited

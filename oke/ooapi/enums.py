@@ -156,7 +156,7 @@ class ModeOfDelivery(StrEnum):
 
 
 class OkeModeOfDelivery(StrEnum):
-    """The modes OKE uses (spec reference 5): anywhere, online at a fixed place, offline at a fixed place."""
+    """The modes OKE uses (PDF Tabel 4.2.A): anywhere, online at a fixed place, offline at a fixed place."""
 
     distance_learning = ModeOfDelivery.distance_learning
     online = ModeOfDelivery.online

@@ -1,6 +1,6 @@
-"""Pilot-era draft shapes (seeds 002 and 004, 2022) and known example quirks, read into the 1.0.1 model.
+"""Pilot-era draft shapes (the 2022 drafts of flows 3 and 4) and known example quirks, read into the 1.0.1 model.
 
-oke's TP is liberal in what it accepts (spec reference 12.2): it rewrites what it can understand
+oke's TP is liberal in what it accepts (docs/standard.md, "oke's own decisions"): it rewrites what it can understand
 without losing information, and says what it rewrote, so the message's history row records it.
 Fields it does not know stay where they are.
 """

@@ -1,9 +1,11 @@
 """JSON merge patch (RFC 7396) as OKE uses it.
 
-Two OKE rules on top of RFC 7396 (spec reference sections 2 and 12):
-- `null` removes a single value and `[]` removes a list, even where the schema forbids them;
-- every `consumers` array is a map keyed by `consumerKey`: each block in the patch is merged into
-  the stored block with the same key, a new key adds a block, and `"consumers": []` removes all.
+Two rules on top of RFC 7396:
+- `null` removes a single value and `[]` removes a list, even where the schema forbids them (PDF ch. 4,
+  below Tabel 4.0.B);
+- oke's own (docs/standard.md): every `consumers` array is a map keyed by `consumerKey`: each block in
+  the patch is merged into the stored block with the same key, a new key adds a block, and
+  `"consumers": []` removes all.
 All other arrays are replaced whole when present and kept when absent.
 """
 

@@ -40,7 +40,7 @@ class TestToBeUsed(OoapiModel):
 
 
 class NlTestAdminOffering(OoapiModel):
-    """nl-test-admin-Offering; which fields are used depends on the flow (spec ref section 4)."""
+    """nl-test-admin-Offering; which fields are used depends on the flow (PDF Tabel 4.2.A)."""
 
     consumerKey: str
     offeringState: OfferingState | None = None  #: flows 1, 2: `canceled` withdraws the offering

@@ -25,7 +25,7 @@ class NlTestAdminPerson(OoapiModel):
 
 
 class Person(OoapiModel):
-    """`affiliations` is optional in the PDF (the YAML requires it: spec ref 10.25)."""
+    """`affiliations` is optional in the PDF (Tabel 4.10.A), though the OpenAPI requires it (docs/standard.md)."""
 
     personId: str
     primaryCode: IdentifierEntry

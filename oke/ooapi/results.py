@@ -26,7 +26,7 @@ class NlTestAdminResult(OoapiModel):
 
 
 class Result(OoapiModel):
-    """ComponentResult: `weight` is unused and always 100; it is tolerated when absent (spec ref 10.28)."""
+    """ComponentResult: `weight` is unused and always 100 (PDF Tabel 4.3.D), so an absent one is taken as 100."""
 
     state: ResultState
     pass_: PassState | None = Field(default=None, alias="pass")

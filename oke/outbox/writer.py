@@ -66,7 +66,7 @@ class Outbox:
 
         A `snapshot` (the whole state of an object, e.g. a PUT) replaces the same call to the same
         object that has not been tried yet, or that the peer refused (parked): only the newest state
-        is sent, and an older one never overtakes it (spec reference 12.3).
+        is sent, and an older one never overtakes it (docs/standard.md).
         """
         self._uow.append(write_messages, self.message(**call))
         self._uow.notify_on_commit(CHANNEL)

@@ -1,4 +1,4 @@
-"""Recording accepted messages in the immutable history (spec reference 12.4)."""
+"""Recording accepted messages in the immutable history (docs/standard.md, "oke's own decisions")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Flow 0 end to end: TP reads the reference TA's demo catalogue (`oke catalogue sync`) and its planners
-see each test with `resultValueType`, `passFrom` and `retries` (spec reference flow 0, Tabel 4.1.A)."""
+see each test with `resultValueType`, `passFrom` and `retries` (PDF 3.0, Tabel 4.1.A)."""
 
 from __future__ import annotations
 

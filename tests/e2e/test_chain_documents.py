@@ -1,5 +1,5 @@
 """Documents end to end (flow 3.3): TA names a document in a result, TP fetches it from the reference TA
-through its outbox, and DR reads the same bytes from TP (spec reference flow 3, 3.3 and the id table).
+through its outbox, and DR reads the same bytes from TP (PDF 3.3.2, 3.5.2 and Tabel 4.0.F).
 
 A TA may write a document a little after it names it: TP asks again after a 404, for `document_wait_minutes`.
 """

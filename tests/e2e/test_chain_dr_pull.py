@@ -2,12 +2,12 @@
 
 Rules checked, with their sources:
 - 1a pull: `GET /offerings?offeringType=component&since=&until=`, `/offerings/{id}/associations`,
-  `/associations/{id}?expand=person,offering`, `/persons/{id}`, paged; the same state as DR's push (spec
-  reference flow 1 and section 8: "TP pulls ... or DR pushes").
+  `/associations/{id}?expand=person,offering`, `/persons/{id}`, paged; the same state as DR's push (PDF
+  3.1.2.1: TP pulls, or DR pushes).
 - A cancelled enrolment at DR is cancelled at TP (PDF 3.1.4), by the next pull, and its planned Deelname at TA
-  (spec reference 8, Cancel), once.
+  (docs/planning.md, "When DR cancels"), once.
 - 1b: the members of a group (`GET /groups/{id}/members`, `GET /persons/{id}`) are planned without a
-  Toetsinschrijving; "No flow 5 is possible" for them (spec reference flow 1b).
+  Toetsinschrijving; no flow 5 is possible for them (PDF 3.1.2.2).
 """
 
 from __future__ import annotations

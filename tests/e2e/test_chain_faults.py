@@ -2,7 +2,7 @@
 
 TA answering 500 or 429, answering too late, dropping the connection, refusing a message, and TP
 restarting in the middle of delivery: nothing is lost, a message sent twice does not change TA's
-outcome, and the order per session holds (issue 3; spec reference 12.3). TA hanging, answering garbage
+outcome, and the order per session holds (issue 3; docs/standard.md). TA hanging, answering garbage
 or a status no OOAPI peer should: the relay retries or parks with the reason, another peer's deliveries
 go on, and a planner's call that reads TA answers 502/503 with a problem, never 500 or a hang (issue 6).
 """

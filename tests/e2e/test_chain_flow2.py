@@ -1,5 +1,5 @@
 """Flow 2 end to end: a session planned at TP reaches the reference TA by itself, through TP's outbox,
-with TA's own tokens (spec reference flow 2; the return route equals the outbound route)."""
+with TA's own tokens (PDF 3.2; the return route equals the outbound route, PDF 2.3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The result chain end to end, with TP, the reference TA and the reference DR as three real servers: DR pushes
 its enrolments (flow 1), TP plans them at TA (flow 2), TA's results (flow 3) reach DR through TP (flow 5):
-the enrolment's own attempt by PATCH, a retake by PUT of a new association (spec reference flow 5, 8)."""
+the enrolment's own attempt by PATCH, a retake by PUT of a new association (PDF 3.5.2)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 DR down for a while, answering 500, 429 or 400, answering too late, and TP restarting in the middle of
 delivery: every result TP accepted from TA reaches DR exactly in its newest state, never overtaken by an
-older one, or waits visibly parked with DR's problem (issue 4; spec reference 12.3).
+older one, or waits visibly parked with DR's problem (issue 4; docs/standard.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""TP speaks the nl-test-admin version DR announces in `GET /` (issue 4, "Versions"): the draft 1.1 of seed 000
-to a reference DR started in 1.1, and DR accepts what TP sends it."""
+"""TP speaks the nl-test-admin version DR announces in `GET /` (issue 4, "Versions"): the draft 1.1
+(docs/standard.md) to a reference DR started in 1.1, and DR accepts what TP sends it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Flows 3 and 4 end to end: the reference TA runs a session TP planned, and attendance, results with their
-assessment forms, and the session report reach TP by themselves through TA's outbox (spec reference
-flows 3, 4; attendance first, then the result: 3.2a, 3.2b)."""
+assessment forms, and the session report reach TP by themselves through TA's outbox (PDF 3.3,
+3.4; attendance first, then the result: 3.3.2)."""
 
 from __future__ import annotations
 

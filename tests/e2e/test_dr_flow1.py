@@ -2,13 +2,13 @@
 
 Rules checked, with their sources:
 - `GET /offerings?offeringType=component&since=&until=`: the offerings whose period overlaps the window,
-  both ends inclusive, dates or date-times accepted; `component.componentType=test` accepted: PDF 3.1,
-  spec reference flow 1, 10.13.
-- `expand`: comma-separated; `offering.program`, `offering.organization` on associations (PDF, 10.14);
+  both ends inclusive, dates or date-times accepted; `component.componentType=test` accepted: PDF 3.1.2.1,
+  docs/standard.md.
+- `expand`: comma-separated; `offering.program`, `offering.organization` on associations (PDF 3.1.2.1);
   unknown names refused with 400 naming `/query/expand`.
 - Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` >= 1, `hasNextPage`: Tabel 5.0.C.
 - Push: PUT persons, offerings, associations to TP, and PATCH `state: canceled`: PDF 3.1.4; through
-  DR's outbox in order (spec reference 12.3).
+  DR's outbox in order (docs/standard.md).
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@ seed 000 (the draft 1.1 shape, at a DR started in 1.1). Read from `../shared` wh
 
 Each test says what it fixes before sending, in two kinds:
 - JSON typos the examples have (missing commas between members, trailing commas): fixed by `fix_json_syntax`;
-- what breaks the 1.0.1 rules (spec reference 10): a missing `associationType`, `attempt: 2` on the original
-  enrolment (10.27), a date `testDate` (10.6), no `executedOfferingName` (PDF 3.5.3), the PUT reusing the
-  original enrolment's id as its own (5.2). The ids become the demo school's.
+- what breaks the 1.0.1 rules (docs/standard.md lists where the examples differ): a missing `associationType`,
+  `attempt: 2` on the original enrolment (PDF 3.5.3), a date `testDate` (PDF Tabel 4.3.D), no
+  `executedOfferingName` (PDF 3.5.3), the PUT reusing the original enrolment's id as its own (5.2). The ids
+  become the demo school's.
 Without the rule fixes, DR refuses the example and names the fields.
 """
 
@@ -91,7 +92,7 @@ def test_the_md_attempt_example_is_accepted(dr: DR) -> None:
 
 
 def test_the_md_examples_as_written_are_refused_with_their_faults_named(dr: DR) -> None:
-    """Only the JSON typos fixed: DR names what 1.0.1 requires (spec reference 12.2)."""
+    """Only the JSON typos fixed: DR names what 1.0.1 requires (docs/standard.md)."""
     body = md_example(SCORE)
     problem = problem_of(dr.client().patch(f"/associations/{JACOB_REKENEN}", body), 400)
     assert pointers(problem) == [
@@ -125,7 +126,7 @@ def seed_000_examples() -> list[tuple[str, dict[str, Any]]]:
 
 
 def to_demo_school(body: dict[str, Any]) -> dict[str, Any]:
-    """The seed's ids become the demo school's, its PATCH gets associationType and attempt 1 (10.27)."""
+    """The seed's ids become the demo school's, its PATCH gets associationType and attempt 1 (PDF 3.5.3)."""
     body = {"associationType": "componentOfferingAssociation", **body}
     body["consumers"][0]["orgAssociationId"] = JACOB_REKENEN
     if "associationId" in body:
@@ -180,7 +181,7 @@ def test_1_1_wants_the_test_moment_details_and_judges_them(dr11: DR) -> None:
 
 
 def test_a_1_1_message_is_refused_by_a_1_0_1_dr(dr: DR) -> None:
-    """The draft fields are tolerated in 1.0.1 (10.3), but the 1.0.1 result with attendance is missing."""
+    """The draft fields are tolerated in 1.0.1 (docs/standard.md), but the 1.0.1 result with attendance is missing."""
     _method, body = seed_000_examples()[1]
     problem = problem_of(dr.client().patch(f"/associations/{JACOB_REKENEN}", to_demo_school(body)), 400)
     assert pointers(problem) == [

@@ -2,14 +2,14 @@
 
 Rules checked, with their sources:
 - PATCH carries associationType, result, and consumers{orgAssociationId, attempt}; executedOfferingName is
-  mandatory; orgAssociationId is DR's Toetsinschrijving id: PDF 3.5.3, spec reference 9, 10.22.
+  mandatory; orgAssociationId is DR's Toetsinschrijving id: PDF 3.5.2, 3.5.3; docs/standard.md.
 - The original enrolment is attempt 1; an extra attempt is its own association, created by PUT with a new
-  id: spec reference 10.1, 10.27, flow 5.2.
-- The score fits DR's resultValueType; `final` only when finalResultsAllowed: PDF 3.5.2 (b), (c).
+  id: PDF 3.5.2, 3.5.3.
+- The score fits DR's resultValueType; `final` only when finalResultsAllowed: PDF Tabel 4.3.D, 4.2.A.
 - 200 for a valid message on a cancelled or finished enrolment, and for an attempt beyond attemptLeft:
-  PDF 3.5.3, spec reference 10.19, 10.20. 404 for an unknown id: spec reference 10.19.
+  PDF 3.5.2, 3.5.3, 5.1. 404 for an unknown id: PDF 3.1.2.1; docs/standard.md.
 - Every accepted message is kept as received; the current result per enrolment and attempt is shown:
-  spec reference 12.4.
+  docs/standard.md.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def test_the_mandatory_fields_of_a_result_patch_are_named(dr: DR) -> None:
 
 
 def test_formats_and_enums_are_strict(dr: DR) -> None:
-    body = result_patch(JACOB_REKENEN, testDate="2026-12-01")  # a date where a date-time belongs (10.6)
+    body = result_patch(JACOB_REKENEN, testDate="2026-12-01")  # a date where a date-time belongs (PDF Tabel 4.3.D)
     assert refused(dr, JACOB_REKENEN, body) == ["/result/consumers/0/testDate"]
     body = result_patch(JACOB_REKENEN)
     body["result"]["resultDate"] = "2026-12-02T10:00:00+01:00"  # type: ignore[index]
@@ -141,7 +141,7 @@ def test_formats_and_enums_are_strict(dr: DR) -> None:
 def test_the_patch_must_name_this_toetsinschrijving_and_its_attempt(dr: DR) -> None:
     other = result_patch(FATIMA_REKENEN)  # Fatima's id sent to Jacob's enrolment
     assert refused(dr, JACOB_REKENEN, other) == ["/consumers/0/orgAssociationId"]
-    second = result_patch(JACOB_REKENEN, attempt=2)  # the md example's attempt 2 on the original (10.27)
+    second = result_patch(JACOB_REKENEN, attempt=2)  # flow5.md's attempt 2 on the original (PDF 3.5.3)
     assert refused(dr, JACOB_REKENEN, second) == ["/consumers/0/attempt"]
 
 

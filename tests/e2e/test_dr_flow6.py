@@ -1,6 +1,6 @@
 """Flow 6 at the reference DR: a TA reads a student's Opleidingsinschrijvingen for analysis.
 
-Rules checked, with their sources (PDF 3.6, spec reference flow 6, 10.14):
+Rules checked, with their sources (PDF 3.6):
 - `GET /persons/{personId}/associations?associationType=programOffering`: programme enrolments only, course
   and test enrolments excluded; cancelled and finished ones included (a snapshot); paged.
 - `expand=offering,offering.program,offering.organization` inlines them; `expand=person` is refused.

@@ -1,4 +1,4 @@
-"""Who may call the reference DR (PDF chapter 5, spec reference 6): a TP client with `nl-test-admin-flow-1-5`
+"""Who may call the reference DR (PDF chapter 5): a TP client with `nl-test-admin-flow-1-5`
 for flows 1 and 5, a TA client with `nl-test-admin-flow-6` for flow 6, a planner for the operator API;
 `401` without a valid token, `403` with the wrong role or scope; a school sees only its own records."""
 

@@ -5,7 +5,7 @@ random path ids and with ids of real objects of the test's school), sent with a 
 it. What is checked, and why not more:
 - no 5xx (`not_a_server_error`); TP's two planning calls that wait for TA (`PEER_CALLS`) may answer 502/503,
   which is how they report a TA that cannot be reached (the test servers' TAs are at no address);
-- every 4xx is `application/problem+json` with `status` the string of the code (spec reference §6, `PROBLEM`);
+- every 4xx is `application/problem+json` with `status` the string of the code (PDF Tabel 5.0.D, `PROBLEM`);
 - 2xx bodies and content types conform where the document describes them (`content_type_conformance`,
   `response_schema_conformance`).
 Not checked: `status_code_conformance` and `positive_data_acceptance`. The documents are FastAPI's, and too loose

@@ -5,7 +5,7 @@ made from a valid message: members added, removed, nulled or given a value of an
 edge cases (`null`, `"consumers": []`, duplicate consumerKeys, blocks without one); numbers as strings and
 strings as numbers; nesting just within and beyond `MAX_DEPTH` and 1,000 deep; strings that bring the body
 just under and over the size limit; unicode (lone surrogates, escaped and as invalid UTF-8; NUL; RTL; emoji).
-Checked (spec reference §6 errors, §12.4 history of accepted messages only): never a 5xx, every refusal a
+Checked (PDF Tabel 5.0.D errors; docs/standard.md: a history of accepted messages only): never a 5xx, every refusal a
 problem+json, and a refused request leaves every row of the school unchanged (`snapshot`). An accepted one may
 change them: the next example then starts from there.
 `test_every_write_endpoint_is_fuzzed` reads the write operations from each role's OpenAPI document, so a new
@@ -264,7 +264,7 @@ def _has_marker(body: Any) -> list[bool]:
 
 
 def _consumers(draw: st.DrawFn, blocks: Any) -> Any:
-    """The merge-patch edge cases of a `consumers` array (spec reference §12.1)."""
+    """The merge-patch edge cases of a `consumers` array (docs/standard.md)."""
     block = blocks[0] if isinstance(blocks, list) and blocks and isinstance(blocks[0], dict) else {}
     block = {"consumerKey": "nl-test-admin", **block}
     without_key = {k: v for k, v in block.items() if k != "consumerKey"}

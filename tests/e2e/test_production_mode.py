@@ -72,7 +72,7 @@ def test_a_worker_delivers_what_an_api_without_background_work_queues(backend: s
             assert set(states(tp, zitting)) == {"pending"}  # nobody delivers: the API has no relay
             metrics = free_port()
             worker = oke(
-                *("worker", "--role", "tp", "--database-url", url, "--metrics-port", str(metrics)),
+                *("worker", "--server", "tp", "--database-url", url, "--metrics-port", str(metrics)),
                 data_dir=tmp_path,
             )
             try:
@@ -142,7 +142,8 @@ class TpProcesses:
         port = self.url.rsplit(":", 1)[1]
         serve = ["serve", "tp", "--workers", "2", "--no-background", "--port", port, "--database-url", database_url]
         self.api = oke(*serve, data_dir=data_dir)
-        self.workers = [self._worker() for _ in range(2)]
+        # The second by the option's former name, `--role`, which scripts from before `--server` still use.
+        self.workers = [self._worker(option) for option in ("--server", "--role")]
         eventually(self._answers, seconds=60)
 
     def stop(self) -> None:
@@ -151,8 +152,8 @@ class TpProcesses:
             if process.poll() is None:
                 assert stopped(process) == 0
 
-    def _worker(self) -> subprocess.Popen[bytes]:
-        return oke("worker", "--role", "tp", "--database-url", self.database_url, data_dir=self._data_dir)
+    def _worker(self, server_option: str) -> subprocess.Popen[bytes]:
+        return oke("worker", server_option, "tp", "--database-url", self.database_url, data_dir=self._data_dir)
 
     def _answers(self) -> bool:
         try:

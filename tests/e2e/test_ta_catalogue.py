@@ -3,15 +3,15 @@
 Rules checked, with their sources:
 - `GET /components` (PDF: `componentType`, `q` over name, abbreviation or description, `licensed`;
   YAML: `primaryCode`, `sort` on `componentId`/`name` with `-`, default `name`), paged by `pageSize`
-  (10, 20, 50, 100, 250) and `pageNumber`: spec reference §3 flow 0, §2 Paging, §10.12.
-- `GET /components/{componentId}`: one test, 404 when unknown: spec reference §3 flow 0.2, §6.
+  (10, 20, 50, 100, 250) and `pageNumber`: PDF 3.0.2, Tabel 5.0.C; docs/standard.md (flow 0 query).
+- `GET /components/{componentId}`: one test, 404 when unknown: PDF 3.0.2, ch. 5.
 - Component fields (Tabel 4.1.A): `componentType` test, `teachingLanguage` nld, `primaryCode` of
   codeType `componentCode`, the nl-test-admin block; a withdrawn test has `status: inactive`; crebo and
-  cohort in the description: spec reference §3 flow 0, §4.
-- The catalogue scope `nl-test-admin-flow-0`, for DR and TP clients: PDF ch. 5, spec reference §6, §11.
-- Rekenen 2F is the standard's flow 0.2 example (`listComponentById--*`) with its typos fixed (§10.11:
-  `codeType` componentCode, not testId; `resultValueType` 0.0-10.0, not 1-10; §10.9: the extra time is
-  `additionalTestingTime` in minutes, not `extraTime: "P60M"`).
+  cohort in the description: PDF 3.0, Tabel 4.1.A.
+- The catalogue scope `nl-test-admin-flow-0`, for DR and TP clients: PDF ch. 5 (Tabel 5.3.A).
+- Rekenen 2F is the standard's flow 0.2 example (`listComponentById--*`) with its typos fixed
+  (docs/standard.md, "Names in the examples": `codeType` componentCode, not testId; `resultValueType`
+  0.0-10.0, not 1-10; the extra time is `additionalTestingTime` in minutes, not `extraTime: "P60M"`).
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 Rules checked, with their sources:
 - `GET /associations/{associationId}/url` answers 200 with a JSON string, the start link of that
   participation, for students and staff alike (a coordinator starts the session, an assessor fills in
-  the form): PDF 3.2.2 "Toegangslink ophalen", spec reference §3 flow 2.7, YAML `listAssociationUrl`.
+  the form): PDF 3.2.2 "Toegangslink ophalen", YAML `listAssociationUrl`.
 - `GET /documents/{documentId}` answers the file's bytes (`application/octet-stream` in the YAML, or
   the file's own type), for the TP the document was made for; files are never embedded and are fetched
-  by id: spec reference §2 (content types), §3 flows 3.3 and 4.1, `listDocumentById--*` example.
+  by id: PDF 3.3.2, 3.4.2 and Tabel 4.6.A, YAML `listDocumentById` and its `listDocumentById--*` example.
 - Documents are real PDFs: `oke.roles.toetsafname.pdf` (checked in test_ta_pdf.py).
 """
 

@@ -2,7 +2,7 @@
 
 The standard's flow 2 examples (`examples/replaceOfferingById--*`, `replaceAssociationById--*`, the
 cancel PATCHes `partialUpdate*ById--request--delete-*`, and the JSON blocks of `doc/flow2.md`) carry
-typos the spec reference §10 resolves. Each test sends an example as published, expects a 400 naming
+typos (docs/standard.md lists them). Each test sends an example as published, expects a 400 naming
 exactly the fields at fault, then sends it with those typos fixed and expects it accepted. What is
 changed is said at each change. Common to all:
 - Ids: TA keys Zittingen and Deelnames on TP's ids (PDF Tabel 4.0.F) and all examples share the same
@@ -71,7 +71,7 @@ def fixed_full_zitting(offering_id: str) -> dict[str, Any]:
 
 def fix_full_consumer(block: dict[str, Any]) -> None:
     """The three faults of the flow 2.1 example's nl-test-admin block, fixed."""
-    block["duration"] = "PT60M"  # spec ref 10.10: "P60M" is sixty months; sixty minutes is PT60M
+    block["duration"] = "PT60M"  # PDF Tabel 4.2.A: "P60M" is sixty months; sixty minutes is PT60M
     block["safety"] = ["fixedLocation", "surveillance"]  # 10.11: the enum strings, not "Fixed Location", "Surveillance"
     # The YAML's example value 2020-12-15 08:50 lies 18 months before the session: 20 minutes after its start.
     block["lastPossibleStartDateTime"] = "2022-06-21 13:05:00+01:00"
@@ -106,7 +106,7 @@ def test_the_full_zitting_example_is_accepted_once_fixed_and_read_back_as_the_2_
     assert tp.put(f"/offerings/{offering_id}", example).status_code == 201
     assert tp.put(f"/offerings/{offering_id}", example).status_code == 200
 
-    # The flow 2.6 example is the flow 2.1 example read back, less its id (GET responses carry it: spec ref 2).
+    # The flow 2.6 example is the flow 2.1 example read back, less its id (GET responses carry it: PDF 5.3).
     expected = standard_example(READ_OFFERING)
     fix_full_consumer(expected["consumers"][0])
     assert tp.get(f"/offerings/{offering_id}").json() == {**expected, "offeringId": offering_id}
@@ -120,7 +120,7 @@ def test_the_minimal_zitting_example_is_refused_as_published_and_accepted_once_f
     assert refused(tp.put(f"/offerings/{offering_id}", example)) == {"/component", "/consumers"}
 
     example["component"] = REKENEN_2F  # the test of the session (PDF figure 3.2.10); the full example's test
-    example["consumers"] = [{"consumerKey": "nl-test-admin", "offeringState": "active"}]  # required (YAML, 10.25)
+    example["consumers"] = [{"consumerKey": "nl-test-admin", "offeringState": "active"}]  # PDF Tabel 4.2.A
     assert tp.put(f"/offerings/{offering_id}", example).status_code == 201
 
 
@@ -151,7 +151,7 @@ def test_the_flow2_md_zitting_block_as_published_is_not_json(ta: TA) -> None:
 def fixed_student(example: dict[str, Any]) -> dict[str, Any]:
     """The faults of the replaceAssociationById examples' student, fixed."""
     block = example["consumers"][0]
-    block["additionalTimeInMin"] = block.pop("extraTimeInMin")  # spec ref 10.9: the 1.0.1 name
+    block["additionalTimeInMin"] = block.pop("extraTimeInMin")  # PDF Tabel 4.3.A: the 1.0.1 name
     person = example["person"]
     # PDF figure 3.2.8: preferredName lives in the person's nl-test-admin block, beside the idCheckName a
     # student must have; the name as on the ID is written as the flow 1 person example has it.

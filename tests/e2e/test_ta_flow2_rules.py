@@ -2,21 +2,22 @@
 
 Rules checked, with their sources:
 - PUT bodies carry the object's id, equal to the path; `offeringType`/`associationType` in every PUT and
-  PATCH: PDF 3.2.3 and the 1.0.1 change list, spec reference §2 (Ids and discriminators).
-- Zitting (PDF figure 3.2.10, spec reference §3 flow 2 and §4 nl-test-admin-Offering): `primaryCode`,
-  `name`, `startDateTime`/`endDateTime` with a zone offset (§2 Formats), `component` a test of this TA's
-  catalogue (flow 0, §8), `offeringState` required (YAML, §10.25 for flow 2), enums of §5, `duration` ISO
-  8601 and not `P60M` (§10.10), `lastPossibleStartDateTime` inside the session (Tabel 4.2.C); the
-  fields of other flows (`resultValueType`, `testsToBeUsed`, `irregularities`, `documents`) refused.
-- Deelname (PDF figures 3.2.7, 3.2.8, spec reference §3 flow 2 Participation, §4): roles student,
-  coordinator, invigilator, assessor, guest; state associated or canceled; `offering` a Zitting this TP
-  sent; `person` always the full embedded Person; students have an nl-test-admin block and their
-  Person `preferredName` and `idCheckName`; staff carry no consumers; `attempt`, `attemptLeft`,
-  `programOfferingAssociationId`, `courseOfferingAssociationId` and `result` are not used in flow 2;
-  `extraTimeInMin` is `additionalTimeInMin` (§10.9); `assignedNeeds` is flow 1 only (§4).
-- Cancel PATCHes (PDF figures 3.2.9, 3.2.11, §9): only `offeringType` + `offeringState: canceled`, or
-  `associationType` + `state: canceled`; TA removes the person data (PDF 3.2.2). An unknown id is 404.
-- The reference TA is strict (spec reference §12.2): problem+json naming each field by JSON pointer.
+  PATCH: PDF 3.2.3, 5.3 and the 1.0.1 change list.
+- Zitting (PDF figure 3.2.10, Tabel 4.2.A): `primaryCode`, `name`, `startDateTime`/`endDateTime` with a
+  zone offset (Tabel 4.0.A), `component` a test of this TA's catalogue (flow 0), `offeringState` required
+  (Tabel 4.2.A), the YAML's enums, `duration` ISO 8601 and not `P60M` (Tabel 4.2.A; docs/standard.md),
+  `lastPossibleStartDateTime` inside the session (Tabel 4.2.C); the fields of other flows
+  (`resultValueType`, `testsToBeUsed`, `irregularities`, `documents`) refused.
+- Deelname (PDF figures 3.2.7, 3.2.8, Tabel 4.3.A): roles student, coordinator, invigilator, assessor,
+  guest; state associated or canceled; `offering` a Zitting this TP sent; `person` always the full
+  embedded Person; students have an nl-test-admin block and their Person `preferredName` and
+  `idCheckName`; staff carry no consumers; `attempt`, `attemptLeft`, `programOfferingAssociationId`,
+  `courseOfferingAssociationId` and `result` are not used in flow 2; `extraTimeInMin` is
+  `additionalTimeInMin` (docs/standard.md); `assignedNeeds` is flow 1 only (Tabel 4.10.A).
+- Cancel PATCHes (PDF figures 3.2.9, 3.2.11, Aanvullende eis of 3.2.3): only `offeringType` +
+  `offeringState: canceled`, or `associationType` + `state: canceled`; TA removes the person data
+  (PDF 3.2.2). An unknown id is 404.
+- The reference TA is strict (docs/standard.md): problem+json naming each field by JSON pointer.
 """
 
 from __future__ import annotations

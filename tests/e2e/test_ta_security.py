@@ -2,14 +2,14 @@
 
 Rules checked, with their sources:
 - OAuth 2.0 client credentials with a Bearer token carrying the flow's scope; 401 without a valid token,
-  403 when not permitted: PDF ch. 5, spec reference §6 (Authentication, Scopes, Errors).
+  403 when not permitted: PDF ch. 5.
 - Flow 2 and its reads, access links and documents (TP → TA) need `nl-test-admin-flow-2-3-4` and a TP
-  client: spec reference §6, §11 (operation summary: consumer role TP).
+  client: PDF ch. 5 (Tabel 5.3.A).
 - Each TP sees only the Zittingen and Deelnames it sent, as TP does for its own peers: an object of
-  another school or another TP is unknown (404): spec reference §1 ("an exchange always acts for one
-  organisational unit"), §8 (the return route equals the outbound route).
-- `GET /` needs no token and announces nl-test-admin 1.0.1: Tabel 5.0.B, spec reference §7.
-- The base path is bilateral and configurable: spec reference §2, §12.5.
+  another school or another TP is unknown (404): PDF 2.3 (an exchange always acts for one
+  organisational unit; the return route equals the outbound route).
+- `GET /` needs no token and announces nl-test-admin 1.0.1: Tabel 5.0.A, 5.0.B.
+- The base path is bilateral and configurable: docs/standard.md.
 """
 
 from __future__ import annotations

@@ -2,14 +2,14 @@
 
 Rules checked, with their sources:
 - Request bodies are JSON objects (`application/json`, PATCH `application/merge-patch+json`):
-  spec reference §2 (Base path and content types). Anything else is 400 (invalid) or 415.
+  the YAML's request bodies. Anything else is 400 (invalid) or 415.
 - Errors are `application/problem+json` with `status` a string; 400 for invalid content, 500 only for
-  TP's own faults: spec reference §6 (Errors), `ErrorHandling.md`.
+  TP's own faults: PDF Tabel 5.0.D, `ErrorHandling.md`.
 - Field types and limits come from the YAML (`weight` and `rawScore` integers, `consumers` an array,
-  names at most 256 characters): spec reference §4 (nl-test-admin-Result, Document), §10 rule "the YAML
-  wins on exact names, types and enum strings".
-- A refused message changes nothing and leaves the stored result as it was: spec reference §12.4
-  (history of accepted messages only) and §1 (every call is repeatable).
+  names at most 256 characters): the YAML's nl-test-admin-Result and Document, which win on exact names,
+  types and enum strings (docs/standard.md).
+- A refused message changes nothing and leaves the stored result as it was: docs/standard.md
+  (a history of accepted messages only) and PDF 3.2.2 (every delivery is repeatable).
 - The body limit (413) is the server's `max_body_bytes`, 64 KiB in the test server (tests/conftest.py).
 """
 

@@ -1,4 +1,4 @@
-"""The base path of the OOAPI endpoints is bilateral (spec reference 2): TP serves it where it is configured."""
+"""The base path of the OOAPI endpoints is bilateral (docs/standard.md): TP serves it where it is configured."""
 
 from __future__ import annotations
 

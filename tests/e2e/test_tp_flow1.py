@@ -2,17 +2,17 @@
 
 Rules checked, with their sources:
 - `PUT /offerings|/associations|/persons/{id}` creates (201) or replaces (200); `PATCH` sends the changed
-  fields plus the discriminator and merges; an unknown id is an error: PDF §3.1.4 (Tabel 3.1.1),
-  spec reference §2 (PUT, PATCH), §3 (flow 1 push).
-- A PUT body id that differs from the path may be rejected: spec reference §2 (Ids and discriminators).
+  fields plus the discriminator and merges; an unknown id is an error: PDF §3.1.2.1, §3.1.4 (Tabel 3.1.1),
+  ch. 4 (PATCH).
+- A PUT body id that differs from the path may be rejected: PDF 5.2.
 - Cancelling a Toetsinschrijving (`state: canceled`) removes the person data TP no longer needs;
-  cancelling a planbare toets (`offeringState: canceled`) also cancels its enrolments: PDF §3.1.4,
-  spec reference §3 (flow 1 push), §9.
+  cancelling a planbare toets (`offeringState: canceled`) also cancels its enrolments: PDF §3.1.2.1,
+  §3.1.4.
 - TP then cancels the enrolment's Deelnames at TA (PATCH TA /associations/D1), once, and results that arrive
-  later are still accepted: spec reference §8 (Cancel). One TA reported on is a taken attempt and stays.
-- Program offerings and program enrolments are flow 1 context: PDF §3.1.4, spec reference §10.15.
-- Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` ≥ 1: Tabel 5.0.C, spec reference §2.
-- Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F): spec reference §1 (Id ownership), §6.
+  later are still accepted: docs/planning.md ("When DR cancels"). One TA reported on is a taken attempt and stays.
+- Program offerings and program enrolments are flow 1 context: PDF §3.1.4; docs/standard.md.
+- Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` ≥ 1: Tabel 5.0.C, the YAML's Pagination.yaml.
+- Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F), scopes of PDF ch. 5.
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ def test_put_of_a_person_creates_then_replaces(tp: TP) -> None:
 
 
 def test_one_assigned_need_as_an_object_is_read_as_a_list_of_one(tp: TP) -> None:
-    """The standard's own person example gives `assignedNeeds` as one object: TP is liberal in (spec reference
-    12.2), keeps it as the list it is, and says so in the history."""
+    """The standard's own person example gives `assignedNeeds` as one object: TP is liberal in
+    (docs/standard.md), keeps it as the list it is, and says so in the history."""
     student = new_id()
     need = {"code": "ExtraTimeOnlyMath25%", "description": [{"language": "nl-NL", "value": "25% extra tijd"}]}
     body = person(student)

@@ -2,11 +2,11 @@
 
 Rules checked, with their sources:
 - PDF §3.3.3, Aanvullende eis: TP accepts and processes a valid flow 3 message; only `associationType`
-  and `result` of the Association are used, everything else is ignored (spec reference §3, flow 3).
-- Spec reference §10.4: seed 002 is a 2022 draft (`consumerKey: "MBO-toetsafname"`, attendance on the
-  association's consumer, a date-time `resultDate`, `documentUrl`); §10.2: attendance lives in
-  `result.consumers[]`. §12.2: TP reads such messages into the 1.0.1 shape and records what it
-  normalised; §12.4: the history keeps every message as received.
+  and `result` of the Association are used, everything else is ignored.
+- Seed 002 is a 2022 draft (`consumerKey: "MBO-toetsafname"`, attendance on the
+  association's consumer, a date-time `resultDate`, `documentUrl`); attendance lives in
+  `result.consumers[]` (PDF Tabel 4.3.D). TP reads such messages into the 1.0.1 shape and records what it
+  normalised, and the history keeps every message as received (docs/standard.md).
 - Examples: `examples/partialUpdateAssociationById--request--send-*.json`, `doc/flow3.md` §3.1 and §3.2,
   `seeds/002_dde720c2e6bcc1fc.txt`. The md and seed texts have JSON syntax errors; only those are
   fixed (each test says which), and the fixed text is what is sent.

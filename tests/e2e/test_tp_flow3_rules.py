@@ -2,16 +2,16 @@
 
 Rules checked, with their sources:
 - Partial and repeated updates (attendance first, score later; a completed result may be replaced):
-  PDF §3.3.2, spec reference §3 (flow 3, "Result state").
+  PDF §3.3.2, Tabel 4.3.D (`state`).
 - PATCH is a merge patch; `null` removes one value; consumer blocks merge by `consumerKey`, so a
-  score correction keeps the documents and assessor: PDF ch. 4, spec reference §2 (PATCH), §12.1.
+  score correction keeps the documents and assessor: PDF ch. 4; docs/standard.md.
 - A valid message on a cancelled participation or session is accepted, never 400: PDF §3.3.3
-  (Aanvullende eis), spec reference §10.19; TP marks it in the history (§12.4).
-- All calls are repeatable: PDF §2.3, spec reference §1.
+  (Aanvullende eis), §5.2; TP marks it in the history (docs/standard.md).
+- All calls are repeatable: PDF §3.2.2 (a delivery is a "standlevering"), Tabel 4.3.D.
 - Mandatory `associationType` and `result`; `result.resultDate`; `consumers[].attendance` from
-  AttendanceType; staff participations carry no result: PDF §3.3.3, Tabel 4.3.D, spec reference §3-§5.
+  AttendanceType; staff participations carry no result: PDF §3.3.1, §3.3.3, Tabel 4.3.D, 4.3.E.
 - Unknown id → 404; a Deelname of another TA or school is unknown to the caller; errors are
-  `application/problem+json` with `status` a string: spec reference §2 (status codes), §6.
+  `application/problem+json` with `status` a string: PDF ch. 5 (Tabel 5.0.D).
 """
 
 from __future__ import annotations

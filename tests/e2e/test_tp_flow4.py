@@ -2,15 +2,14 @@
 
 Rules checked, with their sources:
 - TA sends `PATCH /offerings/{zittingId}` with `offeringType` and a consumer block holding
-  `irregularities` and `documents`; TP reads it back with `GET /offerings/{id}`: PDF §3.4.2/§3.4.3,
-  spec reference §3 (flow 4), §9.
+  `irregularities` and `documents`; TP reads it back with `GET /offerings/{id}`: PDF §3.4.2/§3.4.3.
 - The report may be partial and completed later; TP accepts it even if the session was cancelled:
-  PDF §3.4.3 (Aanvullende eis), spec reference §3 (flow 4) and §10.19.
+  PDF §3.4.3 (Aanvullende eis), §5.2.
 - All other fields of the Offering are ignored by TP: PDF §3.4.3 (Aanvullende eis).
 - Flow 4 `documentType` values are `sessionReport`, `attendanceReport`, `assessmentModel`, `other`
-  (the YAML's per-object enum): spec reference §5, §10.5.
+  (the YAML's per-object enum): docs/standard.md.
 - Seed 004 is a 2022 draft (`MBO-toetsafname`, `additionalInfo`, `documentUrl`), read into 1.0.1 and
-  noted: spec reference §10.4, §12.2, §12.4.
+  noted: docs/standard.md.
 - Examples: `examples/partialUpdateOfferingById--request--send-attendance-and-offering-report-directly-flow-4-1.json`,
   `doc/flow4.md` §4.1, `seeds/004_d691aa470d0c2722.txt`.
 """

@@ -1,5 +1,5 @@
 """Flow 5 at TP: after each accepted flow 3 change TP queues what DR should know, or holds it for an operator
-(spec reference flow 5, section 8). DR is configured at no address here, so the messages stay in TP's
+(PDF 3.5). DR is configured at no address here, so the messages stay in TP's
 outbox where the tests read them; test_chain_flow5.py sends them to the reference DR."""
 
 from __future__ import annotations

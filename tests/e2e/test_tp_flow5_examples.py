@@ -1,5 +1,5 @@
 """What TP sends DR is, field by field, the standard's flow 5 examples: those of `flow5.md` for a DR speaking
-1.0.1, and the two of seed 000 for a DR speaking the draft 1.1 (spec reference flow 5 and 10.3).
+1.0.1, and the two of seed 000 for a DR speaking the draft 1.1 (docs/standard.md).
 
 Each test sets up the situation of its example (DR's enrolment, the session, TA's flow 3 messages) and
 compares TP's queued message with the example, after the example's JSON syntax is fixed. Where TP sends
@@ -71,8 +71,8 @@ def ta_result(example_result: dict[str, Any], **block: Any) -> dict[str, Any]:
 
 def test_the_attendance_example(tp: TP) -> None:
     """flow5.md's attendance message. TP adds `associationType`, `weight`, `executedOfferingName` and
-    `final: false` (PDF 3.5.3), and sends `testDate` as the date-time TA sent (10.6); the enrolment's
-    own attempt is 2 in DR's flow 1, as the example says (10.27)."""
+    `final: false` (PDF 3.5.3), and sends `testDate` as the date-time TA sent (PDF Tabel 4.3.D); the enrolment's
+    own attempt is 2 in DR's flow 1, as the example says (docs/standard.md, "Extra attempts")."""
     example = md_example(ATTENDANCE, missing_commas=2)
     tp.configure_dr()
     deelname = planned(tp, dr_enrols(tp, enrolment=ORIGINAL, attempt=2), name=[{"language": "nl-NL", "value": "NL 3F"}])

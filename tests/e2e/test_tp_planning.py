@@ -1,5 +1,5 @@
 """Planning at TP puts flow 2 in the outbox: the Zitting first, then a Deelname per participant with
-the Person embedded and the student's needs for this test (spec reference flow 2; PDF Tabel 4.3.A)."""
+the Person embedded and the student's needs for this test (PDF 3.2.3, Tabel 4.3.A)."""
 
 from __future__ import annotations
 

@@ -2,15 +2,15 @@
 
 Rules checked, with their sources:
 - OAuth 2.0 client credentials, a Bearer token carrying the flow's scope; 401 for a missing or
-  invalid token, 403 when not permitted: PDF ch. 5, spec reference §6 (Authentication, Scopes, Errors).
+  invalid token, 403 when not permitted: PDF ch. 5.
 - Flow 1 (DR → TP) needs `nl-test-admin-flow-1-5`; flows 3 and 4 (TA → TP) `nl-test-admin-flow-2-3-4`:
-  PDF ch. 5, spec reference §6, §11.
-- oke's planning API is for planners only, OOAPI for DR and TA only: spec reference §12 (oke's own
-  API is not part of OKE) and the TP role's `api/deps.py`.
+  PDF ch. 5 (Tabel 5.2.A).
+- oke's planning API is for planners only, OOAPI for DR and TA only (oke's own
+  API is not part of OKE: docs/planning.md) and the TP role's `api/deps.py`.
 - A bad client secret at the token endpoint is `invalid_client` (RFC 6749 §5.2).
-- `GET /` (service metadata) has no security and announces `nl-test-admin` 1.0.1: Tabel 5.0.B,
-  spec reference §7.
-- Errors are `application/problem+json` with `status` a string: spec reference §6.
+- `GET /` (service metadata) has no security and announces `nl-test-admin` 1.0.1: Tabel 5.0.A,
+  5.0.B.
+- Errors are `application/problem+json` with `status` a string: PDF Tabel 5.0.D.
 - A token's signature, expiry (`exp`, `nbf`), issuer and audience are checked (RFC 7519 §4.1, RFC 8725);
   TP publishes its public keys at `/oauth2/jwks` (RFC 7517).
 """

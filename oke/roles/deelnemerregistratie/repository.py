@@ -66,7 +66,7 @@ class DeelnemerregistratieRepository(Repository):
         offset: int,
         limit: int,
     ) -> Page[SchoolOffering]:
-        """Offerings whose period overlaps [since, until], both inclusive (spec reference flow 1)."""
+        """Offerings whose period overlaps [since, until], both inclusive (PDF 3.1.2.1)."""
         query = select(SchoolOffering).where(SchoolOffering.tenant == tenant)
         if offering_type:
             query = query.where(SchoolOffering.offering_type == offering_type)

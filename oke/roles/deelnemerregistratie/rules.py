@@ -1,10 +1,10 @@
 """Pure rules of the reference Deelnemerregistratie: flow 5 messages judged as strictly as the standard writes
-them, in 1.0.1 or in the draft 1.1 shape (seed 000); query parameters of flows 1 and 6.
+them, in 1.0.1 or in the draft 1.1 shape (docs/standard.md); query parameters of flows 1 and 6.
 
-The reference DR exists to show a vendor's TP where its results break the standard (spec reference 12.2),
+The reference DR exists to show a vendor's TP where its results break the standard (docs/standard.md),
 so every error names its field by JSON pointer and says which rule it breaks. What the standard allows, DR
 accepts: a valid result on a cancelled or finished enrolment, and an attempt beyond `attemptLeft`
-(PDF 3.5.3, spec reference 10.19, 10.20).
+(PDF 3.5.2, 3.5.3 and 5.1).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from oke.ooapi.results import NlTestAdminResult, Result
 V1_0_1 = "1.0.1"
 V1_1 = "1.1"
 COMPONENT_ASSOCIATION = "componentOfferingAssociation"
-#: Enrolment states OKE uses (spec reference 5).
+#: Enrolment states OKE uses (PDF Tabel 4.3.C).
 STATES = ("associated", "canceled", "finished")
-#: planningState of the v1.1 rc branch (seed 000; spec reference 5).
+#: planningState of the draft 1.1 (docs/standard.md).
 PLANNING_STATES = ("associated", "canceled", "pending", "finished")
 
 
 class TestMomentEnrollmentDetails(OoapiModel):
-    """Draft 1.1 (seed 000): where the sitting, attendance and executedOfferingName of an attempt live."""
+    """Draft 1.1 (docs/standard.md): where the sitting, attendance and executedOfferingName of an attempt live."""
 
     startDateTime: DateTime | None = None
     endDateTime: DateTime | None = None
@@ -191,7 +191,7 @@ def _association_block(body: dict[str, Any], errors: FieldErrors) -> tuple[str, 
 def _check_block(block: dict[str, Any], at: str, version: str, errors: FieldErrors, notes: list[str]) -> None:
     org = block.get("orgAssociationId")
     if org is None:
-        errors.add(f"{at}/orgAssociationId", "is required in flow 5: DR's Toetsinschrijving id (spec reference 10.22)")
+        errors.add(f"{at}/orgAssociationId", "is required in flow 5: DR's Toetsinschrijving id (PDF 3.5.2, 3.5.3)")
     elif not isinstance(org, str) or not org:
         errors.add(f"{at}/orgAssociationId", "must be the id (a string) of DR's Toetsinschrijving")
     attempt = block.get("attempt")
@@ -203,7 +203,7 @@ def _check_block(block: dict[str, Any], at: str, version: str, errors: FieldErro
         notes.append(f"{at}/attemptLeft: ignored; the attempt policy is DR's (flow 1)")
     draft = [name for name in ("planningState", "testMomentEnrollmentDetails") if name in block]
     if version == V1_0_1:
-        notes += [f"{at}/{name}: ignored; the draft 1.1 shape, not 1.0.1 (spec reference 10.3)" for name in draft]
+        notes += [f"{at}/{name}: ignored; the draft 1.1 shape, not 1.0.1 (oke's docs/standard.md)" for name in draft]
         return
     state = block.get("planningState")
     if state is not None and state not in PLANNING_STATES:
@@ -234,7 +234,7 @@ def _check_result(result: dict[str, Any], version: str, errors: FieldErrors) -> 
         elif block.get("executedOfferingName") is None:
             errors.add(f"{at}/executedOfferingName", "is required in flow 5 (PDF 3.5.3): the session's name")
     if result.get("weight") not in (None, 100):
-        errors.add("/result/weight", "is always 100 in OKE (unused; spec reference 10.28)")
+        errors.add("/result/weight", "is always 100 in OKE (unused; PDF Tabel 4.3.D)")
     if block is not None:
         raw, most = block.get("rawScore"), block.get("maxRawScore")
         if isinstance(raw, int) and isinstance(most, int) and not 0 <= raw <= most:
@@ -245,18 +245,20 @@ def _check_result(result: dict[str, Any], version: str, errors: FieldErrors) -> 
 def check_against_enrolment(message: Flow5, enrolment: Enrolment, toets: PlanbareToets | None) -> list[str]:
     """A flow 5.1 PATCH fits the Toetsinschrijving (or TP's extra attempt) it is sent to; returns notes.
 
-    A cancelled or finished enrolment still takes a valid result (PDF 3.5.3, spec reference 10.20).
+    A cancelled or finished enrolment still takes a valid result (PDF 3.5.3).
     """
     errors = FieldErrors()
     _receives_results(enrolment, toets, errors)
     at = message.block_at
     if message.org_association_id != enrolment.enrolment_id:
         reason = f"must be {enrolment.enrolment_id!r}, DR's Toetsinschrijving this association belongs to"
-        errors.add(f"{at}/orgAssociationId", reason + " (spec reference 10.22)")
+        errors.add(
+            f"{at}/orgAssociationId", reason + " (PDF 3.5.2, 3.5.3, not Tabel 4.3.A: see oke's docs/standard.md)"
+        )
     own = enrolment.attempt or 1
     if message.attempt != own:
         reason = f"this association is attempt {own}; an extra attempt is a new association (PUT, flow 5.2)"
-        errors.add(f"{at}/attempt", reason + " (spec reference 10.1, 10.27)")
+        errors.add(f"{at}/attempt", reason + " (PDF 3.5.3)")
     if toets is not None and message.result is not None:
         _check_score(message.result, toets, errors)
     errors.raise_any()
@@ -323,14 +325,14 @@ def _receives_results(enrolment: Enrolment, toets: PlanbareToets | None, errors:
 
 
 def _check_score(result: dict[str, Any], toets: PlanbareToets, errors: FieldErrors) -> None:
-    """TP fits the score to DR's resultValueType and obeys finalResultsAllowed (PDF 3.5.2 b, c)."""
+    """TP fits the score to DR's resultValueType and obeys finalResultsAllowed (PDF Tabel 4.3.D, 4.2.A)."""
     score = result.get("score")
     if isinstance(score, str) and toets.value_type and not score_fits(toets.value_type, score):
-        reason = f"{score!r} does not fit resultValueType {toets.value_type!r} of the planbare toets (PDF 3.5.2 b)"
+        reason = f"{score!r} does not fit resultValueType {toets.value_type!r} of the planbare toets (PDF Tabel 4.3.D)"
         errors.add("/result/score", reason)
     index = nl_test_admin_index(result.get("consumers"))
     if index is not None and result["consumers"][index].get("final") is True and not toets.final_allowed:
-        reason = "may not be true: the planbare toets has finalResultsAllowed false (PDF 3.5.2 c)"
+        reason = "may not be true: the planbare toets has finalResultsAllowed false (PDF Tabel 4.2.A)"
         errors.add(f"/result/consumers/{index}/final", reason)
 
 
@@ -392,7 +394,7 @@ def planbare_toets(offering: dict[str, Any]) -> PlanbareToets:
 
 
 def window_day(value: str | None, name: str) -> date | None:
-    """`since`/`until` of flow 1: a date (YAML), or a date-time whose date counts (md; spec reference 10.13)."""
+    """`since`/`until` of flow 1: a date (YAML), or a date-time whose date counts (flow1.md; docs/standard.md)."""
     if value is None or value == "":
         return None
     try:

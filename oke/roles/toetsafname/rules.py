@@ -1,7 +1,7 @@
 """Pure rules of the reference Toetsafname: flow 2 messages, judged as strictly as the standard writes them.
 
-The reference TA exists to show a vendor's TP where its messages break OKE 1.0.1 (spec reference
-12.2), so it refuses what the TP product would tolerate: misspelt fields of the md examples, fields of
+The reference TA exists to show a vendor's TP where its messages break OKE 1.0.1 (docs/standard.md), so
+it refuses what the TP product would tolerate: misspelt fields of the md examples, fields of
 other flows, a months duration. Every error names its field by JSON pointer and says which rule it breaks.
 """
 
@@ -45,11 +45,11 @@ OTHER_FLOWS_DEELNAME_BLOCK = {
     "courseOfferingAssociationId": "flow 1",
     "orgAssociationId": "flow 5",
 }
-#: Names the md examples use where 1.0.1 has another (spec reference 10.9).
+#: Names the md examples use where 1.0.1 has another (docs/standard.md, "Names in the examples").
 MISNAMED_DEELNAME_BLOCK = {"extraTimeInMin": "additionalTimeInMin"}
 #: nl-test-admin-Person fields sent on the Person itself instead of in its consumer block.
 PERSON_BLOCK_FIELDS = ("preferredName", "idCheckName", "assignedNeeds")
-#: A session's duration: days and a time, never years, months or weeks (spec reference 10.10).
+#: A session's duration: days and a time, never years, months or weeks (PDF Tabel 4.2.A; docs/standard.md).
 _DURATION = re.compile(r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 
@@ -214,7 +214,7 @@ def _check_duration(duration: str, at: str, errors: FieldErrors) -> None:
         return
     if _ISO_DURATION.match(duration):
         errors.add(
-            at, f"{duration!r} counts years, months or weeks; a session lasts a time such as PT60M (spec ref 10.10)"
+            at, f"{duration!r} counts years, months or weeks; a session lasts a time such as PT60M (PDF Tabel 4.2.A)"
         )
     else:
         errors.add(at, f"{duration!r} is not an ISO 8601 duration such as PT40M")
@@ -278,7 +278,7 @@ def _check_student_block(body: dict[str, Any], errors: FieldErrors) -> None:
     _refuse(fields, OTHER_FLOWS_DEELNAME_BLOCK, at, errors)
     for wrong, right in MISNAMED_DEELNAME_BLOCK.items():
         if wrong in fields:
-            errors.add(f"{at}/{wrong}", f"is not an {NL_TEST_ADMIN} field; 1.0.1 calls it {right} (spec ref 10.9)")
+            errors.add(f"{at}/{wrong}", f"is not an {NL_TEST_ADMIN} field; 1.0.1 calls it {right} (PDF Tabel 4.3.A)")
     minutes = fields.get("additionalTimeInMin")
     if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes < 0:
         errors.add(f"{at}/additionalTimeInMin", "must be 0 or more minutes (10000 or more is unlimited)")

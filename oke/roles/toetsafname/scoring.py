@@ -1,4 +1,4 @@
-"""Turning a raw score into a score on a test's `resultValueType` (spec reference 5), and pass from `passFrom`.
+"""Turning a raw score into a score on a test's `resultValueType` (PDF Tabel 4.1.D), and pass from `passFrom`.
 
 Pure functions, so that a session run is reproducible and each scale can be tested on its own. The share
 of the raw score (`raw / max_raw`) is placed on the scale; a pass compares the score with `passFrom` on

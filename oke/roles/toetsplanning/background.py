@@ -1,4 +1,4 @@
-"""TP's work besides answering calls, run by the app's lifespan (one process) or by `oke worker --role tp`."""
+"""TP's work besides answering calls, run by the app's lifespan (one process) or by `oke worker --server tp`."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ PULLER = "oke-dr-pull"
 DEFAULT_HORIZON_DAYS = 365
 #: The lock (`oke.store.locks`) a process holds while it pulls on the schedule.
 PULL_LOCK = "oke-dr-pull"
-#: The context enrolments a Toetsinschrijving may rest on (spec reference flow 1).
+#: The context enrolments a Toetsinschrijving may rest on (PDF Tabel 4.3.A).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 
 #: How many of DR's enrolments a pull reads at once.

@@ -13,7 +13,7 @@ from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning.needs import Needs
 
-#: Offering fields and nl-test-admin fields that flow 2 does not use (spec reference, flow 2).
+#: Offering fields and nl-test-admin fields that flow 2 does not use (PDF Tabel 4.2.A).
 NOT_IN_FLOW_2 = ("resultValueType", "testsToBeUsed", "irregularities", "documents")
 FLOW_1_CONSUMER_FIELDS = ("finalResultAllowed", "finalResultsAllowed", "testsToBeUsed", "cohort", "location")
 CANCEL_OFFERING = {

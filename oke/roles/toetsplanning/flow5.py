@@ -4,8 +4,8 @@ Every message is the whole current result, so that the newest one alone tells DR
 one replaces an older one still waiting in the outbox). DR's own Toetsinschrijving gets a PATCH
 (5.1); an extra attempt a PUT of a new association of TP's making, linked by `orgAssociationId` (5.2).
 
-Two shapes: nl-test-admin 1.0.1 (PDF figures 3.5.x, spec reference flow 5), and the draft 1.1 of
-seed 000, where attendance and the session's details move to the association's
+Two shapes: nl-test-admin 1.0.1 (PDF 3.5.3, figures 3.5.4 to 3.5.6), and the draft 1.1
+(docs/standard.md), where attendance and the session's details move to the association's
 `testMomentEnrollmentDetails` and an attendance-only message carries no result at all.
 """
 

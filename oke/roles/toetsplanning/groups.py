@@ -2,7 +2,7 @@
 
 TP reads `GET /groups/{id}/members` (every page) and each member's `GET /persons/{id}`; the planning itself
 is `services.planning`'s. A member has no Toetsinschrijving, so the Deelname is ad hoc: its results never
-go back to DR (spec reference flow 1b: they go into DR by hand). The Person read is handed to the planning
+go back to DR (PDF 3.1.2.2; flow1.md: they go into DR by hand). The Person read is handed to the planning
 as the participant's `person`, embedded in flow 2 only: TP keeps no person data for it beside DR's flow 1
 persons, whose removal follows their enrolments.
 
@@ -62,7 +62,7 @@ def _person_id(member: dict[str, Any]) -> str:
 
 
 def _current(member: dict[str, Any], now: datetime) -> bool:
-    """Memberships are never deleted: one ends with `state: canceled` or an `endDateTime` (spec reference 1b)."""
+    """Memberships are never deleted: one ends with `state: canceled` or an `endDateTime` (flow1.md)."""
     if member.get("state") == "canceled":
         return False
     end = member.get("endDateTime")

@@ -40,7 +40,7 @@ T = TypeVar("T")
 
 #: The history's client id of what reconciliation applied: no message of a TA client was received.
 RECONCILER = "oke-reconcile"
-#: Staff carry no result (spec reference flow 3), so their listing items need no single read.
+#: Staff carry no result (PDF 3.3.1: a result is a student's), so their listing items need no single read.
 _STUDENT = "student"
 
 

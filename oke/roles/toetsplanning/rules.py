@@ -146,7 +146,7 @@ def session_takes_toets(
 def attempt_to_plan(
     *, own_attempt: int, attempt_left: int | None, planned: set[int], asked: int | None, extra: bool
 ) -> int:
-    """Which attempt of a Toetsinschrijving a new Deelname is, within DR's attempt policy (spec reference 1, 8).
+    """Which attempt of a Toetsinschrijving a new Deelname is, within DR's attempt policy (PDF 3.1.2.1, 3.5.2).
 
     DR's enrolment is attempt `own_attempt`; `attemptLeft` more may follow (`None`: no limit). `planned`
     holds the attempts already taken or planned. Without `asked` or `extra`, a Deelname is the enrolment's

@@ -35,7 +35,7 @@ def shown_help(command: list[str]) -> str:
             ],
         ),
         (["serve", "dr"], ["[default: ($OKE_NL_TEST_ADMIN_VERSION, else 1.0.1)]"]),
-        (["worker"], ["$OKE_DATABASE_URL", "$OKE_LOG_FORMAT"]),
+        (["worker"], ["[default: ($OKE_ROLE, else tp)]", "$OKE_DATABASE_URL", "$OKE_LOG_FORMAT"]),
         (["db", "upgrade"], ["[default: ($OKE_ROLE, else tp)]", "SQLAlchemy URL", "$OKE_DATABASE_URL"]),
         (["clients", "list"], ["[default: ($OKE_ROLE, else tp)]", "$OKE_DATABASE_URL"]),
     ],
@@ -44,6 +44,13 @@ def test_help_names_the_environment_variable_and_the_default(command: list[str],
     shown = shown_help(command)
     for text in expected:
         assert text in shown
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["worker"]])
+def test_the_former_name_of_server_is_not_shown(command: list[str]) -> None:
+    """`--role`, which these commands took before `--server`, still works (for scripts) but is not offered."""
+    shown = shown_help(command)
+    assert "--server" in shown and "--role" not in shown
 
 
 def commands(group: TyperGroup, path: list[str]) -> Iterator[tuple[list[str], TyperCommand]]:

@@ -1,5 +1,5 @@
 """The pure rules of the reference DR: flow 5 messages (1.0.1 and draft 1.1), scores against resultValueType
-(Tabel 4.1.D), attempts (spec reference 10.1, 10.27), query parameters (10.13, 10.14)."""
+(Tabel 4.1.D), attempts (PDF 3.5.2, 3.5.3), query parameters (PDF 3.1.2.1, 3.6; docs/standard.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """TP reads pilot-era drafts and known quirks into the 1.0.1 shape, never losing a field and noting each rewrite.
 
-Sources: spec reference 10 #2, #4 and #6 (where attendance lives, the early drafts, resultDate/testDate),
-12.2 (liberal in, strict out: rewrite what is understood, record that it was rewritten), and the draft
+Sources: docs/standard.md (where attendance lives, the pilot drafts, resultDate/testDate; TP is liberal in
+what it reads: it rewrites what it understands and records that it did), and the draft
 seeds 002 (flow 3) and 004 (flow 4) in `shared/seeds/`.
 
 The seeds' JSON blocks are not valid JSON as published. `_repair` fixes only their syntax and lists what

@@ -1,9 +1,9 @@
-"""JSON merge patch as OKE applies it: RFC 7396 plus the two OKE rules of spec reference sections 2 and 12.1.
+"""JSON merge patch as OKE applies it: RFC 7396 plus two rules, the PDF's and oke's own (docs/standard.md).
 
 - RFC 7396: a patch object is merged key by key, `null` removes a key, anything that is not an object
   (arrays included) replaces the target value whole.
-- OKE, section 2 (PATCH): `null` removes a single value and `[]` removes a list.
-- OKE, section 12.1: every `consumers` array is a map keyed by `consumerKey`; each patch block is merged
+- PDF ch. 4 (PATCH): `null` removes a single value and `[]` removes a list.
+- oke's own: every `consumers` array is a map keyed by `consumerKey`; each patch block is merged
   into the stored block with the same key, a new key appends a block (stored order kept), and
   `"consumers": []` removes them all. All other arrays are replaced whole when present and kept when absent.
 """
@@ -99,7 +99,7 @@ def test_rfc_7396_appendix_a(target: Any, patch: Any, expected: Any) -> None:
 
 
 def test_an_empty_list_removes_where_rfc_7396_would_store_it() -> None:
-    # RFC 7396 would give {"a": []}; OKE (spec ref section 2) reads `[]` as "remove the list".
+    # RFC 7396 would give {"a": []}; OKE (PDF ch. 4) reads `[]` as "remove the list".
     assert merge_patch({"a": ["b"], "c": 1}, {"a": []}) == {"c": 1}
 
 
@@ -170,7 +170,7 @@ def test_nested_objects_merge_key_by_key() -> None:
     assert merge_patch(stored, patch) == {"result": {"state": "completed", "resultDate": "2022-09-27", "score": "9"}}
 
 
-# --- consumers merge by consumerKey (spec ref 12.1) -----------------------------------------------------
+# --- consumers merge by consumerKey (docs/standard.md) --------------------------------------------------
 
 
 def test_a_later_message_keeps_the_documents_and_assessor_of_an_earlier_one() -> None:

@@ -1,8 +1,8 @@
 """The wire-format models against the standard's examples and the 1.0.1 rules.
 
 Sources: the examples of NED-OOAPI (`shared/ned-ooapi/examples/`, each `{"operation", "example", "value"}`)
-and spec reference sections 2 (formats, ids, PATCH, consumer blocks), 4 (nl-test-admin consumer objects),
-5 (exact enum strings), 10 (the examples' known errors) and 12.2 (TP is liberal in what it reads).
+and the PDF's chapter 4 (formats, the objects and their nl-test-admin consumer blocks, PATCH) and enums,
+the examples' known errors and TP's liberal reading (docs/standard.md).
 
 Each example is checked twice: as published, it must be rejected exactly at its known quirks (with a JSON
 pointer naming the field) or accepted with the quirk kept as sent; once the quirks are corrected — and a
@@ -118,66 +118,66 @@ def move_into_consumer_block(pointer: str) -> Callable[[Any], None]:
 
 RESULT_VALUE_TYPE = Quirk(
     "/consumers/0/resultValueType",
-    "section 5 and 10 #11: '1-10' is no resultValueType; the integer scale is '0-10'",
+    "PDF Tabel 4.1.D: '1-10' is no resultValueType; the integer scale is '0-10'",
     set_to("/consumers/0/resultValueType", "0-10"),
     rejected=("/consumers/0/resultValueType",),
 )
 EXTRA_TIME = Quirk(
     "/consumers/0/extraTime",
-    "section 4 and 10 #9: the field is additionalTestingTime, int minutes (not 'P60M')",
+    "PDF Tabel 4.1.A: the field is additionalTestingTime, int minutes (not 'P60M')",
     rename("/consumers/0/extraTime", "additionalTestingTime", 60),
 )
 COMPONENT_CODE = Quirk(
     "/primaryCode/codeType",
-    "section 2 and 10 #11: a Component's primaryCode is a componentCode (codeType is extensible)",
+    "PDF Tabel 4.1.A: a Component's primaryCode is a componentCode (codeType is extensible)",
     set_to("/primaryCode/codeType", "componentCode"),
 )
 OFFERING_ID = Quirk(
     "/offeringId",
-    "section 2: GET responses carry the object id",
+    "PDF 5.1: GET responses carry the object id",
     set_to("/offeringId", "123e4567-e89b-12d3-a456-134564174000"),
     rejected=("/offeringId",),
 )
 SAFETY = Quirk(
     "/consumers/0/safety",
-    "section 5 and 10 #11: safety values are exact ('fixedLocation', 'surveillance')",
+    "PDF Tabel 4.1.C: safety values are exact ('fixedLocation', 'surveillance')",
     set_to("/consumers/0/safety", ["fixedLocation", "surveillance"]),
     rejected=("/consumers/0/safety/0", "/consumers/0/safety/1"),
 )
 DURATION = Quirk(
     "/consumers/0/duration",
-    "section 10 #10: 'P60M' is 60 months; 60 minutes is 'PT60M'",
+    "PDF Tabel 4.2.A: 'P60M' is 60 months; 60 minutes is 'PT60M'",
     set_to("/consumers/0/duration", "PT60M"),
 )
 ASSIGNED_NEEDS = Quirk(
     "/consumers/0/assignedNeeds",
-    "section 4 and 10 #11: assignedNeeds is an array",
+    "PDF Tabel 4.10.A: assignedNeeds is an array",
     wrap_in_list("/consumers/0/assignedNeeds"),
     rejected=("/consumers/0/assignedNeeds",),
 )
 STUDENT_NUMBER = Quirk(
     "/primaryCode/codeType",
-    "section 2: a student's primaryCode is a studentNumber (codeType is extensible)",
+    "PDF Tabel 4.10.A: a student's primaryCode is a studentNumber (codeType is extensible)",
     set_to("/primaryCode/codeType", "studentNumber"),
 )
 GROUP_CODE = Quirk(
     "/primaryCode/codeType",
-    "section 2: a Group's primaryCode is a groupCode (codeType is extensible)",
+    "PDF Tabel 4.7.A: a Group's primaryCode is a groupCode (codeType is extensible)",
     set_to("/primaryCode/codeType", "groupCode"),
 )
 EXTRA_TIME_IN_MIN = Quirk(
     "/consumers/0/extraTimeInMin",
-    "section 4 and 10 #9: the field is additionalTimeInMin",
+    "PDF Tabel 4.3.A: the field is additionalTimeInMin",
     rename("/consumers/0/extraTimeInMin", "additionalTimeInMin", 30),
 )
 PREFERRED_NAME = Quirk(
     "/person/preferredName",
-    "section 4: preferredName belongs in the Person's nl-test-admin block",
+    "PDF Tabel 4.10.A: preferredName belongs in the Person's nl-test-admin block",
     move_into_consumer_block("/person/preferredName"),
 )
 NUMERIC_DOCUMENT_ID = Quirk(
     "/result/consumers/0/documents/0/documentId",
-    "section 4: documentId is a string; section 12.2: TP reads a number as its string",
+    "PDF Tabel 4.6.A: documentId is a string; TP reads a number as its string (docs/standard.md)",
     None,
     rejected=("/result/consumers/0/documents/0/documentId",),
 )
@@ -267,7 +267,7 @@ def _field(model: type[OoapiModel], name: str) -> TypeAdapter[Any]:
 
 
 def _patch_errors(model: type[OoapiModel], body: dict[str, Any], discriminator: str) -> list[tuple[str, str]]:
-    """A PATCH carries its discriminator and only changed fields; `null` and `[]` remove (section 2)."""
+    """A PATCH carries its discriminator and only changed fields; `null` and `[]` remove (PDF ch. 4)."""
     found = [] if discriminator in body else [(f"/{discriminator}", "is required")]
     for name, value in body.items():
         if value is None or value == []:
@@ -368,7 +368,7 @@ def test_a_patch_example_is_not_changed_by_reading_it() -> None:
     assert published == before
 
 
-# --- exact enum strings (section 5) --------------------------------------------------------------------------
+# --- exact enum strings (the OpenAPI's) -----------------------------------------------------------------------
 
 ENUMS: list[tuple[type[StrEnum], list[str]]] = [
     (
@@ -579,7 +579,7 @@ def test_association_type_chooses_the_model(association_type: str, model: str) -
     assert type(FULL_MODELS["association"].validate_python(document)).__name__ == model
 
 
-# --- date and date-time (section 2) ----------------------------------------------------------------------------
+# --- date and date-time (PDF Tabel 4.0.A) ----------------------------------------------------------------------
 
 DATE = TypeAdapter(Date)
 DATE_TIME = TypeAdapter(DateTime)

@@ -2,8 +2,9 @@
 
 - `json_pointer`: RFC 6901 (`~` is written `~0`, `/` is written `~1`); the discriminator tags of the
   consumer, reference and type unions (`oke.ooapi.common.UNION_TAGS`) are never part of a pointer.
-- `field_errors`: spec reference 12.2 — a 400 names each offending field by JSON pointer and the rule.
-- `page_of`: spec reference section 2, Paging (Pagination.yaml, Tabel 5.0.C).
+- `field_errors`: a 400 names each offending field by JSON pointer and the rule, as the strict reference
+  servers do (docs/standard.md).
+- `page_of`: paging (the OpenAPI's Pagination.yaml, PDF Tabel 5.0.C).
 """
 
 from __future__ import annotations

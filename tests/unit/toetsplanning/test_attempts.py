@@ -1,4 +1,4 @@
-"""Which attempt a new Deelname is: DR's attempt policy (`attempt`, `attemptLeft`; spec reference 1 and 8)."""
+"""Which attempt a new Deelname is: DR's attempt policy (`attempt`, `attemptLeft`; PDF 3.1.2.1, 3.5.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Flow 2 messages are built from TP's state as the spec reference (flow 2) and PDF Tabel 4.2.A/4.3.A say."""
+"""Flow 2 messages are built from TP's state as PDF 3.2.3 and Tabel 4.2.A/4.3.A say."""
 
 from __future__ import annotations
 

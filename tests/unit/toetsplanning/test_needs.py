@@ -64,5 +64,5 @@ def test_a_percentage_is_rounded_up_to_whole_minutes(duration: int, percent: int
 def test_durations() -> None:
     assert minutes_of("PT40M") == 40
     assert minutes_of("PT1H30M") == 90
-    assert minutes_of("P60M") is None  # sixty months, the spec's typo (spec reference 10.10)
+    assert minutes_of("P60M") is None  # sixty months, the OpenAPI example's typo (docs/standard.md)
     assert minutes_of(None) is None

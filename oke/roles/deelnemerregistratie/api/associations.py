@@ -14,7 +14,7 @@ from oke.web.responses import json_response
 
 router = APIRouter(tags=["associations"])
 
-#: `expand` of GET /associations/{id}: the YAML's person and offering, and the PDF's offering.* (spec ref 10.14).
+#: `expand` of GET /associations/{id}: the YAML's person and offering, and the PDF's offering.* (PDF 3.1.2.1).
 EXPANSIONS = ("person", "offering", "offering.program", "offering.organization")
 
 

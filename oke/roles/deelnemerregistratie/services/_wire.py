@@ -30,8 +30,8 @@ def offering_wire(
 def enrolment_wire(
     uow: DeelnemerregistratieUnitOfWork, enrolment: SchoolEnrolment, expand: frozenset[str]
 ) -> dict[str, Any]:
-    """The association with its current state and result (spec reference flow 1: a result DR has is
-    included); `person`, `offering` and `offering.<name>` inline."""
+    """The association with its current state and result (PDF 4.3: the result is part of the
+    association); `person`, `offering` and `offering.<name>` inline."""
     wire = {**enrolment.data, "state": enrolment.state, "person": enrolment.person_id}
     if enrolment.result is not None:
         wire["result"] = enrolment.result

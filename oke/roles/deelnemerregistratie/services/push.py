@@ -3,7 +3,7 @@ Toetsinschrijvingen there, through its durable outbox (a running DR server's rel
 
 All flow 1 calls to one TP share one outbox key, so they arrive in the order queued: persons and the
 programme context before the Toetsinschrijvingen that name them. A PUT is a snapshot: a newer state of
-the same object replaces one not yet sent (spec reference 12.3).
+the same object replaces one not yet sent (docs/standard.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each message is judged strictly (`rules`), in the nl-test-admin version this DR announces, against the
 enrolment it is for. A valid one is always accepted, also for a cancelled or finished enrolment and for an
 attempt beyond `attemptLeft`, and kept twice: as received in the history, and merged into the current
-result of its attempt (consumer blocks by consumerKey, spec reference 12.1).
+result of its attempt (consumer blocks by consumerKey: docs/standard.md).
 """
 
 from __future__ import annotations

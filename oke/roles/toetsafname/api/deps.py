@@ -2,7 +2,7 @@
 
 The reference TA is strict on the way in: only a TP client with `nl-test-admin-flow-2-3-4` sends and
 reads flow 2; the catalogue is for DR and TP clients with `nl-test-admin-flow-0` (PDF chapter 5). A PUT
-is `application/json` and a PATCH `application/merge-patch+json` (spec reference 2).
+is `application/json` and a PATCH `application/merge-patch+json` (OpenAPI request bodies).
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def _test_date(zitting: TaZitting) -> str:
 
 
 def _result(state: ResultState, attendance: str, tested_at: str, **rest: Any) -> dict[str, Any]:
-    """A Result (spec reference 4): `weight` is always 100; the consumer block carries attendance."""
+    """A Result (PDF Tabel 4.3.D): `weight` is always 100; the consumer block carries attendance."""
     consumer = {"consumerKey": NL_TEST_ADMIN, "attendance": attendance, "testDate": tested_at}
     top = {k: v for k, v in rest.items() if k in ("pass", "score", "comment")}
     consumer |= {k: v for k, v in rest.items() if k not in top}

@@ -2,8 +2,8 @@
 
 DR pushes them (PUT creates or replaces, PATCH merges), or TP pulls them (`dr_sync`) and keeps each
 document as a PUT would (`keep_*`), leaving unchanged ones alone. Cancelling an offering cancels its
-enrolments. A cancelled enrolment's Deelnames that TA has not reported on are cancelled at TA (spec reference
-8), and TP removes the person data it no longer needs (PDF 3.1).
+enrolments. A cancelled enrolment's Deelnames that TA has not reported on are cancelled at TA
+(docs/planning.md, "When DR cancels"), and TP removes the person data it no longer needs (PDF 3.1).
 """
 
 from __future__ import annotations
