@@ -7,6 +7,9 @@ from pydantic import Field, StrictBool
 from oke.ooapi.common import Date, IdentifierEntry, LanguageTypedString, OoapiModel, Str256, consumers_of
 from oke.ooapi.enums import PersonAffiliation
 
+#: What a student's nl-test-admin block carries in flows 1 and 2 (Tabel 4.10.A): TA checks the name with them.
+STUDENT_BLOCK_FIELDS = ("preferredName", "idCheckName")
+
 
 class AssignedNeed(OoapiModel):
     """A need DR assigned to a student (flow 1), for example `ExtraTimeOnlyMath25%`."""

@@ -13,6 +13,10 @@ Rules checked, with their sources:
 - Program offerings and program enrolments are flow 1 context: PDF §3.1.4; docs/standard.md.
 - Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` ≥ 1: Tabel 5.0.C, the YAML's Pagination.yaml.
 - Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F), scopes of PDF ch. 5.
+- What TP needs later is required at intake, with a 400 naming the field: a planbare toets's `resultExpected`
+  (Tabel 4.2.A), a student's `preferredName` and `idCheckName` (Tabel 4.10.A), a student's Toetsinschrijving's
+  nl-test-admin block (Tabel 4.3.A; `attempt` is optional there and taken as 1). When DR turns `resultExpected`
+  on, the results TA already gave go to DR (docs/planning.md, "What a flow 1 document must carry").
 """
 
 from __future__ import annotations
@@ -467,3 +471,80 @@ def test_a_ta_cannot_put_offerings(tp: TP) -> None:
 
     problem_of(ta.put(f"/offerings/{offering}", planbare_toets(offering)), 403)
     problem_of(ta.put(f"/associations/{offering}", toetsinschrijving(offering, new_id(), new_id())), 403)
+
+
+def test_a_planbare_toets_without_result_expected_is_400(tp: TP) -> None:
+    # Without it TP never forwarded the toets's results to DR, nor held or listed them.
+    dr = tp.peer(ClientRole.dr)
+    offering = new_id()
+    body = planbare_toets(offering)
+    del body["resultExpected"]
+
+    assert pointers(problem_of(dr.put(f"/offerings/{offering}", body), 400)) == ["/resultExpected"]
+    problem_of(dr.get(f"/offerings/{offering}"), 404)
+    put(dr, f"/offerings/{offering}", planbare_toets(offering))
+    removal = {"offeringType": "component", "resultExpected": None}
+    assert pointers(problem_of(dr.patch(f"/offerings/{offering}", removal), 400)) == ["/resultExpected"]
+
+
+def test_results_given_before_dr_expects_them_go_to_dr_once_it_does(tp: TP) -> None:
+    tp.configure_dr()
+    enrolment = dr_enrols(tp, result_expected=False)
+    deelname = planned(tp, enrolment)
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
+    assert to_dr(tp) == []
+
+    expects = {"offeringType": "component", "resultExpected": True}
+    assert tp.peer(ClientRole.dr).patch(f"/offerings/{enrolment.toets}", expects).status_code == 200
+
+    [sent] = to_dr(tp)
+    assert sent.path == f"/associations/{enrolment.enrolment}"
+    assert sent.body["result"]["score"] == "8.0"
+    assert [row.notes for row in tp.history(deelname, flow="1")] == [
+        [f"DR now expects results of planbare toets {enrolment.toets}: forwarded to DR {sent.peer} as attempt 1"]
+    ]
+
+
+def test_a_student_without_preferred_name_or_id_check_name_is_400(tp: TP) -> None:
+    # TA refuses such a student's Deelname in flow 2, which then held up the whole session.
+    dr = tp.peer(ClientRole.dr)
+    student = new_id()
+    without_block = {k: v for k, v in person(student).items() if k != "consumers"}
+    without_names = person(student) | {"consumers": [{"consumerKey": "nl-test-admin"}]}
+
+    assert pointers(problem_of(dr.put(f"/persons/{student}", without_block), 400)) == ["/consumers"]
+    assert pointers(problem_of(dr.put(f"/persons/{student}", without_names), 400)) == [
+        "/consumers/0/preferredName",
+        "/consumers/0/idCheckName",
+    ]
+    assert dr_person(tp, student) is None
+
+
+def test_a_staff_member_needs_no_consumer_block_and_one_need_as_an_object_is_kept(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    staff, student = new_id(), new_id()
+    invigilator = {k: v for k, v in person(staff).items() if k != "consumers"} | {"affiliations": ["employee"]}
+    need = {"code": "ExtraTimeOnlyMath25%", "description": [{"language": "nl-NL", "value": "Extra tijd"}]}
+    with_one_need = person(student)
+    with_one_need["consumers"][0]["assignedNeeds"] = need  # as the standard's own example gives it
+
+    put(dr, f"/persons/{staff}", invigilator)
+    put(dr, f"/persons/{student}", with_one_need)
+
+    stored = dr_person(tp, student)
+    assert stored is not None and stored.data is not None
+    assert stored.data["consumers"][0]["assignedNeeds"] == [need]
+
+
+def test_a_students_toetsinschrijving_without_its_consumer_block_is_400_and_without_attempt_is_noted(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    offering, student = new_id(), new_id()
+    put(dr, f"/offerings/{offering}", planbare_toets(offering))
+    without_block, without_attempt = new_id(), new_id()
+    body = {k: v for k, v in toetsinschrijving(without_block, student, offering).items() if k != "consumers"}
+
+    assert pointers(problem_of(dr.put(f"/associations/{without_block}", body), 400)) == ["/consumers"]
+    noted = toetsinschrijving(without_attempt, student, offering)
+    del noted["consumers"][0]["attempt"]
+    put(dr, f"/associations/{without_attempt}", noted)
+    assert [row.notes for row in tp.history(without_attempt)] == [["no attempt given: taken as attempt 1"]]

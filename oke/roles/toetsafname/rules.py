@@ -19,6 +19,7 @@ from oke.ooapi.common import NL_TEST_ADMIN, moment_or_none
 from oke.ooapi.components import Component
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import ComponentOffering
+from oke.ooapi.persons import STUDENT_BLOCK_FIELDS
 
 ZITTING = TypeAdapter(ComponentOffering)
 DEELNAME = TypeAdapter(ComponentOfferingAssociation)
@@ -261,7 +262,7 @@ def _check_person(person: dict[str, Any], *, student: bool, errors: FieldErrors)
     at, fields = block
     if "assignedNeeds" in fields:
         errors.add(f"{at}/assignedNeeds", "is flow 1 only: in flow 2 the needs are the Deelname's personalNeeds")
-    for name in ("preferredName", "idCheckName") if student else ():
+    for name in STUDENT_BLOCK_FIELDS if student else ():
         if fields.get(name) is None:
             errors.add(f"{at}/{name}", "is required for a student (PDF figure 3.2.8)")
     check_name = fields.get("idCheckName")

@@ -471,6 +471,20 @@ class ToetsplanningRepository(Repository):
             found += self.session.scalars(query)
         return found
 
+    def reported_deelnames_of(self, tenant: str, offering_id: str) -> list[str]:
+        """The Deelnames TA reported on of the enrolments in DR's planbare toets `offering_id`, in id order."""
+        query = (
+            select(Deelname.deelname_id)
+            .join(
+                DrAssociation,
+                (DrAssociation.tenant == Deelname.tenant)
+                & (DrAssociation.association_id == Deelname.toetsinschrijving_id),
+            )
+            .where(Deelname.tenant == tenant, DrAssociation.offering_id == offering_id, Deelname.result.is_not(None))
+            .order_by(Deelname.deelname_id)
+        )
+        return list(self.session.scalars(query))
+
     def cancel_deelnames_of(self, zitting_id: str) -> None:
         self.session.execute(update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled"))
 

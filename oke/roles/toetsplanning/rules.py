@@ -11,7 +11,7 @@ from oke.ooapi.associations import Association
 from oke.ooapi.common import NL_TEST_ADMIN, component_id, nl_test_admin_block, nl_test_admin_index
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import NlTestAdminOffering, Offering
-from oke.ooapi.persons import Person
+from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person
 from oke.ooapi.problems import field_errors, field_errors_of
 from oke.ooapi.results import Result
 
@@ -59,6 +59,46 @@ def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:
     """A PUT body carries the object's id, and it must be the id of the path."""
     if field in body and body[field] != path_id:
         raise InvalidContent(FieldError(f"/{field}", f"{body[field]!r} differs from the id in the path {path_id!r}"))
+
+
+def require_result_expected(offering: dict[str, Any]) -> None:
+    """A planbare toets says whether DR expects its results (Tabel 4.2.A: mandatory, always true): without it
+    TP could only guess, and would send DR none."""
+    if offering.get("offeringType") == "component" and offering.get("resultExpected") is None:
+        reason = "is required on a planbare toets (PDF Tabel 4.2.A: always true); TP sends DR results only when true"
+        raise InvalidContent(FieldError("/resultExpected", reason))
+
+
+def require_student_block(person: dict[str, Any]) -> None:
+    """A student's Person carries its nl-test-admin block with `preferredName` and `idCheckName` (Tabel 4.10.A):
+    TA refuses a student's Deelname without them, which holds up the whole session in flow 2.
+
+    A person is taken for a student unless its `affiliations` (optional in the PDF) leave student out.
+    """
+    affiliations = person.get("affiliations")
+    if isinstance(affiliations, list) and "student" not in affiliations:
+        return
+    why = "is required for a student (PDF Tabel 4.10.A; a staff member's affiliations leave student out)"
+    index = nl_test_admin_index(person.get("consumers"))
+    if index is None:
+        fields = " and ".join(STUDENT_BLOCK_FIELDS)
+        raise InvalidContent(FieldError("/consumers", f"an {NL_TEST_ADMIN} block with {fields} {why}"))
+    block = person["consumers"][index]
+    missing = [name for name in STUDENT_BLOCK_FIELDS if block.get(name) is None]
+    if missing:
+        raise InvalidContent([FieldError(f"/consumers/{index}/{name}", why) for name in missing])
+
+
+def toetsinschrijving_notes(association: dict[str, Any]) -> list[str]:
+    """A student's Toetsinschrijving has its nl-test-admin block (Tabel 4.3.A: mandatory for a student); its
+    `attempt` is optional there, and TP takes it as attempt 1. Returns the note saying so."""
+    if association.get("role") != "student" or association.get("associationType") != "componentOfferingAssociation":
+        return []
+    block = nl_test_admin_block(association.get("consumers"))
+    if block is None:
+        reason = f"an {NL_TEST_ADMIN} block (with attempt and attemptLeft) is required for a student (PDF Tabel 4.3.A)"
+        raise InvalidContent(FieldError("/consumers", reason))
+    return [] if block.get("attempt") is not None else ["no attempt given: taken as attempt 1"]
 
 
 def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> None:

@@ -3,7 +3,9 @@
 DR pushes them (PUT creates or replaces, PATCH merges), or TP pulls them (`dr_sync`) and keeps each
 document as a PUT would (`keep_*`), leaving unchanged ones alone. Cancelling an offering cancels its
 enrolments. A cancelled enrolment's Deelnames that TA has not reported on are cancelled at TA
-(docs/planning.md, "When DR cancels"), and TP removes the person data it no longer needs (PDF 3.1).
+(docs/planning.md, "When DR cancels"), and TP removes the person data it no longer needs (PDF 3.1). When DR
+turns `resultExpected` on, the results TA already gave go to DR. What TP needs later is required at intake:
+`resultExpected`, a student's name fields.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_person
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
-from oke.roles.toetsplanning.services import planning
+from oke.roles.toetsplanning.services import forwarding, planning
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.peers import PeerConfig
@@ -54,6 +56,7 @@ def keep_offering(
     rules.require_same_id(body, "offeringId", offering_id)
     document = {**body, "offeringId": offering_id}
     rules.require_valid(rules.OFFERING, document)
+    rules.require_result_expected(document)
     with uow:
         zitting = uow.repo.zitting(offering_id)
         if zitting is not None and zitting.tenant == caller.tenant:
@@ -83,6 +86,8 @@ def patch_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: st
         rules.require_discriminator(inbound.body, "offeringType", (row.offering_type,))
         merged = merge_patch(row.data, inbound.body)
         rules.require_valid(rules.OFFERING, merged)
+        if "resultExpected" in inbound.body:  # a null removes it; a cancel of an older copy without it stays possible
+            rules.require_result_expected(merged)
         _record(uow, caller, inbound, "dr_offering", offering_id)
         _set_offering(uow, caller, inbound, row, merged)
         uow.commit()
@@ -107,6 +112,7 @@ def keep_association(
     rules.require_same_id(body, "associationId", association_id)
     document = {**body, "associationId": association_id}
     rules.require_valid(rules.ASSOCIATION, document)
+    notes = rules.toetsinschrijving_notes(document)
     with uow:
         row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
         if row is None:
@@ -117,7 +123,7 @@ def keep_association(
             return Kept.unchanged
         else:
             was = row.state
-        _record(uow, caller, inbound, "dr_association", association_id)
+        _record(uow, caller, inbound, "dr_association", association_id, notes=notes)
         _set_association(uow, caller, inbound, row, document)
         uow.commit()
         return _kept(was, row.state)
@@ -130,12 +136,14 @@ def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_
         if row is None:
             raise NotFound(f"no association {association_id}")
         rules.require_discriminator(inbound.body, "associationType", (row.association_type,))
+        notes: list[str] = []
         if inbound.body.get("state") == "canceled":
             merged = {**row.data, "state": "canceled"}
         else:
             merged = merge_patch(row.data, inbound.body)
             rules.require_valid(rules.ASSOCIATION, merged)
-        _record(uow, caller, inbound, "dr_association", association_id)
+            notes = rules.toetsinschrijving_notes(merged)
+        _record(uow, caller, inbound, "dr_association", association_id, notes=notes)
         _set_association(uow, caller, inbound, row, merged)
         uow.commit()
 
@@ -153,6 +161,7 @@ def keep_person(
     normalised = normalise_person(inbound.body)
     document = {**normalised.body, "personId": person_id}
     rules.require_valid(rules.PERSON, document)
+    rules.require_student_block(document)
     with uow:
         row = uow.repo.dr_person(caller.tenant, person_id, for_update=True)
         created = row is None
@@ -187,6 +196,7 @@ def _set_offering(
     uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, row: DrOffering, data: dict[str, Any]
 ) -> None:
     block = nl_test_admin_block(data.get("consumers")) or {}
+    expected_before = row.data is None or row.data.get("resultExpected") is True  # None: a new one, without results
     row.data = data
     row.state = "canceled" if block.get("offeringState") == "canceled" else "active"
     if row.state == "canceled":
@@ -195,6 +205,21 @@ def _set_offering(
         _cancel_at_ta(uow, caller, inbound, [a.association_id for a in cancelled], why)
         for person_id in sorted({a.person_id for a in cancelled}):
             _forget_person_if_unused(uow, caller.tenant, person_id)
+    if not expected_before and data.get("resultExpected") is True:
+        _forward_received_results(uow, caller, inbound, row.offering_id)
+
+
+def _forward_received_results(uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, toets_id: str) -> None:
+    """DR now expects the results of its planbare toets: those TA already gave go to DR (or are held) as flow 3's
+    would, each with a history row of DR's message saying so."""
+    uow.session.flush()  # flow 5 reads the planbare toets as it now stands
+    sender = sender_of(caller)
+    for deelname_id in uow.repo.reported_deelnames_of(caller.tenant, toets_id):
+        target = uow.repo.result_target(deelname_id)
+        if target is not None and target.result is not None:
+            notes = forwarding.forward_result(uow, target, target.result, target.result_version)
+            why = [f"DR now expects results of planbare toets {toets_id}: {note}" for note in notes]
+            uow.history.record(sender, inbound, flow="1", object_type="deelname", object_id=deelname_id, notes=why)
 
 
 def _set_association(
