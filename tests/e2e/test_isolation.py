@@ -24,7 +24,7 @@ from oke.auth.clients import ClientRegistry
 from oke.roles.deelnemerregistratie import school
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.base import Base, utcnow
-from oke.store.tables.toetsplanning import TpDocument
+from oke.store.tables.toetsplanning import TpDocument, dr_document_id
 from tests.api_client import ATTENDANCE, MERGE_PATCH, TP, Server, dr_enrols, new_id, person, zitting_offering
 from tests.dr_client import DR, JACOB_REKENEN, attempt_put, result_patch
 from tests.ta_client import TA, deelname, plan, zitting
@@ -209,12 +209,14 @@ def tp_school(tp: TP) -> School:
     reported = ta.patch(f"/associations/{deelname_id}", {**ATTENDANCE, "result": score})
     assert reported.status_code == 200, reported.text
     document_id = new_id()
+    for_dr = dr_document_id(tp.tenant, ta_peer, document_id)
     with tp.session_factory() as session:
         session.add(
             TpDocument(
                 tenant=tp.tenant,
                 document_id=document_id,
                 ta_peer=ta_peer,
+                dr_document_id=for_dr,
                 zitting_id=zitting_id,
                 deelname_id=deelname_id,
                 name="Beoordeling.pdf",
@@ -253,7 +255,7 @@ def tp_school(tp: TP) -> School:
         ("PUT", "/ooapi/persons/{personId}"): Case(
             (dr,), {"personId": enrolment.student}, person(enrolment.student), also=OWN_COPY
         ),
-        ("GET", "/ooapi/documents/{documentId}"): Case((dr,), {"documentId": document_id}),
+        ("GET", "/ooapi/documents/{documentId}"): Case((dr,), {"documentId": for_dr}),
         ("POST", "/planning/zittingen"): Case((planner_,), body=plan_body, also=frozenset({400})),
         ("POST", "/planning/zittingen/{zittingId}/deelnames"): Case(
             (planner_,),
@@ -274,7 +276,9 @@ def tp_school(tp: TP) -> School:
         ),
         ("POST", "/planning/results/{deelnameId}/forward"): Case((planner_,), {"deelnameId": deelname_id}),
     }
-    secrets = _secrets(enrolment.toets, enrolment.enrolment, enrolment.student, zitting_id, deelname_id, document_id)
+    secrets = _secrets(
+        enrolment.toets, enrolment.enrolment, enrolment.student, zitting_id, deelname_id, document_id, for_dr
+    )
     return School(tp, cases, secrets, {ClientRole.ta: ta_peer})
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -17,6 +18,7 @@ from oke.store.base import Base
 from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
 from oke.store.migrate import DatabaseOfAnotherServer, upgrade
+from oke.store.tables.toetsplanning import dr_document_id
 from tests.databases import BACKENDS, fresh_database
 
 
@@ -44,6 +46,32 @@ def test_the_first_server_named_claims_the_database(backend: str, tmp_path: Path
         assert upgrade(url, server=Role.toetsafname) is False
         with pytest.raises(DatabaseOfAnotherServer, match=r"is toetsafname's \(ta\), not toetsplanning's \(tp\)"):
             upgrade(url, server=Role.toetsplanning)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_documents_tp_had_get_the_ids_dr_knows_them_by_from_then_on(backend: str, tmp_path: Path) -> None:
+    """Migration 0018: two TAs of a school named a document "123454"; each gets the id flow 5 now names it by."""
+    with fresh_database(backend, tmp_path, migrated=False) as url:
+        upgrade(url, "0017_override_pass")
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                for ta_peer in ("ta-y", "ta-z"):
+                    connection.execute(
+                        text(
+                            "INSERT INTO tp_documents (tenant, document_id, ta_peer, zitting_id, created_at) "
+                            "VALUES ('school-a', '123454', :ta_peer, 'zitting-1', CURRENT_TIMESTAMP)"
+                        ),
+                        {"ta_peer": ta_peer},
+                    )
+            upgrade(url)
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT ta_peer, dr_document_id FROM tp_documents ORDER BY ta_peer"))
+                ids = {peer: dr_id for peer, dr_id in rows}
+        finally:
+            engine.dispose()
+    assert ids == {peer: dr_document_id("school-a", peer, "123454") for peer in ("ta-y", "ta-z")}
+    assert ids["ta-y"] != ids["ta-z"]
 
 
 def test_upgrading_warns_when_postgresql_never_analyzes(database_url: str, caplog: pytest.LogCaptureFixture) -> None:

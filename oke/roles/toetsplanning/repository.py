@@ -514,12 +514,15 @@ class ToetsplanningRepository(Repository):
         written when the unit of work commits (`write_documents`), unless TP knows the document by then."""
         self._uow.append(write_documents, {"created_at": utcnow(), **values, _FETCH: fetch})
 
-    def fetched_document(self, tenant: str, document_id: str) -> TpDocument | None:
-        """The first fetched document of that id at any TA of the school (ids are TA's, normally UUIDs)."""
-        query = select(TpDocument).where(
-            TpDocument.tenant == tenant, TpDocument.document_id == document_id, TpDocument.data.is_not(None)
-        )
-        return self.session.scalars(query.order_by(TpDocument.id).limit(1)).first()
+    def document_for_dr(self, tenant: str, dr_document_id: str) -> TpDocument | None:
+        """The school's document DR knows by that id (`dr_document_id`), fetched or not."""
+        query = select(TpDocument).where(TpDocument.dr_document_id == dr_document_id, TpDocument.tenant == tenant)
+        return self.session.scalars(query).first()
+
+    def documents_named(self, tenant: str, document_id: str) -> Sequence[TpDocument]:
+        """Two at most of the school's documents that TA's id names, fetched or not: one TA's, or several."""
+        query = select(TpDocument).where(TpDocument.tenant == tenant, TpDocument.document_id == document_id)
+        return self.session.scalars(query.order_by(TpDocument.id).limit(2)).all()
 
     def components_of(self, ta_peer: str) -> Sequence[TpComponent]:
         query = select(TpComponent).where(TpComponent.ta_peer == ta_peer).order_by(TpComponent.component_id)

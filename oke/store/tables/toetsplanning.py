@@ -6,6 +6,8 @@ Current state is a JSON document (the merged messages); the columns are what TP 
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -110,10 +112,27 @@ class Deelname(_Timestamps, Base):
     )
 
 
+#: The namespace of `dr_document_id`: fixed for good, as DR keeps the ids made in it.
+DR_DOCUMENTS = uuid.UUID("d955b5f0-1805-4773-a8a0-2927b7ed3cb8")
+
+
+def dr_document_id(tenant: str, ta_peer: str, document_id: str) -> str:
+    """The `documentId` DR knows a document of TA's by (flow 5, `GET /documents/{documentId}` at TP).
+
+    TA's own id is unique only at that TA: two TAs of a school may both name a document "123454". A UUIDv5 of
+    (school, TA, TA's id) names one document of one TA, and TP makes it from the result alone, so flow 5 needs
+    no lookup, even for a document named in the same transaction or batch (and the migration that added it
+    gave the documents TP had the same ids). It is a UUID, as the YAML's `documentId` is. It must never change:
+    DR keeps the ids TP sent.
+    """
+    return str(uuid.uuid5(DR_DOCUMENTS, json.dumps([tenant, ta_peer, document_id])))
+
+
 class TpDocument(Base):
     """A document TA named in a result (flow 3) or report (flow 4), fetched from TA to re-expose to DR (3.3).
 
     The row is written when the document is first named; `data` stays empty until the outbox fetched it.
+    TP fetches it from TA by TA's `document_id` and serves it to DR by `dr_document_id`.
     """
 
     __tablename__ = "tp_documents"
@@ -122,6 +141,7 @@ class TpDocument(Base):
     tenant: Mapped[str] = mapped_column(ID)
     document_id: Mapped[str] = mapped_column(ID)
     ta_peer: Mapped[str] = mapped_column(ID)
+    dr_document_id: Mapped[str] = mapped_column(String(36), unique=True, index=True)
     zitting_id: Mapped[str] = mapped_column(ID)
     deelname_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     document_type: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -16,7 +16,8 @@ router = APIRouter(tags=["documents"])
 
 @router.get("/documents/{documentId}")
 async def get_document(documentId: str, call: PeerReadDep) -> Response:
-    """Flow 5 (DR): a document of its school once TP has fetched it from TA; 404 until then."""
+    """Flow 5 (DR): a document of its school, by the `documentId` flow 5 named it by (TP's, not TA's: two TAs
+    may use one id), once TP has fetched it from TA; 404 until then."""
     if call.caller.role != ClientRole.dr:
         raise Forbidden("only a DR client reads documents at TP")
     document = await call.tx.read(lambda uow: documents.read_document(uow, call.caller, documentId))

@@ -4,6 +4,10 @@ A document is fetched by id from the TA peer's configured base URL only (`GET /d
 draft-era `documentUrl` could point at any host, so it is never followed (it stays in the stored result).
 The fetch leaves through the outbox: it is retried (or parked) by the relay and never blocks the message. A TA
 may write a document a little after it names it, so a 404 is tried again for a while (`fetch_patience`).
+
+TA's `documentId` is unique only at that TA, so DR knows a document by an id of TP's (`dr_document_id`):
+flow 5 names it, and TP serves the document under it. TA's id stays what TP fetches by, what TA reads back
+and what TP's history holds.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from sqlalchemy import Connection, update
 
 from oke.auth.caller import Caller
 from oke.errors import NotFound
+from oke.ooapi.common import nl_test_admin_block
 from oke.outbox.relay import Delivery, OutboundMessage
 from oke.outbox.retry import Patience
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
-from oke.store.tables.toetsplanning import TpDocument
+from oke.store.tables.toetsplanning import TpDocument, dr_document_id
 
 #: The outbox kind of a document fetch; its key is the document id.
 FETCH = "documents.fetch"
@@ -54,6 +59,7 @@ def queue_fetches(
             tenant=tenant,
             document_id=document_id,
             ta_peer=ta_peer,
+            dr_document_id=dr_document_id(tenant, ta_peer, document_id),
             zitting_id=zitting_id,
             deelname_id=deelname_id,
             document_type=_text(entry.get("documentType")),
@@ -83,20 +89,53 @@ def keep_fetched(connection: Connection, message: OutboundMessage, delivery: Del
     )
 
 
+def named_for_dr(result: dict[str, Any], *, tenant: str, ta_peer: str) -> dict[str, Any]:
+    """TA's `result` with each document of its nl-test-admin block named by the id DR knows it by (flow 5)."""
+    block = nl_test_admin_block(result.get("consumers"))
+    if block is None or not isinstance(block.get("documents"), list):
+        return result
+    renamed = [
+        entry | {"documentId": dr_document_id(tenant, ta_peer, entry["documentId"])} if _fetchable(entry) else entry
+        for entry in block["documents"]
+    ]
+    consumers = [{**c, "documents": renamed} if c is block else c for c in result["consumers"]]
+    return result | {"consumers": consumers}
+
+
 def read_document(uow: ToetsplanningUnitOfWork, caller: Caller, document_id: str) -> TpDocument:
-    """A fetched document of the caller's school; not found while it has not been fetched."""
+    """A fetched document of the caller's school, by the id flow 5 named it by; not found while not fetched.
+
+    TA's own id still names the document where it names just one of the school: flow 5 messages sent before
+    TP gave documents ids of their own (migration 0018) carry TA's ids. Where TAs of the school share the
+    id, it names none: DR gets a 404, never another TA's file (possibly another student's).
+    """
     with uow:
-        document = uow.repo.fetched_document(caller.tenant, document_id)
+        document = uow.repo.document_for_dr(caller.tenant, document_id)
+        if document is None:
+            named = uow.repo.documents_named(caller.tenant, document_id)
+            if len(named) > 1:
+                raise NotFound(
+                    f"{document_id} is TA's id of documents of more than one TA of the school: ask for the "
+                    "documentId TP's flow 5 message names"
+                )
+            document = named[0] if named else None
         if document is None:
             raise NotFound(f"no document {document_id}")
+        if document.data is None:
+            raise NotFound(f"document {document_id} is not fetched from TA yet")
         uow.session.expunge(document)
         return document
 
 
 def _named(documents: Any) -> Iterable[dict[str, Any]]:
     for entry in documents if isinstance(documents, list) else ():
-        if isinstance(entry, dict) and isinstance(entry.get("documentId"), str) and entry["documentId"]:
+        if _fetchable(entry):
             yield entry
+
+
+def _fetchable(entry: Any) -> bool:
+    """A document entry with an id to fetch it by."""
+    return isinstance(entry, dict) and isinstance(entry.get("documentId"), str) and bool(entry["documentId"])
 
 
 def _text(value: Any) -> str | None:

@@ -23,6 +23,7 @@ from oke.ooapi.enums import PassState
 from oke.roles.toetsplanning import flow5
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
+from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 
 SENT = "sent"
@@ -84,6 +85,7 @@ def forward_result(
     dialect = context.dr_version or flow5.V1_0_1
     session = _session_of(uow, target, detailed=dialect == flow5.V1_1)
     outcome = result if fitted.pass_state is None else result | {"pass": fitted.pass_state}
+    outcome = documents.named_for_dr(outcome, tenant=target.tenant, ta_peer=target.ta_peer)
     body = flow5.message(dialect, attempt, session, outcome, score=fitted.score, final_allowed=_final_allowed(toets))
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
