@@ -330,10 +330,11 @@ def test_without_a_dr_a_result_is_held_and_forwarded_once_one_is_configured(tp: 
     assert [m.peer for m in to_dr(tp)] == [dr]
 
 
-def test_a_result_for_an_enrolment_whose_planbare_toets_tp_lacks_is_held_until_dr_sends_it(tp: TP) -> None:
+def test_a_result_for_an_enrolment_dr_moved_to_another_toets_is_held(tp: TP) -> None:
     """DR moved a planned enrolment to a planbare toets TP does not have (DR's PUT of it was refused, or is
-    still on its way): TA's result is accepted and held for an operator, who forwards it once it is there."""
-    dr = tp.configure_dr()
+    still on its way): TA's result (of the old toets's session, cancelled by the move) is accepted and held for an
+    operator; once the toets is there, still held, as it is no result of that toets."""
+    tp.configure_dr()
     enrolment, toets = dr_enrols(tp), new_id()
     deelname = planned(tp, enrolment)
     moved = {
@@ -353,7 +354,8 @@ def test_a_result_for_an_enrolment_whose_planbare_toets_tp_lacks_is_held_until_d
     dr_sends_toets(tp, toets)
     forwarded = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/forward")
     assert forwarded.status_code == 200, forwarded.text
-    assert [(m.peer, m.body["result"]["score"]) for m in to_dr(tp)] == [(dr, "8.0")]
+    assert forwarded.json()["state"] == "held" and "(DR moved it)" in forwarded.json()["reason"]
+    assert to_dr(tp) == []
 
 
 def test_a_cancelled_enrolment_still_gets_its_result(tp: TP) -> None:

@@ -54,6 +54,8 @@ class ResultTarget(NamedTuple):
     toetsinschrijving_id: str | None
     attempt: int | None
     zitting: dict[str, Any]
+    #: The planbare toets the session is of, if the planner named one.
+    session_toets_id: str | None
     #: DR's side of the Deelname's Toetsinschrijving, if DR sent it (flow 1): what flow 5 forwards with.
     context: ForwardContext | None
 
@@ -96,6 +98,7 @@ _TARGET_ROWS = (
         Deelname.toetsinschrijving_id,
         Deelname.attempt,
         Zitting.data,
+        Zitting.planbare_toets_id,
         *_FORWARD_CONTEXT.selected_columns[:4],
         *_dr_peer(Deelname.tenant),
     )
@@ -448,6 +451,13 @@ class ToetsplanningRepository(Repository):
             DrAssociation.state == "associated",
             DrAssociation.data["role"].as_string() == "student",
             ~planned.exists(),
+        )
+        return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
+
+    def enrolments_of(self, tenant: str, person_id: str) -> list[str]:
+        """The ids of the person's Toetsinschrijvingen (and other enrolments), cancelled ones too."""
+        query = select(DrAssociation.association_id).where(
+            DrAssociation.tenant == tenant, DrAssociation.person_id == person_id
         )
         return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
 

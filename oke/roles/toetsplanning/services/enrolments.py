@@ -3,9 +3,10 @@
 DR pushes them (PUT creates or replaces, PATCH merges), or TP pulls them (`dr_sync`) and keeps each
 document as a PUT would (`keep_*`), leaving unchanged ones alone. Cancelling an offering cancels its
 enrolments. A cancelled enrolment's Deelnames that TA has not reported on are cancelled at TA
-(docs/planning.md, "When DR cancels"), and TP removes the person data it no longer needs (PDF 3.1). When DR
-turns `resultExpected` on, the results TA already gave go to DR. What TP needs later is required at intake:
-`resultExpected`, a student's name fields.
+(docs/planning.md, "When DR cancels"), as are those of an enrolment DR moved to another planbare toets, and TP
+removes the person data it no longer needs (PDF 3.1). A changed person reaches TA in each of its planned
+Deelnames (PDF 3.2, "Deelname wijzigen"). When DR turns `resultExpected` on, the results TA already gave go to
+DR. What TP needs later is required at intake: `resultExpected`, a student's name fields.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from oke.roles.toetsplanning.services import forwarding, planning
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.peers import PeerConfig
-from oke.store.tables.toetsplanning import DrAssociation, DrOffering, DrPerson
+from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson
 
 OFFERING_TYPES = ("component", "program", "course")
 ASSOCIATION_TYPES = ("componentOfferingAssociation", "programOfferingAssociation", "courseOfferingAssociation")
@@ -170,8 +171,14 @@ def keep_person(
             uow.repo.add(row)
         elif not record_unchanged and row.data == document:
             return Kept.unchanged
+        before = row.data
         row.data, row.removed_at = document, None
         _record(uow, caller, inbound, "dr_person", person_id, notes=normalised.notes)
+        if not created:
+            sent = planning.send_changed_person(
+                uow, tenant=caller.tenant, person_id=person_id, before=before, after=document
+            )
+            _record_deelnames(uow, caller, inbound, sent, f"sent to TA again: DR changed person {person_id}")
         uow.commit()
         return Kept.new if created else Kept.changed
 
@@ -227,6 +234,7 @@ def _set_association(
 ) -> None:
     person = data["person"]
     offering = data["offering"]
+    was_of = row.offering_id  # None for a new enrolment
     row.association_type = data["associationType"]
     row.person_id = person if isinstance(person, str) else person["personId"]
     row.offering_id = offering if isinstance(offering, str) else offering["offeringId"]
@@ -236,6 +244,10 @@ def _set_association(
         uow.session.flush()
         _cancel_at_ta(uow, caller, inbound, [row.association_id])
         _forget_person_if_unused(uow, caller.tenant, row.person_id)
+    elif was_of not in (None, row.offering_id):
+        moved = planning.cancel_moved_deelnames(uow, row)
+        note = f"cancelled at TA: DR moved Toetsinschrijving {row.association_id} to planbare toets {row.offering_id}"
+        _record_deelnames(uow, caller, inbound, moved, note)
 
 
 def _cancel_at_ta(
@@ -243,9 +255,17 @@ def _cancel_at_ta(
 ) -> None:
     """DR's cancel reaches TA: the enrolments' Deelnames TA has not reported on are cancelled as a planner's cancel
     would (flow 2.4), each with a history row of DR's message saying so. Nothing when none is left to cancel."""
-    sender = sender_of(caller)
     for deelname in planning.cancel_planned_deelnames(uow, tenant=caller.tenant, toetsinschrijving_ids=enrolment_ids):
         note = f"cancelled at TA: DR cancelled Toetsinschrijving {deelname.toetsinschrijving_id} {why}".rstrip()
+        _record_deelnames(uow, caller, inbound, [deelname], note)
+
+
+def _record_deelnames(
+    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, deelnames: Sequence[Deelname], note: str
+) -> None:
+    """A history row of DR's message for each Deelname it changed at TA, saying how."""
+    sender = sender_of(caller)
+    for deelname in deelnames:
         uow.history.record(
             sender, inbound, flow="1", object_type="deelname", object_id=deelname.deelname_id, notes=[note]
         )

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.common import component_id, in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import PassState
-from oke.roles.toetsplanning import flow5
+from oke.roles.toetsplanning import flow5, rules
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
 from oke.roles.toetsplanning.services import documents
@@ -30,6 +30,10 @@ SENT = "sent"
 HELD = "held"
 NO_DR = "no DR is configured for this school (oke peers add --role dr)"
 NO_TOETS = "TP lacks DR's planbare toets {} of this Toetsinschrijving (flow 1): forward it once DR has sent it"
+MOVED = (
+    "DR's Toetsinschrijving is now for planbare toets {}, which session {} does not take (DR moved it): this is no "
+    "result of that toets, so TP does not send it; settle it with DR"
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ def forward_result(
     row |= {"result_version": version, "ta_score": result.get("score"), "dr_peer": context.dr_peer}
     if toets is None:
         return _hold(uow, row, NO_TOETS.format(context.toets_id), new=known is None)
+    if not _session_takes(target, context.toets_id, toets):
+        return _hold(uow, row, MOVED.format(context.toets_id, target.zitting_id), new=known is None)
     fitted = _fitted(uow, target, toets, result, row)
     if context.dr_peer is None or not isinstance(fitted, Fitted):
         return _hold(uow, row, fitted if isinstance(fitted, str) else NO_DR, new=known is None)
@@ -101,6 +107,16 @@ def forward_result(
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
     return [f"forwarded to DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+
+
+def _session_takes(target: ResultTarget, toets_id: str, toets: dict[str, Any]) -> bool:
+    """Whether the session takes the enrolment's planbare toets as it is now (DR may have moved the enrolment)."""
+    return rules.session_takes_toets(
+        toets_id=toets_id,
+        toets_tests=rules.components_of_toets(toets),
+        session_toets_id=target.session_toets_id,
+        session_test=component_id(target.zitting),
+    )
 
 
 def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new: bool) -> list[str]:

@@ -5,7 +5,9 @@ TP creates the ids of its Zitting and Deelnames, keeps the link Deelname -> Toet
 same transaction puts the flow 2 calls in the outbox: the Zitting first, then one Deelname per participant
 with the whole Person embedded, all in the order of the session (one outbox key). Moving a student is
 cancelling the Deelname and planning the same attempt in another Zitting; DR cancelling a Toetsinschrijving
-cancels its Deelnames as a planner would (`cancel_planned_deelnames`).
+cancels its Deelnames as a planner would (`cancel_planned_deelnames`), and so does DR moving it to another planbare
+toets (`cancel_moved_deelnames`). DR changing a person sends TA a fresh snapshot of the person's planned Deelnames
+(`send_changed_person`).
 """
 
 from __future__ import annotations
@@ -175,6 +177,49 @@ def cancel_planned_deelnames(
     return deelnames
 
 
+def cancel_moved_deelnames(uow: ToetsplanningUnitOfWork, enrolment: DrAssociation) -> list[Deelname]:
+    """DR moved this Toetsinschrijving to another planbare toets: cancel its Deelnames in sessions that do not take
+    that toets, as `cancel_planned_deelnames` does; TA's result of another test is no result of the moved one.
+
+    A Deelname TA has reported on is left as it is; flow 5 holds its result (`forwarding.MOVED`).
+    """
+    toets = uow.repo.dr_offering(enrolment.tenant, enrolment.offering_id)
+    moved = [
+        deelname
+        for deelname in uow.repo.planned_deelnames(enrolment.tenant, [enrolment.association_id])
+        if not _takes(deelname.zitting, enrolment.offering_id, toets)
+    ]
+    for deelname in moved:
+        _cancel(uow, deelname)
+    return moved
+
+
+def send_changed_person(
+    uow: ToetsplanningUnitOfWork, *, tenant: str, person_id: str, before: dict[str, Any] | None, after: dict[str, Any]
+) -> list[Deelname]:
+    """DR changed a person (PDF 3.1): TA gets a fresh snapshot of each of the person's Deelnames for DR's
+    Toetsinschrijvingen that is planned and TA has not reported on (PDF 3.2, "Deelname wijzigen"), in the
+    caller's unit of work; it replaces an older one still waiting in the outbox, or parked.
+
+    Only where what TA gets changes (the Person embedded, or the extra time and needs derived from it): a
+    repeated PUT sends nothing. Returns the Deelnames sent again.
+    """
+    was = flow2.person_message(before) if before is not None else None
+    sent = []
+    for deelname in uow.repo.planned_deelnames(tenant, uow.repo.enrolments_of(tenant, person_id)):
+        if deelname.person_id != person_id:
+            continue
+        needs = needs_for(_assigned_needs(after), _toets_of(deelname.zitting.data))
+        message = flow2.deelname_message(deelname.data, deelname.state, after, needs)
+        if message["person"] == was and message.get("consumers") == deelname.data.get("consumers"):
+            continue
+        if "consumers" in message:
+            deelname.data = {**deelname.data, "consumers": message["consumers"]}
+        _send(uow, deelname.zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
+        sent.append(deelname)
+    return sent
+
+
 def _deelname(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> Deelname:
     deelname = uow.repo.deelname(deelname_id, for_update=True)
     if deelname is None or deelname.tenant != tenant:
@@ -313,18 +358,26 @@ def _require_session_of_toets(
 ) -> None:
     """A Toetsinschrijving is planned in a session of its own planbare toets (or test): a 409 naming both."""
     toets = uow.repo.dr_offering(zitting.tenant, enrolment.offering_id)
+    if _takes(zitting, enrolment.offering_id, toets):
+        return
     tests = rules.components_of_toets(toets.data) if toets is not None else []
     session_toets_id, session_test = zitting.planbare_toets_id, component_id(zitting.data)
-    if rules.session_takes_toets(
-        toets_id=enrolment.offering_id, toets_tests=tests, session_toets_id=session_toets_id, session_test=session_test
-    ):
-        return
     own = f"{where} is for planbare toets {_named(enrolment.offering_id, toets)}"
     if session_toets_id is None:
         raise Conflict(f"{own} (test {', '.join(tests)}), not for session {zitting.zitting_id} of test {session_test}")
     session_toets = uow.repo.dr_offering(zitting.tenant, session_toets_id)
     raise Conflict(
         f"{own}, not for session {zitting.zitting_id} of planbare toets {_named(session_toets_id, session_toets)}"
+    )
+
+
+def _takes(zitting: Zitting, toets_id: str, toets: DrOffering | None) -> bool:
+    """Whether the session takes the enrolments of planbare toets `toets_id` (`toets`, if TP has it)."""
+    return rules.session_takes_toets(
+        toets_id=toets_id,
+        toets_tests=rules.components_of_toets(toets.data) if toets is not None else [],
+        session_toets_id=zitting.planbare_toets_id,
+        session_test=component_id(zitting.data),
     )
 
 
