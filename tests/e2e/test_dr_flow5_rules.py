@@ -138,6 +138,17 @@ def test_formats_and_enums_are_strict(dr: DR) -> None:
     assert refused(dr, JACOB_REKENEN, body) == ["/result/weight"]
 
 
+def test_a_raw_score_is_any_integer(dr: DR) -> None:
+    """Tabel 4.3.D bounds neither rawScore nor maxRawScore, and DR must accept what meets the standard (PDF
+    3.5.3): a raw score above the maximum or below 0 is TA's to give. Only the type is judged."""
+    for raw in (80, -5):
+        body = result_patch(JACOB_REKENEN)
+        body["result"]["consumers"][0] |= {"rawScore": raw, "maxRawScore": 75}  # type: ignore[index]
+        assert dr.client().patch(f"/associations/{JACOB_REKENEN}", body).status_code == 200
+    body["result"]["consumers"][0]["rawScore"] = "65"  # type: ignore[index]
+    assert refused(dr, JACOB_REKENEN, body) == ["/result/consumers/0/rawScore"]
+
+
 def test_the_patch_must_name_this_toetsinschrijving_and_its_attempt(dr: DR) -> None:
     other = result_patch(FATIMA_REKENEN)  # Fatima's id sent to Jacob's enrolment
     assert refused(dr, JACOB_REKENEN, other) == ["/consumers/0/orgAssociationId"]
