@@ -422,3 +422,13 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
     row = dr_result(tp, deelname)
     assert (row.state, row.score, row.override_score) == ("sent", "good", "good")
     assert to_dr(tp)[-1].body["result"]["comment"] == "Nagekeken"
+
+
+def test_tas_answer_says_the_result_is_queued_for_dr(tp: TP) -> None:
+    """At TA's 200 the message for DR is in TP's outbox, not at DR yet."""
+    dr = tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    body = {"associationType": "componentOfferingAssociation", "result": score("7.5")}
+    answer = tp.peer(ClientRole.ta, peer="ta-x").patch(f"/associations/{deelname}", body)
+    assert answer.status_code == 200, answer.text
+    assert [m["value"] for m in answer.json()["message"]] == [f"queued for DR {dr} as attempt 1"]

@@ -98,7 +98,7 @@ def forward_result(
         snapshot=True,
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
-    return [f"forwarded to DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+    return [f"queued for DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
 
 
 def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new: bool) -> list[str]:
