@@ -424,6 +424,17 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
     assert to_dr(tp)[-1].body["result"]["comment"] == "Nagekeken"
 
 
+def test_an_attendance_without_test_date_gets_the_sessions_start(tp: TP) -> None:
+    """PDF 3.5.3: attendance to DR certainly carries testDate; TP knows when the session began. TA's own wins."""
+    tp.configure_dr()
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    deelname = planned(tp, dr_enrols(tp), startDateTime="2026-12-01T09:00:00+01:00")
+    reports(ta, deelname, attendance())
+    assert to_dr(tp)[-1].body["result"]["consumers"][0]["testDate"] == "2026-12-01T09:00:00+01:00"
+    reports(ta, deelname, attendance(testDate="2026-12-01T09:12:00+01:00"))
+    assert to_dr(tp)[-1].body["result"]["consumers"][0]["testDate"] == "2026-12-01T09:12:00+01:00"
+
+
 def test_tas_answer_says_the_result_is_queued_for_dr(tp: TP) -> None:
     """At TA's 200 the message for DR is in TP's outbox, not at DR yet."""
     dr = tp.configure_dr()

@@ -4,8 +4,9 @@
 Each test sets up the situation of its example (DR's enrolment, the session, TA's flow 3 messages) and
 compares TP's queued message with the example, after the example's JSON syntax is fixed. Where TP sends
 more or other than an example, the test says why (the PDF wins: `associationType` in every PATCH and
-PUT, `weight: 100`, `executedOfferingName` and `final` in 1.0.1, a date-time `testDate`, and a new id
-for an extra attempt's association where the examples reuse the original's).
+PUT, `weight: 100`, `executedOfferingName` and `final` in 1.0.1, a date-time `testDate` (the session's
+start when TA sent none), and a new id for an extra attempt's association where the examples reuse the
+original's).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from typing import Any
 
 from oke.auth.caller import ClientRole
 from oke.store.tables.toetsplanning import Deelname
-from tests.api_client import SEEDS, STANDARD, TP, dr_enrols, fix_json_syntax, markdown_block, person, shared_file
+from tests.api_client import (
+    SEEDS,
+    STANDARD,
+    TP,
+    dr_enrols,
+    fix_json_syntax,
+    markdown_block,
+    person,
+    shared_file,
+    zitting_offering,
+)
 from tests.e2e.test_tp_flow5 import planned, reports, to_dr
 
 FLOW5_MD = STANDARD / "flow5.md"
@@ -110,8 +121,8 @@ def test_the_score_example(tp: TP) -> None:
 
 def test_the_attempt_example(tp: TP) -> None:
     """flow5.md's attempt message: a PUT of the second attempt of DR's enrolment ORIGINAL (own attempt 1).
-    Its `associationId` is the id TP created (the example reuses the original's); TP adds `weight` and
-    `executedOfferingName`."""
+    Its `associationId` is the id TP created (the example reuses the original's); TP adds `weight`,
+    `executedOfferingName`, and the session's start as `testDate` (PDF 3.5.3; TA sent none)."""
     example = md_example(ATTEMPT, missing_commas=2)
     tp.configure_dr()
     enrolment = dr_enrols(tp, enrolment=ORIGINAL, value_type="0-10")
@@ -123,7 +134,10 @@ def test_the_attempt_example(tp: TP) -> None:
     expected = example | {"associationId": message.path.rsplit("/", 1)[1]}
     expected["person"], expected["offering"] = enrolment.student, enrolment.toets
     expected["result"]["weight"] = 100
-    expected["result"]["consumers"][0]["executedOfferingName"] = "NL 3F"
+    expected["result"]["consumers"][0] |= {
+        "executedOfferingName": "NL 3F",
+        "testDate": zitting_offering()["startDateTime"],
+    }
     assert message.method == "PUT" and message.body["associationId"] != ORIGINAL
     assert message.body == expected
 

@@ -52,7 +52,7 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Session:
-    """What DR learns of the Zitting the result comes from."""
+    """What DR learns of the Zitting the result comes from: its name and start (the draft 1.1: its details)."""
 
     name: str
     start: str | None = None
@@ -74,6 +74,8 @@ def message(
     ta_block = nl_test_admin_block(result.get("consumers")) or {}
     block = {k: ta_block[k] for k in RESULT_CONSUMER_FIELDS if k in ta_block}
     block["executedOfferingName"] = session.name
+    if "testDate" not in block and session.start is not None:
+        block["testDate"] = session.start  # PDF 3.5.3: DR certainly gets a testDate; the session's start
     block["final"] = bool(ta_block.get("final")) and final_allowed
     top = {k: result[k] for k in RESULT_FIELDS if k in result}
     top.pop("score", None)

@@ -275,12 +275,12 @@ def _final_allowed(toets: dict[str, Any]) -> bool:
 
 
 def _session_of(uow: ToetsplanningUnitOfWork, target: ResultTarget, *, detailed: bool) -> flow5.Session:
-    """The session as DR learns it: its name; for the draft 1.1 also its times, room and coordinator."""
+    """The session as DR learns it: its name and start; for the draft 1.1 also its end, room and coordinator."""
     data = target.zitting
     name = in_dutch_or_first(data.get("name")) or target.zitting_id
     canceled = target.state == "canceled" or target.zitting_state == "canceled"
     if not detailed:
-        return flow5.Session(name=str(name), canceled=canceled)
+        return flow5.Session(name=str(name), start=data.get("startDateTime"), canceled=canceled)
     block = nl_test_admin_block(data.get("consumers")) or {}
     coordinator = uow.repo.coordinator_of(target.zitting_id)
     code = ((coordinator[1] or {}).get("primaryCode") or {}).get("code") if coordinator is not None else None
