@@ -84,7 +84,10 @@ def forward_result(
     dialect = context.dr_version or flow5.V1_0_1
     session = _session_of(uow, target, detailed=dialect == flow5.V1_1)
     outcome = result if fitted.pass_state is None else result | {"pass": fitted.pass_state}
-    body = flow5.message(dialect, attempt, session, outcome, score=fitted.score, final_allowed=_final_allowed(toets))
+    final_allowed = _final_allowed(toets)
+    body = flow5.message(
+        dialect, attempt, session, outcome, score=fitted.score, final_allowed=final_allowed, before=row["body"]
+    )
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
     uow.outbox.add(
@@ -102,8 +105,10 @@ def forward_result(
 
 
 def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new: bool) -> list[str]:
-    """Keep the result for an operator, with the reason it was not sent; the note for the history."""
-    uow.repo.save_dr_result(row | {"state": HELD, "reason": reason, "body": None}, new=new)
+    """Keep the result for an operator, with the reason it was not sent; the note for the history.
+
+    The body sent before stays: DR still holds it, and the next one sent removes what it set and TA removed."""
+    uow.repo.save_dr_result(row | {"state": HELD, "reason": reason}, new=new)
     return [f"held for an operator, not sent to DR: {reason}"]
 
 
@@ -236,6 +241,7 @@ def _new_row(uow: ToetsplanningUnitOfWork, target: ResultTarget, context: Forwar
         "override_score": None,
         "override_for": None,
         "override_pass": None,
+        "body": None,
     }
 
 
