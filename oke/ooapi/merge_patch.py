@@ -7,6 +7,8 @@ Two rules on top of RFC 7396:
   the patch is merged into the stored block with the same key, a new key adds a block, and
   `"consumers": []` removes all.
 All other arrays are replaced whole when present and kept when absent.
+
+`with_removals` makes the patch for a receiver that merges: a sender's new state, plus what it must remove.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 CONSUMERS = "consumers"
+CONSUMER_KEY = "consumerKey"
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -47,5 +50,36 @@ def merge_consumers(current: Any, patch: list[Any]) -> list[Any]:
 
 
 def _key(block: Any) -> str | None:
-    key = block.get("consumerKey") if isinstance(block, dict) else None
+    key = block.get(CONSUMER_KEY) if isinstance(block, dict) else None
     return key if isinstance(key, str) else None
+
+
+def with_removals(patch: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """`patch` with a removal of every member `before` has and `patch` lacks: `[]` for a list, `null` for
+    anything else; member by member in objects both have, and block by block (by `consumerKey`) in `consumers`.
+
+    `before`'s own `null` and `[]` members count as members, so a removal made once is repeated in every later
+    patch made this way: the receiver may have missed the patch that made it. An object (or `consumers`) removed
+    whole starts afresh when it comes back: its members are not known any more. Neither argument is changed.
+    """
+    if not isinstance(before, dict):
+        return patch
+    out = dict(patch)
+    for key, old in before.items():
+        new = patch.get(key)
+        if key not in patch:
+            out[key] = [] if isinstance(old, list) else None
+        elif key == CONSUMERS and isinstance(old, list) and isinstance(new, list) and new:  # [] removes them all
+            out[key] = _consumers_with_removals(new, old)
+        elif isinstance(old, dict) and isinstance(new, dict):
+            out[key] = with_removals(new, old)
+    return out
+
+
+def _consumers_with_removals(blocks: list[Any], before: list[Any]) -> list[Any]:
+    """Each block with the removals of its key's block in `before`; a key `blocks` lacks gets a block of nulls
+    (`"consumers": []` would remove every block)."""
+    earlier = {key: block for block in before if (key := _key(block)) is not None}
+    out = [with_removals(block, earlier.get(key)) if (key := _key(block)) is not None else block for block in blocks]
+    sent = {_key(block) for block in blocks}
+    return out + [with_removals({CONSUMER_KEY: key}, block) for key, block in earlier.items() if key not in sent]

@@ -14,6 +14,7 @@ from oke.auth.caller import ClientRole
 from oke.roles.deelnemerregistratie import school
 from oke.roles.deelnemerregistratie.services import push
 from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import dr_document_id
 from tests.api_client import TP, Peer, zitting_offering
 from tests.dr_client import DAAN_REKENEN, DR, FATIMA_REKENEN, JACOB_REKENEN
 from tests.e2e.test_chain_flow2 import connect, eventually
@@ -133,6 +134,51 @@ def test_attendance_then_score_then_a_correction_each_reach_dr(tp: TP, ta: TA, d
     ta_reports(c, deelname, {"score": "7.1", "comment": "Gecorrigeerd: een vraag is vervallen."})
     eventually(lambda: attempts_at_dr(c, JACOB_REKENEN)[0]["result"].get("score") == "7.1", seconds=30)
     assert [json.loads(m.body)["result"].get("score") for m in c.dr.history(JACOB_REKENEN)] == [None, "7.5", "7.1"]
+
+
+def test_a_correction_to_a_no_show_removes_the_score_and_pass_at_dr(tp: TP, ta: TA, dr: DR) -> None:
+    """DR merges each PATCH, so the snapshot TP sent without score and pass left the grade at DR of a student TA
+    corrected to absent; TP sends them as null (PDF 4.0, after Tabel 4.0.B) and DR removes them."""
+    c = chain(tp, ta, dr)
+    deelname = plan(c, [{"toetsinschrijvingId": JACOB_REKENEN}])["deelnames"][0]["deelnameId"]
+    block = {"consumerKey": "nl-test-admin", "attendance": "present", "rawScore": 30, "maxRawScore": 40}
+    scored = {"state": "completed", "pass": "passed", "score": "7.5", "resultDate": "2026-12-01", "weight": 100}
+    ta_reports(c, deelname, scored | {"consumers": [block]})
+    eventually(lambda: (attempts_at_dr(c, JACOB_REKENEN)[0]["result"] or {}).get("score") == "7.5", seconds=30)
+
+    absent = {"consumerKey": "nl-test-admin", "attendance": "notPresent", "rawScore": None, "maxRawScore": None}
+    ta_reports(c, deelname, {"score": None, "pass": None, "consumers": [absent]})
+    eventually(lambda: attempts_at_dr(c, JACOB_REKENEN)[0]["result"]["consumers"][0]["attendance"] == "notPresent")
+    eventually(lambda: sent_to_dr(c), seconds=30)
+    result = attempts_at_dr(c, JACOB_REKENEN)[0]["result"]
+    assert "score" not in result and "pass" not in result, result
+    assert result["state"] == "completed"
+    assert not {"rawScore", "maxRawScore"} & set(result["consumers"][0])
+
+
+def test_a_comment_and_documents_ta_removes_are_removed_at_dr(tp: TP, ta: TA, dr: DR) -> None:
+    """A list is removed by `[]`, a single value by `null` (PDF 4.0), also inside the nl-test-admin block."""
+    c = chain(tp, ta, dr)
+    planned = plan(c, [{"toetsinschrijvingId": JACOB_REKENEN}])
+    deelname = planned["deelnames"][0]["deelnameId"]
+    document_id = ta.store_document(planned["zittingId"], deelname, data=b"%PDF-1.4\n%%EOF\n")
+    document = {"documentId": document_id, "documentType": "assessmentForm", "documentName": "Beoordeling.pdf"}
+    block = {"consumerKey": "nl-test-admin", "attendance": "present", "assessorCode": "JAJE", "documents": [document]}
+    scored = {"state": "completed", "pass": "passed", "score": "7.5", "resultDate": "2026-12-01", "weight": 100}
+    ta_reports(c, deelname, scored | {"comment": "Goed gedaan", "consumers": [block]})
+    eventually(
+        lambda: (attempts_at_dr(c, JACOB_REKENEN)[0]["result"] or {}).get("comment") == "Goed gedaan", seconds=30
+    )
+    for_dr = document | {"documentId": dr_document_id(tp.tenant, tp.peer_name("ta-real"), document_id)}
+    assert attempts_at_dr(c, JACOB_REKENEN)[0]["result"]["consumers"][0]["documents"] == [for_dr]
+
+    removed = {"consumerKey": "nl-test-admin", "assessorCode": None, "documents": []}
+    ta_reports(c, deelname, {"comment": None, "consumers": [removed]})
+    eventually(lambda: "comment" not in attempts_at_dr(c, JACOB_REKENEN)[0]["result"], seconds=30)
+    eventually(lambda: sent_to_dr(c), seconds=30)
+    result = attempts_at_dr(c, JACOB_REKENEN)[0]["result"]
+    assert result["score"] == "7.5"
+    assert not {"assessorCode", "documents"} & set(result["consumers"][0]), result
 
 
 def test_a_retake_reaches_dr_as_a_put_of_attempt_2(tp: TP, ta: TA, dr: DR) -> None:

@@ -180,6 +180,18 @@ def test_1_1_wants_the_test_moment_details_and_judges_them(dr11: DR) -> None:
     ]
 
 
+def test_a_1_1_result_sent_as_null_is_removed(dr11: DR) -> None:
+    """In 1.1 an attendance-only message carries no result: once a result was sent, TP removes it with
+    `result: null` (a merge patch), as when TA takes back a score."""
+    tp = dr11.client()
+    (_, attendance), (_, with_result), _ = seed_000_examples()
+    assert tp.patch(f"/associations/{JACOB_REKENEN}", to_demo_school(with_result)).status_code == 200
+    assert dr11.results(JACOB_REKENEN)["attempts"][0]["result"] is not None
+    response = tp.patch(f"/associations/{JACOB_REKENEN}", to_demo_school(attendance) | {"result": None})
+    assert response.status_code == 200, response.text
+    assert dr11.results(JACOB_REKENEN)["attempts"][0]["result"] is None
+
+
 def test_a_1_1_message_is_refused_by_a_1_0_1_dr(dr: DR) -> None:
     """The draft fields are tolerated in 1.0.1 (docs/standard.md), but the 1.0.1 result with attendance is missing."""
     _method, body = seed_000_examples()[1]

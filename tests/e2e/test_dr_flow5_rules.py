@@ -138,6 +138,38 @@ def test_formats_and_enums_are_strict(dr: DR) -> None:
     assert refused(dr, JACOB_REKENEN, body) == ["/result/weight"]
 
 
+def test_a_raw_score_is_any_integer(dr: DR) -> None:
+    """Tabel 4.3.D bounds neither rawScore nor maxRawScore, and DR must accept what meets the standard (PDF
+    3.5.3): a raw score above the maximum or below 0 is TA's to give. Only the type is judged."""
+    for raw in (80, -5):
+        body = result_patch(JACOB_REKENEN)
+        body["result"]["consumers"][0] |= {"rawScore": raw, "maxRawScore": 75}  # type: ignore[index]
+        assert dr.client().patch(f"/associations/{JACOB_REKENEN}", body).status_code == 200
+    body["result"]["consumers"][0]["rawScore"] = "65"  # type: ignore[index]
+    assert refused(dr, JACOB_REKENEN, body) == ["/result/consumers/0/rawScore"]
+
+
+def test_null_and_an_empty_list_in_a_patch_remove_what_dr_holds(dr: DR) -> None:
+    """PDF 4.0 (after Tabel 4.0.B): in a PATCH `null` removes a single value and `[]` a list, also where the
+    schema allows neither; inside a consumer block too (merged by consumerKey). A no-show keeps no grade."""
+    tp = dr.client()
+    document = {"documentId": new_id(), "documentType": "assessmentForm", "documentName": "Beoordeling.pdf"}
+    scored = result_patch(JACOB_REKENEN, assessorCode="JAJE", documents=[document])
+    scored["result"]["comment"] = "Goed gedaan"  # type: ignore[index]
+    assert tp.patch(f"/associations/{JACOB_REKENEN}", scored).status_code == 200
+    no_show = result_patch(JACOB_REKENEN, attendance="notPresent", assessorCode=None, documents=[])
+    no_show["result"] |= {"score": None, "pass": None, "comment": None}  # type: ignore[operator]
+    no_show["result"]["consumers"][0] |= {"rawScore": None, "maxRawScore": None}  # type: ignore[index]
+    response = tp.patch(f"/associations/{JACOB_REKENEN}", no_show)
+    assert response.status_code == 200, response.text
+
+    [attempt] = dr.results(JACOB_REKENEN)["attempts"]
+    result = attempt["result"]
+    assert not {"score", "pass", "comment"} & set(result), result
+    assert sorted(result["consumers"][0]) == ["attendance", "consumerKey", "executedOfferingName", "final", "testDate"]
+    assert result["consumers"][0]["attendance"] == "notPresent"
+
+
 def test_the_patch_must_name_this_toetsinschrijving_and_its_attempt(dr: DR) -> None:
     other = result_patch(FATIMA_REKENEN)  # Fatima's id sent to Jacob's enrolment
     assert refused(dr, JACOB_REKENEN, other) == ["/consumers/0/orgAssociationId"]

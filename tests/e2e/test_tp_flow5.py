@@ -424,3 +424,106 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
     row = dr_result(tp, deelname)
     assert (row.state, row.score, row.override_score) == ("sent", "good", "good")
     assert to_dr(tp)[-1].body["result"]["comment"] == "Nagekeken"
+
+
+DOCUMENT = {"documentId": "doc-1", "documentType": "assessmentForm", "documentName": "Beoordeling.pdf"}
+#: TA's correction to a no-show: the score, its pass, and all that went with them removed (flow 3 merge patch).
+NO_SHOW = {
+    "score": None,
+    "pass": None,
+    "comment": None,
+    "consumers": [
+        {
+            "consumerKey": "nl-test-admin",
+            "attendance": "notPresent",
+            "assessorCode": None,
+            "rawScore": None,
+            "maxRawScore": None,
+            "documents": [],
+        }
+    ],
+}
+
+
+def test_what_ta_removes_is_removed_at_dr_by_null_or_an_empty_list(tp: TP) -> None:
+    """DR merges a PATCH, so a field the snapshot leaves out stays at DR: a no-show kept its grade. A single value
+    is removed by `null`, a list by `[]` (PDF 4.0, the text after Tabel 4.0.B)."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, deelname, score("7.5", assessorCode="JAJE", documents=[DOCUMENT]) | {"comment": "Goed gedaan"})
+    reports(ta, deelname, NO_SHOW)
+
+    sent = to_dr(tp)[-1].body["result"]
+    assert (sent["state"], sent["score"], sent["pass"], sent["comment"]) == ("completed", None, None, None)
+    block = sent["consumers"][0]
+    assert block["attendance"] == "notPresent"
+    assert (block["assessorCode"], block["rawScore"], block["maxRawScore"]) == (None, None, None)
+    assert block["documents"] == []
+    assert block["executedOfferingName"] == "Rekenen 2F, ochtend" and block["final"] is False
+
+
+def test_a_removal_is_sent_again_in_every_later_patch(tp: TP) -> None:
+    """The outbox replaces a snapshot not yet sent by a newer one, so the PATCH that removed the score may never
+    reach DR: every later PATCH of the association removes it again. The first one removes nothing."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, deelname, score("7.5"))
+    reports(ta, deelname, {"score": None, "pass": None})
+    reports(ta, deelname, {"comment": "Afwezig"})
+
+    first, *_, newest = [m.body["result"] for m in to_dr(tp)]
+    assert None not in first.values()
+    assert (newest["score"], newest["pass"], newest["comment"]) == (None, None, "Afwezig")
+    assert newest["consumers"][0]["rawScore"] == 30  # what TA kept is sent as it is
+
+
+def test_a_removal_made_while_a_result_is_held_reaches_dr_once_it_is_sent(tp: TP) -> None:
+    """A held result sends nothing, so DR still has the last result sent: the next one TP sends removes from
+    that one what TA has removed since."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, deelname, score("7.5") | {"comment": "Goed gedaan"})
+    reports(ta, deelname, {"score": "B1", "comment": None})  # not on DR's 0.0-10.0: held
+    assert dr_result(tp, deelname).state == "held" and len(to_dr(tp)) == 1
+    reports(ta, deelname, {"score": "6.0"})
+    assert to_dr(tp)[-1].body["result"]["comment"] is None
+
+
+def test_an_extra_attempts_put_replaces_the_whole_result_and_carries_no_null(tp: TP) -> None:
+    """A PUT replaces the association at DR (flow 5.2): what TA removed is simply left out."""
+    tp.configure_dr()
+    enrolment = dr_enrols(tp, attempt_left=2)
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, planned(tp, enrolment), score("4.0"))
+    retake = planned(tp, enrolment, extra=True)
+    reports(ta, retake, score("6.5", assessorCode="JAJE", documents=[DOCUMENT]) | {"comment": "Herkansing"})
+    reports(ta, retake, NO_SHOW)
+
+    put = to_dr(tp)[-1]
+    assert put.method == "PUT"
+    assert "null" not in orjson.dumps(put.body).decode() and "[]" not in orjson.dumps(put.body).decode()
+    assert "score" not in put.body["result"] and "documents" not in put.body["result"]["consumers"][0]
+
+
+def test_an_attendance_without_test_date_gets_the_sessions_start(tp: TP) -> None:
+    """PDF 3.5.3: attendance to DR certainly carries testDate; TP knows when the session began. TA's own wins."""
+    tp.configure_dr()
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    deelname = planned(tp, dr_enrols(tp), startDateTime="2026-12-01T09:00:00+01:00")
+    reports(ta, deelname, attendance())
+    assert to_dr(tp)[-1].body["result"]["consumers"][0]["testDate"] == "2026-12-01T09:00:00+01:00"
+    reports(ta, deelname, attendance(testDate="2026-12-01T09:12:00+01:00"))
+    assert to_dr(tp)[-1].body["result"]["consumers"][0]["testDate"] == "2026-12-01T09:12:00+01:00"
+
+
+def test_tas_answer_says_the_result_is_queued_for_dr(tp: TP) -> None:
+    """At TA's 200 the message for DR is in TP's outbox, not at DR yet."""
+    dr = tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    body = {"associationType": "componentOfferingAssociation", "result": score("7.5")}
+    answer = tp.peer(ClientRole.ta, peer="ta-x").patch(f"/associations/{deelname}", body)
+    assert answer.status_code == 200, answer.text
+    assert [m["value"] for m in answer.json()["message"]] == [f"queued for DR {dr} as attempt 1"]

@@ -4,8 +4,9 @@
 Each test sets up the situation of its example (DR's enrolment, the session, TA's flow 3 messages) and
 compares TP's queued message with the example, after the example's JSON syntax is fixed. Where TP sends
 more or other than an example, the test says why (the PDF wins: `associationType` in every PATCH and
-PUT, `weight: 100`, `executedOfferingName` and `final` in 1.0.1, a date-time `testDate`, and a new id
-for an extra attempt's association where the examples reuse the original's).
+PUT, `weight: 100`, `executedOfferingName` and `final` in 1.0.1, a date-time `testDate` (the session's
+start when TA sent none), a new id for an extra attempt's association where the examples reuse the
+original's, and each document named by TP's id for one document of one TA, where the examples give TA's own).
 """
 
 from __future__ import annotations
@@ -16,8 +17,18 @@ import re
 from typing import Any
 
 from oke.auth.caller import ClientRole
-from oke.store.tables.toetsplanning import Deelname
-from tests.api_client import SEEDS, STANDARD, TP, dr_enrols, fix_json_syntax, markdown_block, person, shared_file
+from oke.store.tables.toetsplanning import Deelname, dr_document_id
+from tests.api_client import (
+    SEEDS,
+    STANDARD,
+    TP,
+    dr_enrols,
+    fix_json_syntax,
+    markdown_block,
+    person,
+    shared_file,
+    zitting_offering,
+)
 from tests.e2e.test_tp_flow5 import planned, reports, to_dr
 
 FLOW5_MD = STANDARD / "flow5.md"
@@ -66,6 +77,13 @@ def ta_result(example_result: dict[str, Any], **block: Any) -> dict[str, Any]:
     return result
 
 
+def documents_for_dr(tp: TP, expected: dict[str, Any]) -> dict[str, Any]:
+    """`expected` with each document named by the id DR knows it by at TP (one of ta-x's, not TA's own)."""
+    for document in expected["result"]["consumers"][0].get("documents", []):
+        document["documentId"] = dr_document_id(tp.tenant, tp.peer_name("ta-x"), document["documentId"])
+    return expected
+
+
 # nl-test-admin 1.0.1: flow5.md
 
 
@@ -88,7 +106,7 @@ def test_the_attendance_example(tp: TP) -> None:
     }
     [message] = to_dr(tp)
     assert (message.method, message.path) == ("PATCH", f"/associations/{ORIGINAL}")
-    assert message.body == expected
+    assert message.body == documents_for_dr(tp, expected)
 
 
 def test_the_score_example(tp: TP) -> None:
@@ -105,13 +123,13 @@ def test_the_score_example(tp: TP) -> None:
     expected = ASSOCIATION_TYPE | example
     expected["result"]["weight"] = 100
     expected["result"]["consumers"][0] |= {"executedOfferingName": "NL 3F", "testDate": "2020-09-29T00:00:00Z"}
-    assert to_dr(tp)[-1].body == expected
+    assert to_dr(tp)[-1].body == documents_for_dr(tp, expected)
 
 
 def test_the_attempt_example(tp: TP) -> None:
     """flow5.md's attempt message: a PUT of the second attempt of DR's enrolment ORIGINAL (own attempt 1).
-    Its `associationId` is the id TP created (the example reuses the original's); TP adds `weight` and
-    `executedOfferingName`."""
+    Its `associationId` is the id TP created (the example reuses the original's); TP adds `weight`,
+    `executedOfferingName`, and the session's start as `testDate` (PDF 3.5.3; TA sent none)."""
     example = md_example(ATTEMPT, missing_commas=2)
     tp.configure_dr()
     enrolment = dr_enrols(tp, enrolment=ORIGINAL, value_type="0-10")
@@ -123,9 +141,12 @@ def test_the_attempt_example(tp: TP) -> None:
     expected = example | {"associationId": message.path.rsplit("/", 1)[1]}
     expected["person"], expected["offering"] = enrolment.student, enrolment.toets
     expected["result"]["weight"] = 100
-    expected["result"]["consumers"][0]["executedOfferingName"] = "NL 3F"
+    expected["result"]["consumers"][0] |= {
+        "executedOfferingName": "NL 3F",
+        "testDate": zitting_offering()["startDateTime"],
+    }
     assert message.method == "PUT" and message.body["associationId"] != ORIGINAL
-    assert message.body == expected
+    assert message.body == documents_for_dr(tp, expected)
 
 
 # the draft 1.1: seed 000
@@ -195,7 +216,7 @@ def test_the_draft_result_example(tp: TP) -> None:
     _, with_result, _ = seed_examples()
     deelname, _ = planned_1_1(tp, attempt=2, value_type="0-10")
     reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, _result())
-    assert to_dr(tp)[-1].body == ASSOCIATION_TYPE | with_result
+    assert to_dr(tp)[-1].body == documents_for_dr(tp, ASSOCIATION_TYPE | with_result)
 
 
 def test_the_draft_attempt_example(tp: TP) -> None:
@@ -207,4 +228,4 @@ def test_the_draft_attempt_example(tp: TP) -> None:
     expected = attempt | {"associationId": message.path.rsplit("/", 1)[1]}
     expected["person"], expected["offering"] = enrolment.student, enrolment.toets
     assert message.method == "PUT"
-    assert message.body == expected
+    assert message.body == documents_for_dr(tp, expected)

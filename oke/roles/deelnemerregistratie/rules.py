@@ -235,10 +235,6 @@ def _check_result(result: dict[str, Any], version: str, errors: FieldErrors) -> 
             errors.add(f"{at}/executedOfferingName", "is required in flow 5 (PDF 3.5.3): the session's name")
     if result.get("weight") not in (None, 100):
         errors.add("/result/weight", "is always 100 in OKE (unused; PDF Tabel 4.3.D)")
-    if block is not None:
-        raw, most = block.get("rawScore"), block.get("maxRawScore")
-        if isinstance(raw, int) and isinstance(most, int) and not 0 <= raw <= most:
-            errors.add(f"{at}/rawScore", f"must lie between 0 and maxRawScore ({most})")
     errors.add_model(RESULT[version], result, "/result")
 
 

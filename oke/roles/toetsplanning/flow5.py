@@ -4,6 +4,14 @@ Every message is the whole current result, so that the newest one alone tells DR
 one replaces an older one still waiting in the outbox). DR's own Toetsinschrijving gets a PATCH
 (5.1); an extra attempt a PUT of a new association of TP's making, linked by `orgAssociationId` (5.2).
 
+DR merges a PATCH, and a field a PATCH leaves out is unchanged: only `null` removes a single value and `[]`
+a list (PDF 4.0, after Tabel 4.0.B), inside the nl-test-admin block too (merged by consumerKey). So a PATCH
+carries `null` or `[]` for every field an earlier PATCH of the association carried and the result has lost
+(a score TA took back, a no-show's grade), derived from the body before it, its nulls included: that body
+may have been replaced in the outbox unsent, and the one DR last merged is any earlier one, so a field once
+sent is removed again in every later PATCH. Diffing against what DR acknowledged would need the relay's
+outcome here; a few repeated nulls cost nothing. A PUT replaces the whole association: it carries no null.
+
 Two shapes: nl-test-admin 1.0.1 (PDF 3.5.3, figures 3.5.4 to 3.5.6), and the draft 1.1
 (docs/standard.md), where attendance and the session's details move to the association's
 `testMomentEnrollmentDetails` and an attendance-only message carries no result at all.
@@ -15,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.merge_patch import with_removals
 
 V1_0_1 = "1.0.1"
 V1_1 = "1.1"
@@ -52,7 +61,7 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Session:
-    """What DR learns of the Zitting the result comes from."""
+    """What DR learns of the Zitting the result comes from: its name and start (the draft 1.1: its details)."""
 
     name: str
     start: str | None = None
@@ -68,12 +77,22 @@ def method_of(attempt: Attempt) -> str:
 
 
 def message(
-    version: str, attempt: Attempt, session: Session, result: dict[str, Any], *, score: str | None, final_allowed: bool
+    version: str,
+    attempt: Attempt,
+    session: Session,
+    result: dict[str, Any],
+    *,
+    score: str | None,
+    final_allowed: bool,
+    before: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The flow 5 body for DR speaking `version`: TA's result with the fitted `score`, `final` only where allowed."""
+    """The flow 5 body for DR speaking `version`: TA's result with the fitted `score`, `final` only where allowed;
+    a PATCH also removes what `before` (the body TP sent before to this association) set and this one lacks."""
     ta_block = nl_test_admin_block(result.get("consumers")) or {}
     block = {k: ta_block[k] for k in RESULT_CONSUMER_FIELDS if k in ta_block}
     block["executedOfferingName"] = session.name
+    if "testDate" not in block and session.start is not None:
+        block["testDate"] = session.start  # PDF 3.5.3: DR certainly gets a testDate; the session's start
     block["final"] = bool(ta_block.get("final")) and final_allowed
     top = {k: result[k] for k in RESULT_FIELDS if k in result}
     top.pop("score", None)
@@ -102,7 +121,8 @@ def message(
             "person": attempt.person_id,
             "offering": attempt.planbare_toets_id,
         }
-    return body
+        return body
+    return with_removals(body, before)
 
 
 def _has_outcome(result: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@
 - oke's own: every `consumers` array is a map keyed by `consumerKey`; each patch block is merged
   into the stored block with the same key, a new key appends a block (stored order kept), and
   `"consumers": []` removes them all. All other arrays are replaced whole when present and kept when absent.
+- `with_removals`: a sender's new state as a patch for a receiver that merges, removing what is gone.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oke.ooapi.merge_patch import merge_consumers, merge_patch
+from oke.ooapi.merge_patch import merge_consumers, merge_patch, with_removals
 
 #: The machine is shared: slow draws and slow examples are not failures.
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -255,3 +256,73 @@ def test_merge_consumers_never_changes_the_stored_list(stored: list[dict[str, An
 def test_merge_consumers_starts_from_nothing_when_nothing_is_stored() -> None:
     block = {"consumerKey": "nl-test-admin", "a": 1}
     assert merge_consumers(None, [block]) == [block]
+
+
+# --- with_removals: a state as a patch that also removes what an earlier one set --------------------------
+
+
+def test_what_the_earlier_patch_set_and_the_new_state_lacks_is_removed() -> None:
+    before = {"score": "7.5", "pass": "passed", "state": "completed", "consumers": [NL_SCORED]}
+    now = {"state": "completed", "consumers": [{"consumerKey": "nl-test-admin", "attendance": "notPresent"}]}
+    patch = with_removals(now, before)
+    assert patch == {
+        "state": "completed",
+        "score": None,
+        "pass": None,
+        "consumers": [{"consumerKey": "nl-test-admin", "attendance": "notPresent", "rawScore": None, "documents": []}],
+    }
+    assert merge_patch(merge_patch({}, before), patch) == merge_patch({}, now)
+
+
+def test_a_removal_is_repeated_and_nothing_is_removed_without_an_earlier_patch() -> None:
+    assert with_removals({"b": 1}, {"a": None, "d": []}) == {"b": 1, "a": None, "d": []}
+    assert with_removals({"b": 1}, None) == {"b": 1}
+
+
+def test_nested_objects_lose_members_and_a_vanished_consumer_block_its_fields() -> None:
+    before = {"result": {"comment": "x", "consumers": [{"consumerKey": "x-other", "note": "n", "tags": ["t"]}]}}
+    assert with_removals({"result": {"consumers": []}}, before)["result"] == {"consumers": [], "comment": None}
+    assert with_removals({"result": {"consumers": [{"consumerKey": "nl-test-admin"}]}}, before)["result"] == {
+        "comment": None,
+        "consumers": [{"consumerKey": "nl-test-admin"}, {"consumerKey": "x-other", "note": None, "tags": []}],
+    }
+    assert with_removals({}, before) == {"result": None}
+
+
+NL_SCORED = {"consumerKey": "nl-test-admin", "attendance": "present", "rawScore": 30, "documents": [{"id": "d"}]}
+#: States as a sender holds them: no nulls, no empty lists; no nested objects, and always consumer blocks (an
+#: object or the consumers removed whole start afresh when they come back).
+FLAT = st.integers(-3, 3) | st.text(max_size=3) | st.lists(st.integers(0, 3), min_size=1, max_size=2)
+STATES = st.builds(
+    _with_consumers,
+    st.dictionaries(FIELDS, FLAT, max_size=4),
+    st.lists(
+        st.builds(_block, CONSUMER_KEYS, st.dictionaries(FIELDS, FLAT, max_size=3)),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda block: block["consumerKey"],
+    ),
+)
+
+
+def _as_held(value: dict[str, Any]) -> dict[str, Any]:
+    """A merged state compared by content: consumer blocks by key, a block of nothing but its key left out."""
+    blocks = {b["consumerKey"]: b for b in value.get("consumers", []) if set(b) != {"consumerKey"}}
+    return {k: v for k, v in value.items() if k != "consumers"} | {"consumers": blocks}
+
+
+@PROPERTY
+@given(st.lists(STATES, min_size=1, max_size=5), st.lists(st.booleans(), min_size=5, max_size=5))
+def test_the_newest_patch_after_any_earlier_one_leaves_the_newest_state(
+    states: list[dict[str, Any]], received: list[bool]
+) -> None:
+    """Each patch is made from the one before, and the receiver gets the newest after any of the earlier ones
+    (an older one not sent yet is replaced by a newer one): it then holds the newest state, no more."""
+    patches: list[dict[str, Any]] = []
+    for state in states:
+        patches.append(with_removals(state, patches[-1] if patches else None))
+    held: dict[str, Any] = {}
+    for patch, arrived in zip(patches[:-1], received, strict=False):
+        if arrived:
+            held = merge_patch(held, patch)
+    assert _as_held(merge_patch(held, patches[-1])) == _as_held(merge_patch({}, states[-1]))

@@ -38,7 +38,7 @@ def receive_result(
         message = rules.check_result_message(inbound.body, version)
         original = uow.repo.enrolment(caller.tenant, row.enrolment_id) or row
         notes = rules.check_against_enrolment(message, enrolment_of(row), _toets(uow, original))
-        if message.result is not None:
+        if "result" in inbound.body:  # `result: null` removes it (1.1: no outcome any more)
             _keep_result(row, merge_patch(row.result, message.result))
         _keep_report(row, merge_patch(row.reported, message.block), caller)
         _record_and_commit(uow, caller, inbound, row, notes)

@@ -92,7 +92,10 @@ def forward_result(
     session = _session_of(uow, target, detailed=dialect == flow5.V1_1)
     outcome = result if fitted.pass_state is None else result | {"pass": fitted.pass_state}
     outcome = documents.named_for_dr(outcome, tenant=target.tenant, ta_peer=target.ta_peer)
-    body = flow5.message(dialect, attempt, session, outcome, score=fitted.score, final_allowed=_final_allowed(toets))
+    final_allowed = _final_allowed(toets)
+    body = flow5.message(
+        dialect, attempt, session, outcome, score=fitted.score, final_allowed=final_allowed, before=row["body"]
+    )
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
     uow.outbox.add(
@@ -106,7 +109,7 @@ def forward_result(
         snapshot=True,
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
-    return [f"forwarded to DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+    return [f"queued for DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
 
 
 def _session_takes(target: ResultTarget, toets_id: str, toets: dict[str, Any]) -> bool:
@@ -120,8 +123,10 @@ def _session_takes(target: ResultTarget, toets_id: str, toets: dict[str, Any]) -
 
 
 def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new: bool) -> list[str]:
-    """Keep the result for an operator, with the reason it was not sent; the note for the history."""
-    uow.repo.save_dr_result(row | {"state": HELD, "reason": reason, "body": None}, new=new)
+    """Keep the result for an operator, with the reason it was not sent; the note for the history.
+
+    The body sent before stays: DR still holds it, and the next one sent removes what it set and TA removed."""
+    uow.repo.save_dr_result(row | {"state": HELD, "reason": reason}, new=new)
     return [f"held for an operator, not sent to DR: {reason}"]
 
 
@@ -254,6 +259,7 @@ def _new_row(uow: ToetsplanningUnitOfWork, target: ResultTarget, context: Forwar
         "override_score": None,
         "override_for": None,
         "override_pass": None,
+        "body": None,
     }
 
 
@@ -293,12 +299,12 @@ def _final_allowed(toets: dict[str, Any]) -> bool:
 
 
 def _session_of(uow: ToetsplanningUnitOfWork, target: ResultTarget, *, detailed: bool) -> flow5.Session:
-    """The session as DR learns it: its name; for the draft 1.1 also its times, room and coordinator."""
+    """The session as DR learns it: its name and start; for the draft 1.1 also its end, room and coordinator."""
     data = target.zitting
     name = in_dutch_or_first(data.get("name")) or target.zitting_id
     canceled = target.state == "canceled" or target.zitting_state == "canceled"
     if not detailed:
-        return flow5.Session(name=str(name), canceled=canceled)
+        return flow5.Session(name=str(name), start=data.get("startDateTime"), canceled=canceled)
     block = nl_test_admin_block(data.get("consumers")) or {}
     coordinator = uow.repo.coordinator_of(target.zitting_id)
     code = ((coordinator[1] or {}).get("primaryCode") or {}).get("code") if coordinator is not None else None
