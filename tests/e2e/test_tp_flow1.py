@@ -501,7 +501,7 @@ def test_results_given_before_dr_expects_them_go_to_dr_once_it_does(tp: TP) -> N
     assert sent.path == f"/associations/{enrolment.enrolment}"
     assert sent.body["result"]["score"] == "8.0"
     assert [row.notes for row in tp.history(deelname, flow="1")] == [
-        [f"DR now expects results of planbare toets {enrolment.toets}: forwarded to DR {sent.peer} as attempt 1"]
+        [f"DR now expects results of planbare toets {enrolment.toets}: queued for DR {sent.peer} as attempt 1"]
     ]
 
 
