@@ -90,8 +90,11 @@ def test_a_person_dr_corrects_replaces_the_snapshot_ta_refused_and_unblocks_the_
     planned = plan(c, [{"toetsinschrijvingId": JACOB_REKENEN}])
     zitting, deelname = planned["zittingId"], planned["deelnames"][0]["deelnameId"]
     person = renamed_jacob()
-    assert c.as_dr.put(f"/persons/{JACOB}", person | {"activeEnrollment": False}).status_code == 200
-    eventually(lambda: states(tp, zitting)[-1] == "parked", seconds=30)  # TA: always true in flow 2
+    # TP refuses at intake what it knows TA refuses in a Person (docs/planning.md); a second nl-test-admin block
+    # it takes (the first one counts), the reference TA refuses: "send one".
+    twice = person | {"consumers": [*person["consumers"], {"consumerKey": "nl-test-admin"}]}
+    assert c.as_dr.put(f"/persons/{JACOB}", twice).status_code == 200
+    eventually(lambda: states(tp, zitting)[-1] == "parked", seconds=30)
 
     assert c.as_dr.put(f"/persons/{JACOB}", person).status_code == 200
     eventually(lambda: states(tp, zitting)[-2:] == ["superseded", "delivered"], seconds=30)

@@ -15,8 +15,10 @@ Rules checked, with their sources:
 - Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F), scopes of PDF ch. 5.
 - What TP needs later is required at intake, with a 400 naming the field: a planbare toets's `resultExpected`
   (Tabel 4.2.A), a student's `preferredName` and `idCheckName` (Tabel 4.10.A), a student's Toetsinschrijving's
-  nl-test-admin block (Tabel 4.3.A; `attempt` is optional there and taken as 1). When DR turns `resultExpected`
-  on, the results TA already gave go to DR (docs/planning.md, "What a flow 1 document must carry").
+  nl-test-admin block (Tabel 4.3.A; `attempt` is optional there and taken as 1). A Person TA would refuse in
+  flow 2 is refused too: `activeEnrollment` always true, the nl-test-admin fields in their block, `idCheckName`
+  as on the ID (Tabel 4.10.A). When DR turns `resultExpected` on, the results TA already gave go to DR
+  (docs/planning.md, "What a flow 1 document must carry").
 """
 
 from __future__ import annotations
@@ -518,6 +520,30 @@ def test_a_student_without_preferred_name_or_id_check_name_is_400(tp: TP) -> Non
         "/consumers/0/idCheckName",
     ]
     assert dr_person(tp, student) is None
+
+
+def test_a_person_ta_would_refuse_in_flow_2_is_400(tp: TP) -> None:
+    # TA refused the Deelname of such a person (student or staff) in flow 2, which then held up the session.
+    dr = tp.peer(ClientRole.dr)
+    student, staff = new_id(), new_id()
+    not_enrolled = person(student) | {"activeEnrollment": False}
+    names_on_the_person = person(student) | {"preferredName": "Jaap"}
+    id_name_not_as_on_the_id = person(student)
+    id_name_not_as_on_the_id["consumers"][0]["idCheckName"] = "Jacob van der Graaf"
+    staff_not_in_service = {k: v for k, v in person(staff).items() if k != "consumers"} | {
+        "affiliations": ["employee"],
+        "activeEnrollment": False,
+    }
+
+    problem = problem_of(dr.put(f"/persons/{student}", not_enrolled), 400)
+    assert pointers(problem) == ["/activeEnrollment"]
+    assert "always true" in problem["invalidParams"][0]["reason"]
+    assert pointers(problem_of(dr.put(f"/persons/{student}", names_on_the_person), 400)) == ["/preferredName"]
+    assert pointers(problem_of(dr.put(f"/persons/{student}", id_name_not_as_on_the_id), 400)) == [
+        "/consumers/0/idCheckName"
+    ]
+    assert pointers(problem_of(dr.put(f"/persons/{staff}", staff_not_in_service), 400)) == ["/activeEnrollment"]
+    assert dr_person(tp, student) is None and dr_person(tp, staff) is None
 
 
 def test_a_staff_member_needs_no_consumer_block_and_one_need_as_an_object_is_kept(tp: TP) -> None:

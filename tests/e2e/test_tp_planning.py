@@ -11,7 +11,7 @@ from sqlalchemy import select
 from oke.auth.caller import ClientRole
 from oke.ooapi.common import in_dutch
 from oke.store.tables.outbox import OutboxMessage
-from oke.store.tables.toetsplanning import Deelname
+from oke.store.tables.toetsplanning import Deelname, TpComponent
 from tests.api_client import (
     TP,
     dr_enrols,
@@ -111,12 +111,50 @@ def test_a_student_without_person_data_is_400(tp: TP) -> None:
     assert pointers(problem) == ["/participants/0/person"]
 
 
+def test_a_person_ta_would_refuse_is_400_and_nothing_goes_to_ta(tp: TP) -> None:
+    """TA refuses a Deelname whose Person is not active (`activeEnrollment` is always true, Tabel 4.10.A), or a
+    student's without the names it checks, and parks what follows it in the session."""
+    coordinator = new_id()
+    not_in_service = person(coordinator, student=False, activeEnrollment=False)
+    problem = problem_of(plan(tp, [{"personId": coordinator, "role": "coordinator", "person": not_in_service}]), 400)
+    assert pointers(problem) == ["/participants/0/person/activeEnrollment"]
+
+    zitting = plan(tp, []).json()["zittingId"]
+    staff_as_student = {"personId": coordinator, "role": "student", "person": person(coordinator, student=False)}
+    assert pointers(problem_of(add(tp, zitting, [staff_as_student]), 400)) == ["/participants/0/person/consumers"]
+    assert [m.path for m in outbox_of(tp, zitting)] == [f"/offerings/{zitting}"]
+
+
+def test_a_test_not_in_tas_catalogue_or_withdrawn_is_400_once_tp_has_read_it(tp: TP) -> None:
+    """TA refuses a session of a test its catalogue lacks, or of a withdrawn one, and parks what follows it
+    (flow 0). Without TA's catalogue TP cannot tell, and plans it (docs/planning.md)."""
+    listed, withdrawn, unknown = zitting_offering()["component"], new_id(), new_id()
+    assert plan(tp, [], component=unknown).status_code == 201  # TP has never read TA's catalogue
+    with tp.session_factory() as session:
+        for test, status in ((listed, "active"), (withdrawn, "inactive")):
+            session.add(TpComponent(ta_peer=tp.peer_name("ta-x"), component_id=test, status=status, data={}))
+        session.commit()
+
+    not_listed = problem_of(plan(tp, [], component=unknown), 400)
+    assert pointers(not_listed) == ["/offering/component"]
+    assert "not in the catalogue" in not_listed["invalidParams"][0]["reason"]
+    assert "withdrawn" in problem_of(plan(tp, [], component=withdrawn), 400)["invalidParams"][0]["reason"]
+    toets = dr_sends_toets(tp, component=unknown)
+    session = {k: v for k, v in zitting_offering().items() if k != "component"}
+    body = {"taPeer": tp.configure_ta("ta-x"), "planbareToetsId": toets, "offering": session}
+    assert pointers(problem_of(tp.peer(ClientRole.planner).post_planning("/zittingen", body), 400)) == [
+        "/planbareToetsId"
+    ]
+    assert plan(tp, []).status_code == 201
+
+
 def test_cancelling_a_participation_and_a_session_goes_to_ta(tp: TP) -> None:
     planned = tp.plan("ta-x", students=2)
     zitting = planned["zittingId"]
     first = planned["deelnames"][0]["deelnameId"]
     planner = tp.peer(ClientRole.planner)
-    assert planner.post_planning(f"/deelnames/{first}/cancel").status_code == 204
+    cancelled = planner.post_planning(f"/deelnames/{first}/cancel")
+    assert (cancelled.status_code, cancelled.content, cancelled.headers.get("content-type")) == (204, b"", None)
     assert planner.post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
 
     calls = [(m.method, m.path, m.body) for m in outbox_of(tp, zitting)][-2:]

@@ -19,7 +19,7 @@ from oke.ooapi.common import NL_TEST_ADMIN, moment_or_none
 from oke.ooapi.components import Component
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import ComponentOffering
-from oke.ooapi.persons import STUDENT_BLOCK_FIELDS
+from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, person_faults
 
 ZITTING = TypeAdapter(ComponentOffering)
 DEELNAME = TypeAdapter(ComponentOfferingAssociation)
@@ -48,8 +48,6 @@ OTHER_FLOWS_DEELNAME_BLOCK = {
 }
 #: Names the md examples use where 1.0.1 has another (docs/standard.md, "Names in the examples").
 MISNAMED_DEELNAME_BLOCK = {"extraTimeInMin": "additionalTimeInMin"}
-#: nl-test-admin-Person fields sent on the Person itself instead of in its consumer block.
-PERSON_BLOCK_FIELDS = ("preferredName", "idCheckName", "assignedNeeds")
 #: A session's duration: days and a time, never years, months or weeks (PDF Tabel 4.2.A; docs/standard.md).
 _DURATION = re.compile(r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
@@ -250,11 +248,8 @@ def _check_times(body: dict[str, Any], block: tuple[str, dict[str, Any]] | None,
 
 def _check_person(person: dict[str, Any], *, student: bool, errors: FieldErrors) -> None:
     """The Person of flow 2 (PDF figure 3.2.8); a student's consumer block has preferredName and idCheckName."""
-    if person.get("activeEnrollment") is False:
-        errors.add("/person/activeEnrollment", "is always true in flow 2")
-    for name in PERSON_BLOCK_FIELDS:
-        if name in person:
-            errors.add(f"/person/{name}", f"is not a Person field: it belongs in the person's {NL_TEST_ADMIN} block")
+    for pointer, reason in person_faults(person, "/person"):
+        errors.add(pointer, reason)
     needed = "with preferredName and idCheckName (students)" if student else None
     block = _the_block(person, "/person", errors, needed=needed)
     if block is None:
@@ -265,9 +260,6 @@ def _check_person(person: dict[str, Any], *, student: bool, errors: FieldErrors)
     for name in STUDENT_BLOCK_FIELDS if student else ():
         if fields.get(name) is None:
             errors.add(f"{at}/{name}", "is required for a student (PDF figure 3.2.8)")
-    check_name = fields.get("idCheckName")
-    if isinstance(check_name, str) and ", " not in check_name and check_name not in ("secret", "notAvailable"):
-        errors.add(f"{at}/idCheckName", "must read 'surname, given names' as on the ID, or secret / notAvailable")
 
 
 def _check_student_block(body: dict[str, Any], errors: FieldErrors) -> None:

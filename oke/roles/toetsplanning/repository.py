@@ -537,3 +537,11 @@ class ToetsplanningRepository(Repository):
     def components_of(self, ta_peer: str) -> Sequence[TpComponent]:
         query = select(TpComponent).where(TpComponent.ta_peer == ta_peer).order_by(TpComponent.component_id)
         return self.session.scalars(query).all()
+
+    def catalogue_test(self, ta_peer: str, component_id: str) -> TpComponent | None:
+        return self.session.get(TpComponent, (ta_peer, component_id))
+
+    def has_catalogue(self, ta_peer: str) -> bool:
+        """Whether TP has read TA's catalogue (flow 0): it keeps one of its tests at least."""
+        query = select(TpComponent.component_id).where(TpComponent.ta_peer == ta_peer).limit(1)
+        return self.session.scalars(query).first() is not None

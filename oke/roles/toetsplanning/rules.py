@@ -11,7 +11,7 @@ from oke.ooapi.associations import Association
 from oke.ooapi.common import NL_TEST_ADMIN, component_id, nl_test_admin_block, nl_test_admin_index
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import NlTestAdminOffering, Offering
-from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person
+from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person, person_faults
 from oke.ooapi.problems import field_errors, field_errors_of
 from oke.ooapi.results import Result
 
@@ -69,24 +69,33 @@ def require_result_expected(offering: dict[str, Any]) -> None:
         raise InvalidContent(FieldError("/resultExpected", reason))
 
 
-def require_student_block(person: dict[str, Any]) -> None:
-    """A student's Person carries its nl-test-admin block with `preferredName` and `idCheckName` (Tabel 4.10.A):
-    TA refuses a student's Deelname without them, which holds up the whole session in flow 2.
+def require_person(person: dict[str, Any], *, student: bool, prefix: str = "", whose: str = "") -> None:
+    """A Person TA would take embedded in a Deelname (flow 2), or a 400 naming every field TA would refuse
+    (`person_faults`, shared with the reference TA): a Deelname TA refuses holds up every later message of its
+    session, so TP refuses it where it gets the Person (flow 1, planning). `whose` says where the Person came from.
 
-    A person is taken for a student unless its `affiliations` (optional in the PDF) leave student out.
+    A student's Person carries its nl-test-admin block with `preferredName` and `idCheckName` (Tabel 4.10.A).
     """
+    faults = person_faults(person, prefix) + (_student_block_faults(person, prefix) if student else [])
+    if faults:
+        raise InvalidContent([FieldError(pointer, f"{reason}{whose}") for pointer, reason in faults])
+
+
+def taken_for_student(person: dict[str, Any]) -> bool:
+    """A person DR sends (flow 1) is taken for a student unless its `affiliations` (optional in the PDF) leave
+    student out."""
     affiliations = person.get("affiliations")
-    if isinstance(affiliations, list) and "student" not in affiliations:
-        return
-    why = "is required for a student (PDF Tabel 4.10.A; a staff member's affiliations leave student out)"
+    return not isinstance(affiliations, list) or "student" in affiliations
+
+
+def _student_block_faults(person: dict[str, Any], prefix: str) -> list[tuple[str, str]]:
+    why = "is required for a student (PDF Tabel 4.10.A)"
     index = nl_test_admin_index(person.get("consumers"))
     if index is None:
         fields = " and ".join(STUDENT_BLOCK_FIELDS)
-        raise InvalidContent(FieldError("/consumers", f"an {NL_TEST_ADMIN} block with {fields} {why}"))
+        return [(f"{prefix}/consumers", f"an {NL_TEST_ADMIN} block with {fields} {why}")]
     block = person["consumers"][index]
-    missing = [name for name in STUDENT_BLOCK_FIELDS if block.get(name) is None]
-    if missing:
-        raise InvalidContent([FieldError(f"/consumers/{index}/{name}", why) for name in missing])
+    return [(f"{prefix}/consumers/{index}/{name}", why) for name in STUDENT_BLOCK_FIELDS if block.get(name) is None]
 
 
 def toetsinschrijving_notes(association: dict[str, Any]) -> list[str]:

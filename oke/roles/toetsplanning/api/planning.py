@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from oke.client.peers import PeerDirectory
@@ -135,15 +135,17 @@ async def _participants(
     return participants + await anyio.to_thread.run_sync(group_participants, peers, dr_peer, group.groupId)
 
 
-@router.post("/zittingen/{zittingId}/cancel", status_code=204)
+@router.post("/zittingen/{zittingId}/cancel", status_code=204, response_class=Response)
 async def cancel_zitting(zittingId: str, call: PlannerWriteDep) -> None:
-    """Cancel a session and its participations; later results and reports are still accepted."""
+    """Cancel a session and its participations; later results and reports are still accepted.
+
+    A 204 is a plain `Response`: FastAPI's JSON response would label the empty body application/json."""
     await call.write(
         "zitting", zittingId, lambda uow: planning.cancel_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId)
     )
 
 
-@router.post("/deelnames/{deelnameId}/cancel", status_code=204)
+@router.post("/deelnames/{deelnameId}/cancel", status_code=204, response_class=Response)
 async def cancel_deelname(deelnameId: str, call: PlannerWriteDep) -> None:
     """Cancel one participation; later results for it are still accepted."""
     await call.write(

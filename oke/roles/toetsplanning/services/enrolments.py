@@ -162,7 +162,7 @@ def keep_person(
     normalised = normalise_person(inbound.body)
     document = {**normalised.body, "personId": person_id}
     rules.require_valid(rules.PERSON, document)
-    rules.require_student_block(document)
+    rules.require_person(document, student=rules.taken_for_student(document))
     with uow:
         row = uow.repo.dr_person(caller.tenant, person_id, for_update=True)
         created = row is None

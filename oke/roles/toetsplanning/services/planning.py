@@ -76,6 +76,7 @@ def plan_zitting(
     where the planner gives none.
     """
     zitting_id = zitting_id or str(uuid.uuid4())
+    test_pointer = "/offering/component" if "component" in offering else "/planbareToetsId"
     with uow:
         if planbare_toets_id is not None:
             offering = {**_defaults_of_toets(uow, tenant, planbare_toets_id), **offering}
@@ -83,6 +84,7 @@ def plan_zitting(
         rules.require_valid(rules.OFFERING, document, "/offering")
         rules.require_oke_modes(document, "/offering")
         _require_ta(uow, tenant, ta_peer)
+        _require_test_in_catalogue(uow, ta_peer, document, test_pointer)
         zitting = Zitting(
             zitting_id=zitting_id, tenant=tenant, ta_peer=ta_peer, planbare_toets_id=planbare_toets_id, data=document
         )
@@ -273,6 +275,32 @@ def _require_ta(uow: ToetsplanningUnitOfWork, tenant: str, ta_peer: str) -> None
     _require_peer(uow, tenant, ta_peer, "ta", "/taPeer")
 
 
+def _require_test_in_catalogue(
+    uow: ToetsplanningUnitOfWork, ta_peer: str, document: dict[str, Any], pointer: str
+) -> None:
+    """A new session is of a test in TA's catalogue as TP last read it (flow 0), and not of a withdrawn one: TA
+    refuses a session of another test (and of a withdrawn test, if new), and the session's later messages wait
+    behind it. A 400 naming the planner's `component`, or the `planbareToetsId` it came from.
+
+    While TP has never read that TA's catalogue (`oke catalogue sync`), any test is planned: TP cannot tell, and
+    refusing would make flow 0 a condition of planning, which the standard does not make it. A test TA added
+    after the last sync is refused until the next one, and the reason says so.
+    """
+    test = component_id(document)
+    if test is None or not uow.repo.has_catalogue(ta_peer):
+        return
+    entry = uow.repo.catalogue_test(ta_peer, test)
+    if entry is None:
+        reason = (
+            f"test {test} is not in the catalogue of TA {ta_peer} as TP last read it (GET /planning/catalogue); "
+            f"a test TA added since is known after `oke catalogue sync {ta_peer}`"
+        )
+        raise InvalidContent(FieldError(pointer, reason))
+    if entry.status == "inactive":
+        reason = f"test {test} is withdrawn from the catalogue of TA {ta_peer} (status inactive): no new sessions"
+        raise InvalidContent(FieldError(pointer, reason))
+
+
 def _require_peer(uow: ToetsplanningUnitOfWork, tenant: str, name: str, role: str, pointer: str) -> None:
     peer = uow.repo.peer(name)
     if peer is None or peer.role != role or peer.tenant != tenant:
@@ -287,7 +315,7 @@ def _add_deelname(
         allowed = ", ".join(sorted(rules.PARTICIPANT_ROLES))
         raise InvalidContent(FieldError(f"{pointer}/role", f"{participant.role!r} is not one of {allowed}"))
     participant, person_id = _with_enrolment(uow, zitting, participant, pointer)
-    person = _person(uow, zitting.tenant, person_id, participant.person, pointer)
+    person = _person(uow, zitting.tenant, person_id, participant, pointer)
     deelname_id = str(uuid.uuid4())
     data: dict[str, Any] = {
         "associationId": deelname_id,
@@ -388,17 +416,21 @@ def _named(toets_id: str, toets: DrOffering | None) -> str:
 
 
 def _person(
-    uow: ToetsplanningUnitOfWork, tenant: str, person_id: str, given: dict[str, Any] | None, pointer: str
+    uow: ToetsplanningUnitOfWork, tenant: str, person_id: str, participant: Participant, pointer: str
 ) -> dict[str, Any]:
-    """The Person to embed: as the planner gives it, or as DR sent it (flow 1)."""
-    if given is not None:
-        person = {**given, "personId": person_id}
-        rules.require_valid(rules.PERSON, person, f"{pointer}/person")
+    """The Person to embed: as the planner gives it, or as DR sent it (flow 1); one TA would take in this role."""
+    at, student = f"{pointer}/person", participant.role == "student"
+    if participant.person is not None:
+        person = {**participant.person, "personId": person_id}
+        rules.require_valid(rules.PERSON, person, at)
+        rules.require_person(person, student=student, prefix=at)
         return person
     known = uow.repo.dr_person(tenant, person_id)
     if known is None or known.data is None:
         reason = f"TP has no person {person_id}: DR sends it (flow 1), or the planner gives it here"
-        raise InvalidContent(FieldError(f"{pointer}/person", reason))
+        raise InvalidContent(FieldError(at, reason))
+    whose = f", in person {person_id} as DR sent it (flow 1): DR sends it again, or the planner gives it here"
+    rules.require_person(known.data, student=student, prefix=at, whose=whose)
     return known.data
 
 
