@@ -10,7 +10,7 @@ import typer
 
 from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
 from oke.config import Role
-from oke.roles.toetsplanning.dr_sync import pull
+from oke.roles.toetsplanning.dr_sync import pull, pull_period
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 
 app = typer.Typer(help="Pull from a peer what it would otherwise push.", no_args_is_help=True)
@@ -28,6 +28,11 @@ def dr(
     """Read DR's planbare toetsen overlapping [--since, --until] (by default today and the next 365 days), their
     Toetsinschrijvingen and persons, and keep what changed; prints new/changed/unchanged/cancelled per kind."""
     first, last = _day(since, "--since"), _day(until, "--until")
+    try:
+        pull_period(first, last)
+    except ValueError:  # DR would refuse it: said here, before DR is called
+        begins = f"--since {first}" if first else f"today ({date.today()}), where --since begins by default"
+        raise typer.BadParameter(f"{last} is before {begins}", param_hint="--until") from None
     settings = settings_for(Role.toetsplanning, database_url=database_url)
     # DR not reachable, or no such DR peer: the error is printed, exit 1, nothing changed
     with migrated_database(settings, failing=f"sync from DR {peer}") as database:

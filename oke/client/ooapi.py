@@ -23,6 +23,11 @@ MERGE_PATCH = "application/merge-patch+json"
 #: Toetsinschrijvingen of a school-wide toets: 100,000 at a large school) costs it the skipping of those before
 #: it; fewer pages of 250 (about 250 KB) cost it less than many smaller ones.
 DEFAULT_PAGE_SIZE = max(PAGE_SIZES)
+#: The most pages `OoapiClient.pages` reads of one listing. The longest listing oke reads is those
+#: Toetsinschrijvingen of a school-wide toets (100,000 at a large school, 400 pages of 250); this allows five
+#: times that. A peer that says `hasNextPage` for ever (new items on every page) then fails its read, instead
+#: of holding the caller (and, for the pull of flow 1, every other school's turn) for ever.
+MAX_PAGES = 2_000
 
 Params = Mapping[str, Any]
 
@@ -90,18 +95,34 @@ class OoapiClient:
     def pages(
         self, path: str, params: Params | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Iterator[dict[str, Any]]:
-        """Every item of an OOAPI listing, page after page while `hasNextPage` says there are more."""
-        number = 1
-        while True:
+        """Every item of an OOAPI listing, page after page while `hasNextPage` says there are more and the
+        peer's `totalPages`, when it gives one, is not reached.
+
+        Raises `InvalidPeerAnswer` for a peer that would have us page for ever: one that serves a page again
+        (it ignores `pageNumber`), or claims more pages than `MAX_PAGES`.
+        """
+        previous: list[dict[str, Any]] | None = None
+        for number in range(1, MAX_PAGES + 1):
             page = self.get_json(path, {**(params or {}), "pageSize": page_size, "pageNumber": number})
             items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise InvalidPeerAnswer(f"{self._what('GET', path)}: page {number} is not an OOAPI page")
+            if items and items == previous:
+                raise InvalidPeerAnswer(
+                    f"{self._what('GET', path)}: page {number} repeats page {number - 1}, which said hasNextPage: "
+                    "the peer ignores pageNumber"
+                )
             yield from items
-            # An empty page ends the listing too: a peer that always claims more must not loop us forever.
-            if page.get("hasNextPage") is not True or not items:
+            total = page.get("totalPages")
+            last = isinstance(total, int) and number >= total
+            # an empty page ends the listing too, whatever the peer claims
+            if page.get("hasNextPage") is not True or not items or last:
                 return
-            number += 1
+            previous = items
+        raise InvalidPeerAnswer(
+            f"{self._what('GET', path)}: still hasNextPage true after {MAX_PAGES} pages of {page_size}, "
+            "more than any OKE listing holds: the peer does not end its listing"
+        )
 
     def document(self, document_id: str) -> tuple[bytes, str | None]:
         """A document's bytes and content type (`GET /documents/{id}`, application/octet-stream)."""

@@ -2,8 +2,8 @@
 
 Rules checked, with their sources:
 - `GET /offerings?offeringType=component&since=&until=`: the offerings whose period overlaps the window,
-  both ends inclusive, dates or date-times accepted; `component.componentType=test` accepted: PDF 3.1.2.1,
-  docs/standard.md.
+  both ends inclusive, dates or date-times accepted; `component.componentType` keeps the offerings of a
+  component of that type (every planbare toets is of a test): PDF 3.1.2.1, docs/standard.md.
 - `expand`: comma-separated; `offering.program`, `offering.organization` on associations (PDF 3.1.2.1);
   unknown names refused with 400 naming `/query/expand`.
 - Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` >= 1, `hasNextPage`: Tabel 5.0.C.
@@ -37,6 +37,21 @@ def test_the_planbare_toetsen_of_a_period_are_listed(dr: DR) -> None:
     assert moment["items"] == []
     tests = tp.get("/offerings", offeringType="component", **{"component.componentType": "test"}).json()
     assert len(tests["items"]) == 2
+
+
+def test_component_type_keeps_the_offerings_of_a_component_of_that_type(dr: DR) -> None:
+    tp = dr.client()
+
+    def listed(**query: str) -> set[str]:
+        return {o["offeringId"] for o in tp.get("/offerings", **query).json()["items"]}
+
+    planbare_toetsen = {school.TOETS_REKENEN, school.TOETS_NEDERLANDS}
+    assert len(listed()) == 4  # the Opleidingen too
+    assert listed(**{"component.componentType": "test"}) == planbare_toetsen  # only a toets has a component
+    assert listed(**{"component.componentType": "lecture"}) == set()  # valid OOAPI; every component is a test
+    assert listed(offeringType="program", **{"component.componentType": "test"}) == set()
+    wrong = problem_of(tp.get("/offerings", **{"component.componentType": "exam"}), 400)
+    assert pointers(wrong) == ["/query/component.componentType"]
 
 
 def test_all_offerings_page_by_page(dr: DR) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 import anyio
@@ -16,7 +17,8 @@ from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.deps import CallerDep
 from oke.auth.tokens import TokenIssuer
-from oke.client.errors import PeerRefused, PeerUnavailable
+from oke.client import ooapi
+from oke.client.errors import InvalidPeerAnswer, PeerRefused, PeerUnavailable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import NotFound, ServiceUnavailable, Unauthorized
@@ -76,6 +78,19 @@ class Peer:
                 "totalPages": total_pages,
                 "items": [{"itemId": str(n)} for n in numbers],
             }
+
+        @app.get("/ooapi/ignoring/{total}")
+        async def ignoring(total: int, request: Request, caller: CallerDep) -> dict[str, Any]:
+            """A listing that ignores `pageNumber`: page 1 again, with `hasNextPage` (and `totalPages` if not 0)."""
+            self.pages.append(dict(request.query_params))
+            page = {"pageSize": 10, "pageNumber": 1, "hasPreviousPage": False, "hasNextPage": True}
+            return page | ({"totalPages": total} if total else {}) | {"items": [{"itemId": "0"}]}
+
+        @app.get("/ooapi/endless")
+        async def endless(pageNumber: int, caller: CallerDep) -> dict[str, Any]:
+            """New items on every page, `hasNextPage` for ever, no `totalPages`."""
+            page = {"pageSize": 10, "pageNumber": pageNumber, "hasPreviousPage": pageNumber > 1, "hasNextPage": True}
+            return page | {"items": [{"itemId": str(pageNumber)}]}
 
         @app.get("/ooapi/documents/{documentId}")
         async def document(documentId: str, caller: CallerDep) -> Response:
@@ -169,6 +184,33 @@ def test_pages_follow_has_next_page(peer: tuple[Peer, str], http: httpx.Client) 
     items = list(_client(peer, http).pages("/items", {"extra": "kept"}, page_size=3))
     assert [item["itemId"] for item in items] == [str(n) for n in range(ITEMS)]
     assert server.pages == [{"extra": "kept", "pageSize": "3", "pageNumber": str(n)} for n in (1, 2, 3)]
+
+
+def test_pages_stop_at_total_pages(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    server, _ = peer
+    server.pages.clear()
+    items = list(islice(_client(peer, http).pages("/ignoring/1"), 5))  # islice: a client that loops ends
+    assert items == [{"itemId": "0"}] and len(server.pages) == 1
+
+
+def test_a_page_served_again_is_an_invalid_answer(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    server, _ = peer
+    server.pages.clear()
+    with pytest.raises(InvalidPeerAnswer) as refused:
+        list(islice(_client(peer, http).pages("/ignoring/0"), 5))
+    assert str(refused.value).startswith("ta test: GET /ignoring/0: page 2 repeats page 1")
+    assert "ignores pageNumber" in str(refused.value) and len(server.pages) == 2
+
+
+def test_paging_ends_after_max_pages(
+    peer: tuple[Peer, str], http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ooapi, "MAX_PAGES", 4)
+    read: list[dict[str, Any]] = []
+    with pytest.raises(InvalidPeerAnswer) as refused:
+        read.extend(_client(peer, http).pages("/endless"))
+    assert "ta test: GET /endless: still hasNextPage true after 4 pages of 250" in str(refused.value)
+    assert len(read) == 4
 
 
 def test_a_document_comes_back_as_bytes_with_its_type(peer: tuple[Peer, str], http: httpx.Client) -> None:

@@ -131,9 +131,8 @@ def pull_dr(
 
     `NotFound` for a peer that is no DR; a `PeerError` when DR cannot be read, and then nothing is changed.
     """
+    since, until = pull_period(since, until)
     tenant = enrolments.tenant_of_dr(new_uow(), dr_peer)
-    since = since or date.today()
-    until = until or since + timedelta(days=DEFAULT_HORIZON_DAYS)
     try:
         client = directory.client(dr_peer)
         read = _read_dr(client, since, until)
@@ -160,6 +159,18 @@ def pull_dr(
                 else:
                     tally.count(kept)
     return summary
+
+
+def pull_period(since: date | None, until: date | None) -> tuple[date, date]:
+    """The [since, until] a pull reads: from today, and `DEFAULT_HORIZON_DAYS` on from since, unless given.
+
+    `ValueError` for an until before since, which DR would refuse: said before DR is called.
+    """
+    since = since or date.today()
+    until = until or since + timedelta(days=DEFAULT_HORIZON_DAYS)
+    if until < since:
+        raise ValueError(f"until {until} is before since {since}")
+    return since, until
 
 
 def _inbound(base: str, collection: str, object_id: str, document: dict[str, Any]) -> Inbound:
@@ -255,7 +266,12 @@ def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:
     """The planbare toetsen of the period, each with its enrolments read one by one (`expand=person,offering`);
     a cancelled toets without its enrolments, as TP cancels those with it."""
     read = _Read()
-    window = {"offeringType": "component", "since": since.isoformat(), "until": until.isoformat()}
+    window = {  # the four filters of PDF 3.1.2.1
+        "offeringType": "component",
+        "component.componentType": "test",
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+    }
     with _reading() as pool:
         for toets in client.pages("/offerings", window):
             toets_id = _id_of(toets, "offeringId")

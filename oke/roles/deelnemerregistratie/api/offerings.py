@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from oke.errors import FieldError, InvalidContent
-from oke.ooapi.enums import AssociationRole, AssociationState, OfferingType, ResultState
+from oke.ooapi.enums import AssociationRole, AssociationState, ComponentType, OfferingType, ResultState
 from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.deelnemerregistratie import rules
 from oke.roles.deelnemerregistratie.api.deps import TpReadDep
@@ -34,7 +34,7 @@ Sort = Literal["startDateTime", "-startDateTime", "offeringId", "-offeringId"]
 async def list_offerings(
     call: TpReadDep,
     offeringType: OfferingType | None = None,
-    component_type: Annotated[str | None, Query(alias="component.componentType")] = None,
+    component_type: Annotated[ComponentType | None, Query(alias="component.componentType")] = None,
     since: str | None = None,
     until: str | None = None,
     sort: Sort = "startDateTime",
@@ -43,19 +43,18 @@ async def list_offerings(
     pageNumber: PageNumber = 1,
 ) -> dict[str, Any]:
     """Flow 1a: the offerings whose period overlaps `since`..`until` (inclusive; dates, or date-times whose
-    date counts); `offeringType=component` gives the planbare toetsen. `component.componentType` is
-    accepted (PDF text, md): every planbare toets is of a test."""
+    date counts); `offeringType=component` gives the planbare toetsen, and so does `component.componentType=test`
+    (PDF 3.1.2.1: TP sends both; another component type gives none)."""
     first, last = rules.window_day(since, "since"), rules.window_day(until, "until")
     if first and last and last < first:
         raise InvalidContent(FieldError("/query/until", "must not be before since"))
-    if component_type not in (None, "test"):
-        raise InvalidContent(FieldError("/query/component.componentType", "is always test in OKE"))
     expanded = expansions(expand, ("program", "organization"))
     page = await call.tx.read(
         lambda uow: reads.list_offerings(
             uow,
             call.tenant,
             offering_type=offeringType,
+            component_type=component_type,
             since=first,
             until=last,
             sort=sort,

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from oke.errors import NotFound
+from oke.ooapi.enums import ComponentType, OfferingType
 from oke.ooapi.paging import Page, page_of
 from oke.roles.deelnemerregistratie.services._wire import enrolment_wire, offering_wire
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
@@ -33,13 +34,22 @@ def list_offerings(
     tenant: str,
     *,
     offering_type: str | None,
+    component_type: str | None,
     since: date | None,
     until: date | None,
     sort: str,
     expand: frozenset[str],
     paging: Paging,
 ) -> Page[dict[str, Any]]:
-    """Flow 1a: the offerings overlapping [since, until] (planbare toetsen with `offeringType=component`)."""
+    """Flow 1a: the offerings overlapping [since, until] (planbare toetsen with `offeringType=component`).
+
+    `component_type` (`component.componentType`, PDF 3.1.2.1) keeps the offerings of a component of that
+    type: only a planbare toets has a component, and each is of a toets of TA's catalogue, of type test.
+    """
+    if component_type is not None:
+        if component_type != ComponentType.test or offering_type not in (None, OfferingType.component):
+            return page_of([], page_size=paging.page_size, page_number=paging.page_number, total=0)
+        offering_type = OfferingType.component
     with uow:
         rows, total = uow.repo.offerings_page(
             tenant,
