@@ -47,6 +47,14 @@ Server = Annotated[
 #: `--role` in its production recipe, and deployment scripts copied from it keep working.
 FormerServer = Annotated[Role | None, typer.Option("--role", hidden=True)]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def school_option(help: str) -> Any:
+    """The option of the school (tenant) a command is about: `--school`, or `--tenant` as `oke clients add`,
+    `oke peers add` and `oke dr` first called it (scripts use both), on every command that asks for a school."""
+    return typer.Option("--school", "--tenant", help=help)
+
+
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
-from oke.store.history import AuditQuery, Inbound, Sender, audit_entry, audit_trail, audited
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.store.history import FLOWS, AuditQuery, Inbound, Sender, audit_entry, audit_trail, audited
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork
 
@@ -37,11 +37,11 @@ When = Annotated[
 
 @app.command("list")
 def list_(
-    school: Annotated[str | None, typer.Option(help="Only this school (tenant).")] = None,
+    school: Annotated[str | None, school_option("Only this school (tenant).")] = None,
     client: Annotated[str | None, typer.Option(help="Only the writes of this client id.")] = None,
     object_id: Annotated[str | None, typer.Option("--object", help="Only the writes to this object id.")] = None,
     flow: Annotated[
-        str | None, typer.Option(help="Only this flow (1, 2, 3, 4, 5, planning, operator); a rare one: add --since.")
+        str | None, typer.Option(help=f"Only this flow ({', '.join(FLOWS)}); a rare one: add --since.")
     ] = None,
     since: When = None,
     until: When = None,
@@ -52,6 +52,9 @@ def list_(
     as_json: JsonOutput = False,
 ) -> None:
     """List accepted writes, newest first."""
+    if flow is not None and flow not in FLOWS:
+        typer.echo(f"error: --flow {flow!r} is not one of {', '.join(FLOWS)}", err=True)
+        raise typer.Exit(2)
     query = AuditQuery(school, client, object_id, flow, _utc(since), _utc(until), before)
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         rows = [_public(m) for m in audit_trail(session, query, limit=limit)]

@@ -14,8 +14,10 @@ from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import load_public_pem
-from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
+from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.config import Role
 from oke.store.tables.auth import OAuthClient
+from oke.store.tables.peers import PeerConfig
 
 app = typer.Typer(help="The OAuth2 clients a server issues tokens to.", no_args_is_help=True)
 
@@ -33,7 +35,7 @@ SCOPE_HELP = (
 @app.command()
 def add(
     role: Annotated[ClientRole, typer.Option(help="The kind of system the client is.")],
-    tenant: Annotated[str, typer.Option(help="The tenant whose data the client reaches.")],
+    tenant: Annotated[str, school_option("The school (tenant) whose data the client reaches.")],
     scope: Annotated[list[str] | None, typer.Option("--scope", help=SCOPE_HELP)] = None,
     peer: Annotated[
         str | None,
@@ -69,6 +71,9 @@ def add(
             jwks=jwks,
             jwks_url=jwks_url,
         )
+        named = session.get(PeerConfig, peer) if peer is not None else None
+    if peer is not None:
+        _warn_about_peer(named, peer, tenant, settings.role)
     if as_json:
         typer.echo(json.dumps(_public(client) | ({"client_secret": plain} if plain else {})))
         return
@@ -106,6 +111,20 @@ def remove(client_id: str, server: Server = None, database_url: DatabaseUrl = No
         typer.echo(f"error: no client {client_id!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"removed {client_id}")
+
+
+def _warn_about_peer(named: PeerConfig | None, peer: str, tenant: str, server: Role) -> None:
+    """Say on stderr when `--peer` names no peer of the client's tenant here (as `oke peers add` warns when no
+    client names the peer): the client's calls about what this server sent that peer would find nothing."""
+    on = "" if server is Role.toetsplanning else f" --server {server}"
+    if named is None:
+        typer.echo(f"warning: no peer {peer!r} on this server yet (oke peers add{on} --name {peer} ...)", err=True)
+    elif named.tenant != tenant:
+        typer.echo(
+            f"warning: peer {peer!r} is of tenant {named.tenant!r}, not {tenant!r}: this client sees none of what "
+            f"this server sent it (oke peers list{on})",
+            err=True,
+        )
 
 
 def _public(client: OAuthClient) -> dict[str, Any]:

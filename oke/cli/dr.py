@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.cli._options import DatabaseUrl, migrated_database, school_option, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.roles.deelnemerregistratie.services import push, reads, seeding
@@ -17,7 +17,7 @@ from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 
 app = typer.Typer(help="The reference Deelnemerregistratie's operator commands.", no_args_is_help=True)
 
-Tenant = Annotated[str, typer.Option(help="The school (tenant) whose records these are.")]
+School = Annotated[str, school_option("The school (tenant) whose records these are.")]
 T = TypeVar("T")
 #: Toetsinschrijvingen `oke dr results` reads at a time.
 RESULTS_PAGE = 250
@@ -31,9 +31,9 @@ def _on_database(database_url: str | None, work: Callable[[DeelnemerregistratieU
 
 
 @app.command("seed")
-def seed(tenant: Tenant, database_url: DatabaseUrl = None) -> None:
-    """Write the demo school (organizations, Opleidingen, planbare toetsen, students, Toetsinschrijvingen, a
-    group) into TENANT; repeatable, the same ids every time."""
+def seed(tenant: School, database_url: DatabaseUrl = None) -> None:
+    """Write a demo school's records (organizations, Opleidingen, planbare toetsen, students, Toetsinschrijvingen,
+    a group) as the school given; repeatable, the same ids every time."""
     seed_school = by_operator(
         partial(seeding.seed_school, tenant=tenant),
         tenant=tenant,
@@ -76,7 +76,7 @@ def _audited_push(uow: DeelnemerregistratieUnitOfWork, peer: str) -> push.Pushed
 @app.command("cancel")
 def cancel(
     enrolment: Annotated[str, typer.Argument(help="The Toetsinschrijving (associationId) to cancel.")],
-    tenant: Tenant,
+    tenant: School,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Cancel a Toetsinschrijving, and queue the cancellation for every TP of the school."""
@@ -93,7 +93,7 @@ def cancel(
 
 @app.command("results")
 def results(
-    tenant: Tenant,
+    tenant: School,
     enrolment: Annotated[str | None, typer.Argument(help="One Toetsinschrijving; default: all with results.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:

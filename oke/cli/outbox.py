@@ -58,13 +58,16 @@ def show(message_id: int, server: Server = None, database_url: DatabaseUrl = Non
 
 @app.command()
 def retry(
-    message_id: Annotated[int | None, typer.Argument(help="The parked message to send again.")] = None,
+    message_id: Annotated[
+        int | None, typer.Argument(help="The parked message to send again, or the pending one to send now.")
+    ] = None,
     all_parked: Annotated[bool, typer.Option("--all-parked", help="Send every parked message again.")] = False,
     peer: Peer = None,
     server: Server = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Make a parked message (or all of them, of one peer if given) due now."""
+    """Make a message due now: a parked one, or a pending one waiting out its backoff (after fixing what failed,
+    e.g. the peer's secret: `oke peers update`); or with --all-parked every parked one (of --peer if given)."""
     if (message_id is None) == (not all_parked):
         typer.echo("error: give either a message id or --all-parked", err=True)
         raise typer.Exit(2)

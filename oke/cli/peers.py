@@ -19,10 +19,12 @@ from oke.cli._options import (
     migrated_database,
     migrated_session,
     peer_clients,
+    school_option,
     settings_for,
 )
-from oke.client.peers import PeerRole, add_peer, list_peers, probe_version, remove_peer
+from oke.client.peers import PeerRole, add_peer, list_peers, probe_version, remove_peer, update_peer
 from oke.config import Role
+from oke.outbox import operations
 from oke.store.tables.peers import PeerConfig
 
 app = typer.Typer(
@@ -51,6 +53,12 @@ _COLUMNS = (
     "created_at",
 )
 SCOPE_HELP = "Repeatable. Default: none asked, so the peer grants all of the client's scopes."
+NEW_SECRET_HELP = (
+    "A new client secret, which replaces the private key if the peer had one. `--secret -` asks for it, "
+    "keeping it out of the shell history and the process list."
+)
+NEW_PRIVATE_KEY_HELP = "A new PEM private key to sign client assertions with, which replaces the secret."
+NEW_SCOPE_HELP = "Repeatable: the scopes to ask for from now on; `--scope ''` asks for none again."
 #: The peers a server knows a client's calls by (the client's --peer), and what goes wrong when none names them.
 _KNOWN_BY_CLIENT = {
     Role.toetsplanning: (PeerRole.ta, "TP answers this TA's results and session reports with 404"),
@@ -62,7 +70,7 @@ _KNOWN_BY_CLIENT = {
 def add(
     name: Annotated[str, typer.Option(help=NAME_HELP)],
     role: Annotated[PeerRole, typer.Option(help="The kind of system the peer is.")],
-    tenant: Annotated[str, typer.Option(help="The tenant (school) whose data goes to this peer.")],
+    tenant: Annotated[str, school_option("The school (tenant) whose data goes to this peer.")],
     base_url: Annotated[str, typer.Option(help="The peer's OOAPI URL with its base path: https://ta.example/ooapi.")],
     token_url: Annotated[str, typer.Option(help="The peer's OAuth2 token endpoint (not guessed from the base URL).")],
     client_id: Annotated[str, typer.Option(help="oke's client id at the peer.")],
@@ -103,7 +111,7 @@ def add(
     typer.echo(json.dumps(shown) if as_json else f"added {shown['role']} peer {shown['name']}")
     if unnamed:
         on = "" if settings.role is Role.toetsplanning else f" --server {settings.role}"
-        register = f"oke clients add{on} --role {role} --tenant {tenant} --peer {name}"
+        register = f"oke clients add{on} --role {role} --school {tenant} --peer {name}"
         typer.echo(f"warning: no {role} client of {tenant} has --peer {name} yet: {consequence} ({register})", err=True)
 
 
@@ -137,14 +145,56 @@ def probe(name: str, server: Server = None, database_url: DatabaseUrl = None) ->
 
 
 @app.command()
+def update(
+    name: Annotated[str, typer.Argument(help="The peer to change (`oke peers list`).")],
+    base_url: Annotated[str | None, typer.Option(help="The peer's OOAPI URL with its base path.")] = None,
+    token_url: Annotated[str | None, typer.Option(help="The peer's OAuth2 token endpoint.")] = None,
+    client_id: Annotated[str | None, typer.Option(help="oke's client id at the peer.")] = None,
+    secret: Annotated[str | None, typer.Option(help=NEW_SECRET_HELP)] = None,
+    private_key: Annotated[Path | None, typer.Option(help=NEW_PRIVATE_KEY_HELP, exists=True, dir_okay=False)] = None,
+    scope: Annotated[list[str] | None, typer.Option("--scope", help=NEW_SCOPE_HELP)] = None,
+    version: Annotated[str | None, typer.Option(help="The nl-test-admin version to speak with a DR.")] = None,
+    server: Server = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Change a peer in place (what is not given stays); running servers take it within 60 s. Its role and school
+    stay too: for another, remove it and add it again."""
+    if secret == "-":
+        secret = typer.prompt("Secret", hide_input=True)
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
+        changed = update_peer(
+            session,
+            name,
+            base_url=base_url,
+            token_url=token_url,
+            client_id=client_id,
+            secret=secret,
+            private_key_pem=private_key.read_text("ascii") if private_key else None,
+            scope=None if scope is None else " ".join(scope),
+            nl_test_admin_version=version,
+        )
+    typer.echo(f"updated {name}: {', '.join(changed)}" if changed else f"{name} unchanged")
+
+
+@app.command()
 def remove(name: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
-    """Remove a peer; calls to it fail (unknown peer) until it is added again."""
+    """Remove a peer; calls to it fail (unknown peer) until it is added again. Its messages in the outbox stay:
+    the pending ones are tried again (and fail) until a peer of that name exists again."""
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         removed = remove_peer(session, name)
+        left = operations.waiting(session, name)
     if not removed:
         typer.echo(f"error: no peer {name!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"removed {name}")
+    if left:
+        counts = ", ".join(f"{count} {state}" for state, count in sorted(left.items(), reverse=True))
+        typer.echo(
+            f"warning: {sum(left.values())} outbox message(s) to {name} still wait ({counts}): they are tried again "
+            f"until a peer {name} exists again (`oke outbox list --peer {name}`; `oke outbox discard` gives up a "
+            "parked one)",
+            err=True,
+        )
 
 
 def _public(peer: PeerConfig) -> dict[str, Any]:

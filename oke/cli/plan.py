@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
+from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, school_option, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.common import NL_TEST_ADMIN
@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 app = typer.Typer(help="Planning at TP: sessions (Zittingen) and their participants (Deelnames).", no_args_is_help=True)
 
-School = Annotated[str, typer.Option("--school", help="The school (tenant) whose planning this is.")]
+School = Annotated[str, school_option("The school (tenant) whose planning this is.")]
 Enrolments = Annotated[
     list[str] | None, typer.Option("--enrolment", help="A Toetsinschrijving DR sent (flow 1); repeatable.")
 ]

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_database, settings_for
+from oke.cli._options import DatabaseUrl, migrated_database, school_option, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.enums import PassState
@@ -21,7 +21,7 @@ from oke.store.database import Database
 
 app = typer.Typer(help="Flow 5 at TP: results for DR, sent or held for an operator.", no_args_is_help=True)
 
-School = Annotated[str, typer.Option("--school", help="The school (tenant) whose results these are.")]
+School = Annotated[str, school_option("The school (tenant) whose results these are.")]
 Deelname = Annotated[str, typer.Argument(metavar="DEELNAME", help="TP's participation id.")]
 #: `association_id` is the key of the result's flow 5 message: `oke outbox list --peer DR` shows if DR took it.
 COLUMNS = ("deelname_id", "toetsinschrijving_id", "attempt", "association_id", "state", "ta_score", "score", "reason")

@@ -76,7 +76,7 @@ def serve_tp(
     settings = _settings(
         Role.toetsplanning, tls_cert, tls_key, host=host, port=port, database_url=database_url, log_format=log_format
     )
-    clients = "oke clients add --role ta --tenant SCHOOL --peer TA-NAME  (also --role dr, planner)"
+    clients = "oke clients add --role ta --school SCHOOL --peer TA-NAME  (also --role dr, planner)"
     _serve(settings, "oke Toetsplanning", clients, log_level, workers, background)
 
 
@@ -96,7 +96,7 @@ def serve_ta(
     settings = _settings(
         Role.toetsafname, tls_cert, tls_key, host=host, port=port, database_url=database_url, log_format=log_format
     )
-    clients = "oke clients add --server ta --role tp --tenant SCHOOL --peer TP-NAME  (also --role dr: catalogue)"
+    clients = "oke clients add --server ta --role tp --school SCHOOL --peer TP-NAME  (also --role dr: catalogue)"
     _serve(settings, "oke Toetsafname", clients, log_level, workers, background)
 
 
@@ -131,7 +131,7 @@ def serve_dr(
         nl_test_admin_version=version,
         log_format=log_format,
     )
-    clients = "oke clients add --server dr --role tp --tenant SCHOOL  (--role ta --scope nl-test-admin-flow-6)"
+    clients = "oke clients add --server dr --role tp --school SCHOOL  (--role ta --scope nl-test-admin-flow-6)"
     _serve(
         settings,
         f"oke Deelnemerregistratie (nl-test-admin {settings.nl_test_admin_version})",

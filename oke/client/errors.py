@@ -28,10 +28,12 @@ class PeerUnavailable(PeerError):
 
     status = 503
 
-    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, detail: str, *, retry_after: float | None = None, peer_status: int | None = None) -> None:
         super().__init__(detail)
         #: The peer's `Retry-After` in seconds, when it gave one.
         self.retry_after = retry_after
+        #: The HTTP status of the peer's answer; None when no answer came.
+        self.peer_status = peer_status
 
 
 class PeerRefused(PeerError):
@@ -58,13 +60,27 @@ def answer_error(what: str, response: httpx.Response) -> PeerUnavailable | PeerR
     body = _body(response)
     detail = f"{what} answered {response.status_code}{_summary(body)}"
     if response.status_code >= 500 or response.status_code in _TRANSIENT:
-        return PeerUnavailable(detail, retry_after=_retry_after(response))
+        return PeerUnavailable(detail, retry_after=_retry_after(response), peer_status=response.status_code)
     return PeerRefused(detail, peer_status=response.status_code, body=body)
 
 
 def transport_error(what: str, error: httpx.RequestError) -> PeerUnavailable:
     """The error for a request that got no answer: refused connection, timeout, broken TLS."""
     return PeerUnavailable(f"{what} failed: {type(error).__name__}: {error}")
+
+
+def loggable(error: BaseException) -> str:
+    """What a log line may say of a failed call: the kinds of error down its chain of causes and the peer's status.
+    Never the error's text, which names the path (ids) and repeats the peer's words (maybe a student's name):
+    docs/operations.md, "Logs"."""
+    kinds: list[str] = []
+    status: int | None = None
+    cause: BaseException | None = error
+    while cause is not None:
+        kinds.append(type(cause).__name__)
+        status = status or getattr(cause, "peer_status", None)
+        cause = cause.__cause__
+    return " from ".join(kinds) + (f" (HTTP {status})" if status else "")
 
 
 def _body(response: httpx.Response) -> Any:

@@ -79,7 +79,7 @@ class OoapiClient:
         token = self.tokens.token()
         response = self._send(method, path, token, body, params, sent)
         if response.status_code == 401:
-            logger.info("%s: 401 on %s %s; renewing the token and retrying once", self.name, method, path)
+            logger.info("%s: 401 on a %s; renewing the token and retrying once", self.name, method)
             self.tokens.invalidate(token)
             response = self._send(method, path, self.tokens.token(), body, params, sent)
         return response

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oke.auth.jwk import load_private_pem
-from oke.client.errors import UnknownPeer
+from oke.client.errors import UnknownPeer, loggable
 from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
 from oke.client.ooapi import OoapiClient
-from oke.errors import Conflict, FieldError, InvalidContent
+from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.store.tables.peers import PeerConfig
 
@@ -158,12 +158,11 @@ def add_peer(
         errors.append(FieldError("/name", "longer than 128 characters"))
     if role not in {known.value for known in PeerRole}:
         errors.append(FieldError("/role", f"{role!r} is not one of ta, dr"))
-    urls = {"base_url": base_url, "token_url": token_url}
-    errors += [FieldError(f"/{field}", "is not an http(s) URL") for field, url in urls.items() if not _is_http(url)]
+    errors += _url_errors(base_url=base_url, token_url=token_url)
     if errors:
         raise InvalidContent(errors)
     if session.get(PeerConfig, name) is not None:
-        raise Conflict(f"peer {name!r} exists")
+        raise Conflict(f"peer {name!r} exists: `oke peers update {name}` changes it")
     peer = PeerConfig(
         name=name,
         role=PeerRole(role).value,
@@ -173,12 +172,58 @@ def add_peer(
         client_id=client_id,
         secret=secret or "",
         private_key_pem=private_key_pem,
-        scope=" ".join((scope or "").split()) or None,
+        scope=_scope(scope),
         nl_test_admin_version=nl_test_admin_version,
     )
     session.add(peer)
     session.flush()
     return peer
+
+
+def update_peer(
+    session: Session,
+    name: str,
+    *,
+    base_url: str | None = None,
+    token_url: str | None = None,
+    client_id: str | None = None,
+    secret: str | None = None,
+    private_key_pem: str | None = None,
+    scope: str | None = None,
+    nl_test_admin_version: str | None = None,
+) -> list[str]:
+    """Change the fields given (not None) of a peer in the caller's transaction; the names of those that changed.
+    `NotFound`, `InvalidContent`.
+
+    A secret replaces a private key and the other way round; an empty `scope` asks for none. Its role and tenant
+    stay: they decide whose data goes to it. Running servers take the change within `RELOAD_SECONDS`.
+    """
+    peer = session.get(PeerConfig, name)
+    if peer is None:
+        raise NotFound(f"no peer {name!r} (`oke peers add` configures one)")
+    errors = [FieldError("/client_id", "is empty")] if client_id is not None and not client_id.strip() else []
+    errors += _url_errors(base_url=base_url, token_url=token_url)
+    credential = secret is not None or private_key_pem is not None
+    if credential:
+        errors += _credential_errors(secret, private_key_pem)
+    if errors:
+        raise InvalidContent(errors)
+    given = {
+        "base_url": base_url and base_url.rstrip("/"),
+        "token_url": token_url,
+        "client_id": client_id,
+        "nl_test_admin_version": nl_test_admin_version,
+    }
+    changes: dict[str, str | None] = {field: value for field, value in given.items() if value is not None}
+    if scope is not None:
+        changes["scope"] = _scope(scope)
+    if credential:
+        changes |= {"secret": secret or "", "private_key_pem": private_key_pem}
+    changed = [field for field, value in changes.items() if getattr(peer, field) != value]
+    for field in changed:
+        setattr(peer, field, changes[field])
+    session.flush()
+    return changed
 
 
 def probe_version(directory: PeerDirectory, session: Session, name: str) -> str | None:
@@ -211,7 +256,7 @@ def learn_versions(directory: PeerDirectory, session_factory: Callable[[], Sessi
                 version = probe_version(directory, session, name)
                 session.commit()
         except Exception as error:  # unreachable, refused, or the server stopping: asked again at the next start
-            logger.warning("the nl-test-admin version of %s is not known yet: %s", name, error)
+            logger.warning("the nl-test-admin version of %s is not known yet: %s", name, loggable(error))
             continue
         logger.info("%s speaks nl-test-admin %s", name, version or "(none announced)")
 
@@ -241,6 +286,17 @@ def _credential_errors(secret: str | None, private_key_pem: str | None) -> list[
     except (ValueError, TypeError):
         return [FieldError("/private_key", "not a PEM private key oke can sign with (Ed25519, EC, RSA)")]
     return []
+
+
+def _url_errors(**urls: str | None) -> list[FieldError]:
+    """The URLs given (not None) that are not http(s) URLs."""
+    wrong = [field for field, url in urls.items() if url is not None and not _is_http(url)]
+    return [FieldError(f"/{field}", "is not an http(s) URL") for field in wrong]
+
+
+def _scope(scope: str | None) -> str | None:
+    """The scopes asked for, space-separated; None when none are (the peer grants all the client's)."""
+    return " ".join((scope or "").split()) or None
 
 
 def _is_http(url: str) -> bool:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from oke.errors import Conflict, NotFound
 from oke.store.base import utcnow
-from oke.store.tables.outbox import DISCARDED, PARKED, PENDING, OutboxMessage
+from oke.store.tables.outbox import DISCARDED, LIVE, PARKED, PENDING, OutboxMessage
 
 _T = OutboxMessage.__table__.c
 
@@ -29,6 +29,12 @@ def list_messages(
     return session.scalars(query).all()
 
 
+def waiting(session: Session, peer: str) -> dict[str, int]:
+    """How many messages to `peer` wait, by state (pending, parked): what removing the peer leaves behind."""
+    counts = session.execute(select(_T.state, func.count()).where(LIVE, _T.peer == peer).group_by(_T.state))
+    return {state: count for state, count in counts}
+
+
 def get_message(session: Session, message_id: int) -> OutboxMessage:
     message = session.get(OutboxMessage, message_id)
     if message is None:
@@ -37,11 +43,15 @@ def get_message(session: Session, message_id: int) -> OutboxMessage:
 
 
 def retry(session: Session, message_id: int) -> OutboxMessage:
-    """Make a parked message due now; its attempts are kept, so a policy's `max_attempts` still counts."""
+    """Make a parked message due now, or a pending one that waits for its next attempt (after the operator fixed
+    what failed, e.g. the peer's secret: no waiting out the backoff). Its attempts are kept, so a policy's
+    `max_attempts` still counts. A pending message a relay holds (being sent now) keeps its lease."""
     message = get_message(session, message_id)
-    if message.state != PARKED:
-        raise Conflict(f"outbox message {message_id} is {message.state}, not parked")
-    message.state, message.next_attempt_at, message.lease_until = PENDING, utcnow(), None
+    if message.state not in (PARKED, PENDING):
+        raise Conflict(f"outbox message {message_id} is {message.state}: only a parked or pending one is sent again")
+    if message.state == PARKED:
+        message.state, message.lease_until = PENDING, None
+    message.next_attempt_at = utcnow()
     session.flush()
     return message
 

@@ -331,7 +331,7 @@ class Relay:
         try:
             return self._deliver(message)
         except Exception as error:  # a sender's bug or a network library's error: a transport error
-            log.warning("outbox message %d to %s: %r", message.id, message.peer, error)
+            log.warning("outbox message %d to %s: %s", message.id, message.peer, type(error).__name__)
             return Delivery(status=None, error=f"{type(error).__name__}: {error}")
 
     def _record(self, message: OutboundMessage, round_: _Round, delivery: Delivery) -> Decision | None:
@@ -358,7 +358,8 @@ class Relay:
                         keep(connection, message, delivery)
                 return None
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
-                log.warning("outbox message %d to %s: keeping the answer failed: %r", message.id, message.peer, failure)
+                failed = type(failure).__name__
+                log.warning("outbox message %d to %s: keeping the answer failed: %s", message.id, message.peer, failed)
                 delivery = Delivery(
                     status=None, error=f"keeping the answer failed: {type(failure).__name__}: {failure}"
                 )
@@ -378,7 +379,16 @@ class Relay:
             if not error.startswith(decision.reason):
                 values["last_error"] = f"{decision.reason}; {error}"
             values["state"] = PARKED
-            log.warning("outbox message %d to %s parked: %s", message.id, message.peer, values["last_error"])
+            # The reason is oke's (a status, attempts): the peer's answer may repeat a student's name, so it stays
+            # in the row (docs/operations.md, "Logs").
+            log.warning(
+                "outbox message %d to %s (%s) parked: %s; `oke outbox show %d` shows the answer",
+                message.id,
+                message.peer,
+                message.kind,
+                decision.reason,
+                message.id,
+            )
         else:
             values |= {"next_attempt_at": decision.at}
         with self._statement() as connection:

@@ -24,6 +24,9 @@ def _write_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
+#: The flows the history records a write under: the standard's flows with writes, a planner's change through the
+#: planning API, and an operator's command.
+FLOWS = ("1", "2", "3", "4", "5", "planning", "operator")
 
 
 @dataclass(frozen=True)

@@ -281,8 +281,6 @@ def test_a_refused_message_is_parked_with_the_problem_and_an_operator_retries_it
 
     with database.sessions() as session:
         assert [m.id for m in operations.list_messages(session, state="parked")] == [refused]
-        with pytest.raises(Conflict):
-            operations.retry(session, later)
         with pytest.raises(NotFound):
             operations.retry(session, 10**9)
         operations.retry(session, refused)
@@ -292,6 +290,26 @@ def test_a_refused_message_is_parked_with_the_problem_and_an_operator_retries_it
     assert peer.ids == [refused, refused, later]
     done = row(database, refused)
     assert (done.state, done.attempts, done.problem) == ("delivered", 2, None)
+    with database.sessions() as session, pytest.raises(Conflict):
+        operations.retry(session, refused)
+
+
+def test_a_parked_message_is_logged_without_the_peers_answer(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The peer's problem may repeat a student's name or e-mail: it stays in the row (`oke outbox show`), and the
+    log line says the message, peer, kind and status only (docs/operations.md, "Logs")."""
+    message_id = add(database)
+    detail = {"type": "about:blank", "status": 404, "detail": "no participation of Jan Jansen <jan@example.nl>"}
+    answer = Delivery(404, {"Content-Type": "application/problem+json"}, json.dumps(detail).encode())
+    caplog.set_level(logging.WARNING, logger="oke.outbox.relay")
+    relay(database, FakePeer(answer), Clock()).run_once()
+    assert row(database, message_id).problem == detail
+    [line] = [record.getMessage() for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert line == (
+        f"outbox message {message_id} to ta-1 (flow2.offering) parked: HTTP 404; "
+        f"`oke outbox show {message_id}` shows the answer"
+    )
 
 
 def test_retry_parked_makes_every_parked_message_of_a_peer_due(database: Database) -> None:
@@ -858,12 +876,40 @@ def test_the_cli_lists_shows_and_retries(database: Database) -> None:
     assert runner.invoke(outbox_cli.app, ["show", "999999999", *url]).exit_code == 1
 
     not_parked = runner.invoke(outbox_cli.app, ["retry", str(delivered), *url])
-    assert (not_parked.exit_code, "not parked" in not_parked.stderr) == (1, True)
+    assert (not_parked.exit_code, "is delivered: only a parked or pending one" in not_parked.stderr) == (1, True)
     assert runner.invoke(outbox_cli.app, ["retry", *url]).exit_code == 2
     retried = runner.invoke(outbox_cli.app, ["retry", str(refused), *url])
     assert (retried.exit_code, retried.stdout.strip()) == (0, "1 message(s) due again")
     assert row(database, refused).state == "pending"
     assert runner.invoke(outbox_cli.app, ["retry", "--all-parked", *url]).stdout.strip() == "0 message(s) due again"
+
+
+def test_retry_sends_a_pending_message_now_instead_of_after_its_backoff(database: Database) -> None:
+    """After fixing what failed (e.g. the peer's secret) the operator need not wait out the backoff; a delivered or
+    discarded message is not sent again, and --all-parked leaves pending ones alone."""
+    failed, waiting = add(database, "o-1"), add(database, "o-2", peer="ta-2")
+    peer, clock = FakePeer(Delivery(None, error="the token endpoint refused the secret"), Delivery(503)), Clock()
+    outbox = relay(database, peer, clock)
+    assert outbox.run_once() == 2
+    assert states(database) == {failed: "pending", waiting: "pending"}
+    assert outbox.run_once() == 0  # both wait out their backoff
+    runner = CliRunner()
+    url = ["--database-url", database.url]
+    assert runner.invoke(outbox_cli.app, ["retry", "--all-parked", *url]).stdout.strip() == "0 message(s) due again"
+    retried = runner.invoke(outbox_cli.app, ["retry", str(failed), *url])
+    assert (retried.exit_code, retried.stdout.strip()) == (0, "1 message(s) due again"), retried.output
+    assert outbox.run_once() == 1
+    assert peer.ids == [failed, waiting, failed]
+    assert (row(database, failed).state, row(database, failed).attempts) == ("delivered", 2)
+    again = runner.invoke(outbox_cli.app, ["retry", str(failed), *url])
+    assert (again.exit_code, again.stderr.strip()) == (
+        1,
+        f"error: outbox message {failed} is delivered: only a parked or pending one is sent again",
+    )
+    with database.sessions() as session:
+        session.get(OutboxMessage, waiting).state = "discarded"  # type: ignore[union-attr]
+        session.commit()
+    assert runner.invoke(outbox_cli.app, ["retry", str(waiting), *url]).exit_code == 1
 
 
 def test_an_operator_discards_a_parked_message_and_the_later_ones_of_its_key_go_on(database: Database) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -16,12 +18,16 @@ from oke.auth.api import token_router
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.deps import CallerDep
+from oke.auth.jwk import new_private_pem
 from oke.auth.tokens import TokenIssuer
 from oke.cli import app as oke
 from oke.client.errors import PeerRefused, UnknownPeer
 from oke.client.peers import PeerDirectory, add_peer, list_peers, remove_peer
+from oke.outbox.writer import Outbox
 from oke.store.engine import make_engine, make_session_factory
+from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.peers import PeerConfig
+from oke.store.uow import UnitOfWork
 from oke.web.problems import install_problem_handlers
 from tests.servers import free_port, running
 
@@ -127,7 +133,75 @@ def test_bad_input_and_duplicates_are_reported_without_a_traceback(database_url:
     assert runner.invoke(oke, _add_args(name, database_url)).exit_code == 0
     duplicate = runner.invoke(oke, _add_args(name, database_url))
     assert duplicate.exit_code == 1
-    assert f"peer '{name}' exists" in duplicate.output
+    assert f"peer '{name}' exists: `oke peers update {name}` changes it" in duplicate.output
+
+
+def test_update_changes_a_peer_in_place_and_running_servers_take_it(
+    database_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    runner, name = CliRunner(), _name()
+    assert runner.invoke(oke, _add_args(name, database_url, "--scope", scopes.FLOW_0)).exit_code == 0
+    now = [0.0]
+    with PeerDirectory(sessions, reload_seconds=60, clock=lambda: now[0]) as directory:
+        before = directory.client(name)
+        url = ["--database-url", database_url]
+        changed = runner.invoke(
+            oke,
+            ["peers", "update", name, "--base-url", "https://ta2.example/ooapi/", "--secret", "-", *url],
+            input="new secret\n",
+        )
+        assert changed.exit_code == 0, changed.output
+        assert changed.stdout.endswith(f"updated {name}: base_url, secret\n") and "new secret" not in changed.stdout
+        now[0] += 61
+        assert directory.client(name).base_url == "https://ta2.example/ooapi" != before.base_url
+    with sessions() as session:
+        peer = session.get(PeerConfig, name)
+        assert peer is not None
+        assert (peer.tenant, peer.client_id, peer.scope, peer.secret) == (
+            "roc-a",
+            "oke-tp",
+            scopes.FLOW_0,
+            "new secret",
+        )
+
+    key = tmp_path / "oke.pem"
+    key.write_text(new_private_pem())
+    keyed = runner.invoke(oke, ["peers", "update", name, "--private-key", str(key), "--scope", "", *url])
+    assert (keyed.exit_code, keyed.stdout) == (0, f"updated {name}: scope, secret, private_key_pem\n"), keyed.output
+    with sessions() as session:
+        peer = session.get(PeerConfig, name)
+        assert peer is not None and (peer.secret, peer.scope) == ("", None) and peer.private_key_pem
+    same = runner.invoke(oke, ["peers", "update", name, "--client-id", "oke-tp", *url])
+    assert (same.exit_code, same.stdout) == (0, f"{name} unchanged\n")
+    bad = runner.invoke(oke, ["peers", "update", name, "--token-url", "auth.example", "--client-id", " ", *url])
+    assert (
+        bad.exit_code == 1
+        and "/client_id: is empty" in bad.stderr
+        and "/token_url: is not an http(s) URL" in bad.stderr
+    )
+    unknown = runner.invoke(oke, ["peers", "update", _name(), "--client-id", "x", *url])
+    assert unknown.exit_code == 1 and "no peer" in unknown.stderr
+
+
+def test_remove_tells_how_many_outbox_messages_still_wait_for_the_peer(
+    database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    runner, name, url = CliRunner(), _name(), ["--database-url", database_url]
+    assert runner.invoke(oke, _add_args(name, database_url)).exit_code == 0
+    with UnitOfWork(sessions) as uow:
+        for key in ("o-1", "o-2"):
+            Outbox(uow).add(tenant="roc-a", peer=name, kind="flow2.offering", key=key, method="PUT", path=f"/x/{key}")
+        uow.commit()
+    removed = runner.invoke(oke, ["peers", "remove", name, *url])
+    with sessions() as session:  # the database is shared with other tests of the store
+        session.execute(delete(OutboxMessage).where(OutboxMessage.peer == name))
+        session.commit()
+    assert (removed.exit_code, removed.stdout) == (0, f"removed {name}\n")
+    assert removed.stderr.startswith(f"warning: 2 outbox message(s) to {name} still wait (2 pending): they are tried")
+    assert f"oke outbox list --peer {name}" in removed.stderr
+    quiet = _name()
+    assert runner.invoke(oke, _add_args(quiet, database_url)).exit_code == 0
+    assert runner.invoke(oke, ["peers", "remove", quiet, *url]).stderr == ""
 
 
 def test_a_ta_peer_that_no_ta_client_names_is_warned_about(database_url: str, sessions: sessionmaker[Session]) -> None:
@@ -135,7 +209,7 @@ def test_a_ta_peer_that_no_ta_client_names_is_warned_about(database_url: str, se
     runner, name, named = CliRunner(), _name(), _name()
     lone = runner.invoke(oke, _add_args(name, database_url))
     assert lone.exit_code == 0, lone.output
-    assert f"oke clients add --role ta --tenant roc-a --peer {name}" in lone.stderr
+    assert f"oke clients add --role ta --school roc-a --peer {name}" in lone.stderr
     with sessions() as session:
         ClientRegistry(session).add(role=ClientRole.ta, tenant="roc-a", scopes=[scopes.FLOW_2_3_4], peer=named)
         session.commit()

@@ -30,7 +30,7 @@ import anyio.to_thread
 import orjson
 
 from oke.auth.caller import Caller, ClientRole
-from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable
+from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable, loggable
 from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import OkeError
@@ -100,13 +100,17 @@ class DrPull:
 
     def lines(self) -> list[str]:
         """The summary as an operator reads it."""
-        found = [
+        return self.counts() + [f"  refused {refusal.object_id}: {refusal.reason}" for refusal in self.refused]
+
+    def counts(self) -> list[str]:
+        """The summary without the ids and reasons of the refused documents: what a log line may say."""
+        return [
             f"DR {self.dr_peer} ({self.tenant}), {self.since} to {self.until}:",
             f"  offerings: {self.offerings}",
             f"  enrolments: {self.enrolments}",
             f"  persons: {self.persons}",
+            f"  refused: {len(self.refused)}",
         ]
-        return found + [f"  refused {refusal.object_id}: {refusal.reason}" for refusal in self.refused]
 
 
 @dataclass
@@ -257,9 +261,9 @@ async def _pull_each(directory: PeerDirectory, tx: Transactions[ToetsplanningUni
     for peer in peers:
         try:
             summary = await pull(directory, tx, peer)
-            logger.info("flow 1 pull: %s", " ".join(line.strip() for line in summary.lines()))
+            logger.info("flow 1 pull: %s", " ".join(line.strip() for line in summary.counts()))
         except Exception as error:  # logged, tried again next turn: the server keeps running
-            logger.warning("flow 1 pull from DR %s failed: %s", peer, error)
+            logger.warning("flow 1 pull from DR %s failed: %s (`oke sync dr %s` says why)", peer, loggable(error), peer)
 
 
 def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:

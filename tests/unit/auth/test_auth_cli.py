@@ -49,6 +49,24 @@ def test_add_reports_bad_input_without_a_traceback(database_url: str) -> None:
     assert (unknown.exit_code, "unknown scopes: flow-9" in unknown.stderr) == (1, True)
 
 
+def test_add_warns_when_the_peer_it_speaks_for_is_not_one_of_its_tenant_here(database_url: str) -> None:
+    """A TA client's --peer must be the --name of that TA's peer, of the same tenant (docs: README, Clients)."""
+    runner = CliRunner()
+    alone = runner.invoke(clients.app, ["add", "--role", "ta", "--tenant", "roc-a", "--peer", "ta-x"])
+    assert alone.exit_code == 0, alone.output
+    assert alone.stderr.endswith("warning: no peer 'ta-x' on this server yet (oke peers add --name ta-x ...)\n")
+    peer = ["add", "--name", "ta-x", "--role", "ta", "--tenant", "roc-b", "--base-url", "https://ta.example/ooapi"]
+    peer += ["--token-url", "https://ta.example/oauth2/token", "--client-id", "tp-1", "--secret", "s" * 20]
+    assert runner_invoke(peer).exit_code == 0
+    other = runner.invoke(clients.app, ["add", "--role", "ta", "--tenant", "roc-a", "--peer", "ta-x", "--json"])
+    assert other.exit_code == 0 and json.loads(other.stdout)["peer"] == "ta-x"
+    assert other.stderr.startswith("warning: peer 'ta-x' is of tenant 'roc-b', not 'roc-a'")
+    matching = runner.invoke(clients.app, ["add", "--role", "ta", "--tenant", "roc-b", "--peer", "ta-x"])
+    assert (matching.exit_code, matching.stderr) == (0, "")
+    unnamed = runner.invoke(clients.app, ["add", "--role", "dr", "--tenant", "roc-a"])
+    assert (unnamed.exit_code, unnamed.stderr) == (0, "")  # the default --peer is the client id
+
+
 def test_keys_rotate_list_prune(database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(keys.app, ["list", "--json"]).stdout.strip() == "[]"

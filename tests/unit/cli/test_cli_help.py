@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import typer
@@ -71,3 +72,26 @@ def test_no_word_of_a_help_text_is_lost() -> None:
         texts = [command.help or ""] + [getattr(param, "help", None) or "" for param in command.params]
         for word in " ".join(texts).split():
             assert word in shown, f"oke {' '.join(path)} --help: {word!r} is missing"
+
+
+def test_every_command_asking_for_a_school_takes_school_and_tenant() -> None:
+    """`--school` (shown first) and `--tenant` name the same option everywhere: commands took one or the other,
+    and scripts written for either keep working."""
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    asking = {
+        " ".join(path): param.opts
+        for path, command in commands(root, [])
+        for param in command.params
+        if {"--school", "--tenant"} & set(getattr(param, "opts", []))
+    }
+    assert {"results list", "plan zitting", "dr seed", "clients add", "peers add", "audit list"} <= asking.keys()
+    for path, opts in asking.items():
+        assert opts == ["--school", "--tenant"], path
+
+
+@pytest.mark.parametrize("option", ["--school", "--tenant"])
+def test_a_script_may_give_the_school_by_either_name(option: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tp.sqlite3'}"
+    listed = CliRunner().invoke(app, ["results", "list", option, "roc-a", "--json", "--database-url", url])
+    assert (listed.exit_code, listed.stdout) == (0, '{"items":[],"next":null}\n'), listed.output
