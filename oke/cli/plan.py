@@ -82,6 +82,8 @@ def _show(deelnames: list[PlannedDeelname]) -> None:
     for d in deelnames:
         attempt = f" attempt {d.attempt}" if d.attempt is not None else ""
         typer.echo(f"  deelname {d.deelname_id}  {d.role} {d.person_id}{attempt}")
+        for warning in d.warnings:
+            typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("zitting")

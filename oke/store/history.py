@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -48,6 +49,17 @@ class Sender:
     peer: str
 
 
+@dataclass(frozen=True)
+class _Audited:
+    sender: Sender
+    inbound: Inbound
+    flow: str
+
+
+#: The write `audited` runs a service for, while it runs (in the thread that runs it).
+_AUDITED: ContextVar[_Audited | None] = ContextVar("audited", default=None)
+
+
 class History:
     """Appends history rows in the unit of work's transaction, so a message is kept iff its change is.
 
@@ -56,6 +68,16 @@ class History:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+
+    def note(self, *, object_type: str, object_id: str, notes: list[str]) -> None:
+        """A row for another object the audited write being run changes (a Deelname of a planner's session), with
+        that write's sender, flow and body, so that the object's own history says what the write did to it."""
+        write = _AUDITED.get()
+        if write is None:
+            raise RuntimeError("History.note is for a service run by `audited`")
+        self.record(
+            write.sender, write.inbound, flow=write.flow, object_type=object_type, object_id=object_id, notes=notes
+        )
 
     def record(
         self,
@@ -97,12 +119,17 @@ def audited(
 ) -> Callable[[U], T]:
     """`service` with a history row of who asked for it (the audit of operator and planner writes).
 
-    The row is appended before `service` runs and written by its commit: kept iff the change is.
+    The row is appended before `service` runs and written by its commit: kept iff the change is. While it runs,
+    `History.note` adds rows of the same write for the other objects it changes.
     """
 
     def run(uow: U) -> T:
         History(uow).record(sender, inbound, flow=flow, object_type=object_type, object_id=object_id, notes=[*notes])
-        return service(uow)
+        running = _AUDITED.set(_Audited(sender, inbound, flow))
+        try:
+            return service(uow)
+        finally:
+            _AUDITED.reset(running)
 
     return run
 

@@ -134,3 +134,20 @@ def test_an_enrolment_of_another_planbare_toets_is_refused_plainly(tp: TP, tp_da
     for refused in (planned, added):
         assert refused.startswith("error: ") and refused.count("\n") == 1, refused
         assert enrolment in refused and toets in refused and other in refused and "mechatronica" in refused
+
+
+def test_assigned_needs_tp_cannot_translate_are_a_warning_line(tp: TP, tp_database_url: str) -> None:
+    """The student's "Voorlezen" is `spoken` at TA; a code without a flow 2 equivalent is a warning on stderr."""
+    sent = dr_enrols(tp, needs=("Voorlezen", "Koptelefoon"))
+    session = ["--ta", tp.configure_ta("ta-cli"), "--toets", sent.toets, "--start", START, "--end", END]
+    school = ["--school", tp.tenant, "--database-url", tp_database_url]
+    ran = CliRunner().invoke(oke, ["plan", "zitting", *session, "--enrolment", sent.enrolment, *school])
+    assert ran.exit_code == 0, ran.output
+    [deelname] = ids(ran.stdout, "deelname")
+    assert ran.stderr == (
+        f"warning: student {sent.student}: assigned need 'Koptelefoon' has no flow 2 equivalent: not sent to TA\n"
+    )
+    with tp.session_factory() as db:
+        row = db.get(Deelname, deelname)
+        assert row is not None and row.data["consumers"][0]["personalNeeds"] == ["spoken"]
+    assert [m.notes for m in tp.history(deelname)] == [[ran.stderr.removeprefix("warning: ").strip()]]

@@ -92,6 +92,40 @@ def test_the_attempt_comes_from_the_toetsinschrijving(tp: TP) -> None:
         assert (row.toetsinschrijving_id, row.attempt) == (enrolment, 2)
 
 
+def test_assigned_needs_tp_cannot_translate_are_told_to_the_planner_not_dropped(tp: TP) -> None:
+    """The reference DR's "Voorlezen" reached TA as extra time only, and nothing said so. It is `spoken` now; a
+    code without a flow 2 equivalent is in the planner's answer and the Deelname's history, when planned, added
+    and moved."""
+    sent = dr_enrols(tp, needs=("Voorlezen", "ExtraTime25%", "Koptelefoon"))
+    response = plan(tp, [{"toetsinschrijvingId": sent.enrolment}])
+    assert response.status_code == 201, response.text
+    zitting, [planned] = response.json()["zittingId"], response.json()["deelnames"]
+    warning = f"student {sent.student}: assigned need 'Koptelefoon' has no flow 2 equivalent: not sent to TA"
+    assert planned["warnings"] == [warning]
+    [put] = [m for m in outbox_of(tp, zitting) if m.path == f"/associations/{planned['deelnameId']}"]
+    assert put.body["consumers"] == [
+        {"consumerKey": "nl-test-admin", "additionalTimeInMin": 10, "personalNeeds": ["extraTime", "spoken"]}
+    ]
+    [noted] = tp.history(planned["deelnameId"])
+    assert (noted.flow, noted.path, noted.object_type, noted.notes) == (
+        "planning",
+        "/planning/zittingen",
+        "deelname",
+        [warning],
+    )
+
+    other = plan(tp, []).json()["zittingId"]
+    moved = move(tp, planned["deelnameId"], other).json()
+    assert moved["warnings"] == [warning]
+    assert [row.notes for row in tp.history(moved["deelnameId"])] == [[warning]]
+    second = dr_enrols(tp, needs=("Spelling",))
+    [added] = add(tp, zitting, [{"toetsinschrijvingId": second.enrolment}]).json()
+    assert added["warnings"] == [
+        f"student {second.student}: assigned need 'Spelling' has no flow 2 equivalent: not sent to TA"
+    ]
+    assert [row.path for row in tp.history(added["deelnameId"])] == [f"/planning/zittingen/{zitting}/deelnames"]
+
+
 def test_an_unknown_ta_is_400(tp: TP) -> None:
     problem = problem_of(plan(tp, [], ta_peer="nowhere"), 400)
     assert pointers(problem) == ["/taPeer"]

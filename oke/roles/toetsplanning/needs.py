@@ -2,7 +2,8 @@
 
 DR assigns needs with free codes (PDF Tabel 4.10.A gives "ExtraTimeOnlyMath25%", "ExtraTimeOnlyMath30Min"
 and "ExtraTimeDigitalTests25%"); TP translates them for one session into `additionalTimeInMin` and
-`personalNeeds` (PDF Tabel 4.3.A). Pure: no I/O.
+`personalNeeds` (PDF Tabel 4.3.A, values of Tabel 4.1.B). A code TP cannot translate is reported to the
+planner, never dropped silently. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -14,10 +15,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-#: An extra-time code: an optional scope (OnlyMath, DigitalTests), then an amount in percent or minutes.
-_EXTRA_TIME = re.compile(r"^extratime(?P<scope>[a-z]*?)(?P<amount>\d+)(?P<unit>%|min)$", re.IGNORECASE)
+#: An extra-time code, read without spaces, dashes and underscores: "ExtraTime" (or Dutch "ExtraTijd"), an
+#: optional scope (OnlyMath, DigitalTests), then an amount in percent or minutes.
+_EXTRA_TIME = re.compile(
+    r"^extrati(?:me|jd)(?P<scope>[a-z]*?)(?P<amount>\d+)(?P<unit>%|min|minutes|minuten)$", re.IGNORECASE
+)
+_SEPARATORS = re.compile(r"[\s_-]+")
 _DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?$")
-_AIDS = (("spoken", "spoken"), ("voorlees", "spoken"), ("spell", "spell-checker-on-screen"))
+#: The aids of PDF Tabel 4.1.B, by what a code (lower case, letters only) contains: the value itself, and the
+#: Dutch and English names of the aid. Narrow on purpose: "Spelling" alone may be "spelling errors not
+#: counted", no spell checker; such a code is reported instead.
+_AIDS = (
+    (re.compile(r"spoken|voorle(?:es|z)|readaloud|texttospeech"), "spoken"),
+    (re.compile(r"spell(?:ing)?s?(?:check|controle)"), "spell-checker-on-screen"),
+)
+#: A code that starts with a negation ("GeenVoorlezen", "NoSpellCheck") withholds the aid it names.
+_NEGATION = re.compile(r"^(?:geen|niet|zonder|no|without)")
+#: Why a code is not sent: TP has no `personalNeeds` value or amount of extra time for it.
+NO_EQUIVALENT = "has no flow 2 equivalent"
+#: Why a code is not sent: a percentage of a session without `duration`.
+NO_DURATION = "is a percentage of the session's duration, which the session does not give"
 #: `additionalTimeInMin` of 10,000 or more means unlimited (PDF Tabel 4.3.A).
 UNLIMITED = 10_000
 
@@ -35,11 +52,23 @@ class Toets:
 
 
 @dataclass(frozen=True)
+class Unused:
+    """An assigned need in force on the session's day that TP does not send to TA, and why."""
+
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Needs:
     additional_time_in_min: int | None = None
     personal_needs: tuple[str, ...] = ()
-    #: Codes that do not apply to this test, or that TP cannot read: for the planner to look at.
-    unused: tuple[str, ...] = field(default=())
+    #: Needs in force that TP cannot translate for this session: for the planner to look at.
+    unused: tuple[Unused, ...] = field(default=())
+
+    def warnings(self, person_id: str) -> list[str]:
+        """What the planner is told of the unused needs of student `person_id`."""
+        return [f"student {person_id}: assigned need {u.code!r} {u.reason}: not sent to TA" for u in self.unused]
 
 
 def minutes_of(duration: str | None) -> int | None:
@@ -51,19 +80,22 @@ def minutes_of(duration: str | None) -> int | None:
 
 
 def needs_for(assigned: Iterable[dict[str, Any]], test: Toets) -> Needs:
-    """The needs a student has in this test: the largest extra time that applies, and the aids."""
+    """The needs a student has in this test: the largest extra time that applies, and the aids.
+
+    A need outside its dates is not in force and not reported; one in scope of another test (OnlyMath in a
+    language test) applies and gives nothing.
+    """
     extra = 0
     aids: set[str] = set()
-    unused: list[str] = []
+    unused: list[Unused] = []
     for need in assigned:
         code = str(need.get("code", ""))
         if not _current(need, test.on):
-            unused.append(code)
             continue
         minutes = _extra_minutes(code, test)
-        aid = next((name for marker, name in _AIDS if marker in code.lower()), None)
+        aid = _aid_of(code)
         if minutes is None and aid is None:
-            unused.append(code)
+            unused.append(Unused(code, _why_unused(code, test)))
             continue
         if minutes:
             extra = max(extra, minutes)
@@ -75,9 +107,17 @@ def needs_for(assigned: Iterable[dict[str, Any]], test: Toets) -> Needs:
     return Needs(extra or None, tuple(sorted(aids)), tuple(unused))
 
 
+def _aid_of(code: str) -> str | None:
+    """The `personalNeeds` value (PDF Tabel 4.1.B) an assigned need's code names, if any."""
+    letters = re.sub(r"[^a-z]", "", code.lower())
+    if _NEGATION.match(letters):
+        return None
+    return next((aid for marker, aid in _AIDS if marker.search(letters)), None)
+
+
 def _extra_minutes(code: str, test: Toets) -> int | None:
     """Minutes of extra time a code gives in this test: None if it is no extra-time code, 0 if it does not apply."""
-    match = _EXTRA_TIME.match(code)
+    match = _EXTRA_TIME.match(_SEPARATORS.sub("", code))
     if not match:
         return None
     scope = match["scope"].lower()
@@ -86,11 +126,18 @@ def _extra_minutes(code: str, test: Toets) -> int | None:
     if scope not in ("", "onlymath", "digitaltests"):
         return None
     amount = int(match["amount"])
-    if match["unit"].lower() == "min":
+    if match["unit"] != "%":
         return amount
     if test.duration_minutes is None:
         return None  # a percentage of an unknown duration
     return math.ceil(test.duration_minutes * amount / 100)
+
+
+def _why_unused(code: str, test: Toets) -> str:
+    match = _EXTRA_TIME.match(_SEPARATORS.sub("", code))
+    if match and match["unit"] == "%" and test.duration_minutes is None:
+        return NO_DURATION
+    return NO_EQUIVALENT
 
 
 def _current(need: dict[str, Any], on: date) -> bool:

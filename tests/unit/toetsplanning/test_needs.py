@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oke.roles.toetsplanning.needs import UNLIMITED, Needs, Toets, minutes_of, needs_for
+from oke.roles.toetsplanning.needs import (
+    NO_DURATION,
+    NO_EQUIVALENT,
+    UNLIMITED,
+    Needs,
+    Toets,
+    Unused,
+    minutes_of,
+    needs_for,
+)
 
 MATH = Toets(on=date(2026, 12, 1), duration_minutes=40, math=True, digital=True)
 LANGUAGE = Toets(on=date(2026, 12, 1), duration_minutes=90, math=False, digital=False)
@@ -40,11 +50,74 @@ def test_the_largest_extra_time_applies_and_aids_are_added() -> None:
 
 def test_a_need_outside_its_dates_is_not_used() -> None:
     needs = needs_for([need("ExtraTime30Min", end="2026-11-30"), need("ExtraTime5Min", start="2026-12-01")], MATH)
-    assert needs == Needs(5, ("extraTime",), ("ExtraTime30Min",))
+    assert needs == Needs(5, ("extraTime",))  # not in force: nothing for the planner to look at
 
 
-def test_codes_tp_cannot_read_are_reported() -> None:
-    assert needs_for([need("Koptelefoon")], MATH).unused == ("Koptelefoon",)
+#: Every code the standard names (PDF Tabel 4.10.A, the OpenAPI examples), the reference DR seeds
+#: (deelnemerregistratie/school.py, generated.py), the values of PDF Tabel 4.1.B themselves, and the
+#: spellings a DR may well use; in a 40-minute digital math test.
+CODES = [
+    ("ExtraTimeOnlyMath25%", 10, ()),
+    ("extraTimeOnlyMath25%", 10, ()),
+    ("ExtraTimeOnlyMath30Min", 30, ()),
+    ("ExtraTimeDigitalTests25%", 10, ()),
+    ("ExtraTime30Min", 30, ()),
+    ("ExtraTime25%", 10, ()),
+    ("Extra_Time 15 minutes", 15, ()),
+    ("ExtraTijd20Minuten", 20, ()),
+    ("Voorlezen", None, ("spoken",)),
+    ("Voorleessoftware", None, ("spoken",)),
+    ("spoken", None, ("spoken",)),
+    ("SpokenTexts", None, ("spoken",)),
+    ("ReadAloud", None, ("spoken",)),
+    ("TextToSpeech", None, ("spoken",)),
+    ("spell-checker-on-screen", None, ("spell-checker-on-screen",)),
+    ("SpellChecker", None, ("spell-checker-on-screen",)),
+    ("Spellingscontrole", None, ("spell-checker-on-screen",)),
+    ("spelling-check", None, ("spell-checker-on-screen",)),
+]
+
+
+@pytest.mark.parametrize(("code", "minutes", "aids"), CODES)
+def test_the_codes_dr_sends(code: str, minutes: int | None, aids: tuple[str, ...]) -> None:
+    expected = Needs(minutes, tuple(sorted({*aids, *(["extraTime"] if minutes else [])})))
+    assert needs_for([need(code)], MATH) == expected
+
+
+#: Codes that name no aid of PDF Tabel 4.1.B (or withhold one), or extra time without an amount: reported.
+NOT_SENT = [
+    "Koptelefoon",
+    "Dyslexie",  # which aids it gives is DR's to say
+    "Spelling",  # may be "spelling errors not counted", no spell checker
+    "SpellingsfoutenNietMeetellen",
+    "GeenVoorlezen",
+    "NoSpellCheck",
+    "extraTime",  # no amount
+    "ExtraTimeOnlyLanguage25%",  # a scope TP does not know
+    "Spreken",  # speaking (an oral test), not read aloud
+]
+
+
+@pytest.mark.parametrize("code", NOT_SENT)
+def test_codes_tp_cannot_translate_are_reported(code: str) -> None:
+    assert needs_for([need(code)], MATH) == Needs(unused=(Unused(code, NO_EQUIVALENT),))
+
+
+def test_the_reference_drs_reading_aid_and_extra_time() -> None:
+    """Sanne of the reference DR (deelnemerregistratie/school.py): TA got extra time only, not `spoken`."""
+    needs = needs_for([need("Voorlezen"), need("ExtraTime25%")], LANGUAGE)
+    assert needs == Needs(23, ("extraTime", "spoken"))
+
+
+def test_a_percentage_without_the_sessions_duration_is_reported() -> None:
+    untimed = Toets(on=date(2026, 12, 1), duration_minutes=None, math=True, digital=True)
+    needs = needs_for([need("ExtraTime25%"), need("Koptelefoon")], untimed)
+    assert needs.unused == (Unused("ExtraTime25%", NO_DURATION), Unused("Koptelefoon", NO_EQUIVALENT))
+    assert needs.warnings("p1") == [
+        "student p1: assigned need 'ExtraTime25%' is a percentage of the session's duration, which the session "
+        "does not give: not sent to TA",
+        "student p1: assigned need 'Koptelefoon' has no flow 2 equivalent: not sent to TA",
+    ]
 
 
 def test_the_catalogue_caps_the_extra_time() -> None:

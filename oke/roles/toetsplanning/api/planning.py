@@ -65,11 +65,17 @@ class DeelnameOut(BaseModel):
     personId: str
     role: str
     attempt: int | None = None
+    #: For the planner: assigned needs of the student that TA does not get (no flow 2 equivalent).
+    warnings: list[str] = []
 
     @classmethod
     def of(cls, planned: planning.PlannedDeelname) -> DeelnameOut:
         return cls(
-            deelnameId=planned.deelname_id, personId=planned.person_id, role=planned.role, attempt=planned.attempt
+            deelnameId=planned.deelname_id,
+            personId=planned.person_id,
+            role=planned.role,
+            attempt=planned.attempt,
+            warnings=list(planned.warnings),
         )
 
 

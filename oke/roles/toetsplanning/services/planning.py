@@ -52,6 +52,8 @@ class PlannedDeelname:
     person_id: str
     role: str
     attempt: int | None = None
+    #: What the planner should look at: assigned needs of the student TA does not get (`Needs.warnings`).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,10 @@ def _add_deelname(
         )
     )
     _send(uow, zitting, "PUT", f"/associations/{deelname_id}", message)
-    return PlannedDeelname(deelname_id, person_id, participant.role, participant.attempt)
+    warnings = needs.warnings(person_id) if needs is not None else []
+    if warnings:
+        uow.history.note(object_type="deelname", object_id=deelname_id, notes=warnings)
+    return PlannedDeelname(deelname_id, person_id, participant.role, participant.attempt, tuple(warnings))
 
 
 def _with_enrolment(
