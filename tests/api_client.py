@@ -77,6 +77,9 @@ class Peer:
     def get_planning(self, path: str, **params: Any) -> httpx.Response:
         return self.http.get("/planning" + path, params=params, headers=self.headers)
 
+    def patch_planning(self, path: str, body: Any) -> httpx.Response:
+        return self.http.patch("/planning" + path, json=body, headers={**self.headers, **MERGE_PATCH})
+
 
 class Server:
     """A running oke server seen by one tenant (school) of its own: its HTTP API and its database."""

@@ -9,19 +9,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, school_option, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
-from oke.ooapi.common import NL_TEST_ADMIN
+from oke.ooapi.common import NL_TEST_ADMIN, in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import OkeModeOfDelivery, Safety, StartOptions
 from oke.roles.toetsplanning.access_links import access_link
+from oke.roles.toetsplanning.api.zittingen import (
+    DeelnameListed,
+    ZittingChangedOut,
+    ZittingDetailOut,
+    ZittingenOut,
+    ZittingListed,
+)
 from oke.roles.toetsplanning.groups import group_participants
-from oke.roles.toetsplanning.services import planning, reads
+from oke.roles.toetsplanning.services import planning, reads, zittingen
 from oke.roles.toetsplanning.services.planning import Participant, PlannedDeelname
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -239,3 +249,146 @@ def link(
     with _tp(database_url) as database, peer_clients(database) as directory:
         ta_peer = reads.ta_of_deelname(ToetsplanningUnitOfWork(database.read_sessions), school, deelname_id)
         typer.echo(access_link(directory, ta_peer, deelname_id))
+
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON, as the planning API answers.")]
+
+
+@app.command("change")
+def change(
+    zitting_id: Annotated[str, typer.Argument(metavar="ZITTING")],
+    school: School,
+    start: Annotated[str | None, typer.Option(help="startDateTime, e.g. 2026-12-01T09:00:00+01:00.")] = None,
+    end: Annotated[str | None, typer.Option(help="endDateTime, with its UTC offset like --start.")] = None,
+    last_start: Annotated[str | None, typer.Option(help="lastPossibleStartDateTime, like --start.")] = None,
+    duration: Annotated[str | None, typer.Option(help="ISO 8601 duration of the test, e.g. PT40M.")] = None,
+    location: Annotated[str | None, typer.Option(help="locationCode of the room.")] = None,
+    start_option: Annotated[StartOptions | None, typer.Option(help="How students start.")] = None,
+    safety: Annotated[list[Safety] | None, typer.Option(help="Safety measures (all of them); repeatable.")] = None,
+    name: Annotated[str | None, typer.Option(help="The session's name (Dutch).")] = None,
+    code: Annotated[str | None, typer.Option(help="The session's offeringCode.")] = None,
+    mode: Annotated[OkeModeOfDelivery | None, typer.Option(help="modeOfDelivery, as at `oke plan zitting`.")] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Change a planned session (PDF 3.2.2): TA gets the whole changed session, and the participations whose extra
+    time changes with it; a change that changes nothing sends nothing."""
+    options = {
+        "duration": duration,
+        "lastPossibleStartDateTime": last_start,
+        "startOptions": start_option.value if start_option else None,
+        "safety": [s.value for s in safety] if safety else None,
+        "locationCode": location,
+    }
+    block = {k: v for k, v in options.items() if v is not None}
+    patch: dict[str, Any] = {"consumers": [{"consumerKey": NL_TEST_ADMIN, **block}]} if block else {}
+    fields = {
+        "startDateTime": start,
+        "endDateTime": end,
+        "name": [{"language": "nl-NL", "value": name}] if name else None,
+        "primaryCode": {"codeType": "offeringCode", "code": code} if code else None,
+        "modeOfDelivery": [mode.value] if mode else None,
+    }
+    patch |= {k: v for k, v in fields.items() if v is not None}
+    if not patch:
+        raise typer.BadParameter("give at least one of the session's fields to change", param_hint="--start ...")
+    with _tp(database_url) as database:
+        service = partial(planning.change_zitting, tenant=school, zitting_id=zitting_id, patch=patch)
+        target = ("zitting", zitting_id)
+        changed = _as_operator(database, service, school, f"plan change {zitting_id}", target, patch=patch)
+    if as_json:
+        out = ZittingChangedOut(zittingId=zitting_id, changed=changed.changed, deelnamesSent=changed.deelnames)
+        typer.echo(out.model_dump_json())
+        return
+    typer.echo(f"zitting {zitting_id} " + ("changed: sent to TA" if changed.changed else "unchanged: nothing sent"))
+    for deelname_id in changed.deelnames:
+        typer.echo(f"  deelname {deelname_id}  sent again (extra time or needs changed)")
+
+
+@app.command("list")
+def list_(
+    school: School,
+    ta: Annotated[str | None, typer.Option(help="Only the sessions at this TA peer.")] = None,
+    toets: Annotated[str | None, typer.Option(help="Only the sessions of this planbare toets of DR.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only sessions in this state: active or canceled.")] = None,
+    start_from: Annotated[
+        str | None, typer.Option("--from", help="Only sessions starting at or after, e.g. 2026-12-01T00:00:00+01:00.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only sessions starting before, like --from.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=250, help="At most this many, in order of start.")] = 100,
+    after: Annotated[str | None, typer.Option(help="The next page: the `next` the page before printed.")] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """List a page of the school's sessions in order of start. `--json` prints what `GET /planning/zittingen`
+    answers."""
+    if state not in (None, "active", "canceled"):
+        raise typer.BadParameter("is active or canceled", param_hint="--state")
+    with _tp(database_url) as database:
+        page = zittingen.list_zittingen(
+            ToetsplanningUnitOfWork(database.read_sessions),
+            school,
+            ta_peer=ta,
+            planbare_toets_id=toets,
+            state=state,
+            start_from=_moment(start_from, "--from"),
+            start_until=_moment(until, "--until"),
+            after=after,
+            limit=limit,
+        )
+    if as_json:
+        typer.echo(ZittingenOut(items=[ZittingListed.of(z) for z in page.items], next=page.next).model_dump_json())
+        return
+    table = Table("zitting", "ta", "planbare toets", "state", "start", "end", "location", "name")
+    for z in page.items:
+        block = nl_test_admin_block(z.offering.get("consumers")) or {}
+        row: tuple[Any, ...] = (z.zitting_id, z.ta_peer, z.planbare_toets_id, z.state, z.offering["startDateTime"])
+        row += (z.offering["endDateTime"], block.get("locationCode"), in_dutch_or_first(z.offering.get("name")))
+        table.add_row(*("" if value is None else str(value) for value in row))
+    Console().print(table)
+    if page.next is not None:
+        typer.echo(f"next page: --after {page.next}", err=True)
+
+
+@app.command("show")
+def show(
+    zitting_id: Annotated[str, typer.Argument(metavar="ZITTING")],
+    school: School,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Show a session as planned, with its participations, their state and what TA reported."""
+    with _tp(database_url) as database:
+        detail = zittingen.zitting_detail(ToetsplanningUnitOfWork(database.read_sessions), school, zitting_id)
+    listed = ZittingListed.of(detail.zitting)
+    deelnames = [DeelnameListed.of(d) for d in detail.deelnames]
+    if as_json:
+        typer.echo(ZittingDetailOut(**listed.model_dump(), deelnames=deelnames).model_dump_json(by_alias=True))
+        return
+    offering = listed.offering
+    block = nl_test_admin_block(offering.get("consumers")) or {}
+    typer.echo(
+        f"zitting {listed.zittingId} at {listed.taPeer}, {listed.state}: {in_dutch_or_first(offering.get('name'))}"
+    )
+    typer.echo(f"  {offering['startDateTime']} - {offering['endDateTime']}, duration {block.get('duration')}")
+    typer.echo(f"  location {block.get('locationCode')}, start {block.get('startOptions')}")
+    table = Table("deelname", "role", "person", "toetsinschrijving", "attempt", "state", "result", "score")
+    for d in deelnames:
+        result = d.result
+        row: tuple[Any, ...] = (d.deelnameId, d.role, d.personId, d.toetsinschrijvingId, d.attempt, d.state)
+        row += (result.state, result.score) if result is not None else (None, None)
+        table.add_row(*("" if value is None else str(value) for value in row))
+    Console().print(table)
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    """A date-time option with its UTC offset, as the listing compares it with the sessions' start."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is no date-time", param_hint=option) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} needs its UTC offset, e.g. +01:00", param_hint=option)
+    return moment

@@ -113,3 +113,33 @@ def test_no_access_link_while_ta_is_down_is_a_503(tp: TP) -> None:
     response = planner.get_planning(f"/deelnames/{deelname}/url")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_changed_session_reaches_ta_with_the_same_participations(tp: TP, ta: TA) -> None:
+    """PDF 3.2.2 "Zitting wijzigen": TA gets the changed session as a whole, its Deelnames (and their access
+    links) stay; the same change again sends nothing, and a cancelled session is not changed."""
+    at_ta = connect(tp, ta)
+    planned = tp.plan("ta-real", students=2, component=REKENEN_2F)
+    zitting = planned["zittingId"]
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 3)
+    planner = tp.peer(ClientRole.planner)
+    change = {
+        "endDateTime": "2026-12-01T10:30:00+01:00",
+        "consumers": [{"consumerKey": "nl-test-admin", "locationCode": "B1.12", "startOptions": "triggeredStart"}],
+    }
+
+    assert planner.patch_planning(f"/zittingen/{zitting}", change).json()["changed"] is True
+
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 4)
+    offering = at_ta.get(f"/offerings/{zitting}").json()
+    assert offering["endDateTime"] == "2026-12-01T10:30:00+01:00"
+    assert offering["consumers"][0]["locationCode"] == "B1.12"
+    assert offering["consumers"][0]["startOptions"] == "triggeredStart"
+    page = at_ta.get(f"/offerings/{zitting}/associations", pageSize=10).json()
+    assert sorted(item["associationId"] for item in page["items"]) == sorted(
+        d["deelnameId"] for d in planned["deelnames"]
+    )
+    assert planner.patch_planning(f"/zittingen/{zitting}", change).json()["changed"] is False
+    assert planner.post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
+    assert planner.patch_planning(f"/zittingen/{zitting}", change).status_code == 409
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 5)

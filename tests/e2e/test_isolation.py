@@ -262,6 +262,13 @@ def tp_school(tp: TP) -> School:
             {"zittingId": zitting_id},
             {"participants": [{"toetsinschrijvingId": enrolment.enrolment, "extraAttempt": True}]},
         ),
+        ("GET", "/planning/zittingen"): Case((planner_,), listing=True),
+        ("GET", "/planning/zittingen/{zittingId}"): Case((planner_,), {"zittingId": zitting_id}),
+        ("PATCH", "/planning/zittingen/{zittingId}"): Case(
+            (planner_,),
+            {"zittingId": zitting_id},
+            {"consumers": [{"consumerKey": "nl-test-admin", "locationCode": "X"}]},
+        ),
         ("POST", "/planning/zittingen/{zittingId}/cancel"): Case((planner_,), {"zittingId": zitting_id}),
         ("POST", "/planning/zittingen/{zittingId}/reconcile"): Case((planner_,), {"zittingId": zitting_id}),
         ("POST", "/planning/deelnames/{deelnameId}/cancel"): Case((planner_,), {"deelnameId": deelname_id}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -151,3 +152,35 @@ def test_assigned_needs_tp_cannot_translate_are_a_warning_line(tp: TP, tp_databa
         row = db.get(Deelname, deelname)
         assert row is not None and row.data["consumers"][0]["personalNeeds"] == ["spoken"]
     assert [m.notes for m in tp.history(deelname)] == [[ran.stderr.removeprefix("warning: ").strip()]]
+
+
+def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP, tp_database_url: str) -> None:
+    toets, _ = dr_sends_a_toets_with_students(tp, 1)
+    ta = tp.configure_ta("ta-cli")
+    times = ["--start", START, "--end", END, "--duration", "PT40M"]
+    [zitting] = ids(
+        oke_plan(tp, tp_database_url, "zitting", "--ta", ta, "--toets", toets, *times, "--all-enrolments"), "zitting"
+    )
+
+    changed = oke_plan(
+        tp, tp_database_url, "change", zitting, "--location", "B1.12", "--end", "2026-12-01T10:30:00+01:00"
+    )
+    assert f"zitting {zitting} changed: sent to TA" in changed
+    again = oke_plan(tp, tp_database_url, "change", zitting, "--location", "B1.12", "--json")
+    assert json.loads(again) == {"zittingId": zitting, "changed": False, "deelnamesSent": []}
+    with tp.session_factory() as session:
+        row = session.get(Zitting, zitting)
+        assert row is not None and row.data["consumers"][0]["locationCode"] == "B1.12"
+        assert row.data["endDateTime"] == "2026-12-01T10:30:00+01:00"
+
+    listed = json.loads(oke_plan(tp, tp_database_url, "list", "--from", "2026-12-01T00:00:00+01:00", "--json"))
+    assert [z["zittingId"] for z in listed["items"]] == [zitting] and listed["next"] is None
+    assert "ochtend" in oke_plan(
+        tp, tp_database_url, "list", "--ta", ta
+    )  # the name, in a table as wide as the terminal
+    shown = json.loads(oke_plan(tp, tp_database_url, "show", zitting, "--json"))
+    assert [d["state"] for d in shown["deelnames"]] == ["associated"]
+    assert "B1.12" in oke_plan(tp, tp_database_url, "show", zitting)
+    oke_plan(tp, tp_database_url, "list", "--from", "2026-12-01T00:00:00", exit_code=2)  # no UTC offset
+    oke_plan(tp, tp_database_url, "cancel-zitting", zitting)
+    assert "cancelled" in oke_plan(tp, tp_database_url, "change", zitting, "--location", "C2", exit_code=1)

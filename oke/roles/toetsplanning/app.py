@@ -10,7 +10,15 @@ from fastapi import FastAPI
 from oke.auth.api import token_router
 from oke.config import Settings
 from oke.outbound import peer_directory
-from oke.roles.toetsplanning.api import associations, documents, dr_results, offerings, persons, planning
+from oke.roles.toetsplanning.api import (
+    associations,
+    documents,
+    dr_results,
+    offerings,
+    persons,
+    planning,
+    zittingen,
+)
 from oke.roles.toetsplanning.background import working
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -47,5 +55,6 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         app.include_router(module.router, prefix=settings.base_path)
     app.include_router(token_router())
     app.include_router(planning.router)
+    app.include_router(zittingen.router)
     app.include_router(dr_results.router)
     return app

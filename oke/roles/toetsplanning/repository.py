@@ -495,6 +495,47 @@ class ToetsplanningRepository(Repository):
         )
         return list(self.session.scalars(query))
 
+    def planned_deelnames_of(self, zitting_id: str) -> list[Deelname]:
+        """The session's Deelnames that are not cancelled and TA has not reported on, locked in id order (as flow 3
+        locks them)."""
+        query = (
+            select(Deelname)
+            .where(Deelname.zitting_id == zitting_id, Deelname.state != "canceled", Deelname.result.is_(None))
+            .order_by(Deelname.deelname_id)
+            .with_for_update()
+        )
+        return list(self.session.scalars(query))
+
+    def zittingen_page(
+        self,
+        tenant: str,
+        *,
+        ta_peer: str | None,
+        planbare_toets_id: str | None,
+        state: str | None,
+        start_from: datetime | None,
+        start_until: datetime | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Zitting]:
+        """A page of the school's Zittingen in order of start, after the (`start_at`, id) `after`: keyset paging
+        on the index of (tenant, start_at, zitting_id)."""
+        order = (Zitting.start_at, Zitting.zitting_id)
+        query = select(Zitting).where(Zitting.tenant == tenant)
+        if ta_peer is not None:
+            query = query.where(Zitting.ta_peer == ta_peer)
+        if planbare_toets_id is not None:
+            query = query.where(Zitting.planbare_toets_id == planbare_toets_id)
+        if state is not None:
+            query = query.where(Zitting.state == state)
+        if start_from is not None:
+            query = query.where(Zitting.start_at >= start_from)
+        if start_until is not None:
+            query = query.where(Zitting.start_at < start_until)
+        if after is not None:
+            query = query.where(tuple_(*order) > tuple_(*after))
+        return list(self.session.scalars(query.order_by(*order).limit(limit)))
+
     def cancel_deelnames_of(self, zitting_id: str) -> None:
         self.session.execute(update(Deelname).where(Deelname.zitting_id == zitting_id).values(state="canceled"))
 

@@ -77,12 +77,14 @@ class Zitting(_Timestamps, Base):
     planbare_toets_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     state: Mapped[str] = mapped_column(String(16), default="active")
     data: Mapped[dict[str, Any]] = mapped_column(Json)
+    #: The `startDateTime` of `data`, in UTC: what a planner's listing filters and orders on.
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime)
     report: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     report_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     deelnames: Mapped[list[Deelname]] = relationship(back_populates="zitting")
 
-    __table_args__ = (Index(None, "tenant", "ta_peer"),)
+    __table_args__ = (Index(None, "tenant", "ta_peer"), Index(None, "tenant", "start_at", "zitting_id"))
 
 
 class Deelname(_Timestamps, Base):

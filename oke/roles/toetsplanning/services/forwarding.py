@@ -10,11 +10,9 @@ Flow 3 runs this for every message, so it reads and writes with the repository's
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
@@ -24,6 +22,7 @@ from oke.roles.toetsplanning import flow5, rules
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
 from oke.roles.toetsplanning.services import documents
+from oke.roles.toetsplanning.services._cursors import cursor, position
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 
 SENT = "sent"
@@ -146,26 +145,11 @@ def list_results(
     `after` is the `next` of the page before: a result changed since then comes again, on a later page.
     """
     with uow:
-        rows = uow.repo.dr_results(tenant, state=state, after=_position(after), limit=limit + 1)
+        rows = uow.repo.dr_results(tenant, state=state, after=position(after), limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    following = _cursor(rows[-1]["updated_at"], rows[-1]["deelname_id"]) if more else None
+    following = cursor(rows[-1]["updated_at"], rows[-1]["deelname_id"]) if more else None
     return ResultsPage([ResultForDr.of(row) for row in rows], following)
-
-
-def _cursor(updated_at: datetime, deelname_id: str) -> str:
-    """The position after a listed result, opaque to the caller (it holds the result's id)."""
-    return base64.urlsafe_b64encode(f"{updated_at.isoformat()} {deelname_id}".encode()).decode()
-
-
-def _position(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    try:
-        updated_at, deelname_id = base64.urlsafe_b64decode(cursor.encode()).decode().split(" ", 1)
-        return datetime.fromisoformat(updated_at).astimezone(UTC), deelname_id
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
-        raise InvalidContent(FieldError("/query/after", "is not the next of a page of this listing")) from None
 
 
 def supply_score(

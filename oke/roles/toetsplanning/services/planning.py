@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import component_id, in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.common import NL_TEST_ADMIN, component_id, in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
 from oke.roles.toetsplanning.needs import Toets, minutes_of, needs_for
@@ -83,12 +83,16 @@ def plan_zitting(
         if planbare_toets_id is not None:
             offering = {**_defaults_of_toets(uow, tenant, planbare_toets_id), **offering}
         document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
-        rules.require_valid(rules.OFFERING, document, "/offering")
-        rules.require_oke_modes(document, "/offering")
+        _require_valid_zitting(document, "/offering")
         _require_ta(uow, tenant, ta_peer)
         _require_test_in_catalogue(uow, ta_peer, document, test_pointer)
         zitting = Zitting(
-            zitting_id=zitting_id, tenant=tenant, ta_peer=ta_peer, planbare_toets_id=planbare_toets_id, data=document
+            zitting_id=zitting_id,
+            tenant=tenant,
+            ta_peer=ta_peer,
+            planbare_toets_id=planbare_toets_id,
+            data=document,
+            start_at=_start_of(document),
         )
         uow.repo.add(zitting)
         _send(uow, zitting, "PUT", f"/offerings/{zitting_id}", flow2.zitting_message(document, zitting.state))
@@ -157,6 +161,89 @@ def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str
         uow.repo.cancel_deelnames_of(zitting_id)
         _send(uow, zitting, "PATCH", f"/offerings/{zitting_id}", flow2.CANCEL_OFFERING)
         uow.commit()
+
+
+@dataclass(frozen=True)
+class ChangedZitting:
+    zitting_id: str
+    #: Whether the change changed the Zitting: nothing is sent to TA when it did not.
+    changed: bool
+    #: The Deelnames sent to TA again, as their extra time or needs changed with the session.
+    deelnames: list[str]
+
+
+#: What a change leaves as planned: the Zitting's id and test, its state (cancelling is `cancel_zitting`) and the
+#: session report TA writes (flow 4). A change may repeat their values, as a whole offering does.
+FIXED_FIELDS = ("offeringId", "offeringType", "component")
+FIXED_CONSUMER_FIELDS = ("offeringState", *rules.REPORT_FIELDS)
+
+
+def change_zitting(
+    uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str, patch: dict[str, Any]
+) -> ChangedZitting:
+    """PDF 3.2.2 "Zitting wijzigen": merge the planner's change (RFC 7396, consumers by key) into the Zitting,
+    validated as a new one is, and send TA the whole changed session (`PUT /offerings/{id}`, a snapshot), then
+    each planned Deelname whose extra time or needs change with it ("Deelname wijzigen").
+
+    The session's PUT does not replace one still waiting: that may be the PUT that creates it at TA, and its
+    Deelnames, queued behind it, would then reach TA before their session. A change that changes nothing sends
+    nothing.
+    """
+    with uow:
+        zitting = _active_zitting(uow, tenant, zitting_id)
+        _require_changeable(zitting.data, patch)
+        document = merge_patch(zitting.data, patch)
+        if document == zitting.data:
+            return ChangedZitting(zitting_id, False, [])
+        _require_valid_zitting(document, "")
+        zitting.data, zitting.start_at = document, _start_of(document)
+        message = flow2.zitting_message(document, zitting.state)
+        _send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message, snapshot=False)
+        sent = _send_changed_needs(uow, zitting)
+        uow.commit()
+    return ChangedZitting(zitting_id, True, sent)
+
+
+def _require_changeable(planned: dict[str, Any], patch: dict[str, Any]) -> None:
+    """A 400 naming each field the change may not change (`FIXED_FIELDS`, `FIXED_CONSUMER_FIELDS`)."""
+    errors = [
+        FieldError(f"/{name}", f"is fixed once the session is planned ({planned.get(name)!r})")
+        for name in FIXED_FIELDS
+        if name in patch and patch[name] != planned.get(name)
+    ]
+    blocks = patch.get("consumers")
+    current = nl_test_admin_block(planned.get("consumers")) or {}
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+        if not isinstance(block, dict) or block.get("consumerKey") != NL_TEST_ADMIN:
+            continue
+        for name in FIXED_CONSUMER_FIELDS:
+            if name in block and block[name] != current.get(name):
+                why = "cancel the session instead" if name == "offeringState" else "TA reports it (flow 4)"
+                errors.append(FieldError(f"/consumers/{i}/{name}", f"is not the planner's to change: {why}"))
+    if errors:
+        raise InvalidContent(errors)
+
+
+def _send_changed_needs(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> list[str]:
+    """Send TA again each of the session's planned students whose extra time or needs the changed session changes
+    (its duration, date, test or mode): as `send_changed_person` does for a changed person.
+
+    Only Deelnames of DR's Toetsinschrijvingen whose Person TP holds: an ad-hoc student's Person (read from a DR
+    group) is not kept, and its Deelname keeps what TA got.
+    """
+    toets, sent = _toets_of(zitting.data), []
+    for deelname in uow.repo.planned_deelnames_of(zitting.zitting_id):
+        person = uow.repo.dr_person(zitting.tenant, deelname.person_id)
+        if deelname.role != "student" or deelname.toetsinschrijving_id is None or person is None or not person.data:
+            continue
+        needs = needs_for(_assigned_needs(person.data), toets)
+        message = flow2.deelname_message(deelname.data, deelname.state, person.data, needs)
+        if message.get("consumers") == deelname.data.get("consumers"):
+            continue
+        deelname.data = {**deelname.data, "consumers": message["consumers"]}
+        _send(uow, zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
+        sent.append(deelname.deelname_id)
+    return sent
 
 
 def cancel_deelname(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str) -> None:
@@ -457,8 +544,27 @@ def _toets_of(document: dict[str, Any]) -> Toets:
     )
 
 
-def _send(uow: ToetsplanningUnitOfWork, zitting: Zitting, method: str, path: str, body: dict[str, Any]) -> None:
-    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object."""
+def _require_valid_zitting(document: dict[str, Any], prefix: str) -> None:
+    """A Zitting TA would take, as planned or changed: a 400 naming each field at `prefix`."""
+    rules.require_valid(rules.OFFERING, document, prefix)
+    rules.require_oke_modes(document, prefix)
+
+
+def _start_of(document: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(document["startDateTime"])
+
+
+def _send(
+    uow: ToetsplanningUnitOfWork,
+    zitting: Zitting,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    *,
+    snapshot: bool | None = None,
+) -> None:
+    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object, unless
+    `snapshot` says otherwise."""
     uow.outbox.add(
         tenant=zitting.tenant,
         peer=zitting.ta_peer,
@@ -467,5 +573,5 @@ def _send(uow: ToetsplanningUnitOfWork, zitting: Zitting, method: str, path: str
         method=method,
         path=path,
         body=body,
-        snapshot=method == "PUT",
+        snapshot=method == "PUT" if snapshot is None else snapshot,
     )
