@@ -169,3 +169,7 @@ def _documents(out: Normalised, documents: Any, pointer: str) -> None:
             if derived:
                 document["documentId"] = derived
                 out.notes.append(f"{pointer}/{i}/documentId: absent; taken from documentUrl as {derived}")
+        if "documentUrl" in document:
+            out.notes.append(
+                f"{pointer}/{i}/documentUrl: ignored; TP fetches the document by documentId from TA's base URL only"
+            )

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from oke.auth.caller import ClientRole
 from tests.api_client import TP, Peer, history, new_id, pointers, problem_of, ta_with_student
 
@@ -216,15 +218,17 @@ def test_a_completed_result_turned_back_to_in_progress_is_taken_and_noted(tp: TP
     )
 
 
-def test_a_staff_participation_takes_no_result(tp: TP) -> None:
+@pytest.mark.parametrize("role", ["coordinator", "assessor"])
+def test_a_staff_participation_takes_no_result(tp: TP, role: str) -> None:
     ta = tp.peer(ClientRole.ta, peer="ta-x")
-    planned = tp.plan("ta-x", students=1, staff=("coordinator",))
-    coordinator = next(d["deelnameId"] for d in planned["deelnames"] if d["role"] == "coordinator")
+    planned = tp.plan("ta-x", students=1, staff=(role,))
+    staff = next(d["deelnameId"] for d in planned["deelnames"] if d["role"] == role)
 
-    problem = problem_of(ta.patch(f"/associations/{coordinator}", ATTENDANCE), 400)
+    problem = problem_of(ta.patch(f"/associations/{staff}", ATTENDANCE), 400)
 
-    assert "/result" in pointers(problem)
-    assert result_of(ta, coordinator) is None
+    reason = f"a participation as {role} carries no result"
+    assert problem["invalidParams"] == [{"pointer": "/result", "reason": reason}]
+    assert result_of(ta, staff) is None
 
 
 def test_associationType_is_required(tp: TP) -> None:

@@ -128,6 +128,7 @@ def test_seed_004_is_read_into_the_101_shape(tp: TP) -> None:
         "/offeringType",
         "/consumers/0/additionalInfo",
         "/consumers/0/documents/0/documentId",
+        "/consumers/0/documents/0/documentUrl",
     ):
         assert noted(row.notes, pointer), (pointer, row.notes)
 
@@ -170,6 +171,26 @@ def test_a_report_cannot_change_what_tp_planned(tp: TP) -> None:
     block = nl_block(ta, zitting)
     assert block["irregularities"] == "Geen"
     assert (block["offeringState"], block["duration"]) == ("canceled", "PT40M")
+
+
+def test_the_answer_names_each_field_tp_ignored(tp: TP) -> None:
+    """TP says what it did with a report, as it does for a result: a field TA may not set is named, not dropped
+    silently (and the history keeps the same notes)."""
+    ta, zitting = ta_with_zitting(tp)
+    body = report(irregularities="Geen", documents=[SESSION_REPORT], offeringState="canceled")
+    body |= {"name": [{"language": "nl-NL", "value": "Andere naam"}]}
+    body["consumers"].insert(0, {"consumerKey": "x-vendor", "room": "B12"})
+
+    answer = ta.patch(f"/offerings/{zitting}", body)
+
+    assert answer.status_code == 200, answer.text
+    why = "ignored; a session report sets only irregularities and documents (PDF 3.4.3)"
+    notes = [f"/name: {why}", f"/consumers/1/offeringState: {why}", f"/consumers/0: {why}"]
+    assert answer.json() == {"offeringId": zitting, "message": [{"language": "en-GB", "value": n} for n in notes]}
+    assert history(tp, zitting, "4")[-1].notes == notes
+    assert ta.patch(f"/offerings/{zitting}", report(irregularities="Geen")).json()["message"] == [
+        {"language": "en-GB", "value": "accepted"}
+    ]
 
 
 def test_offeringType_is_required(tp: TP) -> None:

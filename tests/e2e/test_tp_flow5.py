@@ -527,3 +527,25 @@ def test_tas_answer_says_the_result_is_queued_for_dr(tp: TP) -> None:
     answer = tp.peer(ClientRole.ta, peer="ta-x").patch(f"/associations/{deelname}", body)
     assert answer.status_code == 200, answer.text
     assert [m["value"] for m in answer.json()["message"]] == [f"queued for DR {dr} as attempt 1"]
+
+
+def test_ta_repeating_a_message_queues_nothing_new_for_dr_but_an_operators_forward_does(tp: TP) -> None:
+    """TA may send a message twice (its retry after a lost answer): DR gets one PATCH of it, not two. An operator
+    who gave the first up (`oke outbox discard`) still has it sent again with `oke results forward`."""
+    dr = tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp))
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    body = {"associationType": "componentOfferingAssociation", "result": score("7.5")}
+    assert ta.patch(f"/associations/{deelname}", body).status_code == 200
+
+    again = ta.patch(f"/associations/{deelname}", body)
+
+    assert again.status_code == 200, again.text
+    assert [m["value"] for m in again.json()["message"]] == [
+        f"unchanged for DR {dr} since TP last queued attempt 1: nothing queued"
+    ]
+    assert len(to_dr(tp)) == 1
+    assert dr_result(tp, deelname).state == "sent"
+    forwarded = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/forward")
+    assert forwarded.status_code == 200, forwarded.text
+    assert [m.body for m in to_dr(tp)] == [to_dr(tp)[0].body] * 2

@@ -117,7 +117,7 @@ def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> N
     attendance); when it is not, an error in what the message sends is named where it stands in the message.
     """
     if role in STAFF_ROLES:
-        raise InvalidContent(FieldError("/result", f"a {role} participation carries no result"))
+        raise InvalidContent(FieldError("/result", f"a participation as {role} carries no result"))
     try:
         RESULT.validate_python(merged)
     except ValidationError as error:
@@ -149,6 +149,17 @@ def check_report(report: dict[str, Any], pointer: str) -> list[str]:
     """Flow 4: the merged report is valid; returns remarks on what it still lacks (it may come in parts)."""
     require_valid(OFFERING_CONSUMER, {"consumerKey": NL_TEST_ADMIN, **report}, pointer)
     return [f"the session report has no {name} yet" for name in REPORT_FIELDS if name not in report]
+
+
+def ignored_in_report(body: dict[str, Any], index: int) -> list[str]:
+    """Flow 4 takes only the nl-test-admin block's irregularities and documents; TP ignores all else in the offering
+    (PDF 3.4.3, Aanvullende eis). Returns a note per field ignored, so that TA learns it set nothing there."""
+    why = "ignored; a session report sets only irregularities and documents (PDF 3.4.3)"
+    top = [f"/{name}: {why}" for name in body if name not in ("offeringType", "offeringId", "consumers")]
+    block = body["consumers"][index]
+    inside = [f"/consumers/{index}/{name}: {why}" for name in block if name not in ("consumerKey", *REPORT_FIELDS)]
+    others = [f"/consumers/{i}: {why}" for i in range(len(body["consumers"])) if i != index]
+    return top + inside + others
 
 
 def late_notes(*, deelname_state: str | None, zitting_state: str) -> list[str]:

@@ -169,6 +169,7 @@ EXPECTED_NOTES = {
         "/consumers/0/documents",
         "/result/resultDate",
         "/result/consumers/0/documents/0/documentId",
+        "/result/consumers/0/documents/0/documentUrl",
     },
     "flow 3.2": {
         "/consumers/0/consumerKey",
@@ -182,6 +183,7 @@ EXPECTED_NOTES = {
         "/offeringType",
         "/consumers/0/additionalInfo",
         "/consumers/0/documents/0/documentId",
+        "/consumers/0/documents/0/documentUrl",
     },
 }
 #: Leaf values a rewrite replaces, and by what.
@@ -190,6 +192,10 @@ REWRITTEN_VALUES = {
     "flow 3.2": {'"MBO-toetsafname"': '"nl-test-admin"'},
     "flow 4.1": {'"MBO-toetsafname"': '"nl-test-admin"'},
 }
+
+
+#: The note on a draft-era `documentUrl`, which TP never follows.
+IGNORED_URL = "documentUrl: ignored; TP fetches the document by documentId from TA's base URL only"
 
 
 @pytest.mark.parametrize("name", DRAFTS)
@@ -228,7 +234,7 @@ def test_the_draft_is_not_changed_by_reading_it(name: str) -> None:
 def test_reading_a_normalised_message_again_rewrites_nothing(name: str) -> None:
     once = _normalise(name).body
     again = _read(name, once)
-    assert again.notes == []
+    assert [note for note in again.notes if IGNORED_URL not in note] == []  # each message is told the URL is unused
     assert again.body == once
 
 
@@ -339,6 +345,15 @@ def test_a_numeric_document_id_becomes_a_string_with_a_note() -> None:
     assert normalised.body["result"]["consumers"][0]["documents"][0]["documentId"] == "123454"
     assert normalised.notes == ["/result/consumers/0/documents/0/documentId: number read as the string 123454"]
     RESULT.validate_python(normalised.body["result"])
+
+
+def test_a_document_url_next_to_a_document_id_is_noted_as_ignored() -> None:
+    """A TA that still sends the draft's `documentUrl` is told TP never follows it (it is kept as sent)."""
+    url = "https://files.ta.example/d1.pdf"
+    documents = [{"documentId": "d1", "documentType": "assessmentForm", "documentName": "form.pdf", "documentUrl": url}]
+    normalised = normalise_result_patch(_result_patch(documents=documents), RECEIVED)
+    assert normalised.notes == [f"/result/consumers/0/documents/0/{IGNORED_URL}"]
+    assert normalised.body["result"]["consumers"][0]["documents"] == documents
 
 
 def test_a_numeric_document_id_in_a_session_report_becomes_a_string_with_a_note() -> None:

@@ -62,6 +62,19 @@ def test_flow_5_names_the_nl_test_admin_blocks_documents_by_tps_ids_and_leaves_t
     assert sent["consumers"][1]["documents"][0]["documentId"] == "123454"  # TA's result is kept as TA sent it
 
 
+def test_flow_5_sends_a_document_with_the_standards_fields_only() -> None:
+    """A draft-era `documentUrl` (or any other field of TA's) would point DR at a host TA chose: DR gets the
+    document's id, type and name (PDF "Document") and fetches it from TP."""
+    form = {"documentId": "123454", "documentType": "assessmentForm", "documentName": "form.pdf"}
+    sent = result([form | {"documentUrl": "https://files.ta.example/123454.pdf", "documentExtension": "pdf"}])
+
+    renamed = named_for_dr(sent, tenant="school-a", ta_peer="ta-y")
+
+    tps_id = dr_document_id("school-a", "ta-y", "123454")
+    assert renamed["consumers"][1]["documents"] == [{**form, "documentId": tps_id}]
+    assert "documentUrl" in sent["consumers"][1]["documents"][0]  # TA reads back what it sent
+
+
 def test_a_result_without_a_list_of_documents_is_left_as_it_is() -> None:
     for documents in (None, "123454"):
         assert named_for_dr(result(documents), tenant="school-a", ta_peer="ta-y") == result(documents)

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from oke.auth.caller import ClientRole
 from oke.ooapi.enums import AssociationRole, AssociationState, ResultState
+from oke.ooapi.messages import offering_accepted
 from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.toetsplanning.api.deps import DrWriteDep, PeerReadDep, PeerWriteDep
 from oke.roles.toetsplanning.services import enrolments, reads, session_reports
+from oke.web.responses import json_response
 
 router = APIRouter(tags=["offerings"])
 
@@ -26,11 +28,11 @@ async def put_offering(offeringId: str, call: DrWriteDep) -> Response:
 async def patch_offering(offeringId: str, call: PeerWriteDep) -> Response:
     """Flow 1 (DR): change or cancel a planbare toets. Flow 4 (TA): the session report of a Zitting."""
     if call.caller.role == ClientRole.ta:
-        await call.tx.write(
+        notes = await call.tx.write(
             lambda uow: session_reports.receive_session_report(uow, call.caller, offeringId, call.inbound)
         )
-    else:
-        await call.tx.write(lambda uow: enrolments.patch_offering(uow, call.caller, offeringId, call.inbound))
+        return json_response(offering_accepted(offeringId, notes))  # what TP did, as flow 3 answers
+    await call.tx.write(lambda uow: enrolments.patch_offering(uow, call.caller, offeringId, call.inbound))
     return Response(status_code=200)
 
 

@@ -1,7 +1,8 @@
 """Documents (flow 3.3): TA names them in results and reports; TP fetches each once and re-exposes it to DR.
 
 A document is fetched by id from the TA peer's configured base URL only (`GET /documents/{id}`): a
-draft-era `documentUrl` could point at any host, so it is never followed (it stays in the stored result).
+draft-era `documentUrl` could point at any host, so it is never followed. It stays in the stored result (TA
+reads back what it sent) but never goes to DR: flow 5 names each document by the standard's fields alone.
 The fetch leaves through the outbox: it is retried (or parked) by the relay and never blocks the message. A TA
 may write a document a little after it names it, so a 404 is tried again for a while (`fetch_patience`).
 
@@ -23,6 +24,7 @@ from sqlalchemy import Connection, update
 from oke.auth.caller import Caller
 from oke.errors import NotFound
 from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.documents import ResultDocument
 from oke.outbox.relay import Delivery, OutboundMessage
 from oke.outbox.retry import Patience
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -30,6 +32,8 @@ from oke.store.tables.toetsplanning import TpDocument, dr_document_id
 
 #: The outbox kind of a document fetch; its key is the document id.
 FETCH = "documents.fetch"
+#: What a document of a result is in the standard (`documentId`, `documentType`, `documentName`): all DR gets.
+DOCUMENT_FIELDS = tuple(ResultDocument.model_fields)
 OCTET_STREAM = "application/octet-stream"
 
 
@@ -90,14 +94,12 @@ def keep_fetched(connection: Connection, message: OutboundMessage, delivery: Del
 
 
 def named_for_dr(result: dict[str, Any], *, tenant: str, ta_peer: str) -> dict[str, Any]:
-    """TA's `result` with each document of its nl-test-admin block named by the id DR knows it by (flow 5)."""
+    """TA's `result` with each document of its nl-test-admin block named by the id DR knows it by (flow 5), with
+    the standard's fields only: a draft-era `documentUrl` would point DR at a host TA chose."""
     block = nl_test_admin_block(result.get("consumers"))
     if block is None or not isinstance(block.get("documents"), list):
         return result
-    renamed = [
-        entry | {"documentId": dr_document_id(tenant, ta_peer, entry["documentId"])} if _fetchable(entry) else entry
-        for entry in block["documents"]
-    ]
+    renamed = [_for_dr(entry, tenant, ta_peer) if _fetchable(entry) else entry for entry in block["documents"]]
     consumers = [{**c, "documents": renamed} if c is block else c for c in result["consumers"]]
     return result | {"consumers": consumers}
 
@@ -125,6 +127,11 @@ def read_document(uow: ToetsplanningUnitOfWork, caller: Caller, document_id: str
             raise NotFound(f"document {document_id} is not fetched from TA yet")
         uow.session.expunge(document)
         return document
+
+
+def _for_dr(entry: dict[str, Any], tenant: str, ta_peer: str) -> dict[str, Any]:
+    standard = {name: entry[name] for name in DOCUMENT_FIELDS if name in entry}
+    return standard | {"documentId": dr_document_id(tenant, ta_peer, entry["documentId"])}
 
 
 def _named(documents: Any) -> Iterable[dict[str, Any]]:

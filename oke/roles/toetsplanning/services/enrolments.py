@@ -224,7 +224,7 @@ def _forward_received_results(uow: ToetsplanningUnitOfWork, caller: Caller, inbo
     for deelname_id in uow.repo.reported_deelnames_of(caller.tenant, toets_id):
         target = uow.repo.result_target(deelname_id)
         if target is not None and target.result is not None:
-            notes = forwarding.forward_result(uow, target, target.result, target.result_version)
+            notes = forwarding.forward_result(uow, target, target.result, target.result_version, resend=False)
             why = [f"DR now expects results of planbare toets {toets_id}: {note}" for note in notes]
             uow.history.record(sender, inbound, flow="1", object_type="deelname", object_id=deelname_id, notes=why)
 

@@ -57,10 +57,12 @@ class ResultForDr:
 
 
 def forward_result(
-    uow: ToetsplanningUnitOfWork, target: ResultTarget, result: dict[str, Any], version: int
+    uow: ToetsplanningUnitOfWork, target: ResultTarget, result: dict[str, Any], version: int, *, resend: bool
 ) -> list[str]:
     """Queue the Deelname's current `result` for DR, or hold it; returns notes for the history (none if not DR's).
 
+    A message the same as the one last queued for the association is queued again only if `resend` (an operator
+    may have given the earlier one up): TA repeating a flow 3 message must not send DR the same PATCH twice.
     Runs inside the caller's transaction, after the result is saved (as `version`).
     """
     context = target.context
@@ -95,8 +97,11 @@ def forward_result(
     body = flow5.message(
         dialect, attempt, session, outcome, score=fitted.score, final_allowed=final_allowed, before=row["body"]
     )
+    unchanged = known is not None and _queued(known, context.dr_peer) == body
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
+    if unchanged and not resend:
+        return [f"unchanged for DR {context.dr_peer} since TP last queued attempt {attempt.attempt}: nothing queued"]
     uow.outbox.add(
         tenant=target.tenant,
         peer=context.dr_peer,
@@ -109,6 +114,11 @@ def forward_result(
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
     return [f"queued for DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+
+
+def _queued(known: dict[str, Any], dr_peer: str) -> dict[str, Any] | None:
+    """The body last queued for the association at this DR, if the result is not held since."""
+    return known["body"] if known["state"] == SENT and known["dr_peer"] == dr_peer else None
 
 
 def _session_takes(target: ResultTarget, toets_id: str, toets: dict[str, Any]) -> bool:
@@ -194,7 +204,7 @@ def _locked(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> tupl
 
 def _forward_again(uow: ToetsplanningUnitOfWork, target: ResultTarget, tenant: str) -> ResultForDr:
     if target.result is not None:
-        forward_result(uow, target, target.result, target.result_version)
+        forward_result(uow, target, target.result, target.result_version, resend=True)
     row = _row_of(uow, tenant, target.deelname_id)
     uow.commit()
     return ResultForDr.of(row)

@@ -52,7 +52,7 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
                 deelname_id=deelname_id,
                 documents=block["documents"],
             )
-        notes += forwarding.forward_result(uow, deelname, merged, deelname.result_version + 1)  # flow 5
+        notes += forwarding.forward_result(uow, deelname, merged, deelname.result_version + 1, resend=False)  # flow 5
         uow.history.record(
             sender_of(caller), inbound, flow="3", object_type="deelname", object_id=deelname_id, notes=notes
         )

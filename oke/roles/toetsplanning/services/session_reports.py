@@ -33,7 +33,8 @@ def receive_session_report(
         change = {name: block[name] for name in rules.REPORT_FIELDS if name in block}
         report = merge_patch(zitting.report or {}, change)
         remarks = rules.check_report(report, f"/consumers/{index}")
-        notes = normalised.notes + rules.late_notes(deelname_state=None, zitting_state=zitting.state) + remarks
+        notes = normalised.notes + rules.ignored_in_report(body, index) + remarks
+        notes += rules.late_notes(deelname_state=None, zitting_state=zitting.state)
         zitting.report = report
         zitting.report_received_at = datetime.now(UTC)
         if change.get("documents"):
