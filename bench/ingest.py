@@ -213,6 +213,7 @@ def tp_target(database_url: str, students: int, flow5: bool = False, processes: 
             "name": [{"language": "nl-NL", "value": "Bench"}],
             "startDateTime": "2026-12-01T09:00:00+01:00",
             "endDateTime": "2026-12-01T10:00:00+01:00",
+            "component": "test-bench",  # TP plans no session without its test: TA would refuse it
         }
         if flow5:
             push_flow1(url, token(dr), offering, students)

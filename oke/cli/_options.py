@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from oke.client.peers import PeerDirectory
 from oke.config import DEFAULT_PORTS, Role, Settings
-from oke.errors import OkeError
+from oke.errors import InvalidContent, OkeError
 from oke.outbound import peer_directory
 from oke.store.checks import server_warnings
 from oke.store.database import Database
@@ -97,20 +98,37 @@ def migrated_session(settings: Settings) -> Iterator[Session]:
 
 
 @contextmanager
-def migrated_database(settings: Settings, *, failing: str = "error") -> Iterator[Database]:
+def migrated_database(
+    settings: Settings, *, failing: str = "error", options: Mapping[str, str] | None = None
+) -> Iterator[Database]:
     """The server's migrated database with its engines (for services and peer clients), closed afterwards.
 
     An oke error (a refusal, an unknown id, a peer that cannot be reached) is printed after `failing`
-    and exits 1.
+    and exits 1. `options` maps the JSON pointers of the fields a command builds from its options to those
+    options: a refused field is named as the user gave it (`--start`, not `/offering/startDateTime`).
     """
     database = Database(migrated(settings))
     try:
         yield database
     except OkeError as error:
-        typer.echo(f"{failing}: {error}", err=True)
+        typer.echo(f"{failing}: {_in_options(error, options or {})}", err=True)
         raise typer.Exit(1) from None
     finally:
         database.close()
+
+
+def _in_options(error: OkeError, options: Mapping[str, str]) -> str:
+    if not isinstance(error, InvalidContent):
+        return str(error)
+    return "; ".join(str(replace(e, pointer=_option_of(e.pointer, options))) for e in error.errors)
+
+
+def _option_of(pointer: str, options: Mapping[str, str]) -> str:
+    """The option a field (or a field inside it) came from, else its pointer."""
+    for field, option in options.items():
+        if pointer == field or pointer.startswith(f"{field}/"):
+            return option
+    return pointer
 
 
 def peer_clients(database: Database) -> PeerDirectory:

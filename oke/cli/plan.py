@@ -50,8 +50,28 @@ Staff = Annotated[
 ]
 
 
-def _tp(database_url: str | None) -> AbstractContextManager[Database]:
-    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url))
+#: The fields of the planning request `oke plan zitting` builds from its options: an error names the option.
+ZITTING_OPTIONS = {
+    "/taPeer": "--ta",
+    "/planbareToetsId": "--toets",
+    "/drPeer": "--dr",
+    "/groupId": "--group",
+    "/offering/startDateTime": "--start",
+    "/offering/endDateTime": "--end",
+    "/offering/component": "--component",
+    "/offering/name": "--name (or --toets)",
+    "/offering/primaryCode": "--code (or --toets)",
+    "/offering/modeOfDelivery": "--mode",
+    "/offering/consumers/0/duration": "--duration",
+    "/offering/consumers/0/lastPossibleStartDateTime": "--last-start",
+    "/offering/consumers/0/startOptions": "--start-option",
+    "/offering/consumers/0/safety": "--safety",
+    "/offering/consumers/0/locationCode": "--location",
+}
+
+
+def _tp(database_url: str | None, options: dict[str, str] | None = None) -> AbstractContextManager[Database]:
+    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url), options=options)
 
 
 def _participants(enrolments: list[str] | None, staff: list[str] | None, *, extra: bool = False) -> list[Participant]:
@@ -105,7 +125,13 @@ def zitting(
     toets: Annotated[
         str | None, typer.Option(help="DR's planbare toets: the test, name and code come from it.")
     ] = None,
-    component: Annotated[str | None, typer.Option(help="TA's test id (without --toets, or to override it).")] = None,
+    component: Annotated[
+        str | None,
+        typer.Option(
+            help="TA's test id (componentId, in TA's catalogue). With --toets, one of the tests the toets names "
+            "(its component or testsToBeUsed; required when it names several); without --toets, required."
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="The session's name (Dutch).")] = None,
     code: Annotated[str | None, typer.Option(help="The session's offeringCode.")] = None,
     duration: Annotated[str | None, typer.Option(help="ISO 8601 duration of the test, e.g. PT40M.")] = None,
@@ -155,7 +181,7 @@ def zitting(
         raise typer.BadParameter("needs --toets", param_hint="--all-enrolments")
     if group is not None and dr is None:
         raise typer.BadParameter("needs --dr", param_hint="--group")
-    with _tp(database_url) as database:
+    with _tp(database_url, ZITTING_OPTIONS) as database:
         enrolments = list(enrolment or [])
         if all_enrolments and toets is not None:
             uow = ToetsplanningUnitOfWork(database.sessions)

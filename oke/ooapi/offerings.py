@@ -5,6 +5,7 @@ The three offerings form a union discriminated by `offeringType`, which every PU
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, StrictBool
@@ -16,6 +17,8 @@ from oke.ooapi.common import (
     LanguageTypedString,
     OoapiModel,
     consumers_of,
+    moment_or_none,
+    nl_test_admin_index,
     reference_to,
     union_on,
 )
@@ -32,6 +35,10 @@ from oke.ooapi.enums import (
     Safety,
     StartOptions,
 )
+
+#: A session's duration: days and a time, never years, months or weeks (PDF Tabel 4.2.A; docs/standard.md).
+_SESSION_DURATION = re.compile(r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 
 
 class TestToBeUsed(OoapiModel):
@@ -122,3 +129,33 @@ class CourseOffering(_OfferingBase):
 Offering = union_on(
     "offeringType", {"component": ComponentOffering, "program": ProgramOffering, "course": CourseOffering}
 )
+
+
+def session_time_faults(zitting: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """What a TA of OKE refuses in a Zitting's times that the wire model takes, as (JSON pointer, reason): an end
+    not after the start, a `lastPossibleStartDateTime` outside the session, a `duration` in years, months or weeks.
+
+    The reference TA refuses these in flow 2.1; TP refuses them where the planner gives them, since a Zitting TA
+    refuses holds up every later message of its session. Values the wire model cannot read are left to its errors.
+    """
+    faults: list[tuple[str, str]] = []
+    index = nl_test_admin_index(zitting.get("consumers"))
+    block: dict[str, Any] = zitting["consumers"][index] if index is not None else {}
+    at = f"{prefix}/consumers/{index}"
+    duration = block.get("duration")
+    if isinstance(duration, str) and not _SESSION_DURATION.match(duration):
+        reason = (
+            f"{duration!r} counts years, months or weeks; a session lasts a time such as PT60M (PDF Tabel 4.2.A)"
+            if _ISO_DURATION.match(duration)
+            else f"{duration!r} is not an ISO 8601 duration such as PT40M"
+        )
+        faults.append((f"{at}/duration", reason))
+    start, end = moment_or_none(zitting.get("startDateTime")), moment_or_none(zitting.get("endDateTime"))
+    if start is None or end is None:
+        return faults
+    if end <= start:
+        return [*faults, (f"{prefix}/endDateTime", f"must be after startDateTime {zitting['startDateTime']}")]
+    last = moment_or_none(block.get("lastPossibleStartDateTime"))
+    if last is not None and not start <= last <= end:
+        faults.append((f"{at}/lastPossibleStartDateTime", "must lie between startDateTime and endDateTime"))
+    return faults

@@ -32,7 +32,7 @@ from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson
-from tests.api_client import TP, Enrolment, dr_person, zitting_offering
+from tests.api_client import TP, Enrolment, dr_person, problem_of, zitting_offering
 from tests.dr_client import DR, JACOB_REKENEN
 from tests.e2e.test_chain_flow2 import eventually
 from tests.e2e.test_dr_flow1 import connect_to_tp
@@ -237,6 +237,34 @@ def test_no_result_of_an_ad_hoc_participant_goes_to_dr(tp: TP, dr: DR, tp_databa
     daan = next(d["deelnameId"] for d in added.json() if d["personId"] == DAAN)
     reports(ta, daan, score("8.0"))
     assert len(to_dr(tp)) == queued
+
+
+def test_group_members_with_a_toetsinschrijving_for_the_sessions_toets_are_planned_for_it(
+    tp: TP, dr: DR, tp_database_url: str
+) -> None:
+    """Planned ad hoc, they passed DR's attempt policy (Fatima has attemptLeft 0) and their results never reached
+    DR. Ad hoc is for students without a Toetsinschrijving (PDF 3.1.2): a member with one for the session's planbare
+    toets is planned for it, and the coordinator (staff) stays as they are."""
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    session = {k: v for k, v in zitting_offering(component=school.REKENEN_2F).items() if k != "primaryCode"}
+    body = {"taPeer": tp.configure_ta("ta-x"), "planbareToetsId": school.TOETS_REKENEN, "offering": session}
+    group = {"groupId": school.GROUP, "drPeer": peer}
+    planner = tp.peer(ClientRole.planner)
+    response = planner.post_planning("/zittingen", body | group)
+    assert response.status_code == 201, response.text
+    attempts = {d["personId"]: d["attempt"] for d in response.json()["deelnames"]}
+    students = {school.STUDENTS[s]: 1 for s in ("jacob", "fatima", "daan")}
+    assert attempts == students | {school.COORDINATOR: None}
+    with tp.session_factory() as session:
+        deelnames = session.scalars(select(Deelname).where(Deelname.zitting_id == response.json()["zittingId"]))
+        enrolments = {d.person_id: d.toetsinschrijving_id for d in deelnames}
+    assert enrolments == {
+        **{school.STUDENTS[s]: school.TOETSINSCHRIJVINGEN[(s, "rekenen")] for s in ("jacob", "fatima", "daan")},
+        school.COORDINATOR: None,
+    }
+    again = problem_of(planner.post_planning("/zittingen", body | group), 409)["detail"]  # their attempt is planned
+    assert "attempt 1 is already planned" in again and any(e in again for e in enrolments.values() if e)
 
 
 def test_a_planner_plans_a_dr_group_from_the_command_line(tp: TP, dr: DR, tp_database_url: str) -> None:

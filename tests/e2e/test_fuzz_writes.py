@@ -112,6 +112,7 @@ def _tp_planning(tp: TP, path: str) -> Target:
         "/planning/zittingen/{zittingId}/deelnames": {"participants": [student]},
         "/planning/deelnames/{deelnameId}/move": {"zittingId": tp.plan("ta-x")["zittingId"]},
         "/planning/results/{deelnameId}/score": {"score": "7.5"},
+        "/planning/zittingen/{zittingId}": {"consumers": [{"consumerKey": "nl-test-admin", "locationCode": "C2"}]},
     }
     concrete = path.replace("{zittingId}", zitting_id).replace("{deelnameId}", deelname_id)
     return Target(tp, planner, concrete, bodies.get(path, {}))
@@ -166,6 +167,9 @@ TARGETS: dict[tuple[str, str, str, str], Make] = {
             "/planning/results/{deelnameId}/forward",
         )
     },
+    ("tp", "PATCH", "/planning/zittingen/{zittingId}", "planner"): lambda tp: _tp_planning(
+        tp, "/planning/zittingen/{zittingId}"
+    ),
     ("ta", "PUT", "/ooapi/offerings/{offeringId}", "tp"): lambda ta: _ta_flow2(ta, "offerings", "PUT"),
     ("ta", "PATCH", "/ooapi/offerings/{offeringId}", "tp"): lambda ta: _ta_flow2(ta, "offerings", "PATCH"),
     ("ta", "PUT", "/ooapi/associations/{associationId}", "tp"): lambda ta: _ta_flow2(ta, "associations", "PUT"),

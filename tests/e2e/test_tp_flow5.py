@@ -28,6 +28,7 @@ from tests.api_client import (
     dr_enrols,
     dr_sends_toets,
     new_id,
+    person,
     pointers,
     problem_of,
     zitting_offering,
@@ -39,12 +40,14 @@ COMPONENT = zitting_offering()["component"]
 
 
 def planned(tp: TP, enrolment: Enrolment, *, extra: bool = False, **offering: Any) -> str:
-    """A Zitting at TA ta-x for the enrolment (its own attempt, or the next one); the Deelname's id."""
+    """A Zitting at TA ta-x for the enrolment (its own attempt, or the next one), of the test its planbare toets
+    names unless `offering` gives one; the Deelname's id."""
     planner = tp.peer(ClientRole.planner)
+    session = {k: v for k, v in zitting_offering(**offering).items() if k != "component" or k in offering}
     body = {
         "taPeer": tp.configure_ta("ta-x"),
         "planbareToetsId": enrolment.toets,
-        "offering": zitting_offering(**offering),
+        "offering": session,
         "participants": [{"toetsinschrijvingId": enrolment.enrolment, "extraAttempt": extra}],
     }
     response = planner.post_planning("/zittingen", body)
@@ -167,6 +170,24 @@ def test_an_ad_hoc_participation_and_a_toets_without_result_expected_are_not_for
     silent = planned(tp, dr_enrols(tp, result_expected=False))
     reports(ta, silent, score("8.0"))
     assert to_dr(tp) == []
+
+
+def test_an_operator_is_told_an_ad_hoc_participation_is_never_reported_to_dr(tp: TP, tp_database_url: str) -> None:
+    """`forward` or `score` on a group member's Deelname said only "no result for DR of participation …"."""
+    tp.configure_dr()
+    student = new_id()
+    member = {"personId": student, "person": person(student)}  # as a member of DR's group (flow 1b) is planned
+    body = {"taPeer": tp.configure_ta("ta-x"), "offering": zitting_offering(), "participants": [member]}
+    planner = tp.peer(ClientRole.planner)
+    ad_hoc = planner.post_planning("/zittingen", body).json()["deelnames"][0]["deelnameId"]
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), ad_hoc, score("8.0"))
+    for call in (f"/results/{ad_hoc}/forward", f"/results/{ad_hoc}/score"):
+        detail = problem_of(planner.post_planning(call, {"score": "8.0"}), 404)["detail"]
+        assert ad_hoc in detail and "ad hoc" in detail and "never reported to DR" in detail
+    ran = CliRunner().invoke(
+        oke, ["results", "forward", ad_hoc, "--school", tp.tenant, "--database-url", tp_database_url]
+    )
+    assert ran.exit_code == 1 and "ad hoc" in ran.output, ran.output
 
 
 def test_a_score_on_another_scale_is_converted_and_both_are_kept(tp: TP) -> None:

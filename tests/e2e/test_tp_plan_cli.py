@@ -94,7 +94,7 @@ def test_errors_are_printed_plainly(tp: TP, tp_database_url: str) -> None:
     toets, _ = dr_sends_a_toets_with_students(tp, 1)
     times = ["--start", START, "--end", END]
     unknown_ta = oke_plan(tp, tp_database_url, "zitting", "--ta", "nowhere", "--toets", toets, *times, exit_code=1)
-    assert "/taPeer" in unknown_ta
+    assert unknown_ta.startswith("error: --ta: no TA 'nowhere'")  # the option, not /taPeer
     assert "no participation" in oke_plan(tp, tp_database_url, "cancel", new_id(), exit_code=1)
     deelname = tp.plan("ta-down", students=1)["deelnames"][0]["deelnameId"]
     assert "error:" in oke_plan(tp, tp_database_url, "link", deelname, exit_code=1)  # TA cannot be reached
@@ -184,3 +184,33 @@ def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP
     oke_plan(tp, tp_database_url, "list", "--from", "2026-12-01T00:00:00", exit_code=2)  # no UTC offset
     oke_plan(tp, tp_database_url, "cancel-zitting", zitting)
     assert "cancelled" in oke_plan(tp, tp_database_url, "change", zitting, "--location", "C2", exit_code=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ([], "--code (or --toets): is required"),  # was `/offering/primaryCode: is required`
+        (["--code", "REK-1", "--name", "Rekenen", "--end", "2026-12-01T08:00:00+01:00"], "--end: must be after"),
+        (["--code", "REK-1", "--name", "Rekenen", "--duration", "P1W"], "--duration: 'P1W' counts"),
+        (["--code", "REK-1", "--name", "Rekenen", "--last-start", "2026-12-01T11:00:00+01:00"], "--last-start: must"),
+    ],
+)
+def test_a_refused_option_is_named_as_the_planner_gave_it(
+    tp: TP, tp_database_url: str, options: list[str], named: str
+) -> None:
+    """A refused field of the request the command builds is named by its option, not by its JSON pointer."""
+    session = ["--ta", tp.configure_ta("ta-cli"), "--component", new_id(), "--start", START, "--end", END]
+    refused = oke_plan(tp, tp_database_url, "zitting", *session, *options, exit_code=1)
+    assert refused.startswith(f"error: {named}") and "/offering" not in refused, refused
+
+
+def test_a_test_the_planbare_toets_does_not_name_is_refused(tp: TP, tp_database_url: str) -> None:
+    """`--component` with `--toets` chooses among the toets's tests; another test would reach DR as its result."""
+    toets, [enrolment] = dr_sends_a_toets_with_students(tp, 1)
+    other = new_id()
+    session = ["--ta", tp.configure_ta("ta-cli"), "--toets", toets, "--start", START, "--end", END]
+    refused = oke_plan(
+        tp, tp_database_url, "zitting", *session, "--component", other, "--enrolment", enrolment, exit_code=1
+    )
+    assert refused.startswith(f"error: --component: test {other} is not the toets's"), refused
+    assert zitting_offering()["component"] in refused and toets in refused

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
+from oke.errors import InvalidContent
 from oke.ooapi.common import in_dutch
+from oke.roles.toetsafname.rules import check_zitting
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, TpComponent
 from tests.api_client import (
@@ -180,6 +183,82 @@ def test_a_test_not_in_tas_catalogue_or_withdrawn_is_400_once_tp_has_read_it(tp:
         "/planbareToetsId"
     ]
     assert plan(tp, []).status_code == 201
+
+
+def plan_toets(tp: TP, toets: str, participants: list[dict[str, Any]] | None = None, **offering: Any) -> Any:
+    """A Zitting of DR's planbare toets `toets`: its test, name and code come from the toets unless given."""
+    session = {k: v for k, v in zitting_offering(**offering).items() if k not in ("primaryCode", "name", "component")}
+    session |= {k: v for k, v in offering.items() if k == "component"}
+    body = {"taPeer": tp.configure_ta("ta-x"), "planbareToetsId": toets, "offering": session}
+    return tp.peer(ClientRole.planner).post_planning("/zittingen", body | {"participants": participants or []})
+
+
+def test_a_test_the_planbare_toets_does_not_name_is_400(tp: TP) -> None:
+    """A session of planbare toets "Rekenen 2F" running another test: TA ran another exam, and flow 5 gave its score
+    to DR as the toets's result. A `component` is one of the toets's tests, and chosen when it names several."""
+    rekenen, other = zitting_offering()["component"], new_id()
+    toets = dr_enrols(tp).toets  # its component is `rekenen`
+    problem = problem_of(plan_toets(tp, toets, component=other), 400)
+    assert pointers(problem) == ["/offering/component"]
+    reason = problem["invalidParams"][0]["reason"]
+    assert other in reason and rekenen in reason and toets in reason and "Rekenen 2F" in reason
+    assert plan_toets(tp, toets, component=rekenen).status_code == 201
+
+    digital, paper = new_id(), new_id()
+    tests = [{"consumerKey": "nl-test-admin", "testsToBeUsed": [{"componentId": digital}, {"componentId": paper}]}]
+    either = new_id()
+    toets_of_two = zitting_offering(offeringId=either, resultExpected=True, consumers=tests)
+    del toets_of_two["component"]
+    assert tp.peer(ClientRole.dr).put(f"/offerings/{either}", toets_of_two).status_code == 201
+    chooses = problem_of(plan_toets(tp, either), 400)
+    assert pointers(chooses) == ["/offering/component"] and f"{digital} or {paper}" in chooses["detail"]
+    assert pointers(problem_of(plan_toets(tp, either, component=rekenen), 400)) == ["/offering/component"]
+    planned = plan_toets(tp, either, component=paper)
+    assert planned.status_code == 201, planned.text
+    assert outbox_of(tp, planned.json()["zittingId"])[0].body["component"] == paper
+
+
+def test_a_session_without_a_test_is_400(tp: TP) -> None:
+    """TA refuses a Zitting without `component` (PDF figure 3.2.10), and the session's later messages wait."""
+    problem = problem_of(plan(tp, [], component=None), 400)
+    assert pointers(problem) == ["/offering/component"]
+
+
+BLOCK = "/offering/consumers/0"
+SESSION_TIMES = [
+    ("end before start", {"endDateTime": "2026-12-01T08:00:00+01:00"}, "/offering/endDateTime"),
+    ("end at start", {"endDateTime": "2026-12-01T09:00:00+01:00"}, "/offering/endDateTime"),
+    (
+        "last start before",
+        {"lastPossibleStartDateTime": "2026-12-01T08:59:00+01:00"},
+        f"{BLOCK}/lastPossibleStartDateTime",
+    ),
+    (
+        "last start after",
+        {"lastPossibleStartDateTime": "2026-12-01T10:01:00+01:00"},
+        f"{BLOCK}/lastPossibleStartDateTime",
+    ),
+    ("duration in weeks", {"duration": "P1W"}, f"{BLOCK}/duration"),
+    ("duration in months", {"duration": "P60M"}, f"{BLOCK}/duration"),
+    ("duration not ISO", {"duration": "40 minuten"}, f"{BLOCK}/duration"),
+]
+
+
+@pytest.mark.parametrize(("change", "pointer"), [t[1:] for t in SESSION_TIMES], ids=[t[0] for t in SESSION_TIMES])
+def test_session_times_ta_refuses_are_400_and_nothing_goes_to_ta(tp: TP, change: dict[str, str], pointer: str) -> None:
+    """TA refused such a session (its `check_zitting`), the offering PUT parked and every later message of the
+    session waited behind it. TP applies TA's own rule (`session_time_faults`) before anything is queued."""
+    offering = zitting_offering()
+    block = offering["consumers"][0]
+    for name, value in change.items():
+        (offering if name.endswith("DateTime") and name != "lastPossibleStartDateTime" else block)[name] = value
+    problem = problem_of(plan(tp, [], **offering), 400)
+    assert pointers(problem) == [pointer]
+    with tp.session_factory() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.peer == tp.peer_name("ta-x"))).first() is None
+    with pytest.raises(InvalidContent) as refused:  # the reference TA refuses it at the same field
+        check_zitting({**offering, "offeringId": (zitting := new_id())}, zitting)
+    assert [e.pointer for e in refused.value.errors] == [pointer.removeprefix("/offering")]
 
 
 def test_cancelling_a_participation_and_a_session_goes_to_ta(tp: TP) -> None:
@@ -356,6 +435,45 @@ def test_a_session_without_a_planbare_toets_takes_the_enrolments_of_its_test_onl
     refused = problem_of(response, 409)["detail"]
     assert rekenen.enrolment in refused and rekenen.toets in refused and other_test in refused
     assert plan(tp, [{"toetsinschrijvingId": rekenen.enrolment}]).status_code == 201  # a session of its test
+
+
+def test_a_student_planned_by_person_in_a_session_of_their_toets_is_planned_for_their_toetsinschrijving(
+    tp: TP,
+) -> None:
+    """A group's member (flow 1b) with a Toetsinschrijving for the session's planbare toets was planned ad hoc: past
+    DR's attempt policy, and with results DR never got. Ad hoc is for students without one (PDF 3.1.2): the member
+    is planned for it, under the attempt policy; in a session of no planbare toets, the student stays ad hoc."""
+    once = dr_enrols(tp, attempt_left=0)
+    member = {"personId": once.student, "person": person(once.student)}  # as a group's member is planned
+    first = plan_toets(tp, once.toets, [member])
+    assert first.status_code == 201, first.text
+    assert first.json()["deelnames"][0]["attempt"] == 1
+    again = problem_of(plan_toets(tp, once.toets, [member]), 409)["detail"]
+    assert once.enrolment in again and once.student in again and "attempt 1 is already planned" in again
+    with tp.session_factory() as session:
+        rows = session.scalars(select(Deelname).where(Deelname.person_id == once.student)).all()
+        assert [(row.toetsinschrijving_id, row.attempt) for row in rows] == [(once.enrolment, 1)]
+
+    ad_hoc = plan(tp, [member]).json()["deelnames"][0]  # no planbare toets: TP cannot tell which toets it is
+    assert ad_hoc["attempt"] is None
+    coordinator = {"personId": once.student, "role": "coordinator", "person": person(once.student, student=False)}
+    assert plan_toets(tp, once.toets, [coordinator]).json()["deelnames"][0]["attempt"] is None  # staff: no enrolment
+
+
+def test_a_student_with_two_toetsinschrijvingen_for_the_toets_is_planned_by_one(tp: TP) -> None:
+    first, second = dr_enrols(tp), new_id()
+    granted = {  # DR granted an attempt as a second Toetsinschrijving (docs/planning.md)
+        "associationId": second,
+        "associationType": "componentOfferingAssociation",
+        "role": "student",
+        "state": "associated",
+        "person": first.student,
+        "offering": first.toets,
+        "consumers": [{"consumerKey": "nl-test-admin", "attempt": 2, "attemptLeft": 0}],
+    }
+    assert tp.peer(ClientRole.dr).put(f"/associations/{second}", granted).status_code == 201
+    refused = problem_of(plan_toets(tp, first.toets, [{"personId": first.student}]), 409)["detail"]
+    assert first.enrolment in refused and second in refused and "toetsinschrijvingId" in refused
 
 
 def test_a_participation_ta_reported_on_is_not_moved(tp: TP) -> None:

@@ -86,6 +86,10 @@ def test_a_change_is_validated_as_a_new_session_and_leaves_the_planned_test_and_
     assert pointers(problem_of(hybrid, 400)) == ["/modeOfDelivery/0"]
     no_start = planner.patch_planning(path, {"startDateTime": None})
     assert pointers(problem_of(no_start, 400)) == ["/startDateTime"]
+    ends_before = planner.patch_planning(path, {"endDateTime": "2026-12-01T08:00:00+01:00"})
+    assert pointers(problem_of(ends_before, 400)) == ["/endDateTime"]  # TA's rule, as for a new session
+    a_week = {"consumers": [{"consumerKey": "nl-test-admin", "duration": "P1W"}]}
+    assert pointers(problem_of(planner.patch_planning(path, a_week), 400)) == ["/consumers/0/duration"]
     fixed = {
         "component": "another-test",
         "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "canceled", "irregularities": []}],

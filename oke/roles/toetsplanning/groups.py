@@ -1,10 +1,10 @@
 """Flow 1b at TP: the members of one of DR's Toetsgroepen as ad-hoc participants of a Zitting.
 
 TP reads `GET /groups/{id}/members` (every page) and each member's `GET /persons/{id}`; the planning itself
-is `services.planning`'s. A member has no Toetsinschrijving, so the Deelname is ad hoc: its results never
-go back to DR (PDF 3.1.2.2; flow1.md: they go into DR by hand). The Person read is handed to the planning
-as the participant's `person`, embedded in flow 2 only: TP keeps no person data for it beside DR's flow 1
-persons, whose removal follows their enrolments.
+is `services.planning`'s. A member without a Toetsinschrijving for the session's planbare toets is ad hoc: its
+results never go back to DR (PDF 3.1.2.2; flow1.md: they go into DR by hand); one with it is planned for it.
+The Person read is handed to the planning as the participant's `person`, embedded in flow 2 only: TP keeps no
+person data for it beside DR's flow 1 persons, whose removal follows their enrolments.
 
 Outside `services/` because it talks HTTP, like `access_links`.
 """

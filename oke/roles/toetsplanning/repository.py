@@ -290,6 +290,17 @@ class ToetsplanningRepository(Repository):
         )
         return self.session.scalars(query.limit(1)).first() is not None
 
+    def open_enrolments_of(self, tenant: str, person_id: str, offering_id: str) -> Sequence[DrAssociation]:
+        """The person's student Toetsinschrijvingen of a planbare toets that DR has not cancelled, by id."""
+        query = select(DrAssociation).where(
+            DrAssociation.tenant == tenant,
+            DrAssociation.person_id == person_id,
+            DrAssociation.offering_id == offering_id,
+            DrAssociation.state != "canceled",
+            DrAssociation.data["role"].as_string() == "student",
+        )
+        return self.session.scalars(query.order_by(DrAssociation.association_id)).all()
+
     def dr_associations_page(
         self,
         tenant: str,

@@ -10,7 +10,7 @@ from oke.errors import FieldError, InvalidContent
 from oke.ooapi.associations import Association
 from oke.ooapi.common import NL_TEST_ADMIN, component_id, nl_test_admin_block, nl_test_admin_index
 from oke.ooapi.enums import modes_outside_oke
-from oke.ooapi.offerings import NlTestAdminOffering, Offering
+from oke.ooapi.offerings import NlTestAdminOffering, Offering, session_time_faults
 from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person, person_faults
 from oke.ooapi.problems import field_errors, field_errors_of
 from oke.ooapi.results import Result
@@ -53,6 +53,14 @@ def require_oke_modes(zitting: dict[str, Any], prefix: str = "") -> None:
     errors = modes_outside_oke(zitting, prefix)
     if errors:
         raise InvalidContent([FieldError(p, r) for p, r in errors])
+
+
+def require_session_times(zitting: dict[str, Any], prefix: str = "") -> None:
+    """A Zitting's times and duration are ones TA takes (`session_time_faults`, shared with the reference TA): TA
+    would refuse others, and the session's later messages would wait behind it in the outbox."""
+    faults = session_time_faults(zitting, prefix)
+    if faults:
+        raise InvalidContent([FieldError(p, r) for p, r in faults])
 
 
 def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:

@@ -197,6 +197,14 @@ def _locked(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> tupl
     """The Deelname and its result for DR, locked in that order, as flow 3 locks them: the other order
     deadlocked with a flow 3 message for the same Deelname."""
     target = uow.repo.result_target(deelname_id)
+    if target is not None and target.tenant == tenant and target.toetsinschrijving_id is None:
+        why = (
+            "it is ad hoc (planned without a Toetsinschrijving from DR, as a group's member), and its results are "
+            "never reported to DR"
+            if target.role == "student"
+            else f"it is a {target.role}'s, which carries no result"
+        )
+        raise NotFound(f"no result for DR of participation {deelname_id}: {why}")
     row = _row_of(uow, tenant, deelname_id)
     assert target is not None  # a result for DR belongs to a Deelname
     return target, row

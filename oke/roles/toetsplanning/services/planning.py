@@ -35,7 +35,8 @@ class Participant:
     the person, and its own `attempt` is the attempt planned unless another is given or `extra_attempt`
     asks for the next one (both within DR's `attemptLeft`). `person` is the Person to embed when DR has
     not sent it (external staff, for instance). A student with a `person_id` and no Toetsinschrijving (a
-    member of one of DR's groups, flow 1b) is ad hoc: TA gets the Deelname, DR never gets its results.
+    member of one of DR's groups, flow 1b) is ad hoc: TA gets the Deelname, DR never gets its results; unless
+    they have one for the session's planbare toets, which is then the one planned.
     """
 
     person_id: str | None = None
@@ -75,15 +76,19 @@ def plan_zitting(
     """Create a Zitting at TA `ta_peer` (a ComponentOffering without its id) and a Deelname per participant.
 
     A Zitting of one of DR's planbare toetsen takes its test (`component`), name and code from the toets
-    where the planner gives none.
+    where the planner gives none. What TA would refuse (a mode, times or a test it does not take) is refused
+    here, before anything is queued: the session's later messages would wait behind it.
     """
     zitting_id = zitting_id or str(uuid.uuid4())
     test_pointer = "/offering/component" if "component" in offering else "/planbareToetsId"
     with uow:
         if planbare_toets_id is not None:
-            offering = {**_defaults_of_toets(uow, tenant, planbare_toets_id), **offering}
+            offering = _with_toets(uow, tenant, planbare_toets_id, offering)
         document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
         _require_valid_zitting(document, "/offering")
+        if component_id(document) is None:
+            reason = "is required: the componentId of the session's test in TA's catalogue (GET /planning/catalogue)"
+            raise InvalidContent(FieldError("/offering/component", reason))
         _require_ta(uow, tenant, ta_peer)
         _require_test_in_catalogue(uow, ta_peer, document, test_pointer)
         zitting = Zitting(
@@ -342,16 +347,29 @@ def open_enrolments(uow: ToetsplanningUnitOfWork, *, tenant: str, planbare_toets
         return uow.repo.unplanned_enrolments(tenant, planbare_toets_id)
 
 
-def _defaults_of_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str) -> dict[str, Any]:
+def _with_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str, offering: dict[str, Any]) -> dict[str, Any]:
+    """The planner's Zitting of one of DR's planbare toetsen, with the toets's test (`component`), name and code
+    where it gives none.
+
+    A test the planner gives is one the toets names (its `component` or `testsToBeUsed`): TA would run another
+    exam, and flow 5 give DR its score as the toets's result. A 400 naming `/offering/component`, with the tests the
+    toets allows; a toets that names none allows any, as TP cannot tell.
+    """
     toets = uow.repo.dr_offering(tenant, toets_id)
     if toets is None or toets.offering_type != "component":
         reason = f"TP has no planbare toets {toets_id} from DR (flow 1)"
         raise InvalidContent(FieldError("/planbareToetsId", reason))
     if toets.state == "canceled":
         raise Conflict(f"DR cancelled planbare toets {toets_id}")
-    defaults = {"primaryCode": toets.data["primaryCode"], "name": toets.data["name"]}
     tests = rules.components_of_toets(toets.data)
-    return defaults | ({"component": tests[0]} if len(tests) == 1 else {})
+    given = component_id(offering)
+    allowed = f"planbare toets {_named(toets_id, toets)} is taken with test {' or '.join(tests)}"
+    if given is not None and tests and given not in tests:
+        raise InvalidContent(FieldError("/offering/component", f"test {given} is not the toets's: {allowed}"))
+    if given is None and len(tests) > 1:
+        raise InvalidContent(FieldError("/offering/component", f"is required: {allowed}"))
+    defaults = {"primaryCode": toets.data["primaryCode"], "name": toets.data["name"]}
+    return defaults | ({"component": tests[0]} if len(tests) == 1 else {}) | offering
 
 
 def require_dr(uow: ToetsplanningUnitOfWork, *, tenant: str, dr_peer: str) -> None:
@@ -440,9 +458,15 @@ def _add_deelname(
 def _with_enrolment(
     uow: ToetsplanningUnitOfWork, zitting: Zitting, participant: Participant, pointer: str
 ) -> tuple[Participant, str]:
-    """The participant completed from DR's Toetsinschrijving (the attempt it plans), and its person's id."""
+    """The participant completed from DR's Toetsinschrijving (the one it plans, and the attempt), and its person's id.
+
+    A student named by person only (a member of one of DR's groups, flow 1b) is planned for their Toetsinschrijving
+    of the session's planbare toets if they have one (`_own_enrolment`), and is ad hoc otherwise.
+    """
     tenant = zitting.tenant
     enrolment = uow.repo.dr_association(tenant, participant.toetsinschrijving_id or "")
+    if enrolment is None and participant.toetsinschrijving_id is None:
+        enrolment = _own_enrolment(uow, zitting, participant, pointer)
     if enrolment is None:
         if participant.extra_attempt:
             reason = "needs a Toetsinschrijving TP has from DR (flow 1): its attempt policy says what is allowed"
@@ -455,6 +479,8 @@ def _with_enrolment(
         reason = f"the Toetsinschrijving is of person {enrolment.person_id}"
         raise InvalidContent(FieldError(f"{pointer}/personId", reason))
     where = f"Toetsinschrijving {enrolment.association_id}"
+    if participant.toetsinschrijving_id is None:
+        where = f"person {enrolment.person_id}'s {where} for the session's planbare toets"
     where = f"{pointer}: {where}" if pointer else where
     if enrolment.state == "canceled":
         raise Conflict(f"{where} is cancelled by DR")
@@ -470,7 +496,29 @@ def _with_enrolment(
         )
     except rules.AttemptRefused as refused:
         raise Conflict(f"{where}: {refused}") from None
-    return replace(participant, attempt=attempt), enrolment.person_id
+    return replace(participant, toetsinschrijving_id=enrolment.association_id, attempt=attempt), enrolment.person_id
+
+
+def _own_enrolment(
+    uow: ToetsplanningUnitOfWork, zitting: Zitting, participant: Participant, pointer: str
+) -> DrAssociation | None:
+    """The open Toetsinschrijving a student planned by person has for the session's planbare toets, if any.
+
+    Ad hoc is for students without one (PDF 3.1.2): one who has it is planned for it, under DR's attempt policy,
+    and their results reach DR. Staff, and a session of no planbare toets, are never matched; two such enrolments
+    are a 409 naming both, as TP cannot tell which attempt the planner means.
+    """
+    if participant.role != "student" or participant.person_id is None or zitting.planbare_toets_id is None:
+        return None
+    found = uow.repo.open_enrolments_of(zitting.tenant, participant.person_id, zitting.planbare_toets_id)
+    if len(found) > 1:
+        ids = ", ".join(e.association_id for e in found)
+        where = f"{pointer}: person" if pointer else "person"
+        raise Conflict(
+            f"{where} {participant.person_id} has Toetsinschrijvingen {ids} for the session's planbare toets "
+            f"{zitting.planbare_toets_id}: plan the student by toetsinschrijvingId"
+        )
+    return found[0] if found else None
 
 
 def _require_session_of_toets(
@@ -548,6 +596,7 @@ def _require_valid_zitting(document: dict[str, Any], prefix: str) -> None:
     """A Zitting TA would take, as planned or changed: a 400 naming each field at `prefix`."""
     rules.require_valid(rules.OFFERING, document, prefix)
     rules.require_oke_modes(document, prefix)
+    rules.require_session_times(document, prefix)
 
 
 def _start_of(document: dict[str, Any]) -> datetime:
