@@ -190,10 +190,9 @@ def change_zitting(
     validated as a new one is, and send TA the whole changed session (`PUT /offerings/{id}`, a snapshot), then
     each planned Deelname whose extra time or needs change with it ("Deelname wijzigen").
 
-    The session's PUT replaces one still waiting or that TA refused (parked), in its place: that may be the PUT
-    that creates the session at TA, and the Deelnames queued behind it still reach TA after their session
-    (`oke.outbox.writer`). So a change repairs a session TA refused, and the Deelnames waiting on it go on. A
-    change that changes nothing sends nothing.
+    The session's PUT does not replace one still waiting: that may be the PUT that creates it at TA, and its
+    Deelnames, queued behind it, would then reach TA before their session. A change that changes nothing sends
+    nothing.
     """
     with uow:
         zitting = _active_zitting(uow, tenant, zitting_id)
@@ -204,7 +203,7 @@ def change_zitting(
         _require_valid_zitting(document, "")
         zitting.data, zitting.start_at = document, _start_of(document)
         message = flow2.zitting_message(document, zitting.state)
-        _send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message)
+        _send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message, snapshot=False)
         sent = _send_changed_needs(uow, zitting)
         uow.commit()
     return ChangedZitting(zitting_id, True, sent)
@@ -604,8 +603,17 @@ def _start_of(document: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(document["startDateTime"])
 
 
-def _send(uow: ToetsplanningUnitOfWork, zitting: Zitting, method: str, path: str, body: dict[str, Any]) -> None:
-    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object."""
+def _send(
+    uow: ToetsplanningUnitOfWork,
+    zitting: Zitting,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    *,
+    snapshot: bool | None = None,
+) -> None:
+    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object, unless
+    `snapshot` says otherwise."""
     uow.outbox.add(
         tenant=zitting.tenant,
         peer=zitting.ta_peer,
@@ -614,5 +622,5 @@ def _send(uow: ToetsplanningUnitOfWork, zitting: Zitting, method: str, path: str
         method=method,
         path=path,
         body=body,
-        snapshot=method == "PUT",
+        snapshot=method == "PUT" if snapshot is None else snapshot,
     )
