@@ -48,6 +48,14 @@ Staff = Annotated[
     list[str] | None,
     typer.Option("--staff", help="PERSON_ID=ROLE (coordinator, invigilator, assessor, guest) of a person DR sent."),
 ]
+#: The options of a session that `zitting` plans and `change` changes.
+Name = Annotated[str | None, typer.Option(help="The session's name (Dutch).")]
+Code = Annotated[str | None, typer.Option(help="The session's offeringCode.")]
+Duration = Annotated[str | None, typer.Option(help="ISO 8601 duration of the test, e.g. PT40M.")]
+LastStart = Annotated[str | None, typer.Option(help="lastPossibleStartDateTime, like --start.")]
+StartOption = Annotated[StartOptions | None, typer.Option(help="How students start.")]
+Location = Annotated[str | None, typer.Option(help="locationCode of the room.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON, as the planning API answers.")]
 
 
 #: The fields of the planning request `oke plan zitting` builds from its options: an error names the option.
@@ -132,13 +140,13 @@ def zitting(
             "(its component or testsToBeUsed; required when it names several); without --toets, required."
         ),
     ] = None,
-    name: Annotated[str | None, typer.Option(help="The session's name (Dutch).")] = None,
-    code: Annotated[str | None, typer.Option(help="The session's offeringCode.")] = None,
-    duration: Annotated[str | None, typer.Option(help="ISO 8601 duration of the test, e.g. PT40M.")] = None,
-    last_start: Annotated[str | None, typer.Option(help="lastPossibleStartDateTime, like --start.")] = None,
-    start_option: Annotated[StartOptions | None, typer.Option(help="How students start.")] = None,
+    name: Name = None,
+    code: Code = None,
+    duration: Duration = None,
+    last_start: LastStart = None,
+    start_option: StartOption = None,
     safety: Annotated[list[Safety] | None, typer.Option(help="Safety measures; repeatable.")] = None,
-    location: Annotated[str | None, typer.Option(help="locationCode of the room.")] = None,
+    location: Location = None,
     mode: Annotated[
         OkeModeOfDelivery,
         typer.Option(help="modeOfDelivery: situated (offline at a fixed place), online (at one), distance-learning."),
@@ -277,22 +285,19 @@ def link(
         typer.echo(access_link(directory, ta_peer, deelname_id))
 
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON, as the planning API answers.")]
-
-
 @app.command("change")
 def change(
     zitting_id: Annotated[str, typer.Argument(metavar="ZITTING")],
     school: School,
     start: Annotated[str | None, typer.Option(help="startDateTime, e.g. 2026-12-01T09:00:00+01:00.")] = None,
     end: Annotated[str | None, typer.Option(help="endDateTime, with its UTC offset like --start.")] = None,
-    last_start: Annotated[str | None, typer.Option(help="lastPossibleStartDateTime, like --start.")] = None,
-    duration: Annotated[str | None, typer.Option(help="ISO 8601 duration of the test, e.g. PT40M.")] = None,
-    location: Annotated[str | None, typer.Option(help="locationCode of the room.")] = None,
-    start_option: Annotated[StartOptions | None, typer.Option(help="How students start.")] = None,
+    last_start: LastStart = None,
+    duration: Duration = None,
+    location: Location = None,
+    start_option: StartOption = None,
     safety: Annotated[list[Safety] | None, typer.Option(help="Safety measures (all of them); repeatable.")] = None,
-    name: Annotated[str | None, typer.Option(help="The session's name (Dutch).")] = None,
-    code: Annotated[str | None, typer.Option(help="The session's offeringCode.")] = None,
+    name: Name = None,
+    code: Code = None,
     mode: Annotated[OkeModeOfDelivery | None, typer.Option(help="modeOfDelivery, as at `oke plan zitting`.")] = None,
     database_url: DatabaseUrl = None,
     as_json: Json = False,
