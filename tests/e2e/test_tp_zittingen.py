@@ -59,7 +59,8 @@ def test_a_change_sends_ta_the_whole_session_and_the_deelnames_whose_extra_time_
     with tp.session_factory() as session_:
         zitting = session_.get(Zitting, zitting_id)
         assert zitting is not None and zitting.data["consumers"][0]["locationCode"] == "B1.12"
-        audited = session_.scalars(select(ReceivedMessage).where(ReceivedMessage.object_id == zitting_id)).all()
+        query = select(ReceivedMessage).where(ReceivedMessage.object_id == zitting_id).order_by(ReceivedMessage.id)
+        audited = session_.scalars(query).all()
         assert [(m.flow, m.method) for m in audited] == [("planning", "POST"), ("planning", "PATCH")]
 
     again = planner.patch_planning(f"/zittingen/{zitting_id}", ROOM)
