@@ -164,27 +164,21 @@ def zitting(
 ) -> None:
     """Plan a session at a TA, with DR's enrolments, a group's members and staff as participants (flow 2 follows
     by itself)."""
-    block: dict[str, Any] = {"consumerKey": NL_TEST_ADMIN, "offeringState": "active"}
-    options = {
-        "duration": duration,
-        "lastPossibleStartDateTime": last_start,
-        "startOptions": start_option.value if start_option else None,
-        "safety": [s.value for s in safety] if safety else None,
-        "locationCode": location,
-    }
-    block |= {k: v for k, v in options.items() if v is not None}
-    offering: dict[str, Any] = {
-        "startDateTime": start,
-        "endDateTime": end,
-        "modeOfDelivery": [mode.value],
-        "consumers": [block],
-    }
+    fields, block = _session_options(
+        start=start,
+        end=end,
+        name=name,
+        code=code,
+        mode=mode,
+        duration=duration,
+        last_start=last_start,
+        start_option=start_option,
+        safety=safety,
+        location=location,
+    )
+    offering = fields | {"consumers": [{"consumerKey": NL_TEST_ADMIN, "offeringState": "active", **block}]}
     if component:
         offering["component"] = component
-    if name:
-        offering["name"] = [{"language": "nl-NL", "value": name}]
-    if code:
-        offering["primaryCode"] = {"codeType": "offeringCode", "code": code}
     if all_enrolments and toets is None:
         raise typer.BadParameter("needs --toets", param_hint="--all-enrolments")
     if group is not None and dr is None:
@@ -304,23 +298,20 @@ def change(
 ) -> None:
     """Change a planned session (PDF 3.2.2): TA gets the whole changed session, and the participations whose extra
     time changes with it; a change that changes nothing sends nothing."""
-    options = {
-        "duration": duration,
-        "lastPossibleStartDateTime": last_start,
-        "startOptions": start_option.value if start_option else None,
-        "safety": [s.value for s in safety] if safety else None,
-        "locationCode": location,
-    }
-    block = {k: v for k, v in options.items() if v is not None}
-    patch: dict[str, Any] = {"consumers": [{"consumerKey": NL_TEST_ADMIN, **block}]} if block else {}
-    fields = {
-        "startDateTime": start,
-        "endDateTime": end,
-        "name": [{"language": "nl-NL", "value": name}] if name else None,
-        "primaryCode": {"codeType": "offeringCode", "code": code} if code else None,
-        "modeOfDelivery": [mode.value] if mode else None,
-    }
-    patch |= {k: v for k, v in fields.items() if v is not None}
+    patch, block = _session_options(
+        start=start,
+        end=end,
+        name=name,
+        code=code,
+        mode=mode,
+        duration=duration,
+        last_start=last_start,
+        start_option=start_option,
+        safety=safety,
+        location=location,
+    )
+    if block:
+        patch["consumers"] = [{"consumerKey": NL_TEST_ADMIN, **block}]
     if not patch:
         raise typer.BadParameter("give at least one of the session's fields to change", param_hint="--start ...")
     with _tp(database_url) as database:
@@ -410,6 +401,38 @@ def show(
         row += (result.state, result.score) if result is not None else (None, None)
         table.add_row(*("" if value is None else str(value) for value in row))
     Console().print(table)
+
+
+def _session_options(
+    *,
+    start: str | None,
+    end: str | None,
+    name: str | None,
+    code: str | None,
+    mode: OkeModeOfDelivery | None,
+    duration: str | None,
+    last_start: str | None,
+    start_option: StartOptions | None,
+    safety: list[Safety] | None,
+    location: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The session's options as the ComponentOffering's fields and its nl-test-admin block's, those given only:
+    what `zitting` plans a session with and `change` changes it by."""
+    fields = {
+        "startDateTime": start,
+        "endDateTime": end,
+        "name": [{"language": "nl-NL", "value": name}] if name else None,
+        "primaryCode": {"codeType": "offeringCode", "code": code} if code else None,
+        "modeOfDelivery": [mode.value] if mode else None,
+    }
+    block = {
+        "duration": duration,
+        "lastPossibleStartDateTime": last_start,
+        "startOptions": start_option.value if start_option else None,
+        "safety": [s.value for s in safety] if safety else None,
+        "locationCode": location,
+    }
+    return {k: v for k, v in fields.items() if v is not None}, {k: v for k, v in block.items() if v is not None}
 
 
 def _moment(value: str | None, option: str) -> datetime | None:

@@ -360,9 +360,7 @@ class Relay:
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
                 failed = type(failure).__name__
                 log.warning("outbox message %d to %s: keeping the answer failed: %s", message.id, message.peer, failed)
-                delivery = Delivery(
-                    status=None, error=f"keeping the answer failed: {type(failure).__name__}: {failure}"
-                )
+                delivery = Delivery(status=None, error=f"keeping the answer failed: {failed}: {failure}")
                 values["last_status"] = None
         decision = self._policy.after_failure(
             attempts,

@@ -164,6 +164,8 @@ _IDS_AT_ONCE = 1000
 
 #: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
 _PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
+#: A Deelname TA still expects: not cancelled, and not reported on (what DR's changes still change at TA).
+_STILL_PLANNED = (Deelname.state != "canceled", Deelname.result.is_(None))
 
 
 @dataclass
@@ -483,8 +485,7 @@ class ToetsplanningRepository(Repository):
                 .where(
                     Deelname.tenant == tenant,
                     Deelname.toetsinschrijving_id.in_(toetsinschrijving_ids[start : start + _IDS_AT_ONCE]),
-                    Deelname.state != "canceled",
-                    Deelname.result.is_(None),
+                    *_STILL_PLANNED,
                 )
                 .order_by(Deelname.deelname_id)
                 .with_for_update(of=Deelname)
@@ -511,7 +512,7 @@ class ToetsplanningRepository(Repository):
         locks them)."""
         query = (
             select(Deelname)
-            .where(Deelname.zitting_id == zitting_id, Deelname.state != "canceled", Deelname.result.is_(None))
+            .where(Deelname.zitting_id == zitting_id, *_STILL_PLANNED)
             .order_by(Deelname.deelname_id)
             .with_for_update()
         )

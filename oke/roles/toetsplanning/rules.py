@@ -211,6 +211,19 @@ def session_takes_toets(
     return session_test is None or not toets_tests or session_test in toets_tests
 
 
+def session_takes(
+    session: dict[str, Any], session_toets_id: str | None, toets_id: str, toets: dict[str, Any] | None
+) -> bool:
+    """`session_takes_toets` for a Zitting's document and that of the enrolment's planbare toets (None: TP lacks
+    it)."""
+    return session_takes_toets(
+        toets_id=toets_id,
+        toets_tests=components_of_toets(toets) if toets is not None else [],
+        session_toets_id=session_toets_id,
+        session_test=component_id(session),
+    )
+
+
 def attempt_to_plan(
     *, own_attempt: int, attempt_left: int | None, planned: set[int], asked: int | None, extra: bool
 ) -> int:

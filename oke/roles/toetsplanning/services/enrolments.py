@@ -220,13 +220,12 @@ def _forward_received_results(uow: ToetsplanningUnitOfWork, caller: Caller, inbo
     """DR now expects the results of its planbare toets: those TA already gave go to DR (or are held) as flow 3's
     would, each with a history row of DR's message saying so."""
     uow.session.flush()  # flow 5 reads the planbare toets as it now stands
-    sender = sender_of(caller)
     for deelname_id in uow.repo.reported_deelnames_of(caller.tenant, toets_id):
         target = uow.repo.result_target(deelname_id)
         if target is not None and target.result is not None:
             notes = forwarding.forward_result(uow, target, target.result, target.result_version, resend=False)
             why = [f"DR now expects results of planbare toets {toets_id}: {note}" for note in notes]
-            uow.history.record(sender, inbound, flow="1", object_type="deelname", object_id=deelname_id, notes=why)
+            _record(uow, caller, inbound, "deelname", deelname_id, notes=why)
 
 
 def _set_association(
@@ -264,11 +263,8 @@ def _record_deelnames(
     uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, deelnames: Sequence[Deelname], note: str
 ) -> None:
     """A history row of DR's message for each Deelname it changed at TA, saying how."""
-    sender = sender_of(caller)
     for deelname in deelnames:
-        uow.history.record(
-            sender, inbound, flow="1", object_type="deelname", object_id=deelname.deelname_id, notes=[note]
-        )
+        _record(uow, caller, inbound, "deelname", deelname.deelname_id, notes=[note])
 
 
 def _forget_person_if_unused(uow: ToetsplanningUnitOfWork, tenant: str, person_id: str) -> None:

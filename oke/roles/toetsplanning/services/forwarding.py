@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import component_id, in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import PassState
 from oke.roles.toetsplanning import flow5, rules
 from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
@@ -76,7 +76,7 @@ def forward_result(
     row |= {"result_version": version, "ta_score": result.get("score"), "dr_peer": context.dr_peer}
     if toets is None:
         return _hold(uow, row, NO_TOETS.format(context.toets_id), new=known is None)
-    if not _session_takes(target, context.toets_id, toets):
+    if not rules.session_takes(target.zitting, target.session_toets_id, context.toets_id, toets):
         return _hold(uow, row, MOVED.format(context.toets_id, target.zitting_id), new=known is None)
     fitted = _fitted(uow, target, toets, result, row)
     if context.dr_peer is None or not isinstance(fitted, Fitted):
@@ -119,16 +119,6 @@ def forward_result(
 def _queued(known: dict[str, Any], dr_peer: str) -> dict[str, Any] | None:
     """The body last queued for the association at this DR, if the result is not held since."""
     return known["body"] if known["state"] == SENT and known["dr_peer"] == dr_peer else None
-
-
-def _session_takes(target: ResultTarget, toets_id: str, toets: dict[str, Any]) -> bool:
-    """Whether the session takes the enrolment's planbare toets as it is now (DR may have moved the enrolment)."""
-    return rules.session_takes_toets(
-        toets_id=toets_id,
-        toets_tests=rules.components_of_toets(toets),
-        session_toets_id=target.session_toets_id,
-        session_test=component_id(target.zitting),
-    )
 
 
 def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new: bool) -> list[str]:

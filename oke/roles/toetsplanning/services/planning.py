@@ -241,13 +241,8 @@ def _send_changed_needs(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> list[
         person = uow.repo.dr_person(zitting.tenant, deelname.person_id)
         if deelname.role != "student" or deelname.toetsinschrijving_id is None or person is None or not person.data:
             continue
-        needs = needs_for(_assigned_needs(person.data), toets)
-        message = flow2.deelname_message(deelname.data, deelname.state, person.data, needs)
-        if message.get("consumers") == deelname.data.get("consumers"):
-            continue
-        deelname.data = {**deelname.data, "consumers": message["consumers"]}
-        _send(uow, zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
-        sent.append(deelname.deelname_id)
+        if _send_again(uow, zitting, deelname, person.data, toets, person_changed=False):
+            sent.append(deelname.deelname_id)
     return sent
 
 
@@ -300,20 +295,35 @@ def send_changed_person(
     Only where what TA gets changes (the Person embedded, or the extra time and needs derived from it): a
     repeated PUT sends nothing. Returns the Deelnames sent again.
     """
-    was = flow2.person_message(before) if before is not None else None
+    changed = before is None or flow2.person_message(before) != flow2.person_message(after)
     sent = []
     for deelname in uow.repo.planned_deelnames(tenant, uow.repo.enrolments_of(tenant, person_id)):
-        if deelname.person_id != person_id:
-            continue
-        needs = needs_for(_assigned_needs(after), _toets_of(deelname.zitting.data))
-        message = flow2.deelname_message(deelname.data, deelname.state, after, needs)
-        if message["person"] == was and message.get("consumers") == deelname.data.get("consumers"):
-            continue
-        if "consumers" in message:
-            deelname.data = {**deelname.data, "consumers": message["consumers"]}
-        _send(uow, deelname.zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
-        sent.append(deelname)
+        zitting = deelname.zitting
+        if deelname.person_id == person_id and _send_again(
+            uow, zitting, deelname, after, _toets_of(zitting.data), person_changed=changed
+        ):
+            sent.append(deelname)
     return sent
+
+
+def _send_again(
+    uow: ToetsplanningUnitOfWork,
+    zitting: Zitting,
+    deelname: Deelname,
+    person: dict[str, Any],
+    toets: Toets,
+    *,
+    person_changed: bool,
+) -> bool:
+    """Send TA a fresh snapshot of the Deelname if what TA gets changes: the Person embedded (`person_changed`), or
+    the extra time and needs derived from its assigned needs in this session. Returns whether it was sent."""
+    message = flow2.deelname_message(deelname.data, deelname.state, person, needs_for(_assigned_needs(person), toets))
+    if not person_changed and message.get("consumers") == deelname.data.get("consumers"):
+        return False
+    if "consumers" in message:
+        deelname.data = {**deelname.data, "consumers": message["consumers"]}
+    _send(uow, zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
+    return True
 
 
 def _deelname(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> Deelname:
@@ -541,12 +551,7 @@ def _require_session_of_toets(
 
 def _takes(zitting: Zitting, toets_id: str, toets: DrOffering | None) -> bool:
     """Whether the session takes the enrolments of planbare toets `toets_id` (`toets`, if TP has it)."""
-    return rules.session_takes_toets(
-        toets_id=toets_id,
-        toets_tests=rules.components_of_toets(toets.data) if toets is not None else [],
-        session_toets_id=zitting.planbare_toets_id,
-        session_test=component_id(zitting.data),
-    )
+    return rules.session_takes(zitting.data, zitting.planbare_toets_id, toets_id, toets.data if toets else None)
 
 
 def _named(toets_id: str, toets: DrOffering | None) -> str:
