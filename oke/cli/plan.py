@@ -31,7 +31,7 @@ from oke.roles.toetsplanning.api.zittingen import (
     ZittingListed,
 )
 from oke.roles.toetsplanning.groups import group_participants
-from oke.roles.toetsplanning.services import planning, reads, zittingen
+from oke.roles.toetsplanning.services import planning, reads, zitting_change, zittingen
 from oke.roles.toetsplanning.services.planning import Participant, PlannedDeelname
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -315,7 +315,7 @@ def change(
     if not patch:
         raise typer.BadParameter("give at least one of the session's fields to change", param_hint="--start ...")
     with _tp(database_url) as database:
-        service = partial(planning.change_zitting, tenant=school, zitting_id=zitting_id, patch=patch)
+        service = partial(zitting_change.change_zitting, tenant=school, zitting_id=zitting_id, patch=patch)
         target = ("zitting", zitting_id)
         changed = _as_operator(database, service, school, f"plan change {zitting_id}", target, patch=patch)
     if as_json:

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from oke.ooapi.paging import PAGE_SIZES
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
-from oke.roles.toetsplanning.services import planning, zittingen
+from oke.roles.toetsplanning.services import zitting_change, zittingen
 from oke.web.bodies import JsonRoute
 
 router = APIRouter(prefix="/planning/zittingen", tags=["planning"], route_class=JsonRoute)
@@ -139,6 +139,6 @@ async def change_zitting(
     changed = await call.write(
         "zitting",
         zittingId,
-        lambda uow: planning.change_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId, patch=patch),
+        lambda uow: zitting_change.change_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId, patch=patch),
     )
     return ZittingChangedOut(zittingId=changed.zitting_id, changed=changed.changed, deelnamesSent=changed.deelnames)

@@ -24,7 +24,7 @@ from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_person
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
-from oke.roles.toetsplanning.services import forwarding, planning
+from oke.roles.toetsplanning.services import dr_changes, forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.peers import PeerConfig
@@ -175,7 +175,7 @@ def keep_person(
         row.data, row.removed_at = document, None
         _record(uow, caller, inbound, "dr_person", person_id, notes=normalised.notes)
         if not created:
-            sent = planning.send_changed_person(
+            sent = dr_changes.send_changed_person(
                 uow, tenant=caller.tenant, person_id=person_id, before=before, after=document
             )
             _record_deelnames(uow, caller, inbound, sent, f"sent to TA again: DR changed person {person_id}")
@@ -244,7 +244,7 @@ def _set_association(
         _cancel_at_ta(uow, caller, inbound, [row.association_id])
         _forget_person_if_unused(uow, caller.tenant, row.person_id)
     elif was_of not in (None, row.offering_id):
-        moved = planning.cancel_moved_deelnames(uow, row)
+        moved = dr_changes.cancel_moved_deelnames(uow, row)
         note = f"cancelled at TA: DR moved Toetsinschrijving {row.association_id} to planbare toets {row.offering_id}"
         _record_deelnames(uow, caller, inbound, moved, note)
 
@@ -254,7 +254,7 @@ def _cancel_at_ta(
 ) -> None:
     """DR's cancel reaches TA: the enrolments' Deelnames TA has not reported on are cancelled as a planner's cancel
     would (flow 2.4), each with a history row of DR's message saying so. Nothing when none is left to cancel."""
-    for deelname in planning.cancel_planned_deelnames(uow, tenant=caller.tenant, toetsinschrijving_ids=enrolment_ids):
+    for deelname in dr_changes.cancel_planned_deelnames(uow, tenant=caller.tenant, toetsinschrijving_ids=enrolment_ids):
         note = f"cancelled at TA: DR cancelled Toetsinschrijving {deelname.toetsinschrijving_id} {why}".rstrip()
         _record_deelnames(uow, caller, inbound, [deelname], note)
 

@@ -4,27 +4,35 @@ TP creates the ids of its Zitting and Deelnames, keeps the link Deelname -> Toet
 (the attempt within DR's attempt policy, in a session of the enrolment's own planbare toets), and in the
 same transaction puts the flow 2 calls in the outbox: the Zitting first, then one Deelname per participant
 with the whole Person embedded, all in the order of the session (one outbox key). Moving a student is
-cancelling the Deelname and planning the same attempt in another Zitting; DR cancelling a Toetsinschrijving
-cancels its Deelnames as a planner would (`cancel_planned_deelnames`), and so does DR moving it to another planbare
-toets (`cancel_moved_deelnames`). DR changing a person sends TA a fresh snapshot of the person's planned Deelnames
-(`send_changed_person`).
+cancelling the Deelname and planning the same attempt in another Zitting. A planner changing a session is
+`zitting_change`; what DR's changes do to what is planned is `dr_changes`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import NL_TEST_ADMIN, component_id, in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.common import component_id, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
-from oke.roles.toetsplanning.needs import Toets, minutes_of, needs_for
+from oke.roles.toetsplanning.needs import Toets, needs_for
+from oke.roles.toetsplanning.services._planned import (
+    active_zitting,
+    assigned_needs,
+    cancel,
+    locked_deelname,
+    named,
+    require_valid_zitting,
+    send,
+    start_of,
+    takes,
+    toets_of,
+)
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
-from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, Zitting
+from oke.store.tables.toetsplanning import Deelname, DrAssociation, Zitting
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def plan_zitting(
         if planbare_toets_id is not None:
             offering = _with_toets(uow, tenant, planbare_toets_id, offering)
         document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
-        _require_valid_zitting(document, "/offering")
+        require_valid_zitting(document, "/offering")
         if component_id(document) is None:
             reason = "is required: the componentId of the session's test in TA's catalogue (GET /planning/catalogue)"
             raise InvalidContent(FieldError("/offering/component", reason))
@@ -97,11 +105,11 @@ def plan_zitting(
             ta_peer=ta_peer,
             planbare_toets_id=planbare_toets_id,
             data=document,
-            start_at=_start_of(document),
+            start_at=start_of(document),
         )
         uow.repo.add(zitting)
-        _send(uow, zitting, "PUT", f"/offerings/{zitting_id}", flow2.zitting_message(document, zitting.state))
-        toets = _toets_of(document)
+        send(uow, zitting, "PUT", f"/offerings/{zitting_id}", flow2.zitting_message(document, zitting.state))
+        toets = toets_of(document)
         deelnames = [_add_deelname(uow, zitting, toets, p, f"/participants/{i}") for i, p in enumerate(participants)]
         uow.commit()
     return PlannedZitting(zitting_id, deelnames)
@@ -112,8 +120,8 @@ def add_deelnames(
 ) -> list[PlannedDeelname]:
     """Assign more participants (students, extra attempts, staff) to a planned session."""
     with uow:
-        zitting = _active_zitting(uow, tenant, zitting_id)
-        toets = _toets_of(zitting.data)
+        zitting = active_zitting(uow, tenant, zitting_id)
+        toets = toets_of(zitting.data)
         deelnames = [_add_deelname(uow, zitting, toets, p, f"/participants/{i}") for i, p in enumerate(participants)]
         uow.commit()
     return deelnames
@@ -134,15 +142,15 @@ def move_deelname(
     attempt: the student then needs an extra attempt, not a move.
     """
     with uow:
-        deelname = _deelname(uow, tenant, deelname_id)
+        deelname = locked_deelname(uow, tenant, deelname_id)
         if deelname.state == "canceled":
             raise Conflict(f"participation {deelname_id} is cancelled")
         if deelname.result is not None:
             raise Conflict(f"TA has reported on participation {deelname_id}: plan an extra attempt instead")
         if deelname.zitting_id == zitting_id:
             raise Conflict(f"participation {deelname_id} is in session {zitting_id} already")
-        target = _active_zitting(uow, tenant, zitting_id, pointer="/zittingId")
-        _cancel(uow, deelname)
+        target = active_zitting(uow, tenant, zitting_id, pointer="/zittingId")
+        cancel(uow, deelname)
         moved = Participant(
             person_id=deelname.person_id,
             role=deelname.role,
@@ -150,7 +158,7 @@ def move_deelname(
             attempt=deelname.attempt,
             person=person,
         )
-        planned = _add_deelname(uow, target, _toets_of(target.data), moved, "")
+        planned = _add_deelname(uow, target, toets_of(target.data), moved, "")
         uow.commit()
     return planned
 
@@ -164,191 +172,15 @@ def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str
         zitting.state = "canceled"
         zitting.data = merge_patch(zitting.data, flow2.CANCEL_OFFERING)
         uow.repo.cancel_deelnames_of(zitting_id)
-        _send(uow, zitting, "PATCH", f"/offerings/{zitting_id}", flow2.CANCEL_OFFERING)
+        send(uow, zitting, "PATCH", f"/offerings/{zitting_id}", flow2.CANCEL_OFFERING)
         uow.commit()
-
-
-@dataclass(frozen=True)
-class ChangedZitting:
-    zitting_id: str
-    #: Whether the change changed the Zitting: nothing is sent to TA when it did not.
-    changed: bool
-    #: The Deelnames sent to TA again, as their extra time or needs changed with the session.
-    deelnames: list[str]
-
-
-#: What a change leaves as planned: the Zitting's id and test, its state (cancelling is `cancel_zitting`) and the
-#: session report TA writes (flow 4). A change may repeat their values, as a whole offering does.
-FIXED_FIELDS = ("offeringId", "offeringType", "component")
-FIXED_CONSUMER_FIELDS = ("offeringState", *rules.REPORT_FIELDS)
-
-
-def change_zitting(
-    uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str, patch: dict[str, Any]
-) -> ChangedZitting:
-    """PDF 3.2.2 "Zitting wijzigen": merge the planner's change (RFC 7396, consumers by key) into the Zitting,
-    validated as a new one is, and send TA the whole changed session (`PUT /offerings/{id}`, a snapshot), then
-    each planned Deelname whose extra time or needs change with it ("Deelname wijzigen").
-
-    The session's PUT does not replace one still waiting: that may be the PUT that creates it at TA, and its
-    Deelnames, queued behind it, would then reach TA before their session. A change that changes nothing sends
-    nothing.
-    """
-    with uow:
-        zitting = _active_zitting(uow, tenant, zitting_id)
-        _require_changeable(zitting.data, patch)
-        document = merge_patch(zitting.data, patch)
-        if document == zitting.data:
-            return ChangedZitting(zitting_id, False, [])
-        _require_valid_zitting(document, "")
-        zitting.data, zitting.start_at = document, _start_of(document)
-        message = flow2.zitting_message(document, zitting.state)
-        _send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message, snapshot=False)
-        sent = _send_changed_needs(uow, zitting)
-        uow.commit()
-    return ChangedZitting(zitting_id, True, sent)
-
-
-def _require_changeable(planned: dict[str, Any], patch: dict[str, Any]) -> None:
-    """A 400 naming each field the change may not change (`FIXED_FIELDS`, `FIXED_CONSUMER_FIELDS`)."""
-    errors = [
-        FieldError(f"/{name}", f"is fixed once the session is planned ({planned.get(name)!r})")
-        for name in FIXED_FIELDS
-        if name in patch and patch[name] != planned.get(name)
-    ]
-    blocks = patch.get("consumers")
-    current = nl_test_admin_block(planned.get("consumers")) or {}
-    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
-        if not isinstance(block, dict) or block.get("consumerKey") != NL_TEST_ADMIN:
-            continue
-        for name in FIXED_CONSUMER_FIELDS:
-            if name in block and block[name] != current.get(name):
-                why = "cancel the session instead" if name == "offeringState" else "TA reports it (flow 4)"
-                errors.append(FieldError(f"/consumers/{i}/{name}", f"is not the planner's to change: {why}"))
-    if errors:
-        raise InvalidContent(errors)
-
-
-def _send_changed_needs(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> list[str]:
-    """Send TA again each of the session's planned students whose extra time or needs the changed session changes
-    (its duration, date, test or mode): as `send_changed_person` does for a changed person.
-
-    Only Deelnames of DR's Toetsinschrijvingen whose Person TP holds: an ad-hoc student's Person (read from a DR
-    group) is not kept, and its Deelname keeps what TA got.
-    """
-    toets, sent = _toets_of(zitting.data), []
-    for deelname in uow.repo.planned_deelnames_of(zitting.zitting_id):
-        person = uow.repo.dr_person(zitting.tenant, deelname.person_id)
-        if deelname.role != "student" or deelname.toetsinschrijving_id is None or person is None or not person.data:
-            continue
-        if _send_again(uow, zitting, deelname, person.data, toets, person_changed=False):
-            sent.append(deelname.deelname_id)
-    return sent
 
 
 def cancel_deelname(uow: ToetsplanningUnitOfWork, *, tenant: str, deelname_id: str) -> None:
     """Cancel one participation; results that arrive for it later are still accepted."""
     with uow:
-        _cancel(uow, _deelname(uow, tenant, deelname_id))
+        cancel(uow, locked_deelname(uow, tenant, deelname_id))
         uow.commit()
-
-
-def cancel_planned_deelnames(
-    uow: ToetsplanningUnitOfWork, *, tenant: str, toetsinschrijving_ids: Sequence[str]
-) -> list[Deelname]:
-    """DR cancelled these Toetsinschrijvingen: cancel their Deelnames as `cancel_deelname` does, in the caller's
-    unit of work (which commits), so that TA no longer expects the student and removes the person data.
-
-    A Deelname TA has reported on is a taken attempt and is left as it is: its results still go to DR. Returns
-    the Deelnames cancelled; none when DR repeats its cancel.
-    """
-    deelnames = uow.repo.planned_deelnames(tenant, toetsinschrijving_ids)
-    for deelname in deelnames:
-        _cancel(uow, deelname)
-    return deelnames
-
-
-def cancel_moved_deelnames(uow: ToetsplanningUnitOfWork, enrolment: DrAssociation) -> list[Deelname]:
-    """DR moved this Toetsinschrijving to another planbare toets: cancel its Deelnames in sessions that do not take
-    that toets, as `cancel_planned_deelnames` does; TA's result of another test is no result of the moved one.
-
-    A Deelname TA has reported on is left as it is; flow 5 holds its result (`forwarding.MOVED`).
-    """
-    toets = uow.repo.dr_offering(enrolment.tenant, enrolment.offering_id)
-    moved = [
-        deelname
-        for deelname in uow.repo.planned_deelnames(enrolment.tenant, [enrolment.association_id])
-        if not _takes(deelname.zitting, enrolment.offering_id, toets)
-    ]
-    for deelname in moved:
-        _cancel(uow, deelname)
-    return moved
-
-
-def send_changed_person(
-    uow: ToetsplanningUnitOfWork, *, tenant: str, person_id: str, before: dict[str, Any] | None, after: dict[str, Any]
-) -> list[Deelname]:
-    """DR changed a person (PDF 3.1): TA gets a fresh snapshot of each of the person's Deelnames for DR's
-    Toetsinschrijvingen that is planned and TA has not reported on (PDF 3.2, "Deelname wijzigen"), in the
-    caller's unit of work; it replaces an older one still waiting in the outbox, or parked.
-
-    Only where what TA gets changes (the Person embedded, or the extra time and needs derived from it): a
-    repeated PUT sends nothing. Returns the Deelnames sent again.
-    """
-    changed = before is None or flow2.person_message(before) != flow2.person_message(after)
-    sent = []
-    for deelname in uow.repo.planned_deelnames(tenant, uow.repo.enrolments_of(tenant, person_id)):
-        zitting = deelname.zitting
-        if deelname.person_id == person_id and _send_again(
-            uow, zitting, deelname, after, _toets_of(zitting.data), person_changed=changed
-        ):
-            sent.append(deelname)
-    return sent
-
-
-def _send_again(
-    uow: ToetsplanningUnitOfWork,
-    zitting: Zitting,
-    deelname: Deelname,
-    person: dict[str, Any],
-    toets: Toets,
-    *,
-    person_changed: bool,
-) -> bool:
-    """Send TA a fresh snapshot of the Deelname if what TA gets changes: the Person embedded (`person_changed`), or
-    the extra time and needs derived from its assigned needs in this session. Returns whether it was sent."""
-    message = flow2.deelname_message(deelname.data, deelname.state, person, needs_for(_assigned_needs(person), toets))
-    if not person_changed and message.get("consumers") == deelname.data.get("consumers"):
-        return False
-    if "consumers" in message:
-        deelname.data = {**deelname.data, "consumers": message["consumers"]}
-    _send(uow, zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
-    return True
-
-
-def _deelname(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> Deelname:
-    deelname = uow.repo.deelname(deelname_id, for_update=True)
-    if deelname is None or deelname.tenant != tenant:
-        raise NotFound(f"no participation {deelname_id}")
-    return deelname
-
-
-def _cancel(uow: ToetsplanningUnitOfWork, deelname: Deelname) -> None:
-    deelname.state = "canceled"
-    deelname.data = {**deelname.data, "state": "canceled"}
-    _send(uow, deelname.zitting, "PATCH", f"/associations/{deelname.deelname_id}", flow2.CANCEL_ASSOCIATION)
-
-
-def _active_zitting(uow: ToetsplanningUnitOfWork, tenant: str, zitting_id: str, pointer: str = "") -> Zitting:
-    """A session of the school that takes participants; one named in the body is a 400 at its pointer."""
-    zitting = uow.repo.zitting(zitting_id, for_update=True)
-    if zitting is None or zitting.tenant != tenant:
-        if pointer:
-            raise InvalidContent(FieldError(pointer, f"no session {zitting_id}"))
-        raise NotFound(f"no session {zitting_id}")
-    if zitting.state == "canceled":
-        raise Conflict(f"session {zitting_id} is cancelled")
-    return zitting
 
 
 def open_enrolments(uow: ToetsplanningUnitOfWork, *, tenant: str, planbare_toets_id: str) -> list[str]:
@@ -373,7 +205,7 @@ def _with_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str, offeri
         raise Conflict(f"DR cancelled planbare toets {toets_id}")
     tests = rules.components_of_toets(toets.data)
     given = component_id(offering)
-    allowed = f"planbare toets {_named(toets_id, toets)} is taken with test {' or '.join(tests)}"
+    allowed = f"planbare toets {named(toets_id, toets)} is taken with test {' or '.join(tests)}"
     if given is not None and tests and given not in tests:
         raise InvalidContent(FieldError("/offering/component", f"test {given} is not the toets's: {allowed}"))
     if given is None and len(tests) > 1:
@@ -442,7 +274,7 @@ def _add_deelname(
         "person": person_id,
         "offering": zitting.zitting_id,
     }
-    needs = needs_for(_assigned_needs(person), toets) if participant.role == "student" else None
+    needs = needs_for(assigned_needs(person), toets) if participant.role == "student" else None
     message = flow2.deelname_message(data, "associated", person, needs)
     if "consumers" in message:
         data["consumers"] = message["consumers"]  # TP keeps the extra time and needs it gave TA
@@ -458,7 +290,7 @@ def _add_deelname(
             data=data,
         )
     )
-    _send(uow, zitting, "PUT", f"/associations/{deelname_id}", message)
+    send(uow, zitting, "PUT", f"/associations/{deelname_id}", message)
     warnings = needs.warnings(person_id) if needs is not None else []
     if warnings:
         uow.history.note(object_type="deelname", object_id=deelname_id, notes=warnings)
@@ -536,28 +368,17 @@ def _require_session_of_toets(
 ) -> None:
     """A Toetsinschrijving is planned in a session of its own planbare toets (or test): a 409 naming both."""
     toets = uow.repo.dr_offering(zitting.tenant, enrolment.offering_id)
-    if _takes(zitting, enrolment.offering_id, toets):
+    if takes(zitting, enrolment.offering_id, toets):
         return
     tests = rules.components_of_toets(toets.data) if toets is not None else []
     session_toets_id, session_test = zitting.planbare_toets_id, component_id(zitting.data)
-    own = f"{where} is for planbare toets {_named(enrolment.offering_id, toets)}"
+    own = f"{where} is for planbare toets {named(enrolment.offering_id, toets)}"
     if session_toets_id is None:
         raise Conflict(f"{own} (test {', '.join(tests)}), not for session {zitting.zitting_id} of test {session_test}")
     session_toets = uow.repo.dr_offering(zitting.tenant, session_toets_id)
     raise Conflict(
-        f"{own}, not for session {zitting.zitting_id} of planbare toets {_named(session_toets_id, session_toets)}"
+        f"{own}, not for session {zitting.zitting_id} of planbare toets {named(session_toets_id, session_toets)}"
     )
-
-
-def _takes(zitting: Zitting, toets_id: str, toets: DrOffering | None) -> bool:
-    """Whether the session takes the enrolments of planbare toets `toets_id` (`toets`, if TP has it)."""
-    return rules.session_takes(zitting.data, zitting.planbare_toets_id, toets_id, toets.data if toets else None)
-
-
-def _named(toets_id: str, toets: DrOffering | None) -> str:
-    """A planbare toets as a planner recognises it: its id and its name."""
-    name = in_dutch_or_first(toets.data.get("name")) if toets is not None else None
-    return f'{toets_id} "{name}"' if name else toets_id
 
 
 def _person(
@@ -577,55 +398,3 @@ def _person(
     whose = f", in person {person_id} as DR sent it (flow 1): DR sends it again, or the planner gives it here"
     rules.require_person(known.data, student=student, prefix=at, whose=whose)
     return known.data
-
-
-def _assigned_needs(person: dict[str, Any]) -> list[dict[str, Any]]:
-    block = nl_test_admin_block(person.get("consumers")) or {}
-    return list(block.get("assignedNeeds") or [])
-
-
-def _toets_of(document: dict[str, Any]) -> Toets:
-    """What TP knows of the session's test: its duration, and (from its name and description) whether it is
-    a math test; digital when it is taken online."""
-    block = nl_test_admin_block(document.get("consumers")) or {}
-    texts = [t.get("value", "") for t in (document.get("name") or []) + (document.get("description") or [])]
-    return Toets(
-        on=datetime.fromisoformat(document["startDateTime"]).date(),
-        duration_minutes=minutes_of(block.get("duration")),
-        math=any("rekenen" in text.lower() or "wiskunde" in text.lower() for text in texts),
-        digital=bool({"online", "distance-learning"} & set(document.get("modeOfDelivery") or [])),
-    )
-
-
-def _require_valid_zitting(document: dict[str, Any], prefix: str) -> None:
-    """A Zitting TA would take, as planned or changed: a 400 naming each field at `prefix`."""
-    rules.require_valid(rules.OFFERING, document, prefix)
-    rules.require_oke_modes(document, prefix)
-    rules.require_session_times(document, prefix)
-
-
-def _start_of(document: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(document["startDateTime"])
-
-
-def _send(
-    uow: ToetsplanningUnitOfWork,
-    zitting: Zitting,
-    method: str,
-    path: str,
-    body: dict[str, Any],
-    *,
-    snapshot: bool | None = None,
-) -> None:
-    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object, unless
-    `snapshot` says otherwise."""
-    uow.outbox.add(
-        tenant=zitting.tenant,
-        peer=zitting.ta_peer,
-        kind="flow2",
-        key=zitting.zitting_id,
-        method=method,
-        path=path,
-        body=body,
-        snapshot=method == "PUT" if snapshot is None else snapshot,
-    )
