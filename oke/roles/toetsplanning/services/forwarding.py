@@ -19,7 +19,7 @@ from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import PassState
 from oke.roles.toetsplanning import flow5, rules
-from oke.roles.toetsplanning.repository import ForwardContext, ResultTarget
+from oke.roles.toetsplanning.result_rows import ForwardContext, ResultTarget
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
 from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.services._cursors import cursor, position

@@ -10,7 +10,7 @@ from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.legacy import normalise_result_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
-from oke.roles.toetsplanning.repository import read_flow3, write_flow3
+from oke.roles.toetsplanning.result_rows import read_flow3, write_flow3
 from oke.roles.toetsplanning.services import documents, forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
