@@ -54,8 +54,14 @@ def error_response(exc: OkeError) -> Response:
 
 def _request_validation(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(json_pointer(tuple(e["loc"])), str(e["msg"])) for e in exc.errors()]
+    errors = [FieldError(json_pointer(_in_body(tuple(e["loc"]))), str(e["msg"])) for e in exc.errors()]
     return _oke_error(_request, InvalidContent(errors))
+
+
+def _in_body(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """A body field's place as a pointer into the body, as every other refusal names it (`/pass`, not
+    `/body/pass`); a query or path parameter keeps where it is (`/query/limit`)."""
+    return loc[1:] if loc[:1] == ("body",) and len(loc) > 1 else loc
 
 
 #: The methods a 405's `Allow` may name.

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 from oke.auth.caller import ClientRole
 from oke.cli import app as oke
 from oke.store.tables.outbox import OutboxMessage
-from tests.api_client import new_id
-from tests.ta_client import TA, plan
+from tests.api_client import new_id, person
+from tests.ta_client import TA, deelname, plan, zitting
 
 
 def queued(ta: TA, key: str) -> list[tuple[str, str, str]]:
@@ -32,6 +32,30 @@ def test_the_cli_runs_a_session_and_queues_its_messages_for_the_tp_peer(ta: TA, 
     assert queued(ta, offering_id) == [(tp_peer, "PATCH", f"/offerings/{offering_id}")]
     assert queued(ta, association_ids[-1]) == []  # staff get no result
     assert CliRunner().invoke(oke, args).output == ran.output  # the same seed, the same run
+
+
+def test_the_same_session_of_the_same_students_runs_the_same_whatever_its_ids(ta: TA) -> None:
+    """`oke demo --seed` promises the same scores for the same seed (README): TP gives each run new ids, so what a
+    student scores follows from the seed, the student and the session's test and time, not from TP's ids."""
+    tp, planner = ta.client(), ta.client(ClientRole.planner)
+    students = [new_id() for _ in range(8)]
+
+    def run() -> dict[str, tuple[str, str | None, str | None]]:
+        offering_id, by_deelname = new_id(), {}
+        assert tp.put(f"/offerings/{offering_id}", zitting(offering_id)).status_code == 201
+        for student in students:
+            association_id = new_id()
+            body = deelname(association_id, offering_id, person=person(student))
+            assert tp.put(f"/associations/{association_id}", body).status_code == 201
+            by_deelname[association_id] = student
+        ran = planner.http.post(f"/operator/sessions/{offering_id}/run", params={"seed": 5}, headers=planner.headers)
+        assert ran.status_code == 200, ran.text
+        return {
+            by_deelname[o["association_id"]]: (o["attendance"], o["score"], o["corrected_score"])
+            for o in ran.json()["outcomes"]
+        }
+
+    assert run() == run()
 
 
 def test_an_unknown_session_is_an_error(ta_database_url: str) -> None:

@@ -231,6 +231,8 @@ def test_a_score_that_does_not_fit_is_held_until_an_operator_gives_it(tp: TP) ->
 
     problem = problem_of(planner.post_planning(f"/results/{deelname}/score", {"score": "9"}), 400)
     assert pointers(problem) == ["/score"]
+    problem = problem_of(planner.post_planning(f"/results/{deelname}/score", {"score": "good", "pass": "maybe"}), 400)
+    assert pointers(problem) == ["/pass"]  # a pointer into the body, as the score's is
     given = planner.post_planning(f"/results/{deelname}/score", {"score": "good"})
     assert given.status_code == 200, given.text
     assert given.json()["state"] == "sent"

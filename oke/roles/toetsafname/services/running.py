@@ -56,22 +56,28 @@ class _Test:
 def run_session(
     uow: ToetsafnameUnitOfWork, *, tenant: str, offering_id: str, seed: int, corrected: bool = True
 ) -> SessionRun:
-    """Run the session: queue flow 3 for every student not cancelled, then flow 4; deterministic for `seed`."""
-    rng = random.Random(f"{seed}:{offering_id}")
+    """Run the session: queue flow 3 for every student not cancelled, then flow 4; deterministic for `seed`.
+
+    What a student scores follows from the seed, the student, and the session's test and start, not from TP's ids,
+    which are new in every run: the same seed gives the same day (`oke demo --seed`).
+    """
     with uow:
         zitting = uow.repo.zitting(offering_id, for_update=True)
         if zitting is None or zitting.tenant != tenant:
             raise NotFound(f"no session {offering_id} of {tenant}")
         if zitting.state == "canceled":
             raise Conflict(f"session {offering_id} is cancelled")
-        test = _test_of(uow, zitting, rng)
         tested_at = _test_date(zitting)
+        sitting = f"{seed}:{zitting.component_id}:{tested_at}"
+        test = _test_of(uow, zitting, random.Random(sitting))
         outcomes: list[Outcome] = []
         messages = 0
         present = 0
-        for deelname in uow.repo.deelnames_of(offering_id, for_update=True):
+        deelnames = sorted(uow.repo.deelnames_of(offering_id, for_update=True), key=lambda d: d.person_id)
+        for deelname in deelnames:
             if deelname.role != "student" or deelname.state == "canceled":
                 continue
+            rng = random.Random(f"{sitting}:{deelname.person_id}")
             attendance = rng.choices(list(ATTENDANCES), weights=list(ATTENDANCES.values()))[0]
             _send(uow, zitting, deelname, _result(ResultState.in_progress, attendance, tested_at))
             messages += 1
