@@ -24,7 +24,7 @@ from oke.client.peers import add_peer
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.peers import PeerConfig
-from oke.store.tables.toetsplanning import DrPerson
+from oke.store.tables.toetsplanning import DrPerson, TpComponent
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
 #: A TA address nothing listens on (the discard port): flow 2 to it waits in the outbox.
@@ -320,6 +320,16 @@ def zitting_offering(**overrides: Any) -> dict[str, Any]:
         "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "active", "duration": "PT40M"}],
         **overrides,
     }
+
+
+def ta_lists_test(tp: TP, ta_peer: str, component: str | None = None, **block: Any) -> None:
+    """Flow 0 as TP keeps it (`oke catalogue sync`): TA `ta_peer` (a peer name) lists `component` (by default the
+    test of `zitting_offering`) with these nl-test-admin fields (PDF Tabel 4.1.A)."""
+    component = component or zitting_offering()["component"]
+    data = {"componentId": component, "consumers": [{"consumerKey": "nl-test-admin", "status": "active", **block}]}
+    with tp.session_factory() as session:
+        session.merge(TpComponent(ta_peer=ta_peer, component_id=component, status="active", data=data))
+        session.commit()
 
 
 # The standard's examples, problems and history rows, for the e2e tests.

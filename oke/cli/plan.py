@@ -319,12 +319,13 @@ def change(
         target = ("zitting", zitting_id)
         changed = _as_operator(database, service, school, f"plan change {zitting_id}", target, patch=patch)
     if as_json:
-        out = ZittingChangedOut(zittingId=zitting_id, changed=changed.changed, deelnamesSent=changed.deelnames)
-        typer.echo(out.model_dump_json())
+        typer.echo(ZittingChangedOut.of(changed).model_dump_json())
         return
     typer.echo(f"zitting {zitting_id} " + ("changed: sent to TA" if changed.changed else "unchanged: nothing sent"))
     for deelname_id in changed.deelnames:
         typer.echo(f"  deelname {deelname_id}  sent again (extra time or needs changed)")
+    for warning in changed.warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("list")

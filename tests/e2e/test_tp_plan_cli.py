@@ -16,7 +16,7 @@ from oke.roles.toetsafname.rules import check_zitting
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, Zitting
-from tests.api_client import TP, dr_enrols, dr_sends_toets, new_id, zitting_offering
+from tests.api_client import TP, dr_enrols, dr_sends_toets, new_id, ta_lists_test, zitting_offering
 
 START = "2026-12-01T09:00:00+01:00"
 END = "2026-12-01T10:00:00+01:00"
@@ -154,6 +154,23 @@ def test_assigned_needs_tp_cannot_translate_are_a_warning_line(tp: TP, tp_databa
     assert [m.notes for m in tp.history(deelname)] == [[ran.stderr.removeprefix("warning: ").strip()]]
 
 
+def test_a_change_that_cuts_a_students_extra_time_is_a_warning_line(tp: TP, tp_database_url: str) -> None:
+    """TA's catalogue allows 15 minutes of extra time: 25% of a session made 80 minutes long is cut to them."""
+    sent = dr_enrols(tp, needs=("ExtraTime25%",))
+    ta = tp.configure_ta("ta-cli")
+    ta_lists_test(tp, ta, additionalTestingTime=15)
+    session = ["--ta", ta, "--toets", sent.toets, "--start", START, "--end", END, "--duration", "PT40M"]
+    [zitting] = ids(oke_plan(tp, tp_database_url, "zitting", *session, "--enrolment", sent.enrolment), "zitting")
+    school = ["--school", tp.tenant, "--database-url", tp_database_url]
+    ran = CliRunner().invoke(oke, ["plan", "change", zitting, "--duration", "PT80M", *school])
+    assert ran.exit_code == 0, ran.output
+    assert "sent again" in ran.stdout
+    assert ran.stderr == (
+        f"warning: student {sent.student}: assigned need 'ExtraTime25%' gives 20 minutes of extra time, more than the "
+        "session's test allows (TA's catalogue: additionalTestingTime 15): TA gets 15 minutes\n"
+    )
+
+
 def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP, tp_database_url: str) -> None:
     toets, _ = dr_sends_a_toets_with_students(tp, 1)
     ta = tp.configure_ta("ta-cli")
@@ -167,7 +184,7 @@ def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP
     )
     assert f"zitting {zitting} changed: sent to TA" in changed
     again = oke_plan(tp, tp_database_url, "change", zitting, "--location", "B1.12", "--json")
-    assert json.loads(again) == {"zittingId": zitting, "changed": False, "deelnamesSent": []}
+    assert json.loads(again) == {"zittingId": zitting, "changed": False, "deelnamesSent": [], "warnings": []}
     with tp.session_factory() as session:
         row = session.get(Zitting, zitting)
         assert row is not None and row.data["consumers"][0]["locationCode"] == "B1.12"

@@ -45,7 +45,7 @@ def test_a_change_sends_ta_the_whole_session_and_the_deelnames_whose_extra_time_
     changed = planner.patch_planning(f"/zittingen/{zitting_id}", {**ROOM, "endDateTime": "2026-12-01T10:30:00+01:00"})
 
     assert changed.status_code == 200, changed.text
-    assert changed.json() == {"zittingId": zitting_id, "changed": True, "deelnamesSent": [deelname_id]}
+    assert changed.json() == {"zittingId": zitting_id, "changed": True, "deelnamesSent": [deelname_id], "warnings": []}
     queued = calls(tp, zitting_id)
     assert len(queued) == before + 1  # the Deelname's new snapshot replaced its first one, not yet sent
     assert queued[0][1] == f"/offerings/{zitting_id}"  # the session's first PUT stays first: it creates it at TA
@@ -64,7 +64,7 @@ def test_a_change_sends_ta_the_whole_session_and_the_deelnames_whose_extra_time_
         assert [(m.flow, m.method) for m in audited] == [("planning", "POST"), ("planning", "PATCH")]
 
     again = planner.patch_planning(f"/zittingen/{zitting_id}", ROOM)
-    assert again.json() == {"zittingId": zitting_id, "changed": False, "deelnamesSent": []}
+    assert again.json() == {"zittingId": zitting_id, "changed": False, "deelnamesSent": [], "warnings": []}
     assert calls(tp, zitting_id) == queued  # nothing more for TA
 
 

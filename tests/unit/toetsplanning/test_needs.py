@@ -3,6 +3,7 @@ Tabel 4.3.A."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,9 +14,11 @@ from oke.roles.toetsplanning.needs import (
     NO_DURATION,
     NO_EQUIVALENT,
     UNLIMITED,
+    Capped,
     Needs,
     Toets,
     Unused,
+    allowed_by,
     minutes_of,
     needs_for,
 )
@@ -120,11 +123,66 @@ def test_a_percentage_without_the_sessions_duration_is_reported() -> None:
     ]
 
 
-def test_the_catalogue_caps_the_extra_time() -> None:
+def test_the_catalogue_caps_the_extra_time_and_the_planner_is_told() -> None:
+    """PDF Tabel 4.1.A `additionalTestingTime`: the extra minutes a test allows; 10,000 or more is unlimited."""
     capped = Toets(on=date(2026, 12, 1), duration_minutes=40, math=True, digital=True, max_extra_minutes=15)
-    assert needs_for([need("ExtraTime30Min")], capped).additional_time_in_min == 15
+    needs = needs_for([need("ExtraTime10Min"), need("ExtraTime30Min")], capped)
+    assert needs == Needs(15, ("extraTime",), capped=Capped("ExtraTime30Min", 30, 15))
+    assert needs.warnings("p1") == [
+        "student p1: assigned need 'ExtraTime30Min' gives 30 minutes of extra time, more than the session's test "
+        "allows (TA's catalogue: additionalTestingTime 15): TA gets 15 minutes"
+    ]
+    assert needs_for([need("ExtraTime10Min")], capped) == Needs(10, ("extraTime",))
     unlimited = Toets(on=date(2026, 12, 1), duration_minutes=40, math=True, digital=True, max_extra_minutes=UNLIMITED)
-    assert needs_for([need("ExtraTime30Min")], unlimited).additional_time_in_min == 30
+    assert needs_for([need("ExtraTime30Min")], unlimited) == Needs(30, ("extraTime",))
+
+
+def test_a_test_without_extra_time_gives_no_extra_time_aid() -> None:
+    """`additionalTestingTime: 0` allows no minutes: `extraTime` without `additionalTimeInMin` would be a
+    contradiction for TA, so the need is not sent, and said so."""
+    none = Toets(on=date(2026, 12, 1), duration_minutes=40, math=True, digital=True, max_extra_minutes=0)
+    needs = needs_for([need("ExtraTime30Min"), need("Voorlezen")], none)
+    reason = "asks for 'extraTime', which the session's test does not allow (TA's catalogue: additionalTestingTime 0)"
+    assert needs == Needs(None, ("spoken",), (Unused("ExtraTime30Min", reason),))
+
+
+def test_an_aid_the_test_does_not_allow_is_not_sent_and_the_planner_is_told() -> None:
+    """PDF Tabel 4.1.A `availablePersonalNeeds`: the aids allowed in the test; TA gets no other."""
+    listed = Toets(
+        on=date(2026, 12, 1), duration_minutes=40, math=True, digital=True, available_needs=frozenset({"spoken"})
+    )
+    needs = needs_for([need("Voorlezen"), need("Spellingscontrole"), need("ExtraTime10Min")], listed)
+    assert needs.additional_time_in_min is None and needs.personal_needs == ("spoken",)
+    assert needs.warnings("p1") == [
+        f"student p1: assigned need {code!r} asks for {aid!r}, which the session's test does not allow (TA's "
+        "catalogue: availablePersonalNeeds spoken): not sent to TA"
+        for code, aid in (("Spellingscontrole", "spell-checker-on-screen"), ("ExtraTime10Min", "extraTime"))
+    ]
+    nothing = Toets(on=date(2026, 12, 1), duration_minutes=40, math=True, digital=True, available_needs=frozenset())
+    assert needs_for([need("Voorlezen")], nothing).unused[0].reason.endswith("availablePersonalNeeds none)")
+    assert needs_for([need("ExtraTimeOnlyMath25%")], replace(LANGUAGE, available_needs=frozenset())) == Needs()
+
+
+def test_what_the_catalogue_allows() -> None:
+    """Read from the test's nl-test-admin block as TA sent it: what is absent or not of its type, TP cannot tell."""
+    assert allowed_by({"availablePersonalNeeds": ["spoken", 3], "additionalTestingTime": 30}) == (
+        frozenset({"spoken"}),
+        30,
+    )
+    assert allowed_by({}) == (None, None)
+    assert allowed_by({"availablePersonalNeeds": "spoken", "additionalTestingTime": True}) == (None, None)
+    assert allowed_by({"additionalTestingTime": -5}) == (None, None)
+    assert allowed_by({"extraTime": "PT60M"}) == (None, 60)  # the examples' name (docs/standard.md)
+    assert allowed_by({"extraTime": "P60M"}) == (None, None)  # sixty months: not read as minutes
+
+
+def test_a_change_tells_the_planner_what_is_new_or_all_when_ta_gets_it_again() -> None:
+    was = needs_for([need("Koptelefoon")], MATH)
+    now = needs_for([need("Koptelefoon"), need("Oordopjes")], MATH)
+    new = "student p1: assigned need 'Oordopjes' has no flow 2 equivalent: not sent to TA"
+    assert now.warnings_since(was, "p1", sent=False) == [new]
+    assert now.warnings_since(was, "p1", sent=True) == now.warnings("p1")
+    assert was.warnings_since(now, "p1", sent=False) == []
 
 
 @given(st.integers(0, 600), st.integers(1, 100))

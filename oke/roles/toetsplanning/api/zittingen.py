@@ -87,6 +87,17 @@ class ZittingChangedOut(BaseModel):
     changed: bool
     #: The Deelnames sent to TA again, as the change changes their extra time or needs.
     deelnamesSent: list[str]
+    #: For the planner: assigned needs of those students that TA does not get in full (as in planning's answer).
+    warnings: list[str] = []
+
+    @classmethod
+    def of(cls, changed: zitting_change.ChangedZitting) -> ZittingChangedOut:
+        return cls(
+            zittingId=changed.zitting_id,
+            changed=changed.changed,
+            deelnamesSent=changed.deelnames,
+            warnings=changed.warnings,
+        )
 
 
 @router.get("")
@@ -141,4 +152,4 @@ async def change_zitting(
         zittingId,
         lambda uow: zitting_change.change_zitting(uow, tenant=call.caller.tenant, zitting_id=zittingId, patch=patch),
     )
-    return ZittingChangedOut(zittingId=changed.zitting_id, changed=changed.changed, deelnamesSent=changed.deelnames)
+    return ZittingChangedOut.of(changed)

@@ -3,13 +3,14 @@ locked rows a change starts from, and what TP reads from a planned session (its 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
-from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.common import component_id, in_dutch_or_first, nl_test_admin_block
 from oke.roles.toetsplanning import flow2, rules
-from oke.roles.toetsplanning.needs import Toets, minutes_of, needs_for
+from oke.roles.toetsplanning.needs import Needs, Toets, allowed_by, minutes_of, needs_for
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import Deelname, DrOffering, Zitting
 
@@ -39,6 +40,16 @@ def cancel(uow: ToetsplanningUnitOfWork, deelname: Deelname) -> None:
     send(uow, deelname.zitting, "PATCH", f"/associations/{deelname.deelname_id}", flow2.CANCEL_ASSOCIATION)
 
 
+@dataclass(frozen=True)
+class Resent:
+    """A planned Deelname whose needs TP derived again: whether TA is sent it again, and what the planner is told."""
+
+    deelname: Deelname
+    sent: bool
+    #: The needs TA does not get in full (`Needs.warnings_since`).
+    warnings: tuple[str, ...]
+
+
 def send_again(
     uow: ToetsplanningUnitOfWork,
     zitting: Zitting,
@@ -47,16 +58,19 @@ def send_again(
     toets: Toets,
     *,
     person_changed: bool,
-) -> bool:
+    was: Needs,
+) -> Resent:
     """Send TA a fresh snapshot of the Deelname if what TA gets changes: the Person embedded (`person_changed`), or
-    the extra time and needs derived from its assigned needs in this session. Returns whether it was sent."""
-    message = flow2.deelname_message(deelname.data, deelname.state, person, needs_for(assigned_needs(person), toets))
-    if not person_changed and message.get("consumers") == deelname.data.get("consumers"):
-        return False
-    if "consumers" in message:
-        deelname.data = {**deelname.data, "consumers": message["consumers"]}
-    send(uow, zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
-    return True
+    the extra time and needs derived from its assigned needs in this session. `was`: the needs derived before the
+    change, so that the planner is told of a need TA no longer gets even when nothing is sent. Staff have none."""
+    needs = needs_of(person, toets) if deelname.role == "student" else Needs()
+    message = flow2.deelname_message(deelname.data, deelname.state, person, needs)
+    sent = person_changed or message.get("consumers") != deelname.data.get("consumers")
+    if sent:
+        if "consumers" in message:
+            deelname.data = {**deelname.data, "consumers": message["consumers"]}
+        send(uow, zitting, "PUT", f"/associations/{deelname.deelname_id}", message)
+    return Resent(deelname, sent, tuple(needs.warnings_since(was, deelname.person_id, sent=sent)))
 
 
 def takes(zitting: Zitting, toets_id: str, toets: DrOffering | None) -> bool:
@@ -70,21 +84,30 @@ def named(toets_id: str, toets: DrOffering | None) -> str:
     return f'{toets_id} "{name}"' if name else toets_id
 
 
-def assigned_needs(person: dict[str, Any]) -> list[dict[str, Any]]:
-    block = nl_test_admin_block(person.get("consumers")) or {}
-    return list(block.get("assignedNeeds") or [])
+def needs_of(person: dict[str, Any] | None, toets: Toets) -> Needs:
+    """A student's needs in this session, from the assigned needs of their Person as DR sent it (flow 1)."""
+    block = nl_test_admin_block((person or {}).get("consumers")) or {}
+    return needs_for(list(block.get("assignedNeeds") or []), toets)
 
 
-def toets_of(document: dict[str, Any]) -> Toets:
+def toets_of(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> Toets:
     """What TP knows of the session's test: its duration, and (from its name and description) whether it is
-    a math test; digital when it is taken online."""
+    a math test; digital when it is taken online; and what TA's catalogue (flow 0, as last synced) says it
+    allows, where TP has the test there."""
+    document = zitting.data
     block = nl_test_admin_block(document.get("consumers")) or {}
     texts = [t.get("value", "") for t in (document.get("name") or []) + (document.get("description") or [])]
+    test = component_id(document)
+    listed = uow.repo.catalogue_test(zitting.ta_peer, test) if test is not None else None
+    catalogued = (nl_test_admin_block(listed.data.get("consumers")) if listed is not None else None) or {}
+    available, most = allowed_by(catalogued)
     return Toets(
         on=datetime.fromisoformat(document["startDateTime"]).date(),
         duration_minutes=minutes_of(block.get("duration")),
         math=any("rekenen" in text.lower() or "wiskunde" in text.lower() for text in texts),
         digital=bool({"online", "distance-learning"} & set(document.get("modeOfDelivery") or [])),
+        available_needs=available,
+        max_extra_minutes=most,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from oke.roles.toetsplanning import flow2
-from oke.roles.toetsplanning.services._planned import cancel, send_again, takes, toets_of
+from oke.roles.toetsplanning.services._planned import Resent, cancel, needs_of, send_again, takes, toets_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import Deelname, DrAssociation
 
@@ -47,20 +47,24 @@ def cancel_moved_deelnames(uow: ToetsplanningUnitOfWork, enrolment: DrAssociatio
 
 def send_changed_person(
     uow: ToetsplanningUnitOfWork, *, tenant: str, person_id: str, before: dict[str, Any] | None, after: dict[str, Any]
-) -> list[Deelname]:
+) -> list[Resent]:
     """DR changed a person (PDF 3.1): TA gets a fresh snapshot of each of the person's Deelnames for DR's
     Toetsinschrijvingen that is planned and TA has not reported on (PDF 3.2, "Deelname wijzigen"), in the
     caller's unit of work; it replaces an older one still waiting in the outbox, or parked.
 
     Only where what TA gets changes (the Person embedded, or the extra time and needs derived from it): a
-    repeated PUT sends nothing. Returns the Deelnames sent again.
+    repeated PUT sends nothing. Returns the Deelnames sent again, and those with a need TA now does not get in
+    full (a new code TP cannot translate, say), which is not sent again when nothing TA gets changes.
     """
     changed = before is None or flow2.person_message(before) != flow2.person_message(after)
-    sent = []
+    resent = []
     for deelname in uow.repo.planned_deelnames(tenant, uow.repo.enrolments_of(tenant, person_id)):
+        if deelname.person_id != person_id:
+            continue
         zitting = deelname.zitting
-        if deelname.person_id == person_id and send_again(
-            uow, zitting, deelname, after, toets_of(zitting.data), person_changed=changed
-        ):
-            sent.append(deelname)
-    return sent
+        toets = toets_of(uow, zitting)
+        was = needs_of(before, toets)
+        again = send_again(uow, zitting, deelname, after, toets, person_changed=changed, was=was)
+        if again.sent or again.warnings:
+            resent.append(again)
+    return resent

@@ -175,10 +175,11 @@ def keep_person(
         row.data, row.removed_at = document, None
         _record(uow, caller, inbound, "dr_person", person_id, notes=normalised.notes)
         if not created:
-            sent = dr_changes.send_changed_person(
+            for resent in dr_changes.send_changed_person(
                 uow, tenant=caller.tenant, person_id=person_id, before=before, after=document
-            )
-            _record_deelnames(uow, caller, inbound, sent, f"sent to TA again: DR changed person {person_id}")
+            ):
+                notes = [f"sent to TA again: DR changed person {person_id}"] if resent.sent else []
+                _record(uow, caller, inbound, "deelname", resent.deelname.deelname_id, notes=[*notes, *resent.warnings])
         uow.commit()
         return Kept.new if created else Kept.changed
 

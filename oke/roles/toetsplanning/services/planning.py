@@ -18,13 +18,13 @@ from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import component_id, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
-from oke.roles.toetsplanning.needs import Toets, needs_for
+from oke.roles.toetsplanning.needs import Toets
 from oke.roles.toetsplanning.services._planned import (
     active_zitting,
-    assigned_needs,
     cancel,
     locked_deelname,
     named,
+    needs_of,
     require_valid_zitting,
     send,
     start_of,
@@ -61,7 +61,7 @@ class PlannedDeelname:
     person_id: str
     role: str
     attempt: int | None = None
-    #: What the planner should look at: assigned needs of the student TA does not get (`Needs.warnings`).
+    #: What the planner should look at: assigned needs of the student TA does not get in full (`Needs.warnings`).
     warnings: tuple[str, ...] = ()
 
 
@@ -109,7 +109,7 @@ def plan_zitting(
         )
         uow.repo.add(zitting)
         send(uow, zitting, "PUT", f"/offerings/{zitting_id}", flow2.zitting_message(document, zitting.state))
-        toets = toets_of(document)
+        toets = toets_of(uow, zitting)
         deelnames = [_add_deelname(uow, zitting, toets, p, f"/participants/{i}") for i, p in enumerate(participants)]
         uow.commit()
     return PlannedZitting(zitting_id, deelnames)
@@ -121,7 +121,7 @@ def add_deelnames(
     """Assign more participants (students, extra attempts, staff) to a planned session."""
     with uow:
         zitting = active_zitting(uow, tenant, zitting_id)
-        toets = toets_of(zitting.data)
+        toets = toets_of(uow, zitting)
         deelnames = [_add_deelname(uow, zitting, toets, p, f"/participants/{i}") for i, p in enumerate(participants)]
         uow.commit()
     return deelnames
@@ -158,7 +158,7 @@ def move_deelname(
             attempt=deelname.attempt,
             person=person,
         )
-        planned = _add_deelname(uow, target, toets_of(target.data), moved, "")
+        planned = _add_deelname(uow, target, toets_of(uow, target), moved, "")
         uow.commit()
     return planned
 
@@ -274,7 +274,7 @@ def _add_deelname(
         "person": person_id,
         "offering": zitting.zitting_id,
     }
-    needs = needs_for(assigned_needs(person), toets) if participant.role == "student" else None
+    needs = needs_of(person, toets) if participant.role == "student" else None
     message = flow2.deelname_message(data, "associated", person, needs)
     if "consumers" in message:
         data["consumers"] = message["consumers"]  # TP keeps the extra time and needs it gave TA

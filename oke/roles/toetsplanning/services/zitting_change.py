@@ -3,15 +3,17 @@ the Deelnames whose extra time or needs change with it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
+from oke.roles.toetsplanning.needs import Toets
 from oke.roles.toetsplanning.services._planned import (
     active_zitting,
+    needs_of,
     require_valid_zitting,
     send,
     send_again,
@@ -29,6 +31,8 @@ class ChangedZitting:
     changed: bool
     #: The Deelnames sent to TA again, as their extra time or needs changed with the session.
     deelnames: list[str]
+    #: For the planner: assigned needs TA does not get in full, sent again or newly so (`Needs.warnings_since`).
+    warnings: list[str] = field(default_factory=list)
 
 
 #: What a change leaves as planned: the Zitting's id and test, its state (cancelling is `cancel_zitting`) and the
@@ -42,7 +46,8 @@ def change_zitting(
 ) -> ChangedZitting:
     """PDF 3.2.2 "Zitting wijzigen": merge the planner's change (RFC 7396, consumers by key) into the Zitting,
     validated as a new one is, and send TA the whole changed session (`PUT /offerings/{id}`, a snapshot), then
-    each planned Deelname whose extra time or needs change with it ("Deelname wijzigen").
+    each planned Deelname whose extra time or needs change with it ("Deelname wijzigen"). A need TA then does not
+    get in full is told to the planner, and noted in the Deelname's history.
 
     The session's PUT does not replace one still waiting: that may be the PUT that creates it at TA, and its
     Deelnames, queued behind it, would then reach TA before their session. A change that changes nothing sends
@@ -55,12 +60,13 @@ def change_zitting(
         if document == zitting.data:
             return ChangedZitting(zitting_id, False, [])
         require_valid_zitting(document, "")
+        was = toets_of(uow, zitting)
         zitting.data, zitting.start_at = document, start_of(document)
         message = flow2.zitting_message(document, zitting.state)
         send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message, snapshot=False)
-        sent = _send_changed_needs(uow, zitting)
+        sent, warnings = _send_changed_needs(uow, zitting, was)
         uow.commit()
-    return ChangedZitting(zitting_id, True, sent)
+    return ChangedZitting(zitting_id, True, sent, warnings)
 
 
 def _require_changeable(planned: dict[str, Any], patch: dict[str, Any]) -> None:
@@ -83,18 +89,27 @@ def _require_changeable(planned: dict[str, Any], patch: dict[str, Any]) -> None:
         raise InvalidContent(errors)
 
 
-def _send_changed_needs(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> list[str]:
+def _send_changed_needs(uow: ToetsplanningUnitOfWork, zitting: Zitting, was: Toets) -> tuple[list[str], list[str]]:
     """Send TA again each of the session's planned students whose extra time or needs the changed session changes
-    (its duration, date, test or mode): as `send_changed_person` does for a changed person.
+    (its duration, date, test or mode; `was` the session's test before): as `send_changed_person` does for a
+    changed person. Returns the Deelnames sent, and the warnings, each also a note in its Deelname's history.
 
     Only Deelnames of DR's Toetsinschrijvingen whose Person TP holds: an ad-hoc student's Person (read from a DR
     group) is not kept, and its Deelname keeps what TA got.
     """
-    toets, sent = toets_of(zitting.data), []
+    toets = toets_of(uow, zitting)
+    sent: list[str] = []
+    warnings: list[str] = []
     for deelname in uow.repo.planned_deelnames_of(zitting.zitting_id):
         person = uow.repo.dr_person(zitting.tenant, deelname.person_id)
         if deelname.role != "student" or deelname.toetsinschrijving_id is None or person is None or not person.data:
             continue
-        if send_again(uow, zitting, deelname, person.data, toets, person_changed=False):
+        again = send_again(
+            uow, zitting, deelname, person.data, toets, person_changed=False, was=needs_of(person.data, was)
+        )
+        if again.sent:
             sent.append(deelname.deelname_id)
-    return sent
+        if again.warnings:
+            uow.history.note(object_type="deelname", object_id=deelname.deelname_id, notes=list(again.warnings))
+            warnings.extend(again.warnings)
+    return sent, warnings
