@@ -13,7 +13,7 @@ from rich.table import Table
 from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_database, migrated_session, settings_for
 from oke.cli.audit import by_operator
 from oke.outbox import operations
-from oke.store.tables.outbox import STATES, OutboxMessage
+from oke.store.tables.outbox import PARKED, PENDING, STATES, OutboxMessage
 from oke.store.uow import UnitOfWork
 
 app = typer.Typer(help="The outbox: calls a server makes to its peers, and their delivery.", no_args_is_help=True)
@@ -62,21 +62,25 @@ def retry(
         int | None, typer.Argument(help="The parked message to send again, or the pending one to send now.")
     ] = None,
     all_parked: Annotated[bool, typer.Option("--all-parked", help="Send every parked message again.")] = False,
+    all_pending: Annotated[
+        bool, typer.Option("--all-pending", help="Send every pending message now (a peer is back: no backoff).")
+    ] = False,
     peer: Peer = None,
     server: Server = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Make a message due now: a parked one, or a pending one waiting out its backoff (after fixing what failed,
-    e.g. the peer's secret: `oke peers update`); or with --all-parked every parked one (of --peer if given)."""
-    if (message_id is None) == (not all_parked):
-        typer.echo("error: give either a message id or --all-parked", err=True)
+    e.g. the peer's secret: `oke peers update`); or with --all-parked every parked one, with --all-pending every
+    pending one (a peer that was down is back), of --peer if given."""
+    if [message_id is not None, all_parked, all_pending].count(True) != 1:
+        typer.echo("error: give one of a message id, --all-parked or --all-pending", err=True)
         raise typer.Exit(2)
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         if message_id is not None:
             operations.retry(session, message_id)
             count = 1
         else:
-            count = operations.retry_parked(session, peer)
+            count = operations.retry_all(session, PARKED if all_parked else PENDING, peer)
     typer.echo(f"{count} message(s) due again")
 
 

@@ -69,10 +69,18 @@ def discard(session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
-def retry_parked(session: Session, peer: str | None = None) -> int:
-    """Make every parked message (of `peer`, when given) due now; how many there were."""
-    statement = update(OutboxMessage).where(_T.state == PARKED)
+def retry_all(session: Session, state: str, peer: str | None = None) -> int:
+    """Make every parked message, or every pending one waiting out its backoff (a peer is back: no waiting), of
+    `peer` when given, due now, as `retry` does one; how many there were."""
+    now = utcnow()
+    statement = update(OutboxMessage).where(_T.state == state)
     if peer is not None:
         statement = statement.where(_T.peer == peer)
-    result = session.execute(statement.values(state=PENDING, next_attempt_at=utcnow(), lease_until=None))
+    if state == PARKED:
+        statement = statement.values(state=PENDING, next_attempt_at=now, lease_until=None)
+    elif state == PENDING:
+        statement = statement.where(_T.next_attempt_at > now).values(next_attempt_at=now)
+    else:
+        raise ValueError(f"only parked or pending messages are sent again, not {state}")
+    result = session.execute(statement)
     return result.rowcount if isinstance(result, CursorResult) else 0

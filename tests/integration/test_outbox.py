@@ -312,21 +312,41 @@ def test_a_parked_message_is_logged_without_the_peers_answer(
     )
 
 
-def test_retry_parked_makes_every_parked_message_of_a_peer_due(database: Database) -> None:
+def test_retry_all_parked_makes_every_parked_message_of_a_peer_due(database: Database) -> None:
     ids = [add(database, f"o-{n}", peer=f"ta-{n % 2}") for n in range(4)]
     peer = FakePeer(*[Delivery(404)] * 4)
     clock = Clock()
     outbox = relay(database, peer, clock)
     outbox.run_once()
     with database.sessions() as session:
-        assert operations.retry_parked(session, "ta-0") == 2
+        assert operations.retry_all(session, "parked", "ta-0") == 2
         session.commit()
     clock.advance(1)
     assert outbox.run_once() == 2
     assert peer.ids[4:] == [ids[0], ids[2]]
     with database.sessions() as session:
-        assert operations.retry_parked(session) == 2
+        assert operations.retry_all(session, "parked") == 2
         session.commit()
+
+
+def test_retry_all_pending_sends_a_peer_s_waiting_messages_now(database: Database) -> None:
+    """A peer that was down is back: `oke outbox retry --all-pending --peer P` ends the backoff of every message
+    waiting for P (walkthrough: one command per message on a results day), and leaves other peers' and parked
+    ones alone."""
+    ids = [add(database, f"o-{n}", peer=f"dr-{n % 2}") for n in range(4)]
+    parked = add(database, "o-9", peer="dr-0")
+    peer, clock = FakePeer(*[Delivery(503)] * 4, Delivery(404)), Clock()
+    outbox = relay(database, peer, clock)
+    assert outbox.run_once() == 5
+    assert outbox.run_once() == 0  # all wait out their backoff, or an operator
+    url = ["--database-url", database.url]
+    answer = CliRunner().invoke(outbox_cli.app, ["retry", "--all-pending", "--peer", "dr-0", *url])
+    assert (answer.exit_code, answer.stdout.strip()) == (0, "2 message(s) due again"), answer.output
+    assert outbox.run_once() == 2
+    assert peer.ids[5:] == [ids[0], ids[2]]
+    assert row(database, parked).state == "parked"
+    both = CliRunner().invoke(outbox_cli.app, ["retry", "--all-pending", "--all-parked", *url])
+    assert both.exit_code == 2
 
 
 def test_an_exception_in_deliver_is_a_transport_error(database: Database) -> None:
