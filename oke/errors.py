@@ -88,6 +88,16 @@ class NotFound(OkeError):
     status = 404
 
 
+class NotSupported(OkeError):
+    """Method not allowed
+
+    An optional operation of the standard that the server does not support: it allows no method at that path (an
+    empty `Allow`, RFC 9110 10.2.1), and `detail` says where the standard leaves it optional.
+    """
+
+    status = 405
+
+
 class Conflict(OkeError):
     """Conflict with the current state"""
 

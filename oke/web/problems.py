@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from oke.errors import FieldError, InvalidContent, OkeError, ServiceUnavailable, TooManyRequests
+from oke.errors import FieldError, InvalidContent, NotSupported, OkeError, ServiceUnavailable, TooManyRequests
 from oke.observability.middleware import route_template
 from oke.ooapi.problems import PROBLEM_JSON, InvalidParam, Problem, json_pointer
 
@@ -48,6 +48,8 @@ def error_response(exc: OkeError) -> Response:
         headers = {"Retry-After": "5"}
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, NotSupported):
+        headers = {"Allow": ""}
     errors = exc.errors if isinstance(exc, InvalidContent) else None
     return problem_response(exc.status, exc.title, exc.detail, errors, headers)
 

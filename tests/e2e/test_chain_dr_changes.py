@@ -1,6 +1,7 @@
 """DR's changes after planning, end to end with TP, the reference TA and the reference DR: a changed person
-reaches TA in the planned Deelname (PDF 3.1, 3.2 "Deelname wijzigen"), and an enrolment DR moves to another
-planbare toets leaves the session of the old one (docs/planning.md)."""
+reaches TA in the planned Deelname (PDF 3.1, 3.2 "Deelname wijzigen"), an enrolment DR moves to another
+planbare toets leaves the session of the old one, and a planbare toets DR cancels ends its session at TA when no
+student is left in it (PDF 3.1.2.1 "Planbare toets verwijderen", 3.2.2 "Zitting verwijderen"; docs/planning.md)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,18 @@ def test_a_person_dr_corrects_replaces_the_snapshot_ta_refused_and_unblocks_the_
     eventually(lambda: states(tp, zitting)[-2:] == ["superseded", "delivered"], seconds=30)
     at_ta = c.at_ta.get(f"/associations/{deelname}", expand="person").json()
     assert at_ta["person"]["surname"] == "Graaf-Bos"
+
+
+def test_a_session_of_a_toets_dr_cancels_is_cancelled_at_ta_after_its_deelnames(tp: TP, ta: TA, dr: DR) -> None:
+    c = chain(tp, ta, dr)
+    planned = plan(c, [{"toetsinschrijvingId": e} for e in (JACOB_REKENEN, FATIMA_REKENEN)])
+    zitting = planned["zittingId"]
+    cancel = {"offeringType": "component", "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "canceled"}]}
+
+    assert c.as_dr.patch(f"/offerings/{school.TOETS_REKENEN}", cancel).status_code == 200
+
+    eventually(lambda: set(states(tp, zitting)) == {"delivered"} and len(states(tp, zitting)) == 6, seconds=30)
+    at_ta = c.at_ta.get(f"/offerings/{zitting}").json()
+    assert at_ta["consumers"][0]["offeringState"] == "canceled"
+    for deelname in planned["deelnames"]:
+        assert c.at_ta.get(f"/associations/{deelname['deelnameId']}").json()["state"] == "canceled"

@@ -5,7 +5,7 @@ Rules checked, with their sources:
   `/associations/{id}?expand=person,offering`, `/persons/{id}`, paged; the same state as DR's push (PDF
   3.1.2.1: TP pulls, or DR pushes).
 - A cancelled enrolment at DR is cancelled at TP (PDF 3.1.4), by the next pull, and its planned Deelname at TA
-  (docs/planning.md, "When DR cancels"), once.
+  (docs/planning.md, "When DR cancels"), once; a cancelled planbare toets also its session no student is left in.
 - 1b: the members of a group (`GET /groups/{id}/members`, `GET /persons/{id}`) are planned without a
   Toetsinschrijving; no flow 5 is possible for them (PDF 3.1.2.2).
 """
@@ -28,7 +28,7 @@ from oke.roles.toetsplanning.app import create_app
 from oke.roles.toetsplanning.dr_sync import PULLER, pulling
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
-from oke.store.tables.deelnemerregistratie import SchoolEnrolment
+from oke.store.tables.deelnemerregistratie import SchoolEnrolment, SchoolOffering
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson
@@ -156,6 +156,39 @@ def test_a_cancellation_pulled_from_dr_cancels_the_planned_deelname_at_ta_once(
         assert [(m.kind, m.path) for m in session.scalars(query)] == [("flow2", f"/associations/{deelname}")]
     [row] = tp.history(deelname, flow="1")
     assert (row.client_id, row.method, row.path) == (PULLER, "GET", f"/ooapi/associations/{JACOB_REKENEN}")
+
+
+def test_a_toets_cancelled_at_dr_cancels_its_session_by_the_next_pull_once(
+    tp: TP, dr: DR, tp_database_url: str
+) -> None:
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    deelname = planned(tp, Enrolment(school.TOETS_REKENEN, JACOB_REKENEN, school.STUDENTS["jacob"]))
+    with tp.session_factory() as session:
+        found = session.get(Deelname, deelname)
+        assert found is not None
+        zitting = found.zitting_id
+    with dr.session_factory() as session:  # DR cancels the planbare toets (PDF 3.1.2.1, "Planbare toets verwijderen")
+        toets = session.get(SchoolOffering, (dr.tenant, school.TOETS_REKENEN))
+        assert toets is not None
+        blocks = [
+            b | {"offeringState": "canceled"} for b in toets.data["consumers"] if b["consumerKey"] == "nl-test-admin"
+        ]
+        toets.state, toets.data = "canceled", {**toets.data, "consumers": blocks}
+        session.commit()
+
+    assert "offerings: 0 new, 0 changed, 3 unchanged, 1 cancelled" in oke_sync(tp_database_url, peer)
+    assert "offerings: 0 new, 0 changed, 4 unchanged, 0 cancelled" in oke_sync(tp_database_url, peer)
+
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.method == "PATCH")
+        patches = [(m.kind, m.path) for m in session.scalars(query.order_by(OutboxMessage.id))]
+    assert patches == [("flow2", f"/associations/{deelname}"), ("flow2", f"/offerings/{zitting}")]
+    [row] = tp.history(zitting, flow="1")
+    assert (row.client_id, row.method, row.path) == (PULLER, "GET", f"/ooapi/offerings/{school.TOETS_REKENEN}")
+    assert row.notes == [
+        f"cancelled at TA: DR cancelled planbare toets {school.TOETS_REKENEN}, no student is left in it"
+    ]
 
 
 def test_a_dr_that_cannot_be_reached_is_a_clear_error_and_nothing_changes(tp: TP, tp_database_url: str) -> None:

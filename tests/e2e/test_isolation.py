@@ -23,6 +23,7 @@ from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.roles.deelnemerregistratie import school
 from oke.roles.toetsafname.catalogue import REKENEN_2F
+from oke.roles.toetsplanning.api import groups
 from oke.store.base import Base, utcnow
 from oke.store.tables.toetsplanning import TpDocument, dr_document_id
 from tests.api_client import ATTENDANCE, MERGE_PATCH, TP, Server, dr_enrols, new_id, person, zitting_offering
@@ -61,6 +62,8 @@ RELAY_COLUMNS = {
 OWN_COPY = frozenset({200, 201, 400})
 #: TA keeps Zittingen by TP's id alone: another planner's PUT of a taken id is a conflict, not a takeover.
 TAKEN = frozenset({409})
+#: An optional operation TP does not support answers any DR so, whatever its school (docs/vendors.md).
+NOT_SUPPORTED = frozenset({405})
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,11 @@ def tp_school(tp: TP) -> School:
             (planner_,), {"deelnameId": deelname_id}, {"score": "9.0"}
         ),
         ("POST", "/planning/results/{deelnameId}/forward"): Case((planner_,), {"deelnameId": deelname_id}),
+        **{
+            (method, path): Case((dr,), {"groupId": new_id(), "personId": enrolment.student}, also=NOT_SUPPORTED)
+            for method in groups.METHODS
+            for path in ("/ooapi/groups/{groupId}", "/ooapi/groups/{groupId}/members/{personId}")
+        },
     }
     secrets = _secrets(
         enrolment.toets, enrolment.enrolment, enrolment.student, zitting_id, deelname_id, document_id, for_dr

@@ -10,6 +10,11 @@ Rules checked, with their sources:
   §3.1.4.
 - TP then cancels the enrolment's Deelnames at TA (PATCH TA /associations/D1), once, and results that arrive
   later are still accepted: docs/planning.md ("When DR cancels"). One TA reported on is a taken attempt and stays.
+- A cancelled planbare toets's sessions that no student is left in are cancelled at TA (PDF 3.2.2, "Zitting
+  verwijderen"), after their Deelnames and once; one with a taken attempt or another student is kept and noted:
+  docs/planning.md ("When DR cancels").
+- TP does not take DR's optional group push (PUT /groups/{id}, PUT /groups/{id}/members/{personId}, PDF 3.1.2.2):
+  a 405 (PDF 5.2) saying it reads groups by pull: docs/vendors.md.
 - Program offerings and program enrolments are flow 1 context: PDF §3.1.4; docs/standard.md.
 - Paging: `pageSize` one of 10/20/50/100/250, `pageNumber` ≥ 1: Tabel 5.0.C, the YAML's Pagination.yaml.
 - Only DR pushes flow 1; Zitting ids belong to TP (Tabel 4.0.F), scopes of PDF ch. 5.
@@ -31,6 +36,7 @@ from oke.auth.caller import ClientRole
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname
+from tests import api_client
 from tests.api_client import (
     TP,
     Peer,
@@ -41,6 +47,7 @@ from tests.api_client import (
     pointers,
     problem_of,
     ta_with_student,
+    zitting_offering,
 )
 from tests.e2e.test_tp_flow5 import attendance, planned, reports, score, to_dr
 
@@ -314,13 +321,124 @@ def test_cancelling_a_planbare_toets_cancels_the_deelnames_of_its_enrolments_at_
 
     assert tp.peer(ClientRole.dr).patch(f"/offerings/{toets}", CANCEL_OFFERING).status_code == 200
 
-    assert [path for _ta, path, _body in cancels_to_ta(tp)] == [f"/associations/{cancelled}"]
+    assert [path for _ta, path, _body in cancels_to_ta(tp) if "/associations/" in path] == [
+        f"/associations/{cancelled}"
+    ]
     assert [deelname_state(tp, d)[0] for d in (cancelled, taken, kept)] == ["canceled", "associated", "associated"]
     [row] = cancelled_by_dr(tp)
     assert row.path == f"/ooapi/offerings/{toets}"
     assert row.notes == [
         f"cancelled at TA: DR cancelled Toetsinschrijving {first.enrolment} with its planbare toets {toets}"
     ]
+
+
+def session_of(tp: TP, toets: str, participants: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Zitting of planbare toets `toets` at TA ta-x: what the planning API answers."""
+    body = {
+        "taPeer": tp.configure_ta("ta-x"),
+        "planbareToetsId": toets,
+        "offering": zitting_offering(),
+        "participants": participants,
+    }
+    response = tp.peer(ClientRole.planner).post_planning("/zittingen", body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def session_calls(tp: TP, zitting: str) -> list[tuple[str, str]]:
+    """The flow 2 calls queued for one session, in its order: (method, path)."""
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "flow2", OutboxMessage.key == zitting)
+        return [(m.method, m.path) for m in session.scalars(query.order_by(OutboxMessage.id))]
+
+
+def session_states(tp: TP, zitting: str) -> tuple[str, list[str]]:
+    """The session's state and its Deelnames', as a planner reads them."""
+    detail = tp.peer(ClientRole.planner).get_planning(f"/zittingen/{zitting}").json()
+    return detail["state"], [d["state"] for d in detail["deelnames"]]
+
+
+def cancelled_toets(dr: Peer, toets: str) -> dict[str, Any]:
+    """The planbare toets as DR sends it whole once it cancelled it."""
+    document = dr.get(f"/offerings/{toets}").json()
+    return {**document, "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "canceled"}]}
+
+
+def test_a_session_of_a_cancelled_toets_no_student_is_left_in_is_cancelled_at_ta_once(tp: TP) -> None:
+    toets = dr_sends_toets(tp)
+    first, second = dr_enrols(tp, toets), dr_enrols(tp, toets)
+    staff = new_id()
+    coordinator = {"personId": staff, "role": "coordinator", "person": api_client.person(staff, student=False)}
+    answer = session_of(tp, toets, [{"toetsinschrijvingId": e.enrolment} for e in (first, second)] + [coordinator])
+    zitting = answer["zittingId"]
+    students = [f"/associations/{d['deelnameId']}" for d in answer["deelnames"][:2]]
+    dr = tp.peer(ClientRole.dr)
+
+    assert dr.patch(f"/offerings/{toets}", CANCEL_OFFERING).status_code == 200
+    sent = session_calls(tp, zitting)
+    assert dr.patch(f"/offerings/{toets}", CANCEL_OFFERING).status_code == 200  # DR repeats its cancel
+    assert dr.put(f"/offerings/{toets}", cancelled_toets(dr, toets)).status_code == 200  # or sends it whole
+
+    assert session_calls(tp, zitting) == sent  # nothing new
+    assert sorted(path for _method, path in sent[-3:-1]) == sorted(students)  # the students' first
+    assert sent[-1] == ("PATCH", f"/offerings/{zitting}")  # then the session, in its order
+    with tp.session_factory() as session:
+        query = select(OutboxMessage).where(OutboxMessage.key == zitting, OutboxMessage.method == "PATCH")
+        query = query.where(OutboxMessage.path == sent[-1][1])
+        assert [m.body for m in session.scalars(query)] == [CANCEL_OFFERING]
+    assert session_states(tp, zitting) == ("canceled", ["canceled"] * 3)  # the coordinator with it
+    [row] = tp.history(zitting, flow="1")
+    assert (row.method, row.path) == ("PATCH", f"/ooapi/offerings/{toets}")
+    assert row.notes == [f"cancelled at TA: DR cancelled planbare toets {toets}, no student is left in it"]
+
+
+def test_a_session_of_a_cancelled_toets_keeps_a_taken_attempt_and_a_student_of_no_enrolment(tp: TP) -> None:
+    toets = dr_sends_toets(tp)
+    taken, other = dr_enrols(tp, toets), dr_enrols(tp, toets)
+    sat = session_of(tp, toets, [{"toetsinschrijvingId": taken.enrolment}])
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), sat["deelnames"][0]["deelnameId"], attendance())
+    ad_hoc = new_id()
+    mixed = session_of(
+        tp, toets, [{"toetsinschrijvingId": other.enrolment}, {"personId": ad_hoc, "person": api_client.person(ad_hoc)}]
+    )
+    dr = tp.peer(ClientRole.dr)
+
+    assert dr.put(f"/offerings/{toets}", cancelled_toets(dr, toets)).status_code == 200
+    assert dr.put(f"/offerings/{toets}", cancelled_toets(dr, toets)).status_code == 200  # DR repeats it
+
+    cancelled = f"/associations/{mixed['deelnames'][0]['deelnameId']}"
+    assert [call for call in session_calls(tp, mixed["zittingId"]) if call[0] == "PATCH"] == [("PATCH", cancelled)]
+    assert [call for call in session_calls(tp, sat["zittingId"]) if call[0] == "PATCH"] == []
+    assert session_states(tp, sat["zittingId"]) == ("active", ["associated"])
+    assert session_states(tp, mixed["zittingId"]) == ("active", ["canceled", "associated"])
+    for kept, left in ((sat, "TA reported on 1 participation(s)"), (mixed, "1 student(s) still planned")):
+        [row] = tp.history(kept["zittingId"], flow="1")
+        assert (row.method, row.path) == ("PUT", f"/ooapi/offerings/{toets}")
+        assert row.notes == [
+            f"kept: DR cancelled planbare toets {toets}, but {left} in it; cancelling it is the planner's call "
+            f"(POST /planning/zittingen/{kept['zittingId']}/cancel)"
+        ]
+
+
+def test_a_group_dr_pushes_is_a_405_saying_tp_reads_groups_by_pull(tp: TP) -> None:
+    dr = tp.peer(ClientRole.dr)
+    group, member = new_id(), new_id()
+    pushed = {
+        f"/groups/{group}": {
+            "groupId": group,
+            "primaryCode": {"codeType": "groupCode", "code": "RE-2F-A"},
+            "groupType": "learning group",
+            "name": [{"language": "nl-NL", "value": "Rekenen 2F groep A"}],
+        },
+        f"/groups/{group}/members/{member}": {"personId": member, "role": "student", "state": "active"},
+    }
+    for path, body in pushed.items():
+        response = dr.put(path, body)
+        problem = problem_of(response, 405)
+        assert response.headers["allow"] == ""  # no method: TP does not take groups at all
+        assert "PDF 3.1.2.2" in problem["detail"] and "GET /groups/{groupId}/members" in problem["detail"]
+        assert problem_of(dr.get(path), 405)["detail"] == problem["detail"]
+    problem_of(tp.peer(ClientRole.ta, peer="ta-x").put(f"/groups/{group}", pushed[f"/groups/{group}"]), 403)
 
 
 def test_patch_of_an_unknown_id_is_404(tp: TP) -> None:

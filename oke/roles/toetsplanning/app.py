@@ -14,6 +14,7 @@ from oke.roles.toetsplanning.api import (
     associations,
     documents,
     dr_results,
+    groups,
     offerings,
     persons,
     planning,
@@ -51,7 +52,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.peers = peers
-    for module in (associations, offerings, persons, documents, metadata):  # the flow 3 route first: it is matched most
+    for module in (associations, offerings, persons, documents, groups, metadata):  # flow 3's first: matched most
         app.include_router(module.router, prefix=settings.base_path)
     app.include_router(token_router())
     app.include_router(planning.router)

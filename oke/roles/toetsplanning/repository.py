@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from oke.roles.toetsplanning.result_rows import ResultRows
@@ -235,6 +235,26 @@ class ToetsplanningRepository(ResultRows):
             .with_for_update()
         )
         return list(self.session.scalars(query))
+
+    def active_zittingen_of(self, tenant: str, toets_id: str) -> list[Zitting]:
+        """The school's sessions of DR's planbare toets `toets_id` that are not cancelled, locked in id order."""
+        query = (
+            select(Zitting)
+            .where(Zitting.tenant == tenant, Zitting.planbare_toets_id == toets_id, Zitting.state != "canceled")
+            .order_by(Zitting.zitting_id)
+            .with_for_update()
+        )
+        return list(self.session.scalars(query))
+
+    def left_in(self, zitting_id: str) -> tuple[int, int]:
+        """What keeps a session going: how many of its Deelnames TA reported on, and how many students are still
+        planned in it (not cancelled, not reported on)."""
+        query = select(
+            func.count().filter(Deelname.result.is_not(None)),
+            func.count().filter(Deelname.role == "student", *_STILL_PLANNED),
+        ).where(Deelname.zitting_id == zitting_id)
+        reported, students = self.session.execute(query).one()
+        return reported, students
 
     def zittingen_page(
         self,

@@ -64,9 +64,19 @@ async def peer_write(request: Request) -> Write:
 async def dr_write(request: Request) -> Write:
     """Only DR creates offerings, associations and persons at TP (flow 1)."""
     call = await peer_write(request)
-    if call.caller.role != ClientRole.dr:
-        raise Forbidden("only a DR client sends this (flow 1)")
+    _dr(call.caller)
     return call
+
+
+async def dr_call(request: Request) -> Call:
+    """A DR client's call whose body TP does not read."""
+    return Call(_dr(_peer(await authenticate(request))), request.app.state.transactions)
+
+
+def _dr(caller: Caller) -> Caller:
+    if caller.role != ClientRole.dr:
+        raise Forbidden("only a DR client sends this (flow 1)")
+    return caller
 
 
 async def planner(request: Request) -> Call:

@@ -1,5 +1,6 @@
 """What every change to a planned Zitting or Deelname shares: the flow 2 call ordered with its session, the
-locked rows a change starts from, and what TP reads from a planned session (its test, start and needs)."""
+locked rows a change starts from, the cancels, and what TP reads from a planned session (its test, start and
+needs)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import component_id, in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
 from oke.roles.toetsplanning.needs import Needs, Toets, allowed_by, minutes_of, needs_for
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -38,6 +40,15 @@ def cancel(uow: ToetsplanningUnitOfWork, deelname: Deelname) -> None:
     deelname.state = "canceled"
     deelname.data = {**deelname.data, "state": "canceled"}
     send(uow, deelname.zitting, "PATCH", f"/associations/{deelname.deelname_id}", flow2.CANCEL_ASSOCIATION)
+
+
+def cancel_session(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> None:
+    """Cancel a session with every participation in it: one PATCH to TA, which then removes them and their person
+    data (PDF 3.2.2, "Zitting verwijderen"), in the session's order."""
+    zitting.state = "canceled"
+    zitting.data = merge_patch(zitting.data, flow2.CANCEL_OFFERING)
+    uow.repo.cancel_deelnames_of(zitting.zitting_id)
+    send(uow, zitting, "PATCH", f"/offerings/{zitting.zitting_id}", flow2.CANCEL_OFFERING)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""What DR's flow 1 changes do to what TP planned: a cancelled Toetsinschrijving cancels its Deelnames, one moved
-to another planbare toets leaves the sessions that do not take that toets, and a changed person reaches TA again in
-each of its planned Deelnames."""
+"""What DR's flow 1 changes do to what TP planned: a cancelled Toetsinschrijving cancels its Deelnames, a cancelled
+planbare toets the sessions of it no student is left in, one moved to another planbare toets leaves the sessions
+that do not take that toets, and a changed person reaches TA again in each of its planned Deelnames."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from oke.roles.toetsplanning import flow2
-from oke.roles.toetsplanning.services._planned import Resent, cancel, needs_of, send_again, takes, toets_of
+from oke.roles.toetsplanning.services._planned import (
+    Resent,
+    cancel,
+    cancel_session,
+    needs_of,
+    send_again,
+    takes,
+    toets_of,
+)
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
-from oke.store.tables.toetsplanning import Deelname, DrAssociation
+from oke.store.tables.toetsplanning import Deelname, DrAssociation, Zitting
 
 
 def cancel_planned_deelnames(
@@ -26,6 +34,33 @@ def cancel_planned_deelnames(
     for deelname in deelnames:
         cancel(uow, deelname)
     return deelnames
+
+
+def end_sessions_of_toets(
+    uow: ToetsplanningUnitOfWork, toets_id: str, sessions: Sequence[Zitting]
+) -> list[tuple[Zitting, str]]:
+    """DR cancelled planbare toets `toets_id`, and with it the Deelnames of its enrolments TA has not reported on:
+    each of its `sessions` (locked before those Deelnames, as a planner's cancel locks them) that no student is left
+    in and TA reported on nobody in is cancelled at TA as `cancel_session` does, its staff with it. Nothing else
+    can be planned in it: a session of a planbare toets takes that toets's enrolments only.
+
+    A session where TA reported on a Deelname (it took place) or a student is still planned (ad hoc, or for an
+    enrolment TP does not have) is kept as it is, for the planner to judge. Returns each session with what TP did
+    to it, the note for its history.
+    """
+    uow.session.flush()  # the Deelnames just cancelled count as cancelled
+    done = []
+    for zitting in sessions:
+        reported, students = uow.repo.left_in(zitting.zitting_id)
+        if reported or students:
+            left = [f"TA reported on {reported} participation(s)"] if reported else []
+            left += [f"{students} student(s) still planned"] if students else []
+            note = f"kept: DR cancelled planbare toets {toets_id}, but {' and '.join(left)} in it; cancelling it is "
+            done.append((zitting, note + f"the planner's call (POST /planning/zittingen/{zitting.zitting_id}/cancel)"))
+        else:
+            cancel_session(uow, zitting)
+            done.append((zitting, f"cancelled at TA: DR cancelled planbare toets {toets_id}, no student is left in it"))
+    return done
 
 
 def cancel_moved_deelnames(uow: ToetsplanningUnitOfWork, enrolment: DrAssociation) -> list[Deelname]:

@@ -2,11 +2,11 @@
 
 DR pushes them (PUT creates or replaces, PATCH merges), or TP pulls them (`dr_sync`) and keeps each
 document as a PUT would (`keep_*`), leaving unchanged ones alone. Cancelling an offering cancels its
-enrolments. A cancelled enrolment's Deelnames that TA has not reported on are cancelled at TA
-(docs/planning.md, "When DR cancels"), as are those of an enrolment DR moved to another planbare toets, and TP
-removes the person data it no longer needs (PDF 3.1). A changed person reaches TA in each of its planned
-Deelnames (PDF 3.2, "Deelname wijzigen"). When DR turns `resultExpected` on, the results TA already gave go to
-DR. What TP needs later is required at intake: `resultExpected`, a student's name fields.
+enrolments, and the sessions of it that no student is left in. A cancelled enrolment's Deelnames that TA has not
+reported on are cancelled at TA (docs/planning.md, "When DR cancels"), as are those of an enrolment DR moved to
+another planbare toets, and TP removes the person data it no longer needs (PDF 3.1). A changed person reaches TA in
+each of its planned Deelnames (PDF 3.2, "Deelname wijzigen"). When DR turns `resultExpected` on, the results TA
+already gave go to DR. What TP needs later is required at intake: `resultExpected`, a student's name fields.
 """
 
 from __future__ import annotations
@@ -205,14 +205,19 @@ def _set_offering(
 ) -> None:
     block = nl_test_admin_block(data.get("consumers")) or {}
     expected_before = row.data is None or row.data.get("resultExpected") is True  # None: a new one, without results
+    was_cancelled = row.state == "canceled"
     row.data = data
     row.state = "canceled" if block.get("offeringState") == "canceled" else "active"
     if row.state == "canceled":
+        # its sessions are judged once, when DR cancels it; locked first, as a planner's cancel locks them
+        sessions = [] if was_cancelled else uow.repo.active_zittingen_of(caller.tenant, row.offering_id)
         cancelled = uow.repo.cancel_dr_associations_of(caller.tenant, row.offering_id)
         why = f"with its planbare toets {row.offering_id}"
         _cancel_at_ta(uow, caller, inbound, [a.association_id for a in cancelled], why)
         for person_id in sorted({a.person_id for a in cancelled}):
             _forget_person_if_unused(uow, caller.tenant, person_id)
+        for zitting, note in dr_changes.end_sessions_of_toets(uow, row.offering_id, sessions):
+            _record(uow, caller, inbound, "zitting", zitting.zitting_id, notes=[note])
     if not expected_before and data.get("resultExpected") is True:
         _forward_received_results(uow, caller, inbound, row.offering_id)
 

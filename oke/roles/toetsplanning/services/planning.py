@@ -16,12 +16,12 @@ from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import component_id, nl_test_admin_block
-from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import flow2, rules
 from oke.roles.toetsplanning.needs import Toets
 from oke.roles.toetsplanning.services._planned import (
     active_zitting,
     cancel,
+    cancel_session,
     locked_deelname,
     named,
     needs_of,
@@ -169,10 +169,7 @@ def cancel_zitting(uow: ToetsplanningUnitOfWork, *, tenant: str, zitting_id: str
         zitting = uow.repo.zitting(zitting_id, for_update=True)
         if zitting is None or zitting.tenant != tenant:
             raise NotFound(f"no session {zitting_id}")
-        zitting.state = "canceled"
-        zitting.data = merge_patch(zitting.data, flow2.CANCEL_OFFERING)
-        uow.repo.cancel_deelnames_of(zitting_id)
-        send(uow, zitting, "PATCH", f"/offerings/{zitting_id}", flow2.CANCEL_OFFERING)
+        cancel_session(uow, zitting)
         uow.commit()
 
 
