@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,12 @@ from sqlalchemy.engine import Connection
 from oke.outbox.relay import Relay
 from oke.outbox.retry import RetryPolicy
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.base import utcnow
 from oke.store.database import Database
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsplanning import Zitting
 from tests.databases import fresh_database
 
 TOETS = "toets-1"
@@ -34,6 +37,39 @@ def test_a_planbare_toets_of_a_whole_school_lists_its_enrolments_in_index_order(
         page = next(s for s in statements if "LIMIT" in s[0] and "count" not in s[0])
         plan = explain(database, *page)
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_sessions_of_one_planbare_toets_are_found_on_an_index(backend: str, tmp_path: Path) -> None:
+    """A planner's listing of one toets's sessions (`GET /planning/zittingen?planbareToetsId=`) pages in index
+    order, and DR cancelling a toets finds its sessions without reading the school's others."""
+    with fresh_database(backend, tmp_path) as url:
+        database = Database(url)
+        try:
+            start = datetime(2026, 12, 1, 8, tzinfo=UTC)
+            with database.sessions() as session:
+                rows = [
+                    {"zitting_id": f"z-{n:05d}", "tenant": "school", "ta_peer": "ta",
+                     "planbare_toets_id": f"t-{n % 50}", "state": "active", "data": {},
+                     "start_at": start + timedelta(minutes=n)}
+                    for n in range(5000)
+                ]  # fmt: skip
+                session.execute(insert(Zitting), rows)
+                session.commit()
+            analyze(database)
+            with recorded(database) as statements, ToetsplanningUnitOfWork(database.sessions) as uow:
+                page = uow.repo.zittingen_page(
+                    "school", ta_peer=None, planbare_toets_id="t-7", state=None, start_from=None, start_until=None,
+                    after=None, limit=20,
+                )  # fmt: skip
+                listed = [z.zitting_id for z in page][:2]
+                found = len(uow.repo.active_zittingen_of("school", "t-7"))
+            assert listed == ["z-00007", "z-00057"] and found == 100
+            listing, lookup = (explain(database, *s) for s in statements if "tp_zittingen" in s[0])
+            assert "Sort" not in listing and "TEMP B-TREE" not in listing, listing
+            for plan in (listing, lookup):
+                assert "ix_tp_zittingen_tenant_planbare_toets_id_start_at_zitting_id" in plan, plan
+        finally:
+            database.close()
 
 
 def test_the_relay_claims_from_a_deep_due_backlog_in_id_order(backend: str, tmp_path: Path) -> None:

@@ -84,7 +84,12 @@ class Zitting(_Timestamps, Base):
 
     deelnames: Mapped[list[Deelname]] = relationship(back_populates="zitting")
 
-    __table_args__ = (Index(None, "tenant", "ta_peer"), Index(None, "tenant", "start_at", "zitting_id"))
+    __table_args__ = (
+        Index(None, "tenant", "ta_peer"),
+        Index(None, "tenant", "start_at", "zitting_id"),
+        #: One planbare toets's sessions: a planner's listing of them, and DR cancelling the toets.
+        Index(None, "tenant", "planbare_toets_id", "start_at", "zitting_id"),
+    )
 
 
 class Deelname(_Timestamps, Base):
