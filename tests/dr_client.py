@@ -54,6 +54,15 @@ class DR(Server):
     def cancel(self, association_id: str) -> list[str]:
         return push.cancel_enrolment(self.uow(), self.tenant, association_id)
 
+    def move(self, association_id: str, offering_id: str) -> None:
+        """The Toetsinschrijving is now for another planbare toets at DR, as a student information system would
+        record it (the test tells TP)."""
+        with self.session_factory() as session:
+            row = session.get(SchoolEnrolment, (self.tenant, association_id))
+            assert row is not None
+            row.offering_id, row.data = offering_id, {**row.data, "offering": offering_id}
+            session.commit()
+
     def finish(self, association_id: str) -> None:
         """The enrolment ends at DR (`finished`), as a student information system would record it."""
         with self.session_factory() as session:

@@ -8,7 +8,8 @@ Two rules on top of RFC 7396:
   `"consumers": []` removes all.
 All other arrays are replaced whole when present and kept when absent.
 
-`with_removals` makes the patch for a receiver that merges: a sender's new state, plus what it must remove.
+`with_removals` makes the patch for a receiver that merges: a sender's new state, plus what it must remove;
+`joined` the earlier patch to make it against when several senders patch one object.
 """
 
 from __future__ import annotations
@@ -83,3 +84,45 @@ def _consumers_with_removals(blocks: list[Any], before: list[Any]) -> list[Any]:
     out = [with_removals(block, earlier.get(key)) if (key := _key(block)) is not None else block for block in blocks]
     sent = {_key(block) for block in blocks}
     return out + [with_removals({CONSUMER_KEY: key}, block) for key, block in earlier.items() if key not in sent]
+
+
+def joined(*patches: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Every member of `patches` in one, as `with_removals`'s `before` where several senders patch one object:
+    a member any of them set or removed is removed by the next patch that lacks it, whoever sent it.
+
+    Only the members count, not their values: an object wins over anything else and a list over a single value
+    (the removal is then `[]`), and objects are joined member by member, `consumers` block by block. None of the
+    arguments is changed; None when none is an object.
+    """
+    found = [patch for patch in patches if isinstance(patch, dict)]
+    if not found:
+        return None
+    out: dict[str, Any] = {}
+    for patch in found:
+        out = _join(out, patch)
+    return out
+
+
+def _join(first: Any, second: Any) -> Any:
+    if isinstance(first, dict) and isinstance(second, dict):
+        out = dict(first)
+        for key, value in second.items():
+            if key not in out:
+                out[key] = value
+            elif key == CONSUMERS and isinstance(out[key], list) and isinstance(value, list):
+                out[key] = _join_consumers(out[key], value)
+            else:
+                out[key] = _join(out[key], value)
+        return out
+    if isinstance(first, dict) or (isinstance(first, list) and not isinstance(second, dict)):
+        return first
+    return second
+
+
+def _join_consumers(first: list[Any], second: list[Any]) -> list[Any]:
+    """The blocks of both, joined by `consumerKey` (a block without one removes nothing: it is left out)."""
+    blocks: dict[str, Any] = {}
+    for block in first + second:
+        if (key := _key(block)) is not None:
+            blocks[key] = _join(blocks[key], block) if key in blocks else block
+    return list(blocks.values())

@@ -12,7 +12,7 @@ from oke.roles.deelnemerregistratie import school
 from tests.api_client import TP
 from tests.dr_client import DR, FATIMA_REKENEN, JACOB_REKENEN
 from tests.e2e.test_chain_flow2 import eventually, states
-from tests.e2e.test_chain_flow5 import attempts_at_dr, chain, plan, ta_reports
+from tests.e2e.test_chain_flow5 import attempts_at_dr, chain, plan, sent_to_dr, ta_reports
 from tests.ta_client import TA
 
 JACOB = school.STUDENTS["jacob"]
@@ -82,6 +82,48 @@ def test_an_enrolment_dr_moves_to_another_toets_leaves_the_old_session(tp: TP, t
     assert held["reason"].startswith(f"DR's Toetsinschrijving is now for planbare toets {school.TOETS_NEDERLANDS}")
     assert c.as_ta.get(f"/associations/{fatima}").json()["state"] == "associated"  # TA reported: not cancelled
     assert [m for m in c.dr.history(FATIMA_REKENEN) if "7.1" in m.body] == []
+
+
+def test_after_dr_moves_an_enrolment_its_result_of_the_new_toets_replaces_the_old_one_at_dr(
+    tp: TP, ta: TA, dr: DR
+) -> None:
+    """Fatima's Rekenen result reached DR; then DR moves her enrolment (attemptLeft 0) to Nederlands, still attempt
+    1. DR's attempt policy decides: TP plans attempt 1 of Nederlands (the Rekenen one counts no more). The standard
+    has no message that withdraws the Rekenen result from DR: the operator is told it stays there, until the
+    Nederlands result replaces it, without what only the Rekenen one had."""
+    c = chain(tp, ta, dr)
+    planner = c.tp.peer(ClientRole.planner)
+    old = plan(c, [{"toetsinschrijvingId": FATIMA_REKENEN}])["deelnames"][0]["deelnameId"]
+    block = {"consumerKey": "nl-test-admin", "attendance": "present", "rawScore": 12, "maxRawScore": 40}
+    failed = {
+        "state": "completed",
+        "pass": "failed",
+        "score": "4.5",
+        "comment": "Onvoldoende",
+        "resultDate": "2026-12-01",
+    }
+    ta_reports(c, old, failed | {"weight": 100, "consumers": [block]})
+    eventually(lambda: (attempts_at_dr(c, FATIMA_REKENEN)[0]["result"] or {}).get("score") == "4.5", seconds=30)
+
+    dr.move(FATIMA_REKENEN, school.TOETS_NEDERLANDS)
+    move = {"associationType": "componentOfferingAssociation", "offering": school.TOETS_NEDERLANDS}
+    assert c.as_dr.patch(f"/associations/{FATIMA_REKENEN}", move).status_code == 200
+    [held] = planner.get_planning("/results", state="held").json()["items"]
+    assert held["deelnameId"] == old
+    assert f"stays at DR (association {FATIMA_REKENEN}, attempt 1)" in held["reason"]
+
+    [new] = plan(c, [{"toetsinschrijvingId": FATIMA_REKENEN}], toets=school.TOETS_NEDERLANDS)["deelnames"]
+    assert new["attempt"] == 1
+    passed = {"state": "completed", "score": "3F", "resultDate": "2026-12-08", "weight": 100}
+    ta_reports(
+        c, new["deelnameId"], passed | {"consumers": [{"consumerKey": "nl-test-admin", "attendance": "present"}]}
+    )
+    eventually(lambda: attempts_at_dr(c, FATIMA_REKENEN)[0]["result"].get("score") == "3F", seconds=30)
+    eventually(lambda: sent_to_dr(c), seconds=30)
+    result = attempts_at_dr(c, FATIMA_REKENEN)[0]["result"]
+    assert "comment" not in result and result.get("pass") != "failed", result
+    assert not {"rawScore", "maxRawScore"} & set(result["consumers"][0]), result
+    assert result["consumers"][0]["executedOfferingName"] == "Nederlands 3F lezen, periode 2"
 
 
 def test_a_person_dr_corrects_replaces_the_snapshot_ta_refused_and_unblocks_the_session(tp: TP, ta: TA, dr: DR) -> None:

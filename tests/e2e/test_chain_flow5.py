@@ -46,12 +46,14 @@ def chain(tp: TP, ta: TA, dr: DR, dr_url: str | None = None) -> Chain:
     return Chain(tp, ta, dr, at_ta, tp.peer(ClientRole.ta, peer="ta-real"), as_dr)
 
 
-def plan(c: Chain, participants: list[dict[str, Any]], **offering: Any) -> dict[str, Any]:
-    """A Zitting of DR's planbare toets Rekenen 2F at TA; its test, name and code come from the toets."""
+def plan(
+    c: Chain, participants: list[dict[str, Any]], toets: str = school.TOETS_REKENEN, **offering: Any
+) -> dict[str, Any]:
+    """A Zitting of DR's planbare toets (Rekenen 2F) at TA; its test, name and code come from the toets."""
     session = {k: v for k, v in zitting_offering(**offering).items() if k not in ("primaryCode", "name", "component")}
     body = {
         "taPeer": c.tp.peer_name("ta-real"),
-        "planbareToetsId": school.TOETS_REKENEN,
+        "planbareToetsId": toets,
         "offering": session,
         "participants": participants,
     }
@@ -199,6 +201,36 @@ def test_a_retake_reaches_dr_as_a_put_of_attempt_2(tp: TP, ta: TA, dr: DR) -> No
     body = json.loads(put.body)
     assert body["consumers"][0] == {"consumerKey": "nl-test-admin", "orgAssociationId": JACOB_REKENEN, "attempt": 2}
     assert {m.method for m in later} <= {"PUT"}  # every update of the attempt to the same id
+
+
+def test_two_participations_of_one_attempt_leave_dr_the_newest_ones_result(tp: TP, ta: TA, dr: DR) -> None:
+    """The planner moved Jacob to another session, and cancelled that one too; TA reports on both after all. DR's
+    enrolment holds one result of attempt 1: the first one's while it is the only one, then the newest one's alone
+    (what only the first one sent removed); a later correction of the first one is held, not sent."""
+    c = chain(tp, ta, dr)
+    planner = c.tp.peer(ClientRole.planner)
+    first = plan(c, [{"toetsinschrijvingId": JACOB_REKENEN}])["deelnames"][0]["deelnameId"]
+    moved = planner.post_planning(f"/deelnames/{first}/move", {"zittingId": plan(c, [])["zittingId"]})
+    assert moved.status_code == 201, moved.text
+    again = moved.json()["deelnameId"]
+    assert planner.post_planning(f"/deelnames/{again}/cancel").status_code == 204
+
+    block = {"consumerKey": "nl-test-admin", "attendance": "present", "rawScore": 30, "maxRawScore": 40}
+    scored = {"state": "completed", "pass": "passed", "score": "7.5", "resultDate": "2026-12-01", "weight": 100}
+    ta_reports(c, first, scored | {"comment": "Goed gedaan", "consumers": [block]})
+    eventually(lambda: (attempts_at_dr(c, JACOB_REKENEN)[0]["result"] or {}).get("score") == "7.5", seconds=30)
+    absent = {"consumerKey": "nl-test-admin", "attendance": "notPresent"}
+    ta_reports(c, again, {"state": "completed", "resultDate": "2026-12-01", "weight": 100, "consumers": [absent]})
+    ta_reports(c, first, {"score": "7.8"})
+
+    eventually(lambda: sent_to_dr(c), seconds=30)
+    [attempt] = attempts_at_dr(c, JACOB_REKENEN)
+    result = attempt["result"]
+    assert not {"score", "pass", "comment"} & set(result), result
+    assert result["consumers"][0]["attendance"] == "notPresent"
+    assert not {"rawScore", "maxRawScore"} & set(result["consumers"][0]), result
+    [held] = planner.get_planning("/results", state="held").json()["items"]
+    assert held["deelnameId"] == first and f"participation {again}" in held["reason"]
 
 
 def test_an_enrolment_dr_cancels_after_planning_is_cancelled_at_ta_and_not_run(tp: TP, ta: TA, dr: DR) -> None:

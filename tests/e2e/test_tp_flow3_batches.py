@@ -152,7 +152,8 @@ def test_a_message_for_an_unknown_deelname_fails_alone(tp: TP, writer: Engine) -
 
 def test_two_deelnames_of_one_extra_attempt_in_one_batch_share_its_association(tp: TP, writer: Engine) -> None:
     """A retake cancelled and planned again: TA may still report on the cancelled Deelname. Both are the same
-    attempt, so they go to one association at DR, also when the batch has not written the first one's yet."""
+    attempt, so they share one association at DR, also when the batch has not written the first one's yet; DR gets
+    the newer one's result there (the cancelled one's is held: test_tp_flow5_associations.py)."""
     tp.configure_dr()
     enrolment = dr_enrols(tp, attempt_left=2)
     reports(tp.peer(ClientRole.ta, peer="ta-x"), planned(tp, enrolment), score("4.0", final=False))
@@ -166,3 +167,27 @@ def test_two_deelnames_of_one_extra_attempt_in_one_batch_share_its_association(t
     first, second = dr_result(tp, cancelled), dr_result(tp, replanned)
     assert (first.attempt, second.attempt) == (2, 2)
     assert first.association_id == second.association_id != enrolment.enrolment
+    assert (first.state, second.state) == ("held", "sent")
+
+
+def test_a_patch_in_a_batch_removes_what_another_deelname_sent_earlier_in_it(tp: TP, writer: Engine) -> None:
+    """Both Deelnames of attempt 1 cancelled unreported; TA's late results of both in one batch: the second one's
+    PATCH removes what the first one's left at DR's enrolment, though the batch has not written it yet; the first
+    one's correction after it is held (the second one is the attempt's now)."""
+    tp.configure_dr()
+    enrolment = dr_enrols(tp)
+    planner = tp.peer(ClientRole.planner)
+    first = planned(tp, enrolment)
+    assert planner.post_planning(f"/deelnames/{first}/cancel").status_code == 204
+    again = planned(tp, enrolment)
+    assert planner.post_planning(f"/deelnames/{again}/cancel").status_code == 204
+    messages = [
+        flow_3(tp, first, score("7.5") | {"comment": "Goed gedaan"}),
+        flow_3(tp, again, attendance("notPresent")),
+        flow_3(tp, first, {"score": "7.8"}),
+    ]
+    outcomes, _statements = batch(tp, writer, messages)
+    assert all(isinstance(notes, list) for notes in outcomes), outcomes
+    *_, sent = to_dr(tp)
+    assert (sent.body["result"]["score"], sent.body["result"]["comment"]) == (None, None)
+    assert (dr_result(tp, first).state, dr_result(tp, again).state) == ("held", "sent")

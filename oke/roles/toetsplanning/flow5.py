@@ -7,10 +7,12 @@ one replaces an older one still waiting in the outbox). DR's own Toetsinschrijvi
 DR merges a PATCH, and a field a PATCH leaves out is unchanged: only `null` removes a single value and `[]`
 a list (PDF 4.0, after Tabel 4.0.B), inside the nl-test-admin block too (merged by consumerKey). So a PATCH
 carries `null` or `[]` for every field an earlier PATCH of the association carried and the result has lost
-(a score TA took back, a no-show's grade), derived from the body before it, its nulls included: that body
+(a score TA took back, a no-show's grade), derived from the bodies before it, their nulls included: a body
 may have been replaced in the outbox unsent, and the one DR last merged is any earlier one, so a field once
-sent is removed again in every later PATCH. Diffing against what DR acknowledged would need the relay's
-outcome here; a few repeated nulls cost nothing. A PUT replaces the whole association: it carries no null.
+sent is removed again in every later PATCH. Those of every Deelname sent to the association count
+(`forwarding`): DR holds there what the last PATCH left, whoever's it was. Diffing against what DR
+acknowledged would need the relay's outcome here; a few repeated nulls cost nothing. A PUT replaces the
+whole association: it carries no null.
 
 Two shapes: nl-test-admin 1.0.1 (PDF 3.5.3, figures 3.5.4 to 3.5.6), and the draft 1.1
 (docs/standard.md), where attendance and the session's details move to the association's
@@ -87,7 +89,8 @@ def message(
     before: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The flow 5 body for DR speaking `version`: TA's result with the fitted `score`, `final` only where allowed;
-    a PATCH also removes what `before` (the body TP sent before to this association) set and this one lacks."""
+    a PATCH also removes what `before` (the bodies TP sent before to this association, `joined`) set and this one
+    lacks."""
     ta_block = nl_test_admin_block(result.get("consumers")) or {}
     block = {k: ta_block[k] for k in RESULT_CONSUMER_FIELDS if k in ta_block}
     block["executedOfferingName"] = session.name

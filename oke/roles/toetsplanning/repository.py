@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
-from oke.roles.toetsplanning.result_rows import ResultRows
+from oke.roles.toetsplanning.result_rows import PLANNED_OR_TAKEN, ResultRows
 from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import (
     Deelname,
@@ -39,8 +39,6 @@ _LISTED = (
 #: How many ids one `IN` list holds: SQLite and PostgreSQL limit the parameters of a statement.
 _IDS_AT_ONCE = 1000
 
-#: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
-_PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
 #: A Deelname TA still expects: not cancelled, and not reported on (what DR's changes still change at TA).
 _STILL_PLANNED = (Deelname.state != "canceled", Deelname.result.is_(None))
 
@@ -156,25 +154,34 @@ class ToetsplanningRepository(ResultRows):
             query = query.with_for_update(of=Deelname)
         return self.session.scalars(query).first()
 
-    def planned_attempts(self, tenant: str, toetsinschrijving_id: str) -> set[int]:
-        """The attempts of an enrolment planned or taken: a cancelled Deelname counts once TA reported on it."""
+    def attempts_held(self, tenant: str, toetsinschrijving_id: str) -> list[Deelname]:
+        """The Deelnames of an enrolment that hold an attempt (planned, or cancelled once TA reported on it), with
+        their sessions: those in a session of another planbare toets than the enrolment's now (DR moved it) count
+        no more (`planning`)."""
         self.session.flush()  # the Deelnames this unit of work planned or cancelled count too
-        query = select(Deelname.attempt).where(
-            Deelname.tenant == tenant,
-            Deelname.toetsinschrijving_id == toetsinschrijving_id,
-            _PLANNED_OR_TAKEN,
+        query = (
+            select(Deelname)
+            .options(joinedload(Deelname.zitting))
+            .where(Deelname.tenant == tenant, Deelname.toetsinschrijving_id == toetsinschrijving_id, PLANNED_OR_TAKEN)
         )
-        return {attempt for attempt in self.session.scalars(query) if attempt is not None}
+        return list(self.session.scalars(query))
 
     def unplanned_enrolments(self, tenant: str, offering_id: str) -> list[str]:
-        """The open students' enrolments of a planbare toets with no attempt planned or taken yet.
+        """The open students' enrolments of a planbare toets with no attempt planned or taken yet in a session of
+        that toets, or of none (TP cannot tell here which test such a session took: it counts, as it did when
+        planned); one of another toets counts no more (DR moved the enrolment).
 
         NOT EXISTS per enrolment (an index lookup), not NOT IN: that reads every Deelname of the school.
         """
-        planned = select(Deelname.deelname_id).where(
-            Deelname.tenant == tenant,
-            Deelname.toetsinschrijving_id == DrAssociation.association_id,
-            _PLANNED_OR_TAKEN,
+        planned = (
+            select(Deelname.deelname_id)
+            .join(Zitting)
+            .where(
+                Deelname.tenant == tenant,
+                Deelname.toetsinschrijving_id == DrAssociation.association_id,
+                PLANNED_OR_TAKEN,
+                or_(Zitting.planbare_toets_id == offering_id, Zitting.planbare_toets_id.is_(None)),
+            )
         )
         query = select(DrAssociation.association_id).where(
             DrAssociation.tenant == tenant,
@@ -224,6 +231,15 @@ class ToetsplanningRepository(ResultRows):
             .order_by(Deelname.deelname_id)
         )
         return list(self.session.scalars(query))
+
+    def reported_deelnames_of_enrolment(self, tenant: str, toetsinschrijving_id: str) -> list[str]:
+        """The Deelnames TA reported on of one of DR's Toetsinschrijvingen, in id order."""
+        query = select(Deelname.deelname_id).where(
+            Deelname.tenant == tenant,
+            Deelname.toetsinschrijving_id == toetsinschrijving_id,
+            Deelname.result.is_not(None),
+        )
+        return list(self.session.scalars(query.order_by(Deelname.deelname_id)))
 
     def planned_deelnames_of(self, zitting_id: str) -> list[Deelname]:
         """The session's Deelnames that are not cancelled and TA has not reported on, locked in id order (as flow 3

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, ScalarSelect, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, ScalarSelect, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from oke.ooapi.common import component_id
 from oke.outbox.writer import CHANNEL, write_messages
@@ -40,6 +41,7 @@ class ForwardContext(NamedTuple):
 
 class ResultTarget(NamedTuple):
     deelname_id: str
+    created_at: datetime
     tenant: str
     role: str
     state: str
@@ -53,6 +55,9 @@ class ResultTarget(NamedTuple):
     zitting: dict[str, Any]
     #: The planbare toets the session is of, if the planner named one.
     session_toets_id: str | None
+    #: Whether the Toetsinschrijving has other Deelnames: only then may another one speak to the same association
+    #: at DR (`sharers`), and flow 5 asks.
+    shared: bool
     #: DR's side of the Deelname's Toetsinschrijving, if DR sent it (flow 1): what flow 5 forwards with.
     context: ForwardContext | None
 
@@ -66,6 +71,22 @@ def _dr_peer(tenant: Any) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
         peers.add_columns(PeerConfig.nl_test_admin_version).scalar_subquery(),
     )
 
+
+class Sharer(NamedTuple):
+    """Another Deelname of a Toetsinschrijving that holds an attempt, as flow 5 weighs it: which attempt, planned
+    when and in which session, and what it last sent DR at which association (None: nothing yet)."""
+
+    deelname_id: str
+    attempt: int | None
+    created_at: datetime
+    zitting: dict[str, Any]
+    session_toets_id: str | None
+    association_id: str | None
+    body: dict[str, Any] | None
+
+
+#: A Deelname holds its attempt while it is planned, and for good once TA reported on it.
+PLANNED_OR_TAKEN = or_(Deelname.state != "canceled", Deelname.result.is_not(None))
 
 _ENROLMENT_TOETS = (DrOffering.tenant == DrAssociation.tenant) & (DrOffering.offering_id == DrAssociation.offering_id)
 _FORWARD_CONTEXT = (
@@ -81,9 +102,20 @@ _FORWARD_CONTEXT = (
 )
 # The flow 3 statements are built once: building and keying a statement costs more than running it. What flow 3
 # and flow 5 need of a Deelname comes in one statement, with the Deelname's row locked: it is the hot path of TP.
+_OTHER = aliased(Deelname)
+_SHARED = (
+    select(_OTHER.deelname_id)
+    .where(
+        _OTHER.tenant == Deelname.tenant,
+        _OTHER.toetsinschrijving_id == Deelname.toetsinschrijving_id,
+        _OTHER.deelname_id != Deelname.deelname_id,
+    )
+    .exists()
+)
 _TARGET_ROWS = (
     select(
         Deelname.deelname_id,
+        Deelname.created_at,
         Deelname.tenant,
         Deelname.role,
         Deelname.state,
@@ -96,6 +128,7 @@ _TARGET_ROWS = (
         Deelname.attempt,
         Zitting.data,
         Zitting.planbare_toets_id,
+        _SHARED,
         *_FORWARD_CONTEXT.selected_columns[:4],
         *_dr_peer(Deelname.tenant),
     )
@@ -115,6 +148,25 @@ _RESULT_TARGET = _TARGET_ROWS.where(Deelname.deelname_id == bindparam("target"))
 #: Where `_RESULT_TARGET`'s columns of the ForwardContext begin (null when DR sent no Toetsinschrijving).
 _CONTEXT_AT = len(ResultTarget._fields) - 1
 _SAVE_RESULT = update(Deelname).where(Deelname.deelname_id == bindparam("target"))
+_SHARERS = (
+    select(
+        Deelname.deelname_id,
+        Deelname.attempt,
+        Deelname.created_at,
+        Zitting.data,
+        Zitting.planbare_toets_id,
+        DrResult.association_id,
+        DrResult.body,
+    )
+    .join(Zitting)
+    .outerjoin(DrResult, DrResult.deelname_id == Deelname.deelname_id)
+    .where(
+        Deelname.tenant == bindparam("tenant"),
+        Deelname.toetsinschrijving_id == bindparam("enrolment"),
+        Deelname.deelname_id != bindparam("target"),
+        PLANNED_OR_TAKEN,
+    )
+)
 
 
 #: What names a document at TP: TA's id is unique only at that TA.
@@ -284,6 +336,14 @@ class ResultRows(Repository):
             DrResult.attempt == attempt,
         )
         return self.session.scalars(query.limit(1)).first()
+
+    def sharers(self, target: ResultTarget) -> list[Sharer]:
+        """The other Deelnames of the target's Toetsinschrijving that hold an attempt: one of them may speak for the
+        target's attempt at DR, or have sent DR a result at the target's association."""
+        if (ahead := self._flow3_reads()) is not None:  # the batch's messages before this one may have changed them
+            write_flow3(self._uow.connection, ahead)
+        params = {"tenant": target.tenant, "enrolment": target.toetsinschrijving_id, "target": target.deelname_id}
+        return [Sharer._make(row) for row in self._uow.connection.execute(_SHARERS, params)]
 
     def result_target(self, deelname_id: str) -> ResultTarget | None:
         """What flows 3 and 5 need of a Deelname, in one statement, its row locked."""

@@ -230,8 +230,9 @@ def attempt_to_plan(
     """Which attempt of a Toetsinschrijving a new Deelname is, within DR's attempt policy (PDF 3.1.2.1, 3.5.2).
 
     DR's enrolment is attempt `own_attempt`; `attemptLeft` more may follow (`None`: no limit). `planned`
-    holds the attempts already taken or planned. Without `asked` or `extra`, a Deelname is the enrolment's
-    own attempt, so planning a student twice by mistake is refused rather than turned into a retake.
+    holds the attempts already taken or planned of the enrolment's planbare toets (not of one DR moved it from).
+    Without `asked` or `extra`, a Deelname is the enrolment's own attempt, so planning a student twice by mistake
+    is refused rather than turned into a retake.
     Raises `AttemptRefused` with the reason.
     """
     if asked is not None:

@@ -206,8 +206,9 @@ class DrResult(Base):
     override_pass: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: The Deelname's `result_version` this decision reflects.
     result_version: Mapped[int] = mapped_column(Integer)
-    #: The last body queued for DR (kept while a newer result is held), with its nulls: the next PATCH removes
-    #: what it set and the result has lost since (`flow5`). None: nothing was sent yet.
+    #: The last body queued for DR (kept while a newer result is held), with its nulls: the next PATCH to the
+    #: association, of this Deelname or another one there, removes what it set and that result lacks (`flow5`).
+    #: None: nothing was sent yet.
     body: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

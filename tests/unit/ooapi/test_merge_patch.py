@@ -7,6 +7,7 @@
   into the stored block with the same key, a new key appends a block (stored order kept), and
   `"consumers": []` removes them all. All other arrays are replaced whole when present and kept when absent.
 - `with_removals`: a sender's new state as a patch for a receiver that merges, removing what is gone.
+- `joined`: the members of several senders' patches to one receiver, for the next patch of any of them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oke.ooapi.merge_patch import merge_consumers, merge_patch, with_removals
+from oke.ooapi.merge_patch import joined, merge_consumers, merge_patch, with_removals
 
 #: The machine is shared: slow draws and slow examples are not failures.
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -326,3 +327,45 @@ def test_the_newest_patch_after_any_earlier_one_leaves_the_newest_state(
         if arrived:
             held = merge_patch(held, patch)
     assert _as_held(merge_patch(held, patches[-1])) == _as_held(merge_patch({}, states[-1]))
+
+
+# --- joined: what several senders' patches left at one receiver, for the next patch of any of them -----------
+
+
+def test_joined_has_every_member_of_each_and_prefers_an_object_or_a_list() -> None:
+    one = {"score": "7.5", "comment": None, "result": None, "consumers": [{"consumerKey": "nl-test-admin", "a": 1}]}
+    other = {"pass": "passed", "result": {"x": 1}, "documents": [], "consumers": [NL_SCORED, {"b": 2}]}
+    assert joined(one, None, other) == {
+        "score": "7.5",
+        "comment": None,
+        "result": {"x": 1},
+        "pass": "passed",
+        "documents": [],
+        "consumers": [NL_SCORED | {"a": 1}],
+    }
+    assert joined(None, None) is None
+    assert one == {
+        "score": "7.5",
+        "comment": None,
+        "result": None,
+        "consumers": [{"consumerKey": "nl-test-admin", "a": 1}],
+    }
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.integers(0, 2), STATES), min_size=1, max_size=6), st.lists(st.booleans(), min_size=6))
+def test_the_newest_patch_of_any_sender_leaves_the_newest_state(
+    sent: list[tuple[int, dict[str, Any]]], received: list[bool]
+) -> None:
+    """Several senders patch one object, each against what all their last patches carried (`joined`): whichever
+    earlier patches the receiver got, the newest leaves its state alone, none of another sender's members."""
+    last: dict[int, dict[str, Any]] = {}
+    patches = []
+    for sender, state in sent:
+        last[sender] = with_removals(state, joined(*last.values()))
+        patches.append(last[sender])
+    held: dict[str, Any] = {}
+    for patch, arrived in zip(patches[:-1], received, strict=False):
+        if arrived:
+            held = merge_patch(held, patch)
+    assert _as_held(merge_patch(held, patches[-1])) == _as_held(merge_patch({}, sent[-1][1]))

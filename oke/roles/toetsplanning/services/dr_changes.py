@@ -67,7 +67,8 @@ def cancel_moved_deelnames(uow: ToetsplanningUnitOfWork, enrolment: DrAssociatio
     """DR moved this Toetsinschrijving to another planbare toets: cancel its Deelnames in sessions that do not take
     that toets, as `cancel_planned_deelnames` does; TA's result of another test is no result of the moved one.
 
-    A Deelname TA has reported on is left as it is; flow 5 holds its result (`forwarding.MOVED`).
+    A Deelname TA has reported on is left as it is; flow 5 holds its result (`forwarding.MOVED`), and it no longer
+    holds an attempt of the moved enrolment (`planning`).
     """
     toets = uow.repo.dr_offering(enrolment.tenant, enrolment.offering_id)
     moved = [

@@ -6,7 +6,8 @@ enrolments, and the sessions of it that no student is left in. A cancelled enrol
 reported on are cancelled at TA (docs/planning.md, "When DR cancels"), as are those of an enrolment DR moved to
 another planbare toets, and TP removes the person data it no longer needs (PDF 3.1). A changed person reaches TA in
 each of its planned Deelnames (PDF 3.2, "Deelname wijzigen"). When DR turns `resultExpected` on, the results TA
-already gave go to DR. What TP needs later is required at intake: `resultExpected`, a student's name fields.
+already gave go to DR; when DR moves a Toetsinschrijving, flow 5 decides afresh for those TA gave (held: of another
+toets). What TP needs later is required at intake: `resultExpected`, a student's name fields.
 """
 
 from __future__ import annotations
@@ -218,20 +219,23 @@ def _set_offering(
             _forget_person_if_unused(uow, caller.tenant, person_id)
         for zitting, note in dr_changes.end_sessions_of_toets(uow, row.offering_id, sessions):
             _record(uow, caller, inbound, "zitting", zitting.zitting_id, notes=[note])
-    if not expected_before and data.get("resultExpected") is True:
-        _forward_received_results(uow, caller, inbound, row.offering_id)
+    if not expected_before and data.get("resultExpected") is True:  # those TA already gave now go to DR
+        reported = uow.repo.reported_deelnames_of(caller.tenant, row.offering_id)
+        _forward_again(uow, caller, inbound, reported, f"DR now expects results of planbare toets {row.offering_id}")
 
 
-def _forward_received_results(uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, toets_id: str) -> None:
-    """DR now expects the results of its planbare toets: those TA already gave go to DR (or are held) as flow 3's
-    would, each with a history row of DR's message saying so."""
-    uow.session.flush()  # flow 5 reads the planbare toets as it now stands
-    for deelname_id in uow.repo.reported_deelnames_of(caller.tenant, toets_id):
+def _forward_again(
+    uow: ToetsplanningUnitOfWork, caller: Caller, inbound: Inbound, deelname_ids: Sequence[str], why: str
+) -> None:
+    """DR's change `why` changes what DR should know of these Deelnames' results: flow 5 decides afresh, as for
+    flow 3 (sent, or held), each decision a history row of DR's message saying so."""
+    uow.session.flush()  # flow 5 reads DR's planbare toets and Toetsinschrijving as they now stand
+    for deelname_id in deelname_ids:
         target = uow.repo.result_target(deelname_id)
         if target is not None and target.result is not None:
             notes = forwarding.forward_result(uow, target, target.result, target.result_version, resend=False)
-            why = [f"DR now expects results of planbare toets {toets_id}: {note}" for note in notes]
-            _record(uow, caller, inbound, "deelname", deelname_id, notes=why)
+            if notes:
+                _record(uow, caller, inbound, "deelname", deelname_id, notes=[f"{why}: {note}" for note in notes])
 
 
 def _set_association(
@@ -250,9 +254,11 @@ def _set_association(
         _cancel_at_ta(uow, caller, inbound, [row.association_id])
         _forget_person_if_unused(uow, caller.tenant, row.person_id)
     elif was_of not in (None, row.offering_id):
-        moved = dr_changes.cancel_moved_deelnames(uow, row)
-        note = f"cancelled at TA: DR moved Toetsinschrijving {row.association_id} to planbare toets {row.offering_id}"
-        _record_deelnames(uow, caller, inbound, moved, note)
+        why = f"DR moved Toetsinschrijving {row.association_id} to planbare toets {row.offering_id}"
+        _record_deelnames(uow, caller, inbound, dr_changes.cancel_moved_deelnames(uow, row), f"cancelled at TA: {why}")
+        # a result of the old toets is held; one sent before stays at DR, and the operator is told so
+        reported = uow.repo.reported_deelnames_of_enrolment(caller.tenant, row.association_id)
+        _forward_again(uow, caller, inbound, reported, why)
 
 
 def _cancel_at_ta(

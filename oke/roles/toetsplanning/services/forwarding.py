@@ -5,6 +5,10 @@ is forwarded; ad-hoc sessions never are. The score is made to fit the `resultVal
 scale may differ); a score that does not fit is held for an operator with its reason, who may give the
 value DR gets (`supply_score`). A cancelled or finished enrolment still gets its results.
 
+Several Deelnames may meet at one association: an attempt planned again after a cancel, a Toetsinschrijving
+DR moved to another planbare toets. One of them speaks for the attempt (`_speaker`), the others' results are
+held; and a PATCH removes what DR holds there from any of them (`merge_patch.joined`).
+
 Flow 3 runs this for every message, so it reads and writes with the repository's prebuilt statements.
 """
 
@@ -18,8 +22,9 @@ from typing import Any
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import PassState
+from oke.ooapi.merge_patch import joined
 from oke.roles.toetsplanning import flow5, rules
-from oke.roles.toetsplanning.result_rows import ForwardContext, ResultTarget
+from oke.roles.toetsplanning.result_rows import ForwardContext, ResultTarget, Sharer
 from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
 from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.services._cursors import cursor, position
@@ -32,6 +37,17 @@ NO_TOETS = "TP lacks DR's planbare toets {} of this Toetsinschrijving (flow 1): 
 MOVED = (
     "DR's Toetsinschrijving is now for planbare toets {}, which session {} does not take (DR moved it): this is no "
     "result of that toets, so TP does not send it; settle it with DR"
+)
+#: Added to MOVED when TP sent the result before the move: flow 5 has no message that withdraws one (PDF 3.5.3
+#: makes `result` mandatory in each).
+SENT_BEFORE = (
+    ". TP sent DR this participation's result before the move: it stays at DR (association {}, attempt {}) until "
+    "a result of that attempt of the moved Toetsinschrijving replaces it, as the standard has no message that "
+    "withdraws a result"
+)
+PLANNED_AGAIN = (
+    "attempt {} of this Toetsinschrijving was planned again as participation {} after this one was cancelled: DR's "
+    "association {} gets that one's result, not this one's; settle it with DR"
 )
 
 
@@ -77,7 +93,15 @@ def forward_result(
     if toets is None:
         return _hold(uow, row, NO_TOETS.format(context.toets_id), new=known is None)
     if not rules.session_takes(target.zitting, target.session_toets_id, context.toets_id, toets):
-        return _hold(uow, row, MOVED.format(context.toets_id, target.zitting_id), new=known is None)
+        moved = MOVED.format(context.toets_id, target.zitting_id)
+        if row["body"] is not None:
+            moved += SENT_BEFORE.format(row["association_id"], row["attempt"])
+        return _hold(uow, row, moved, new=known is None)
+    sharers = uow.repo.sharers(target) if target.shared else []
+    speaker = _speaker(target, context.toets_id, toets, sharers)
+    if speaker is not None:
+        reason = PLANNED_AGAIN.format(target.attempt, speaker, row["association_id"])
+        return _hold(uow, row, reason, new=known is None)
     fitted = _fitted(uow, target, toets, result, row)
     if context.dr_peer is None or not isinstance(fitted, Fitted):
         return _hold(uow, row, fitted if isinstance(fitted, str) else NO_DR, new=known is None)
@@ -94,8 +118,10 @@ def forward_result(
     outcome = result if fitted.pass_state is None else result | {"pass": fitted.pass_state}
     outcome = documents.named_for_dr(outcome, tenant=target.tenant, ta_peer=target.ta_peer)
     final_allowed = _final_allowed(toets)
+    # DR holds at the association what the last message there left, whichever Deelname's it was
+    before = joined(row["body"], *(s.body for s in sharers if s.association_id == attempt.association_id))
     body = flow5.message(
-        dialect, attempt, session, outcome, score=fitted.score, final_allowed=final_allowed, before=row["body"]
+        dialect, attempt, session, outcome, score=fitted.score, final_allowed=final_allowed, before=before
     )
     unchanged = known is not None and _queued(known, context.dr_peer) == body
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
@@ -114,6 +140,25 @@ def forward_result(
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
     return [f"queued for DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+
+
+def _speaker(target: ResultTarget, toets_id: str, toets: dict[str, Any], sharers: list[Sharer]) -> str | None:
+    """The Deelname whose result DR gets for the target's attempt, when it is another: the newest planned of those
+    that hold the attempt in a session of the enrolment's planbare toets.
+
+    An attempt is one result at one association (PDF Tabel 4.3.A, `attempt`). A Deelname cancelled before TA
+    reported on it gave its attempt up (`docs/planning.md`), and the planner may have planned it again (a move
+    does); TA's late result of the cancelled one would replace the newer one's at DR, or be replaced by it.
+    """
+    same = [
+        s
+        for s in sharers
+        if s.attempt == target.attempt and rules.session_takes(s.zitting, s.session_toets_id, toets_id, toets)
+    ]
+    newest = max(same, key=lambda s: (s.created_at, s.deelname_id), default=None)
+    if newest is None or (newest.created_at, newest.deelname_id) < (target.created_at, target.deelname_id):
+        return None
+    return newest.deelname_id
 
 
 def _queued(known: dict[str, Any], dr_peer: str) -> dict[str, Any] | None:

@@ -329,13 +329,22 @@ def _with_enrolment(
         attempt = rules.attempt_to_plan(
             own_attempt=block.get("attempt") or 1,
             attempt_left=block.get("attemptLeft"),
-            planned=uow.repo.planned_attempts(tenant, enrolment.association_id),
+            planned=_attempts_held(uow, enrolment),
             asked=participant.attempt,
             extra=participant.extra_attempt,
         )
     except rules.AttemptRefused as refused:
         raise Conflict(f"{where}: {refused}") from None
     return replace(participant, toetsinschrijving_id=enrolment.association_id, attempt=attempt), enrolment.person_id
+
+
+def _attempts_held(uow: ToetsplanningUnitOfWork, enrolment: DrAssociation) -> set[int]:
+    """The enrolment's attempts planned or taken in sessions of its planbare toets. One TA reported on in a session
+    of the toets DR moved the enrolment from is no attempt of this one: DR's `attempt` and `attemptLeft`, sent with
+    the move, say what is left (PDF 3.1.2.1: DR/SIS decides the attempts)."""
+    toets = uow.repo.dr_offering(enrolment.tenant, enrolment.offering_id)
+    held = uow.repo.attempts_held(enrolment.tenant, enrolment.association_id)
+    return {d.attempt for d in held if d.attempt is not None and takes(d.zitting, enrolment.offering_id, toets)}
 
 
 def _own_enrolment(
