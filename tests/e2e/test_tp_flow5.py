@@ -338,8 +338,15 @@ def test_tas_integer_score_on_0_0_10_0_reaches_dr_with_its_decimal(tp: TP) -> No
 def test_final_is_never_sent_where_dr_does_not_allow_it(tp: TP) -> None:
     tp.configure_dr()
     deelname = planned(tp, dr_enrols(tp, final_allowed=False))
-    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0", final=True))
+    ta = tp.peer(ClientRole.ta, peer="ta-x")
+    reports(ta, deelname, score("8.0", final=True))
     assert to_dr(tp)[-1].body["result"]["consumers"][0]["final"] is False
+    # TA learns why, also when nothing else changed (walkthrough: the answer said only "unchanged for DR")
+    result = {"consumers": [{"consumerKey": "nl-test-admin", "final": True}]}
+    body = {"associationType": "componentOfferingAssociation", "result": result}
+    answer = ta.patch(f"/associations/{deelname}", body)
+    notes = [m["value"] for m in answer.json()["message"]]
+    assert notes[-1] == "final: true not sent to DR: DR's planbare toets does not allow final results", notes
 
 
 def test_without_a_dr_a_result_is_held_and_forwarded_once_one_is_configured(tp: TP) -> None:

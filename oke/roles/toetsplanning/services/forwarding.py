@@ -33,6 +33,8 @@ from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 SENT = "sent"
 HELD = "held"
 NO_DR = "no DR is configured for this school (oke peers add --role dr)"
+#: TA's `final: true` where DR's planbare toets says no final results: DR gets `final: false`, and TA is told.
+FINAL_WITHHELD = "final: true not sent to DR: DR's planbare toets does not allow final results"
 NO_TOETS = "TP lacks DR's planbare toets {} of this Toetsinschrijving (flow 1): forward it once DR has sent it"
 MOVED = (
     "DR's Toetsinschrijving is now for planbare toets {}, which session {} does not take (DR moved it): this is no "
@@ -126,8 +128,10 @@ def forward_result(
     unchanged = known is not None and _queued(known, context.dr_peer) == body
     row |= {"state": SENT, "reason": None, "score": fitted.score, "body": body}
     uow.repo.save_dr_result(row, new=known is None)
+    withheld = [FINAL_WITHHELD] if not final_allowed and _final_given(result) else []
     if unchanged and not resend:
-        return [f"unchanged for DR {context.dr_peer} since TP last queued attempt {attempt.attempt}: nothing queued"]
+        unsent = f"unchanged for DR {context.dr_peer} since TP last queued attempt {attempt.attempt}: nothing queued"
+        return [unsent, *withheld]
     uow.outbox.add(
         tenant=target.tenant,
         peer=context.dr_peer,
@@ -139,7 +143,7 @@ def forward_result(
         snapshot=True,
     )
     converted = f" (TA's score {row['ta_score']!r} converted to {fitted.score!r})" if fitted.converted else ""
-    return [f"queued for DR {context.dr_peer} as attempt {attempt.attempt}{converted}"]
+    return [f"queued for DR {context.dr_peer} as attempt {attempt.attempt}{converted}", *withheld]
 
 
 def _speaker(target: ResultTarget, toets_id: str, toets: dict[str, Any], sharers: list[Sharer]) -> str | None:
@@ -327,6 +331,11 @@ def _fitted(
         pass_from=None if pass_from is None else str(pass_from),
     )
     return fitted if isinstance(fitted, Fitted) else fitted.reason
+
+
+def _final_given(result: dict[str, Any]) -> bool:
+    block = nl_test_admin_block(result.get("consumers")) or {}
+    return block.get("final") is True
 
 
 def _final_allowed(toets: dict[str, Any]) -> bool:
