@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from oke.auth.caller import ClientRole
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsafname import TaComponent
 from tests.api_client import TP, Peer, new_id
 from tests.ta_client import TA
 
@@ -143,3 +144,38 @@ def test_a_changed_session_reaches_ta_with_the_same_participations(tp: TP, ta: T
     assert planner.post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
     assert planner.patch_planning(f"/zittingen/{zitting}", change).status_code == 409
     eventually(lambda: states(tp, zitting) == ["delivered"] * 5)
+
+
+def test_a_change_repairs_a_session_ta_refused_and_its_participations_follow(tp: TP, ta: TA) -> None:
+    """TA refuses the session's PUT (its test was withdrawn at TA, which TP had not read yet): it is parked and
+    the participations wait behind it. TA takes the test back and the planner changes the session: its new PUT
+    takes the refused one's place, so TA gets the session first, then the participations; nothing stays parked."""
+    at_ta = connect(tp, ta)
+    withdrawn(ta, REKENEN_2F, True)
+    try:
+        planned = tp.plan("ta-real", students=2, component=REKENEN_2F)
+        zitting = planned["zittingId"]
+        eventually(lambda: states(tp, zitting) == ["parked", "pending", "pending"])
+    finally:
+        withdrawn(ta, REKENEN_2F, False)
+    change = {"consumers": [{"consumerKey": "nl-test-admin", "locationCode": "B1.12"}]}
+
+    assert tp.peer(ClientRole.planner).patch_planning(f"/zittingen/{zitting}", change).json()["changed"] is True
+
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 3 + ["superseded"])
+    assert at_ta.get(f"/offerings/{zitting}").json()["consumers"][0]["locationCode"] == "B1.12"
+    page = at_ta.get(f"/offerings/{zitting}/associations", pageSize=10).json()
+    assert sorted(item["associationId"] for item in page["items"]) == sorted(
+        d["deelnameId"] for d in planned["deelnames"]
+    )
+
+
+def withdrawn(ta: TA, component_id: str, withdrawn: bool) -> None:
+    """Withdraw a test from TA's catalogue, or take it back."""
+    with ta.session_factory() as session:
+        session.execute(
+            update(TaComponent)
+            .where(TaComponent.component_id == component_id)
+            .values(status="inactive" if withdrawn else "active")
+        )
+        session.commit()

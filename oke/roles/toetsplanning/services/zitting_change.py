@@ -44,9 +44,10 @@ def change_zitting(
     validated as a new one is, and send TA the whole changed session (`PUT /offerings/{id}`, a snapshot), then
     each planned Deelname whose extra time or needs change with it ("Deelname wijzigen").
 
-    The session's PUT does not replace one still waiting: that may be the PUT that creates it at TA, and its
-    Deelnames, queued behind it, would then reach TA before their session. A change that changes nothing sends
-    nothing.
+    The session's PUT replaces one still waiting or that TA refused (parked), in its place: that may be the PUT
+    that creates the session at TA, and the Deelnames queued behind it still reach TA after their session
+    (`oke.outbox.writer`). So a change repairs a session TA refused, and the Deelnames waiting on it go on. A
+    change that changes nothing sends nothing.
     """
     with uow:
         zitting = active_zitting(uow, tenant, zitting_id)
@@ -57,7 +58,7 @@ def change_zitting(
         require_valid_zitting(document, "")
         zitting.data, zitting.start_at = document, start_of(document)
         message = flow2.zitting_message(document, zitting.state)
-        send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message, snapshot=False)
+        send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message)
         sent = _send_changed_needs(uow, zitting)
         uow.commit()
     return ChangedZitting(zitting_id, True, sent)
