@@ -232,8 +232,8 @@ class Relay:
 
         The head of a (peer, key) is its oldest live message. A key whose head is not due, is leased to
         another relay or is parked is passed over as a whole: a parked message holds back the later ones
-        of its key until an operator retries it (or a newer snapshot replaces it, in its place); sent past it,
-        they would reach the peer out of order. The rows are read, body and all, in the transaction that
+        of its key until an operator retries it (or a newer snapshot replaces it); sent past it, they would
+        reach the peer out of order. The rows are read, body and all, in the transaction that
         leases them, with `FOR UPDATE SKIP LOCKED`: a row a writer is replacing is skipped (the run ends there),
         and a writer never replaces a leased row (`oke.outbox.writer`), so what is sent is what the row holds.
         """

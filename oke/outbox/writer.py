@@ -39,8 +39,8 @@ def _replaceable(table: Any) -> Any:
 
 
 def _replaceable_rows(objects: list[tuple[str, ...]]) -> Any:
-    """The rows the snapshots of a batch may replace, oldest first, each with whether a message of another
-    call of its object comes after it (`followed`). Through the partial index of live rows by object."""
+    """The rows the snapshots `in_place` of a batch may replace, oldest first, each with whether a message of
+    another call of its object comes after it (`followed`). Through the partial index of live rows by object."""
     later = _TABLE.alias("later")
     followed = exists().where(
         LIVE,  # unqualified: the nearest table, `later`
@@ -80,6 +80,13 @@ _REPLACE = (
     )
 )
 _SUPERSEDE = update(OutboxMessage).where(_T.id == bindparam("row_id")).values(state=SUPERSEDED)
+#: Supersedes the rows a snapshot that goes last replaces: through the partial index of live rows by object.
+_SUPERSEDE_CALL = (
+    update(OutboxMessage)
+    .where(*(_T[c] == bindparam(f"the_{c}") for c in _CALL))
+    .where(LIVE, _replaceable(_TABLE))
+    .values(state=SUPERSEDED)
+)
 
 
 class Call(TypedDict):
@@ -94,6 +101,7 @@ class Call(TypedDict):
     body: NotRequired[Any]
     content_type: NotRequired[str | None]
     snapshot: NotRequired[bool]
+    in_place: NotRequired[bool]
 
 
 class Outbox:
@@ -108,9 +116,10 @@ class Outbox:
         """Queue `method path` to `peer`, after every earlier message of (peer, key).
 
         A `snapshot` (the whole state of an object, e.g. a PUT) replaces the same call to the same
-        object that has not been tried yet, or that the peer refused (parked), and takes its place in the
-        queue: only the newest state is sent, an older one never overtakes it, and the messages queued after
-        the replaced one (e.g. a session's participations) still come after it (docs/architecture.md).
+        object that has not been tried yet, or that the peer refused (parked): only the newest state
+        is sent, and an older one never overtakes it (docs/standard.md). A snapshot `in_place` takes the
+        place of the one it replaces, ahead of the messages queued after that one (`write_messages` says
+        which calls may: flow 2's session).
         """
         self._uow.append(write_messages, self.message(**call))
         self._uow.notify_on_commit(CHANNEL)
@@ -118,12 +127,15 @@ class Outbox:
     def message(self, **call: Unpack[Call]) -> dict[str, Any]:
         """The message `add` queues, not queued: for a writer that decides only when it writes its rows whether
         the message is to be sent, and then writes it with `write_messages` (and notifies `CHANNEL`)."""
+        if call.get("in_place") and not call.get("snapshot", True):
+            raise ValueError("only a snapshot takes the place of the message it replaces")
         now = self._clock()
         return {
             "created_at": now,
             "body": None,
             "content_type": None,
             "snapshot": True,
+            "in_place": False,
             **call,
             "next_attempt_at": now,
         }
@@ -143,20 +155,39 @@ class _Place:
 
 
 def write_messages(connection: Connection, messages: list[dict[str, Any]]) -> None:
-    """Write messages as if each had been written on its own, in the order they were added: one statement
-    reads (and locks) the rows the batch's snapshots may replace, one more each changes the replaced rows
-    (when any), and one writes the new rows, however many messages there are.
+    """Write messages as if each had been written on its own, in the order they were added, in a few statements
+    however many there are: one supersedes the rows the snapshots replace, one writes the new rows, and, when
+    some snapshots are `in_place`, one reads (and locks) the rows they may replace, and one more each changes
+    the rows they replace (when any).
 
     A snapshot replaces the waiting messages of its call (those written before, and those added before it
-    here) and takes the place of the oldest: its content goes into that row, whose id, hence place, stays;
-    what the row held is written anew as superseded, for the record. Unless a message of another call of the
-    object (e.g. a PATCH of it) lies between: then the replaced ones are superseded and the snapshot goes last,
-    so that the object's own messages keep their order.
+    here) and goes last. A snapshot `in_place` takes the place of the oldest instead: its content goes into that
+    row, whose id, hence place in its key's queue, stays, and what the row held is written anew as superseded,
+    for the record. It then overtakes the messages queued after the replaced one, which is right only for an
+    object that those messages depend on and that depends on none of them: flow 2's session, whose Deelnames TA
+    refuses while it lacks the session; appended, a change of a session TA refused (parked) would wait behind
+    them. Any other snapshot goes last: DR's flow 1 shares one key, and a newer Toetsinschrijving in its older
+    one's place would reach TP before the planbare toets or person queued since that it names; where a key holds
+    a single call (a result for DR, flow 5; a session report, flow 4), the place would change nothing. Even
+    `in_place`, a snapshot goes last when a message of another call of its object lies between (e.g. a PATCH
+    of it), so that an object's own messages keep their order.
     """
+    calls = [_of(message, _CALL) for message in messages]
+    last = {
+        call: i
+        for i, (call, message) in enumerate(zip(calls, messages, strict=True))
+        if message["snapshot"] and not message["in_place"]
+    }
+    if last:
+        connection.execute(
+            _SUPERSEDE_CALL, [{f"the_{c}": v for c, v in zip(_CALL, call, strict=True)} for call in last]
+        )
     places = [_Place(_of(row, _CALL), _message(row), row, row.followed) for row in _rows(connection, messages)]
-    for message in messages:
-        call = _of(message, _CALL)
-        replaced = [place for place in places if place.live and place.call == call] if message["snapshot"] else []
+    for i, (call, message) in enumerate(zip(calls, messages, strict=True)):
+        if not message["in_place"]:
+            places.append(_Place(call, message, live=last.get(call, -1) <= i))
+            continue
+        replaced = [place for place in places if place.live and place.call == call]
         if replaced and _in_place(places, replaced[0]):
             first = replaced.pop(0)
             first.records.append(first.message)
@@ -183,9 +214,9 @@ def write_messages(connection: Connection, messages: list[dict[str, Any]]) -> No
 
 
 def _rows(connection: Connection, messages: list[dict[str, Any]]) -> Sequence[Row[Any]]:
-    """The rows the snapshots among `messages` may replace, locked: no relay claims them before this
+    """The rows the snapshots `in_place` among `messages` may replace, locked: no relay claims them before this
     transaction ends, and a row a relay has claimed (leased) is not among them."""
-    objects = list({_of(message, _OBJECT) for message in messages if message["snapshot"]})
+    objects = list({_of(message, _OBJECT) for message in messages if message["in_place"]})
     if not objects:
         return []
     query = _replaceable_rows(objects)

@@ -47,12 +47,13 @@ def test_a_change_sends_ta_the_whole_session_and_the_deelnames_whose_extra_time_
     assert changed.status_code == 200, changed.text
     assert changed.json() == {"zittingId": zitting_id, "changed": True, "deelnamesSent": [deelname_id]}
     queued = calls(tp, zitting_id)
-    # Each new snapshot replaced its first one in its place, unless the relay had tried it already (TA ta-x
-    # gives no answer): then it comes after it. Either way the session comes first: it creates it at TA.
+    # The session's new PUT took its first one's place, unless the relay had tried that one already (TA ta-x
+    # gives no answer): then it comes after it. Either way the session comes first: it creates it at TA. The
+    # Deelname's new snapshot comes last, and replaced its first one if that was not tried.
     offerings = [body for _, path, body in queued if path == f"/offerings/{zitting_id}"]
     deelnames = [body for _, path, body in queued if path == f"/associations/{deelname_id}"]
     assert len(queued) - before == len(offerings) - 1 + len(deelnames) - 1 and len(offerings) <= 2
-    assert queued[0][1] == f"/offerings/{zitting_id}"
+    assert queued[0][1] == f"/offerings/{zitting_id}" and queued[-1][1] == f"/associations/{deelname_id}"
     session, deelname = offerings[-1], deelnames[-1]
     block = session["consumers"][0]
     assert (block["locationCode"], block["duration"], block["offeringState"]) == ("B1.12", "PT60M", "active")
