@@ -14,7 +14,8 @@ from sqlalchemy import event, select
 
 from oke.errors import Conflict
 from oke.outbox import operations
-from oke.outbox.relay import Delivery, OutboundMessage, Relay
+from oke.outbox.delivery import Delivery, OutboundMessage
+from oke.outbox.relay import Relay
 from oke.outbox.writer import Outbox
 from oke.store.database import Database
 from oke.store.tables.outbox import OutboxMessage
