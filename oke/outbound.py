@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from oke.client.errors import PeerError
 from oke.client.peers import PeerDirectory
 from oke.config import Settings
-from oke.outbox.relay import Deliver, Delivery, KeptAnswers, OutboundMessage, Relay, running
+from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage
+from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import CHANNEL
 from oke.store.database import Database

@@ -14,19 +14,18 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-import orjson
 from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, null, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.observability.metrics import OUTBOX_ATTEMPTS
+from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage, error_of, problem_of
 from oke.outbox.retry import Decision, Park, Retry, RetryPolicy
 from oke.store.base import utcnow
 from oke.store.tables.outbox import DELIVERED, LIVE, PARKED, PENDING, OutboxMessage
@@ -35,51 +34,6 @@ log = logging.getLogger(__name__)
 
 _TABLE = OutboxMessage.__table__
 _T = _TABLE.c
-#: The most characters of a peer's answer kept in `last_error`.
-ERROR_EXCERPT = 500
-
-
-@dataclass(frozen=True)
-class OutboundMessage:
-    """What `deliver` is given: a snapshot of an outbox row, detached from any session."""
-
-    id: int
-    tenant: str
-    peer: str
-    kind: str
-    key: str
-    method: str
-    path: str
-    body: Any
-    content_type: str | None
-    #: Failed attempts before this one.
-    attempts: int
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The outcome of one attempt: the peer's answer, or `error` when there was none (transport error)."""
-
-    status: int | None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    error: str | None = None
-
-    def header(self, name: str) -> str | None:
-        """A header by its case-insensitive name."""
-        name = name.lower()
-        return next((value for key, value in self.headers.items() if key.lower() == name), None)
-
-
-Deliver = Callable[[OutboundMessage], Delivery]
-#: Keeps what a successful delivery answered (e.g. a fetched document), in the transaction that records it:
-#: the answer is kept iff the message counts as delivered. If it raises, the attempt counts as failed.
-OnDelivered = Callable[[Connection, OutboundMessage, Delivery], None]
-#: An `OnDelivered` per kind of message; a kind without one needs nothing of the answer but its status.
-KeptAnswers = Mapping[str, OnDelivered]
-
-
 #: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
 #: of one that died. A relay renews its round's leases every third of this while it delivers.
 LEASE_SECONDS = 15.0
@@ -232,8 +186,10 @@ class Relay:
 
         The head of a (peer, key) is its oldest live message. A key whose head is not due, is leased to
         another relay or is parked is passed over as a whole: a parked message holds back the later ones
-        of its key until an operator retries it (or a newer snapshot replaces it); sent past it, they
-        would reach the peer out of order.
+        of its key until an operator retries it (or a newer snapshot replaces it); sent past it, they would
+        reach the peer out of order. The rows are read, body and all, in the transaction that
+        leases them, with `FOR UPDATE SKIP LOCKED`: a row a writer is replacing is skipped (the run ends there),
+        and a writer never replaces a leased row (`oke.outbox.writer`), so what is sent is what the row holds.
         """
         with self._transaction() as connection:
             wanted = self._due_runs(connection, now)
@@ -371,7 +327,7 @@ class Relay:
             kind=message.kind,
             written_at=message.created_at,
         )
-        problem, error = _problem(delivery), _error(delivery)
+        problem, error = problem_of(delivery), error_of(delivery)
         values |= {"last_error": error, "problem": null() if problem is None else problem}
         if isinstance(decision, Park):
             if not error.startswith(decision.reason):
@@ -497,22 +453,3 @@ def running(relay: Relay, *, idle_seconds: float = 0.5, name: str = "oke-outbox-
         relay.wake()
         thread.join(timeout=60)
         relay.close()
-
-
-def _problem(delivery: Delivery) -> Any:
-    """The peer's problem detail, when it answered with application/problem+json."""
-    content_type = (delivery.header("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/problem+json" or not delivery.body:
-        return None
-    try:
-        problem = orjson.loads(delivery.body)
-    except orjson.JSONDecodeError:
-        return None
-    return problem if isinstance(problem, dict) else None
-
-
-def _error(delivery: Delivery) -> str:
-    if delivery.status is None:
-        return delivery.error or "no answer"
-    text = delivery.body[:ERROR_EXCERPT].decode("utf-8", errors="replace")
-    return f"HTTP {delivery.status}" + (f": {text}" if text else "")

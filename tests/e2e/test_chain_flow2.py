@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from oke.auth.caller import ClientRole
+from oke.outbox import operations
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.tables.outbox import OutboxMessage
+from oke.store.tables.toetsafname import TaComponent
 from tests.api_client import TP, Peer, new_id
 from tests.ta_client import TA
 
@@ -143,3 +145,104 @@ def test_a_changed_session_reaches_ta_with_the_same_participations(tp: TP, ta: T
     assert planner.post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
     assert planner.patch_planning(f"/zittingen/{zitting}", change).status_code == 409
     eventually(lambda: states(tp, zitting) == ["delivered"] * 5)
+
+
+def test_a_change_repairs_a_session_ta_refused_and_its_participations_follow(tp: TP, ta: TA) -> None:
+    """TA refuses the session's PUT (its test was withdrawn at TA, which TP had not read yet): it is parked and
+    the participations wait behind it. TA takes the test back and the planner changes the session: its new PUT
+    takes the refused one's place, so TA gets the session first, then the participations; nothing stays parked."""
+    at_ta = connect(tp, ta)
+    planned, zitting = refused_session(tp, ta)
+    change = {"consumers": [{"consumerKey": "nl-test-admin", "locationCode": "B1.12"}]}
+
+    assert tp.peer(ClientRole.planner).patch_planning(f"/zittingen/{zitting}", change).json()["changed"] is True
+
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 3 + ["superseded"])
+    assert_at_ta(at_ta, zitting, planned, "B1.12")
+
+
+def test_a_change_of_a_refused_session_leaves_the_operator_no_stale_put_to_give_up(tp: TP, ta: TA) -> None:
+    """The session's PUT is refused and parked, the participations wait behind it; TA takes the test back and the
+    planner changes the session. An operator then gives up what is parked, as for a refused PUT made stale by a
+    newer one. Had the change been queued after the participations, they would now reach TA before any session,
+    and TA would refuse them as of an unknown session. In the refused PUT's place, the change goes first: nothing
+    is parked, and each participation is accepted at its first attempt."""
+    at_ta = connect(tp, ta)
+    planned, zitting = refused_session(tp, ta)
+    change = {"consumers": [{"consumerKey": "nl-test-admin", "locationCode": "B1.12"}]}
+    assert tp.peer(ClientRole.planner).patch_planning(f"/zittingen/{zitting}", change).json()["changed"] is True
+
+    with tp.session_factory() as session:  # `oke outbox list --state parked`, then `oke outbox discard ID`
+        for message in operations.list_messages(session, state="parked", peer=tp.peer_name("ta-real")):
+            operations.discard(session, message.id)
+        session.commit()
+
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 3 + ["superseded"])
+    assert_at_ta(at_ta, zitting, planned, "B1.12")
+    assert [attempts for path, attempts in tried(tp, zitting) if path.startswith("/associations/")] == [1, 1]
+
+
+def test_a_change_ta_refuses_too_waits_in_the_refused_ones_place_until_ta_accepts_it_on_retry(tp: TP, ta: TA) -> None:
+    """The planner changes a session TA refused while TA still refuses it: the change, refused too, is parked at
+    the head of the session's queue, and the participations still wait behind it. Once TA takes the test back, the
+    operator's retry sends the changed session, then the participations: none refused as of an unknown session."""
+    at_ta = connect(tp, ta)
+    try:
+        planned, zitting = refused_session(tp, ta, take_back=False)
+        change = {"consumers": [{"consumerKey": "nl-test-admin", "locationCode": "C2.01"}]}
+        assert tp.peer(ClientRole.planner).patch_planning(f"/zittingen/{zitting}", change).json()["changed"] is True
+        eventually(lambda: states(tp, zitting) == ["parked", "pending", "pending", "superseded"])
+    finally:
+        withdrawn(ta, REKENEN_2F, False)
+
+    with tp.session_factory() as session:  # `oke outbox retry ID`
+        [parked] = operations.list_messages(session, state="parked", peer=tp.peer_name("ta-real"))
+        assert (parked.path, parked.body["consumers"][0]["locationCode"]) == (f"/offerings/{zitting}", "C2.01")
+        operations.retry(session, parked.id)
+        session.commit()
+
+    eventually(lambda: states(tp, zitting) == ["delivered"] * 3 + ["superseded"])
+    assert_at_ta(at_ta, zitting, planned, "C2.01")
+    assert [attempts for path, attempts in tried(tp, zitting) if path.startswith("/associations/")] == [1, 1]
+
+
+def refused_session(tp: TP, ta: TA, *, take_back: bool = True) -> tuple[dict[str, Any], str]:
+    """A session of two students whose PUT TA refused (its test withdrawn at TA, which TP had not read): parked,
+    the participations waiting behind it. TA takes the test back unless told. The plan and the Zitting's id."""
+    withdrawn(ta, REKENEN_2F, True)
+    try:
+        planned = tp.plan("ta-real", students=2, component=REKENEN_2F)
+        zitting = planned["zittingId"]
+        eventually(lambda: states(tp, zitting) == ["parked", "pending", "pending"])
+    finally:
+        withdrawn(ta, REKENEN_2F, not take_back)
+    return planned, zitting
+
+
+def assert_at_ta(at_ta: Peer, zitting: str, planned: dict[str, Any], room: str) -> None:
+    """TA holds the changed session (in `room`) and every participation of the plan."""
+    assert at_ta.get(f"/offerings/{zitting}").json()["consumers"][0]["locationCode"] == room
+    page = at_ta.get(f"/offerings/{zitting}/associations", pageSize=10).json()
+    assert sorted(item["associationId"] for item in page["items"]) == sorted(
+        d["deelnameId"] for d in planned["deelnames"]
+    )
+
+
+def tried(tp: TP, zitting: str) -> list[tuple[str, int]]:
+    """The path and attempts of each call of the session TP sent, in the order sent."""
+    query = select(OutboxMessage.path, OutboxMessage.attempts).where(
+        OutboxMessage.key == zitting, OutboxMessage.state == "delivered"
+    )
+    with tp.session_factory() as session:
+        return [(path, attempts) for path, attempts in session.execute(query.order_by(OutboxMessage.id))]
+
+
+def withdrawn(ta: TA, component_id: str, withdrawn: bool) -> None:
+    """Withdraw a test from TA's catalogue, or take it back."""
+    with ta.session_factory() as session:
+        session.execute(
+            update(TaComponent)
+            .where(TaComponent.component_id == component_id)
+            .values(status="inactive" if withdrawn else "active")
+        )
+        session.commit()

@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from oke.cli import outbox as outbox_cli
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
-from oke.outbox.relay import SCAN_CHUNK, Delivery, OutboundMessage, Relay, running
+from oke.outbox.delivery import Delivery, OutboundMessage
+from oke.outbox.relay import SCAN_CHUNK, Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
 from oke.store.base import utcnow

@@ -133,17 +133,10 @@ def start_of(document: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(document["startDateTime"])
 
 
-def send(
-    uow: ToetsplanningUnitOfWork,
-    zitting: Zitting,
-    method: str,
-    path: str,
-    body: dict[str, Any],
-    *,
-    snapshot: bool | None = None,
-) -> None:
-    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object, unless
-    `snapshot` says otherwise."""
+def send(uow: ToetsplanningUnitOfWork, zitting: Zitting, method: str, path: str, body: dict[str, Any]) -> None:
+    """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object. The
+    session's PUT takes the place of the one it replaces (`oke.outbox.writer`): the Deelnames queued behind that
+    one, which TA refuses without their session, still follow it."""
     uow.outbox.add(
         tenant=zitting.tenant,
         peer=zitting.ta_peer,
@@ -152,5 +145,6 @@ def send(
         method=method,
         path=path,
         body=body,
-        snapshot=method == "PUT" if snapshot is None else snapshot,
+        snapshot=method == "PUT",
+        in_place=method == "PUT" and path == f"/offerings/{zitting.zitting_id}",
     )

@@ -25,7 +25,7 @@ from oke.auth.caller import Caller
 from oke.errors import NotFound
 from oke.ooapi.common import nl_test_admin_block
 from oke.ooapi.documents import ResultDocument
-from oke.outbox.relay import Delivery, OutboundMessage
+from oke.outbox.delivery import Delivery, OutboundMessage
 from oke.outbox.retry import Patience
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import TpDocument, dr_document_id

@@ -49,9 +49,10 @@ def change_zitting(
     each planned Deelname whose extra time or needs change with it ("Deelname wijzigen"). A need TA then does not
     get in full is told to the planner, and noted in the Deelname's history.
 
-    The session's PUT does not replace one still waiting: that may be the PUT that creates it at TA, and its
-    Deelnames, queued behind it, would then reach TA before their session. A change that changes nothing sends
-    nothing.
+    The session's PUT replaces one still waiting or that TA refused (parked), in its place: that may be the PUT
+    that creates the session at TA, and the Deelnames queued behind it still reach TA after their session
+    (`oke.outbox.writer`). So a change repairs a session TA refused, and the Deelnames waiting on it go on. A
+    change that changes nothing sends nothing.
     """
     with uow:
         zitting = active_zitting(uow, tenant, zitting_id)
@@ -63,7 +64,7 @@ def change_zitting(
         was = toets_of(uow, zitting)
         zitting.data, zitting.start_at = document, start_of(document)
         message = flow2.zitting_message(document, zitting.state)
-        send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message, snapshot=False)
+        send(uow, zitting, "PUT", f"/offerings/{zitting_id}", message)
         sent, warnings = _send_changed_needs(uow, zitting, was)
         uow.commit()
     return ChangedZitting(zitting_id, True, sent, warnings)
