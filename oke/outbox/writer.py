@@ -31,11 +31,13 @@ _OUTCOME = ("attempts", "last_status", "last_error", "problem")
 
 
 def _replaceable(table: Any) -> Any:
-    """A row a snapshot may replace: one the peer refused (parked), or one no relay has tried or holds
-    (pending, never attempted, not leased). A leased row may be on its way to the peer at this moment, and a
-    row already tried may have reached it: those are kept, and the snapshot goes after them."""
+    """A row a snapshot may replace: one the peer refused (parked), or one no relay holds (pending, not leased),
+    tried or not. A leased row may be on its way to the peer at this moment: it is kept, and the snapshot goes after
+    it. One waiting out its backoff (the peer down) is replaced: the peer, once back, gets the newest state only,
+    not first a state TA had already replaced (a DR acting on each message would act on it). Had an earlier attempt
+    reached the peer after all, the newer snapshot follows it as it would have."""
     c = table.c
-    return or_(c.state == PARKED, (c.state == PENDING) & (c.attempts == 0) & c.lease_until.is_(None))
+    return or_(c.state == PARKED, (c.state == PENDING) & c.lease_until.is_(None))
 
 
 def _replaceable_rows(objects: list[tuple[str, ...]]) -> Any:
@@ -116,7 +118,7 @@ class Outbox:
         """Queue `method path` to `peer`, after every earlier message of (peer, key).
 
         A `snapshot` (the whole state of an object, e.g. a PUT) replaces the same call to the same
-        object that has not been tried yet, or that the peer refused (parked): only the newest state
+        object still waiting (not held by a relay), or that the peer refused (parked): only the newest state
         is sent, and an older one never overtakes it (docs/standard.md). A snapshot `in_place` takes the
         place of the one it replaces, ahead of the messages queued after that one (`write_messages` says
         which calls may: flow 2's session).
