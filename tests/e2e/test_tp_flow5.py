@@ -360,6 +360,20 @@ def test_without_a_dr_a_result_is_held_and_forwarded_once_one_is_configured(tp: 
     assert [m.peer for m in to_dr(tp)] == [dr]
 
 
+def dr_moves(tp: TP, enrolment: Enrolment, toets: str, *, attempt: int = 1, attempt_left: int = 0) -> None:
+    """DR's PUT of the Toetsinschrijving, now for planbare toets `toets` (flow 1)."""
+    body = {
+        "associationId": enrolment.enrolment,
+        "associationType": "componentOfferingAssociation",
+        "role": "student",
+        "state": "associated",
+        "person": enrolment.student,
+        "offering": toets,
+        "consumers": [{"consumerKey": "nl-test-admin", "attempt": attempt, "attemptLeft": attempt_left}],
+    }
+    assert tp.peer(ClientRole.dr).put(f"/associations/{enrolment.enrolment}", body).status_code == 200
+
+
 def test_a_result_for_an_enrolment_dr_moved_to_another_toets_is_held(tp: TP) -> None:
     """DR moved a planned enrolment to a planbare toets TP does not have (DR's PUT of it was refused, or is
     still on its way): TA's result (of the old toets's session, cancelled by the move) is accepted and held for an
@@ -367,16 +381,7 @@ def test_a_result_for_an_enrolment_dr_moved_to_another_toets_is_held(tp: TP) -> 
     tp.configure_dr()
     enrolment, toets = dr_enrols(tp), new_id()
     deelname = planned(tp, enrolment)
-    moved = {
-        "associationId": enrolment.enrolment,
-        "associationType": "componentOfferingAssociation",
-        "role": "student",
-        "state": "associated",
-        "person": enrolment.student,
-        "offering": toets,
-        "consumers": [{"consumerKey": "nl-test-admin", "attempt": 1, "attemptLeft": 1}],
-    }
-    assert tp.peer(ClientRole.dr).put(f"/associations/{enrolment.enrolment}", moved).status_code == 200
+    dr_moves(tp, enrolment, toets, attempt_left=1)
     reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
     row = dr_result(tp, deelname)
     assert row.state == "held" and f"planbare toets {toets}" in (row.reason or "")

@@ -9,7 +9,7 @@ from typing import Any
 
 from oke.auth.caller import ClientRole
 from tests.api_client import TP, Enrolment, dr_enrols, dr_sends_toets, problem_of, zitting_offering
-from tests.e2e.test_tp_flow5 import attendance, dr_result, planned, reports, score, to_dr
+from tests.e2e.test_tp_flow5 import attendance, dr_moves, dr_result, planned, reports, score, to_dr
 from tests.e2e.test_tp_plan_cli import END, START, ids, oke_plan
 
 #: The test of another planbare toets than `zitting_offering()`'s.
@@ -29,20 +29,6 @@ def moved(tp: TP, deelname: str, toets: str) -> str:
     move = planner.post_planning(f"/deelnames/{deelname}/move", {"zittingId": zitting.json()["zittingId"]})
     assert move.status_code == 201, move.text
     return str(move.json()["deelnameId"])
-
-
-def dr_moves(tp: TP, enrolment: Enrolment, toets: str, *, attempt: int = 1, attempt_left: int = 0) -> None:
-    """DR's PUT of the Toetsinschrijving, now for planbare toets `toets` (flow 1)."""
-    body = {
-        "associationId": enrolment.enrolment,
-        "associationType": "componentOfferingAssociation",
-        "role": "student",
-        "state": "associated",
-        "person": enrolment.student,
-        "offering": toets,
-        "consumers": [{"consumerKey": "nl-test-admin", "attempt": attempt, "attemptLeft": attempt_left}],
-    }
-    assert tp.peer(ClientRole.dr).put(f"/associations/{enrolment.enrolment}", body).status_code == 200
 
 
 def test_a_late_result_of_a_participation_whose_attempt_was_planned_again_is_held(tp: TP) -> None:
