@@ -720,11 +720,15 @@ def test_two_relays_deliver_every_message_exactly_once_in_order_per_key(database
     expected = queued_per_key(database, messages=120, keys=12)
     calls: list[tuple[str, int, str]] = []
     lock = threading.Lock()
+    both_delivering = threading.Barrier(2, timeout=30)
 
     def deliver_as(name: str) -> Any:
         def deliver(message: OutboundMessage) -> Delivery:
             with lock:
+                first = all(call[0] != name for call in calls)
                 calls.append((name, message.id, message.key))
+            if first:  # a fast relay could otherwise drain the queue before the other one polls
+                both_delivering.wait()
             time.sleep(0.001)
             return Delivery(201)
 
