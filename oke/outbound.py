@@ -52,10 +52,18 @@ def peer_verification(settings: Settings) -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=settings.ca_bundle)
 
 
-def retry_policy(settings: Settings, *, patience: Mapping[str, Patience] | None = None) -> RetryPolicy:
-    """The relay's backoff as the settings give it (`retry_*_seconds`), with the kinds' `patience`."""
+def retry_policy(
+    settings: Settings,
+    *,
+    patience: Mapping[str, Patience] | None = None,
+    settled: Mapping[str, frozenset[int]] | None = None,
+) -> RetryPolicy:
+    """The relay's backoff as the settings give it (`retry_*_seconds`), with the kinds' `patience` and `settled`."""
     return RetryPolicy(
-        base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds, patience=patience or {}
+        base_seconds=settings.retry_base_seconds,
+        max_seconds=settings.retry_max_seconds,
+        patience=patience or {},
+        settled=settled or {},
     )
 
 
@@ -67,19 +75,21 @@ def relaying(
     settings: Settings,
     on_delivered: KeptAnswers | None = None,
     patience: Mapping[str, Patience] | None = None,
+    settled: Mapping[str, frozenset[int]] | None = None,
 ) -> Iterator[Relay]:
     """A relay delivering this database's outbox in a background thread for as long as the block runs.
 
     `settings` give the timeout, the backoff and how many calls go at once (`outbound_timeout_seconds`,
     `retry_*_seconds`, `outbox_concurrency`).
     `on_delivered` keeps what a peer answered to a delivered message of a kind (a GET's bytes and content type);
-    `patience` names the statuses a kind of message also retries for a while (a document fetch's 404).
+    `patience` names the statuses a kind of message also retries for a while (a document fetch's 404);
+    `settled` the statuses that end a kind of message as delivered (a cancel's 404).
     """
     with peer_directory(read_sessions, settings) as directory:
         relay = Relay(
             writer,
             http_delivery(directory),
-            retry_policy(settings, patience=patience),
+            retry_policy(settings, patience=patience, settled=settled),
             concurrency=settings.outbox_concurrency,
             on_delivered=on_delivered,
         )
@@ -94,6 +104,7 @@ def delivering(
     *,
     on_delivered: KeptAnswers | None = None,
     patience: Mapping[str, Patience] | None = None,
+    settled: Mapping[str, frozenset[int]] | None = None,
 ) -> Iterator[Relay]:
     """`relaying` a server's outbox, woken as soon as any process commits messages (PostgreSQL: a notice on
     `oke.outbox.writer.CHANNEL`), so that a worker of its own delivers as fast as the API's process; on
@@ -105,6 +116,7 @@ def delivering(
             settings=settings,
             on_delivered=on_delivered,
             patience=patience,
+            settled=settled,
         ) as relay,
         listening(database.url, CHANNEL, relay.wake),
     ):

@@ -4,6 +4,7 @@ servers of others (`oke simulate`) there is no such view and the day only waits 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
@@ -11,14 +12,14 @@ from sqlalchemy import func, select
 from oke.demo.servers import Node, Stack
 from oke.store.tables.outbox import DELIVERED, PARKED, PENDING, SUPERSEDED, OutboxMessage
 
-#: (label, who sends, outbox kind), in the order of the flows.
+#: (label, who sends, outbox kinds), in the order of the flows.
 FLOWS = (
-    ("1 enrolments DR → TP", "dr", "flow1"),
-    ("2 sessions TP → TA", "tp", "flow2"),
-    ("3 results TA → TP", "ta", "flow3"),
-    ("3.3 documents TA → TP", "tp", "documents.fetch"),
-    ("4 session reports TA → TP", "ta", "flow4"),
-    ("5 results TP → DR", "tp", "flow5"),
+    ("1 enrolments DR → TP", "dr", ("flow1",)),
+    ("2 sessions TP → TA", "tp", ("flow2", "flow2.cancel")),
+    ("3 results TA → TP", "ta", ("flow3",)),
+    ("3.3 documents TA → TP", "tp", ("documents.fetch",)),
+    ("4 session reports TA → TP", "ta", ("flow4",)),
+    ("5 results TP → DR", "tp", ("flow5",)),
 )
 
 
@@ -39,8 +40,10 @@ def counts(stack: Stack, tenant: str) -> list[FlowCount]:
     """The messages of `tenant` per flow and state, from each server's outbox."""
     by_state = {node.role.value: _states(node, tenant) for node in stack.nodes()}
     found = []
-    for label, sender, kind in FLOWS:
-        states = by_state[sender].get(kind, {})
+    for label, sender, kinds in FLOWS:
+        states = Counter[str]()
+        for kind in kinds:
+            states.update(by_state[sender].get(kind, {}))
         found.append(
             FlowCount(
                 label,
@@ -59,7 +62,7 @@ def waiting(stack: Stack, tenant: str) -> int:
     replaced or parked). Read on the index of the state: `counts` reads every message the day ever sent."""
     total = 0
     for node in stack.nodes():
-        kinds = [kind for _, sender, kind in FLOWS if sender == node.role.value]
+        kinds = [kind for _, sender, of_flow in FLOWS if sender == node.role.value for kind in of_flow]
         query = select(func.count()).where(
             OutboxMessage.state == PENDING, OutboxMessage.tenant == tenant, OutboxMessage.kind.in_(kinds)
         )

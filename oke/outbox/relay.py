@@ -296,7 +296,7 @@ class Relay:
         now = self._clock()
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "last_status": delivery.status} | _RELEASED
-        if delivery.status is not None and 200 <= delivery.status < 300:
+        if self._policy.delivered(message.kind, delivery.status):
             delivered = {
                 "message_id": message.id,
                 "holder": round_.holder,

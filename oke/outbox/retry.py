@@ -67,6 +67,9 @@ class RetryPolicy:
     max_retry_after_seconds: float = 3600.0
     #: By message kind, the statuses its messages also retry for a while (kinds are opaque names here).
     patience: Mapping[str, Patience] = field(default_factory=dict)
+    #: By message kind, the statuses besides 2xx that mean the call's aim is met, so it counts as delivered:
+    #: e.g. a cancel answered 404 (the peer holds nothing to cancel).
+    settled: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.base_seconds <= self.max_seconds:
@@ -79,6 +82,10 @@ class RetryPolicy:
             raise ValueError("max_attempts must be at least 1")
         if self.max_retry_after_seconds < 0:
             raise ValueError("max_retry_after_seconds must not be negative")
+
+    def delivered(self, kind: str, status: int | None) -> bool:
+        """Whether an answer `status` to a message of `kind` ends it as delivered."""
+        return status is not None and (200 <= status < 300 or status in self.settled.get(kind, ()))
 
     def after_failure(
         self,

@@ -153,7 +153,7 @@ def test_a_cancellation_pulled_from_dr_cancels_the_planned_deelname_at_ta_once(
     assert "enrolments: 0 new, 0 changed, 10 unchanged, 0 cancelled" in oke_sync(tp_database_url, peer)
     with tp.session_factory() as session:
         query = select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.method == "PATCH")
-        assert [(m.kind, m.path) for m in session.scalars(query)] == [("flow2", f"/associations/{deelname}")]
+        assert [(m.kind, m.path) for m in session.scalars(query)] == [("flow2.cancel", f"/associations/{deelname}")]
     [row] = tp.history(deelname, flow="1")
     assert (row.client_id, row.method, row.path) == (PULLER, "GET", f"/ooapi/associations/{JACOB_REKENEN}")
 
@@ -183,7 +183,7 @@ def test_a_toets_cancelled_at_dr_cancels_its_session_by_the_next_pull_once(
     with tp.session_factory() as session:
         query = select(OutboxMessage).where(OutboxMessage.tenant == tp.tenant, OutboxMessage.method == "PATCH")
         patches = [(m.kind, m.path) for m in session.scalars(query.order_by(OutboxMessage.id))]
-    assert patches == [("flow2", f"/associations/{deelname}"), ("flow2", f"/offerings/{zitting}")]
+    assert patches == [("flow2.cancel", f"/associations/{deelname}"), ("flow2.cancel", f"/offerings/{zitting}")]
     [row] = tp.history(zitting, flow="1")
     assert (row.client_id, row.method, row.path) == (PULLER, "GET", f"/ooapi/offerings/{school.TOETS_REKENEN}")
     assert row.notes == [

@@ -237,6 +237,13 @@ def tried(tp: TP, zitting: str) -> list[tuple[str, int]]:
         return [(path, attempts) for path, attempts in session.execute(query.order_by(OutboxMessage.id))]
 
 
+def answered(tp: TP, zitting: str) -> list[tuple[str, int | None]]:
+    """The path and TA's last answer of each call of the session, in the order queued."""
+    query = select(OutboxMessage.path, OutboxMessage.last_status).where(OutboxMessage.key == zitting)
+    with tp.session_factory() as session:
+        return [(path, status) for path, status in session.execute(query.order_by(OutboxMessage.id))]
+
+
 def withdrawn(ta: TA, component_id: str, withdrawn: bool) -> None:
     """Withdraw a test from TA's catalogue, or take it back."""
     with ta.session_factory() as session:
@@ -246,3 +253,29 @@ def withdrawn(ta: TA, component_id: str, withdrawn: bool) -> None:
             .values(status="inactive" if withdrawn else "active")
         )
         session.commit()
+
+
+def test_cancelling_a_session_ta_never_got_is_done_without_an_operator(tp: TP, ta: TA) -> None:
+    """The operator discarded a session PUT that TA refused, and the participations TA then refused as of an unknown
+    session. The planner cancels the session: TA answers 404 to each cancel, which means what a cancel wants (TA
+    holds nothing of it), so no cancel is parked for the operator."""
+    connect(tp, ta)
+    planned, zitting = refused_session(tp, ta)
+    operator = tp.session_factory
+
+    def discard_parked() -> None:  # `oke outbox list --state parked`, then `oke outbox discard ID`
+        with operator() as session:
+            for message in operations.list_messages(session, state="parked", peer=tp.peer_name("ta-real")):
+                operations.discard(session, message.id)
+            session.commit()
+
+    for discarded in range(3):  # TA refuses each participation in turn: the next waits behind a parked one
+        parked = ["discarded"] * discarded + ["parked"] + ["pending"] * (2 - discarded)
+        eventually(lambda: states(tp, zitting) == parked)  # noqa: B023 (awaited within the round)
+        discard_parked()
+    planner = tp.peer(ClientRole.planner)
+    assert planner.post_planning(f"/deelnames/{planned['deelnames'][0]['deelnameId']}/cancel").status_code == 204
+    assert planner.post_planning(f"/zittingen/{zitting}/cancel").status_code == 204
+
+    eventually(lambda: states(tp, zitting)[3:] == ["delivered", "delivered"])
+    assert [status for _, status in answered(tp, zitting)[3:]] == [404, 404]

@@ -238,7 +238,7 @@ def cancels_to_ta(tp: TP) -> list[tuple[str, str, Any]]:
     """The flow 2 cancellations of Deelnames queued for the test's school: (TA, path, body), oldest first."""
     with tp.session_factory() as session:
         query = select(OutboxMessage).where(
-            OutboxMessage.tenant == tp.tenant, OutboxMessage.kind == "flow2", OutboxMessage.method == "PATCH"
+            OutboxMessage.tenant == tp.tenant, OutboxMessage.kind == "flow2.cancel", OutboxMessage.method == "PATCH"
         )
         return [(m.peer, m.path, m.body) for m in session.scalars(query.order_by(OutboxMessage.id))]
 
@@ -348,7 +348,7 @@ def session_of(tp: TP, toets: str, participants: list[dict[str, Any]]) -> dict[s
 def session_calls(tp: TP, zitting: str) -> list[tuple[str, str]]:
     """The flow 2 calls queued for one session, in its order: (method, path)."""
     with tp.session_factory() as session:
-        query = select(OutboxMessage).where(OutboxMessage.kind == "flow2", OutboxMessage.key == zitting)
+        query = select(OutboxMessage).where(OutboxMessage.kind.startswith("flow2"), OutboxMessage.key == zitting)
         return [(m.method, m.path) for m in session.scalars(query.order_by(OutboxMessage.id))]
 
 

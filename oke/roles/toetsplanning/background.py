@@ -10,6 +10,7 @@ from oke.client.peers import PeerRole, learn_versions
 from oke.config import Settings
 from oke.outbound import delivering, peer_directory
 from oke.roles.toetsplanning.dr_sync import pulling
+from oke.roles.toetsplanning.flow2 import NOTHING_TO_CANCEL
 from oke.roles.toetsplanning.services.documents import FETCH, fetch_patience, keep_fetched
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -17,9 +18,9 @@ from oke.store.database import Database
 
 @asynccontextmanager
 async def working(settings: Settings, database: Database) -> AsyncIterator[None]:
-    """For as long as the block runs: the outbox delivered (flows 2 and 5, and the document fetches of 3.3,
-    kept by `keep_fetched`, a 404 retried for `document_wait_minutes`), each DR asked its version once, and flow 1
-    pulled on its schedule if one is set.
+    """For as long as the block runs: the outbox delivered (flows 2 and 5, a cancel TA answers 404 counting as
+    done, and the document fetches of 3.3, kept by `keep_fetched`, a 404 retried for `document_wait_minutes`),
+    each DR asked its version once, and flow 1 pulled on its schedule if one is set.
 
     Safe in several processes at once: the relays lease each message to one of them, and one process at a
     time pulls (a lock in the database).
@@ -31,6 +32,7 @@ async def working(settings: Settings, database: Database) -> AsyncIterator[None]
             settings,
             on_delivered={FETCH: keep_fetched},
             patience={FETCH: fetch_patience(settings.document_wait_minutes)},
+            settled=NOTHING_TO_CANCEL,
         ),
     ):
         # flow 5 speaks the version each DR announces: asked in the background, the server does not wait

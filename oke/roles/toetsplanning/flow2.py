@@ -7,11 +7,18 @@ personal needs, staff carry no consumers (PDF 3.2, Tabel 4.2.A and 4.3.A).
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning.needs import Needs
+
+#: The outbox kind of flow 2's calls, and of its cancels apart: a cancel TA answers 404 or 410 finds nothing to
+#: cancel at TA (e.g. an operator gave up the PUT TA refused), which is what it wants, so it counts as delivered.
+KIND = "flow2"
+CANCEL_KIND = "flow2.cancel"
+NOTHING_TO_CANCEL = {CANCEL_KIND: frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.GONE})}
 
 #: Offering fields and nl-test-admin fields that flow 2 does not use (PDF Tabel 4.2.A).
 NOT_IN_FLOW_2 = ("resultValueType", "testsToBeUsed", "irregularities", "documents")

@@ -179,3 +179,11 @@ def test_nonsense_policies_are_refused(arguments: dict[str, float]) -> None:
 def test_a_negative_patience_is_refused() -> None:
     with pytest.raises(ValueError):
         Patience(frozenset({404}), -1, "gone")
+
+
+def test_a_kind_counts_its_settled_statuses_as_delivered_and_no_other_kind_does() -> None:
+    """A cancel answered 404: the peer holds nothing to cancel, which is what the cancel wants."""
+    policy = RetryPolicy(settled={"flow2.cancel": frozenset({404, 410})})
+    assert [policy.delivered("flow2.cancel", status) for status in (200, 204, 299, 404, 410)] == [True] * 5
+    assert [policy.delivered("flow2.cancel", status) for status in (None, 199, 300, 400, 409, 500)] == [False] * 6
+    assert [policy.delivered("flow2", status) for status in (204, 404, 410)] == [True, False, False]

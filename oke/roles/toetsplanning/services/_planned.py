@@ -39,7 +39,8 @@ def active_zitting(uow: ToetsplanningUnitOfWork, tenant: str, zitting_id: str, p
 def cancel(uow: ToetsplanningUnitOfWork, deelname: Deelname) -> None:
     deelname.state = "canceled"
     deelname.data = {**deelname.data, "state": "canceled"}
-    send(uow, deelname.zitting, "PATCH", f"/associations/{deelname.deelname_id}", flow2.CANCEL_ASSOCIATION)
+    path = f"/associations/{deelname.deelname_id}"
+    send(uow, deelname.zitting, "PATCH", path, flow2.CANCEL_ASSOCIATION, kind=flow2.CANCEL_KIND)
 
 
 def cancel_session(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> None:
@@ -48,7 +49,7 @@ def cancel_session(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> None:
     zitting.state = "canceled"
     zitting.data = merge_patch(zitting.data, flow2.CANCEL_OFFERING)
     uow.repo.cancel_deelnames_of(zitting.zitting_id)
-    send(uow, zitting, "PATCH", f"/offerings/{zitting.zitting_id}", flow2.CANCEL_OFFERING)
+    send(uow, zitting, "PATCH", f"/offerings/{zitting.zitting_id}", flow2.CANCEL_OFFERING, kind=flow2.CANCEL_KIND)
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,23 @@ def start_of(document: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(document["startDateTime"])
 
 
-def send(uow: ToetsplanningUnitOfWork, zitting: Zitting, method: str, path: str, body: dict[str, Any]) -> None:
+def send(
+    uow: ToetsplanningUnitOfWork,
+    zitting: Zitting,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    *,
+    kind: str = flow2.KIND,
+) -> None:
     """A flow 2 call, ordered with every other call of its session; a PUT is a snapshot of its object. The
     session's PUT takes the place of the one it replaces (`oke.outbox.writer`): the Deelnames queued behind that
-    one, which TA refuses without their session, still follow it."""
+    one, which TA refuses without their session, still follow it. A cancel is of its own `kind`
+    (`flow2.NOTHING_TO_CANCEL`)."""
     uow.outbox.add(
         tenant=zitting.tenant,
         peer=zitting.ta_peer,
-        kind="flow2",
+        kind=kind,
         key=zitting.zitting_id,
         method=method,
         path=path,
