@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.client.errors import PeerError
+from oke.client.ooapi import ANY_FILE
 from oke.client.peers import PeerDirectory
 from oke.config import Settings
 from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage
@@ -29,8 +30,10 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
 
     def deliver(message: OutboundMessage) -> Delivery:
         try:
-            body = None if message.method == "GET" else message.body  # a GET (e.g. a document fetch) sends none
-            response = directory.client(message.peer).request(message.method, message.path, json=body)
+            if message.method == "GET":  # a document fetch: no body, its answer kept as bytes
+                response = directory.client(message.peer).request("GET", message.path, headers={"accept": ANY_FILE})
+            else:
+                response = directory.client(message.peer).request(message.method, message.path, json=message.body)
         except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, then parked
             return Delivery(status=None, error=str(error))
         return Delivery(status=response.status_code, headers=dict(response.headers), body=response.content)

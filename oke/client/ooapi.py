@@ -1,11 +1,10 @@
-"""Calling one peer's OOAPI endpoints: Bearer tokens, merge-patch, one retry on 401, paging, documents."""
+"""Calling one peer's OOAPI endpoints: Bearer tokens, merge-patch, one retry on 401, paging."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import orjson
@@ -19,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
+#: What a GET whose answer is kept as bytes accepts (a document: `application/octet-stream` in the YAML, often a
+#: PDF's own type): any file, or the peer's problem. A peer strict about `Accept` refuses a JSON-only one (406).
+ANY_FILE = f"application/octet-stream, */*;q=0.5, {PROBLEM_JSON}"
 #: The largest page OOAPI allows (Tabel 5.0.C). A peer pages by number, so each page of a long listing (the
 #: Toetsinschrijvingen of a school-wide toets: 100,000 at a large school) costs it the skipping of those before
 #: it; fewer pages of 250 (about 250 KB) cost it less than many smaller ones.
@@ -123,12 +125,6 @@ class OoapiClient:
             f"{self._what('GET', path)}: still hasNextPage true after {MAX_PAGES} pages of {page_size}, "
             "more than any OKE listing holds: the peer does not end its listing"
         )
-
-    def document(self, document_id: str) -> tuple[bytes, str | None]:
-        """A document's bytes and content type (`GET /documents/{id}`, application/octet-stream)."""
-        accept = {"accept": f"application/octet-stream, */*;q=0.5, {PROBLEM_JSON}"}
-        response = self._success("GET", f"/documents/{quote(document_id, safe='')}", headers=accept)
-        return response.content, response.headers.get("content-type")
 
     def _success(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = self.request(method, path, **kwargs)

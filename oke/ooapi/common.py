@@ -163,6 +163,19 @@ def nl_test_admin_block(consumers: Any) -> dict[str, Any] | None:
     return None if index is None else consumers[index]
 
 
+#: Why a message's second nl-test-admin block is refused, at its pointer (`repeated_nl_test_admin`).
+SEND_ONE = f"a second {NL_TEST_ADMIN} block; send one"
+
+
+def repeated_nl_test_admin(consumers: Any) -> list[int]:
+    """Where a consumer list as received has an nl-test-admin block after its first. Consumers merge as a map by
+    `consumerKey` (docs/standard.md), so a second block would silently overwrite the first: it is refused."""
+    if not isinstance(consumers, list):
+        return []
+    found = [i for i, b in enumerate(consumers) if isinstance(b, dict) and b.get("consumerKey") == NL_TEST_ADMIN]
+    return found[1:]
+
+
 #: The error type of a union whose discriminator is missing or unknown; its context names the field.
 DISCRIMINATOR_ERROR = "discriminator"
 

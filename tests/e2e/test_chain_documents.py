@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import select, update
 
 from oke.auth.caller import ClientRole
@@ -188,7 +188,7 @@ SHARED_ID = "123454"
 
 def numbering_ta(name: str) -> FastAPI:
     """Another vendor's TA, reduced to what TP asks of it here: a token, flow 2 taken, and each document a file
-    that says whose it is."""
+    that says whose it is, to a client that accepts a file (strict about `Accept`, as a server may be: 406)."""
     app = FastAPI(openapi_url=None)
 
     @app.post("/oauth2/token")
@@ -200,7 +200,10 @@ def numbering_ta(name: str) -> FastAPI:
         return Response(status_code=200)
 
     @app.get("/ooapi/documents/{documentId}")
-    async def document(documentId: str) -> Response:
+    async def document(documentId: str, request: Request) -> Response:
+        accepted = {part.split(";")[0].strip() for part in request.headers.get("accept", "*/*").split(",")}
+        if not accepted & {"*/*", "application/*", "application/pdf", "application/octet-stream"}:
+            return Response(status_code=406)
         return Response(f"%PDF-1.4 {documentId} of {name}".encode(), media_type="application/pdf")
 
     return app

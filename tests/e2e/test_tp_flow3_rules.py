@@ -259,6 +259,21 @@ def test_attendance_must_be_an_attendance_type(tp: TP) -> None:
     assert result_of(ta, deelname) == ATTENDANCE["result"]
 
 
+def test_a_second_nl_test_admin_block_is_refused_not_merged_over_the_first(tp: TP) -> None:
+    """Blocks merge by consumerKey: the second would silently win, field by field (a walkthrough found
+    `notPresent` forwarded from two blocks that said `present` first)."""
+    ta, deelname = ta_with_student(tp)
+    two = message(**ATTENDANCE["result"])
+    two["result"]["consumers"] = nl(attendance="present") + nl(attendance="notPresent")
+
+    problem = problem_of(ta.patch(f"/associations/{deelname}", two), 400)
+
+    assert problem["invalidParams"] == [
+        {"pointer": "/result/consumers/1", "reason": "a second nl-test-admin block; send one"}
+    ]
+    assert result_of(ta, deelname) is None
+
+
 def test_the_first_message_needs_a_resultDate(tp: TP) -> None:
     ta, deelname = ta_with_student(tp)
     without_date = {k: v for k, v in ATTENDANCE["result"].items() if k != "resultDate"}

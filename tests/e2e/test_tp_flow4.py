@@ -193,6 +193,17 @@ def test_the_answer_names_each_field_tp_ignored(tp: TP) -> None:
     ]
 
 
+def test_a_second_nl_test_admin_block_is_refused_not_ignored(tp: TP) -> None:
+    ta, zitting = ta_with_zitting(tp)
+    body = report(irregularities="Geen")
+    body["consumers"].append({"consumerKey": "nl-test-admin", "irregularities": "Brandalarm"})
+
+    problem = problem_of(ta.patch(f"/offerings/{zitting}", body), 400)
+
+    assert problem["invalidParams"] == [{"pointer": "/consumers/1", "reason": "a second nl-test-admin block; send one"}]
+    assert "irregularities" not in nl_block(ta, zitting)
+
+
 def test_offeringType_is_required(tp: TP) -> None:
     ta, zitting = ta_with_zitting(tp)
     body = report(irregularities="Geen")

@@ -29,7 +29,6 @@ from tests.servers import free_port, running
 
 CLIENT_ID, SECRET = "oke-at-ta", "a secret of the test peer"
 ITEMS = 7
-DOCUMENT = b"%PDF-1.7\n\x00\x01\x02 binary \xff"
 
 
 class Peer:
@@ -94,9 +93,7 @@ class Peer:
 
         @app.get("/ooapi/documents/{documentId}")
         async def document(documentId: str, caller: CallerDep) -> Response:
-            if documentId != "doc-1":
-                raise NotFound(f"no document {documentId}")
-            return Response(DOCUMENT, media_type="application/pdf")
+            raise NotFound(f"no document {documentId}")
 
         @app.get("/ooapi/busy")
         async def busy(caller: CallerDep) -> None:
@@ -213,15 +210,9 @@ def test_paging_ends_after_max_pages(
     assert len(read) == 4
 
 
-def test_a_document_comes_back_as_bytes_with_its_type(peer: tuple[Peer, str], http: httpx.Client) -> None:
-    content, content_type = _client(peer, http).document("doc-1")
-    assert content == DOCUMENT
-    assert content_type == "application/pdf"
-
-
 def test_a_4xx_raises_peer_refused_with_the_problem(peer: tuple[Peer, str], http: httpx.Client) -> None:
     with pytest.raises(PeerRefused) as refused:
-        _client(peer, http).document("doc-2")
+        _client(peer, http).get_json("/documents/doc-2")
     assert refused.value.peer_status == 404
     assert refused.value.body["detail"] == "no document doc-2"
     assert "ta test: GET /documents/doc-2 answered 404: Unknown id: no document doc-2" in str(refused.value)

@@ -21,11 +21,13 @@ from oke.errors import FieldError, FieldErrors, InvalidContent
 from oke.ooapi.common import (
     MOMENT,
     NL_TEST_ADMIN,
+    SEND_ONE,
     DateTime,
     OoapiModel,
     consumers_of,
     moment_or_none,
     nl_test_admin_index,
+    repeated_nl_test_admin,
 )
 from oke.ooapi.enums import Attendance
 from oke.ooapi.results import NlTestAdminResult, Result
@@ -182,9 +184,8 @@ def _association_block(body: dict[str, Any], errors: FieldErrors) -> tuple[str, 
         errors.add("/consumers", f"needs {wanted}" if consumers is not None else f"is required: {wanted}")
         return "/consumers", None
     assert isinstance(consumers, list)
-    for extra in [i for i, b in enumerate(consumers) if isinstance(b, dict) and b.get("consumerKey") == NL_TEST_ADMIN]:
-        if extra != index:
-            errors.add(f"/consumers/{extra}", f"a second {NL_TEST_ADMIN} block; send one")
+    for extra in repeated_nl_test_admin(consumers):
+        errors.add(f"/consumers/{extra}", SEND_ONE)
     return f"/consumers/{index}", consumers[index]
 
 

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 
 from oke.errors import FieldError, FieldErrors, InvalidContent
 from oke.ooapi.associations import ComponentOfferingAssociation
-from oke.ooapi.common import NL_TEST_ADMIN
+from oke.ooapi.common import NL_TEST_ADMIN, SEND_ONE, nl_test_admin_index, repeated_nl_test_admin
 from oke.ooapi.components import Component
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import ComponentOffering, session_time_faults
@@ -193,14 +193,14 @@ def _the_block(
         if consumers is None and needed is not None:
             errors.add(f"{at}/consumers", f"is required: an {NL_TEST_ADMIN} block {needed}")
         return None  # any other type is the wire model's error
-    found = [i for i, b in enumerate(consumers) if isinstance(b, dict) and b.get("consumerKey") == NL_TEST_ADMIN]
-    for extra in found[1:]:
-        errors.add(f"{at}/consumers/{extra}", f"a second {NL_TEST_ADMIN} block; send one")
-    if not found:
+    for extra in repeated_nl_test_admin(consumers):
+        errors.add(f"{at}/consumers/{extra}", SEND_ONE)
+    index = nl_test_admin_index(consumers)
+    if index is None:
         if needed is not None:
             errors.add(f"{at}/consumers", f"needs an {NL_TEST_ADMIN} block {needed}")
         return None
-    return f"{at}/consumers/{found[0]}", consumers[found[0]]
+    return f"{at}/consumers/{index}", consumers[index]
 
 
 def _check_common_offering(body: dict[str, Any], errors: FieldErrors) -> None:

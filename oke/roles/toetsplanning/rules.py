@@ -8,7 +8,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.associations import Association
-from oke.ooapi.common import NL_TEST_ADMIN, component_id, nl_test_admin_block, nl_test_admin_index
+from oke.ooapi.common import (
+    NL_TEST_ADMIN,
+    SEND_ONE,
+    component_id,
+    nl_test_admin_block,
+    nl_test_admin_index,
+    repeated_nl_test_admin,
+)
 from oke.ooapi.enums import modes_outside_oke
 from oke.ooapi.offerings import NlTestAdminOffering, Offering, session_time_faults
 from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person, person_faults
@@ -126,6 +133,7 @@ def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> N
     """
     if role in STAFF_ROLES:
         raise InvalidContent(FieldError("/result", f"a participation as {role} carries no result"))
+    refuse_repeated_block(change, "/result")
     try:
         RESULT.validate_python(merged)
     except ValidationError as error:
@@ -133,6 +141,13 @@ def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> N
         raise InvalidContent([FieldError(p, r) for p, r in field_errors(error, "/result")]) from None
     if nl_test_admin_index(merged["consumers"]) is None:
         raise InvalidContent(FieldError("/result/consumers", f"needs a {NL_TEST_ADMIN} block with attendance"))
+
+
+def refuse_repeated_block(sent: dict[str, Any], pointer: str) -> None:
+    """A message of TA has one nl-test-admin block: which of two to take would be a guess (merged, the last
+    would win field by field)."""
+    if repeated := repeated_nl_test_admin(sent.get("consumers")):
+        raise InvalidContent([FieldError(f"{pointer}/consumers/{i}", SEND_ONE) for i in repeated])
 
 
 def _require_valid_as_sent(adapter: TypeAdapter[Any], change: dict[str, Any], prefix: str) -> None:

@@ -85,6 +85,12 @@ def test_every_missing_mandatory_field_is_named_at_once() -> None:
     ]
 
 
+def test_a_second_nl_test_admin_block_is_refused_where_it_stands() -> None:
+    body = message()
+    body["consumers"] = [{"consumerKey": "x-vendor"}, *body["consumers"], {"consumerKey": "nl-test-admin"}]
+    assert faults(lambda: rules.check_result_message(body, rules.V1_0_1)) == ["/consumers/2"]
+
+
 def test_attempt_and_org_association_id_name_this_enrolment() -> None:
     flow5 = rules.check_result_message(message(attempt=2, orgAssociationId="B"), rules.V1_0_1)
     assert faults(lambda: rules.check_against_enrolment(flow5, ENROLMENT, TOETS)) == [

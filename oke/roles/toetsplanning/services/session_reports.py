@@ -26,6 +26,7 @@ def receive_session_report(
         normalised = normalise_report_patch(inbound.body)
         body = normalised.body
         rules.require_discriminator(body, "offeringType", ("component",))
+        rules.refuse_repeated_block(body, "")
         index = nl_test_admin_index(body.get("consumers"))
         if index is None:
             raise InvalidContent(FieldError("/consumers", f"needs a {NL_TEST_ADMIN} block with the session report"))
