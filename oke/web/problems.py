@@ -100,7 +100,8 @@ def _database_unavailable(request: Request, exc: Exception) -> Response:
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     # the route's template: the path itself may name a person
-    log.exception("unexpected error on %s %s", request.method, route_template(request.scope))
+    # `exc_info=exc`: Starlette calls this handler outside the `except` block, where `log.exception` finds none
+    log.error("unexpected error on %s %s", request.method, route_template(request.scope), exc_info=exc)
     return problem_response(500, "Internal server error", "the error was logged")
 
 
