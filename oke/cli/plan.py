@@ -7,7 +7,7 @@ Each command changes TP's database in one transaction, flow 2 to TA included (TP
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import partial
@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, school_option, settings_for
 from oke.cli.audit import by_operator
@@ -23,6 +23,7 @@ from oke.config import Role
 from oke.ooapi.common import NL_TEST_ADMIN, in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import OkeModeOfDelivery, Safety, StartOptions
 from oke.roles.toetsplanning.access_links import access_link
+from oke.roles.toetsplanning.api.toetsen import EnrolmentListed, EnrolmentsOut, ToetsenOut, ToetsListed
 from oke.roles.toetsplanning.api.zittingen import (
     DeelnameListed,
     ZittingChangedOut,
@@ -31,7 +32,7 @@ from oke.roles.toetsplanning.api.zittingen import (
     ZittingListed,
 )
 from oke.roles.toetsplanning.groups import group_participants
-from oke.roles.toetsplanning.services import planning, reads, zitting_change, zittingen
+from oke.roles.toetsplanning.services import planning, reads, toetsen, zitting_change, zittingen
 from oke.roles.toetsplanning.services.planning import Participant, PlannedDeelname
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -362,15 +363,14 @@ def list_(
     if as_json:
         typer.echo(ZittingenOut(items=[ZittingListed.of(z) for z in page.items], next=page.next).model_dump_json())
         return
-    table = Table("zitting", "ta", "planbare toets", "state", "start", "end", "location", "name")
+    rows = []
     for z in page.items:
         block = nl_test_admin_block(z.offering.get("consumers")) or {}
         row: tuple[Any, ...] = (z.zitting_id, z.ta_peer, z.planbare_toets_id, z.state, z.offering["startDateTime"])
-        row += (z.offering["endDateTime"], block.get("locationCode"), in_dutch_or_first(z.offering.get("name")))
-        table.add_row(*("" if value is None else str(value) for value in row))
-    Console().print(table)
-    if page.next is not None:
-        typer.echo(f"next page: --after {page.next}", err=True)
+        rows.append(
+            row + (z.offering["endDateTime"], block.get("locationCode"), in_dutch_or_first(z.offering.get("name")))
+        )
+    _print_page(Table("zitting", "ta", "planbare toets", "state", "start", "end", "location", "name"), rows, page.next)
 
 
 @app.command("show")
@@ -402,6 +402,68 @@ def show(
         row += (result.state, result.score) if result is not None else (None, None)
         table.add_row(*("" if value is None else str(value) for value in row))
     Console().print(table)
+
+
+Limit = Annotated[int, typer.Option(min=1, max=250, help="At most this many, by id.")]
+After = Annotated[str | None, typer.Option(help="The next page: the `next` the page before printed.")]
+
+
+@app.command("toetsen")
+def toetsen_(
+    school: School, limit: Limit = 100, after: After = None, database_url: DatabaseUrl = None, as_json: Json = False
+) -> None:
+    """List a page of DR's planbare toetsen (flow 1), what sessions are planned for, with their open enrolments.
+    `--json` prints what `GET /planning/toetsen` answers."""
+    with _tp(database_url) as database:
+        page = toetsen.list_toetsen(ToetsplanningUnitOfWork(database.read_sessions), school, after=after, limit=limit)
+    if as_json:
+        typer.echo(ToetsenOut(items=[ToetsListed.of(t) for t in page.items], next=page.next).model_dump_json())
+        return
+    table = Table(
+        Column("planbare toets", no_wrap=True), "name", "code", "state", "tests", "from", "until", "enrolments"
+    )
+    rows = [
+        (t.toets_id, t.name, t.code, t.state, " ".join(t.tests), t.start_date, t.end_date, t.enrolments)
+        for t in page.items
+    ]
+    _print_page(table, rows, page.next)
+
+
+@app.command("enrolments")
+def enrolments_(
+    toets: Annotated[str, typer.Argument(metavar="TOETS", help="The planbare toets (`oke plan toetsen`).")],
+    school: School,
+    limit: Limit = 100,
+    after: After = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """List a page of a planbare toets's Toetsinschrijvingen, each with whether an attempt is planned. `--json`
+    prints what `GET /planning/toetsen/{id}/toetsinschrijvingen` answers."""
+    with _tp(database_url) as database:
+        uow = ToetsplanningUnitOfWork(database.read_sessions)
+        page = toetsen.list_enrolments(uow, school, toets, after=after, limit=limit)
+    if as_json:
+        typer.echo(EnrolmentsOut(items=[EnrolmentListed.of(e) for e in page.items], next=page.next).model_dump_json())
+        return
+    table = Table(
+        Column("toetsinschrijving", no_wrap=True), "person", "name", "role", "state", "attempt", "left", "planned"
+    )
+    rows = [
+        (e.toetsinschrijving_id, e.person_id, e.name, e.role, e.state, e.attempt, e.attempt_left)
+        + ("yes" if e.planned else "no",)
+        for e in page.items
+    ]
+    _print_page(table, rows, page.next)
+
+
+def _print_page(table: Table, rows: Iterable[Iterable[Any]], next_page: str | None) -> None:
+    """A page of a listing as a table (None left blank), and on stderr how to ask for the page after it."""
+    for row in rows:
+        table.add_row(*("" if value is None else str(value) for value in row))
+    Console().print(table)
+    if next_page is not None:
+        typer.echo(f"next page: --after {next_page}", err=True)
 
 
 def _session_options(

@@ -231,3 +231,23 @@ def test_a_test_the_planbare_toets_does_not_name_is_refused(tp: TP, tp_database_
     )
     assert refused.startswith(f"error: --component: test {other} is not the toets's"), refused
     assert zitting_offering()["component"] in refused and toets in refused
+
+
+def test_a_planner_finds_the_toetsen_and_enrolments_to_plan_from_the_command_line(tp: TP, tp_database_url: str) -> None:
+    """DR's ids are what a session is planned with; the planner reads them at TP (`GET /planning/toetsen`)."""
+    toets, enrolments = dr_sends_a_toets_with_students(tp, 2)
+    listed = json.loads(oke_plan(tp, tp_database_url, "toetsen", "--json"))
+    assert [(t["planbareToetsId"], t["enrolments"]) for t in listed["items"]] == [(toets, 2)]
+    assert toets in oke_plan(tp, tp_database_url, "toetsen")
+
+    ta = tp.configure_ta("ta-cli")
+    times = ["--start", START, "--end", END]
+    oke_plan(tp, tp_database_url, "zitting", "--ta", ta, "--toets", toets, *times, "--enrolment", enrolments[0])
+    first = json.loads(oke_plan(tp, tp_database_url, "enrolments", toets, "--limit", "1", "--json"))
+    assert len(first["items"]) == 1 and first["next"] is not None
+    page = json.loads(oke_plan(tp, tp_database_url, "enrolments", toets, "--json"))
+    planned = {e["toetsinschrijvingId"]: e["planned"] for e in page["items"]}
+    assert planned == {enrolments[0]: True, enrolments[1]: False}
+    table = oke_plan(tp, tp_database_url, "enrolments", toets)
+    assert all(enrolment in table for enrolment in enrolments) and table.count(" yes ") == 1
+    assert "error: TP has no planbare toets nope" in oke_plan(tp, tp_database_url, "enrolments", "nope", exit_code=1)

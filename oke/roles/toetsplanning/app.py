@@ -18,6 +18,7 @@ from oke.roles.toetsplanning.api import (
     offerings,
     persons,
     planning,
+    toetsen,
     zittingen,
 )
 from oke.roles.toetsplanning.background import working
@@ -57,5 +58,6 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     app.include_router(token_router())
     app.include_router(planning.router)
     app.include_router(zittingen.router)
+    app.include_router(toetsen.router)
     app.include_router(dr_results.router)
     return app

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from oke.roles.toetsplanning.result_rows import PLANNED_OR_TAKEN, ResultRows
@@ -167,30 +167,57 @@ class ToetsplanningRepository(ResultRows):
         return list(self.session.scalars(query))
 
     def unplanned_enrolments(self, tenant: str, offering_id: str) -> list[str]:
-        """The open students' enrolments of a planbare toets with no attempt planned or taken yet in a session of
-        that toets, or of none (TP cannot tell here which test such a session took: it counts, as it did when
-        planned); one of another toets counts no more (DR moved the enrolment).
+        """The open students' enrolments of a planbare toets with no attempt planned or taken yet
+        (`_planned_in_toets`).
 
         NOT EXISTS per enrolment (an index lookup), not NOT IN: that reads every Deelname of the school.
         """
-        planned = (
-            select(Deelname.deelname_id)
-            .join(Zitting)
-            .where(
-                Deelname.tenant == tenant,
-                Deelname.toetsinschrijving_id == DrAssociation.association_id,
-                PLANNED_OR_TAKEN,
-                or_(Zitting.planbare_toets_id == offering_id, Zitting.planbare_toets_id.is_(None)),
-            )
-        )
         query = select(DrAssociation.association_id).where(
             DrAssociation.tenant == tenant,
             DrAssociation.offering_id == offering_id,
             DrAssociation.state == "associated",
             DrAssociation.data["role"].as_string() == "student",
-            ~planned.exists(),
+            ~_planned_in_toets(tenant, offering_id).exists(),
         )
         return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
+
+    def planbare_toetsen_page(self, tenant: str, *, after: str | None, limit: int) -> list[tuple[DrOffering, int]]:
+        """A page of the school's planbare toetsen from DR, by id after `after`, each with how many open students'
+        enrolments it has: counted for the page's toetsen only, on the index of (tenant, offering_id)."""
+        query = select(DrOffering).where(DrOffering.tenant == tenant, DrOffering.offering_type == "component")
+        if after is not None:
+            query = query.where(DrOffering.offering_id > after)
+        toetsen = list(self.session.scalars(query.order_by(DrOffering.offering_id).limit(limit)))
+        counted = (
+            select(DrAssociation.offering_id, func.count())
+            .where(
+                DrAssociation.tenant == tenant,
+                DrAssociation.offering_id.in_([toets.offering_id for toets in toetsen]),
+                DrAssociation.state == "associated",
+                DrAssociation.data["role"].as_string() == "student",
+            )
+            .group_by(DrAssociation.offering_id)
+        )
+        counts = {toets_id: count for toets_id, count in self.session.execute(counted)} if toetsen else {}
+        return [(toets, counts.get(toets.offering_id, 0)) for toets in toetsen]
+
+    def enrolments_page(
+        self, tenant: str, offering_id: str, *, after: str | None, limit: int
+    ) -> list[tuple[DrAssociation, DrPerson | None, bool]]:
+        """A page of a planbare toets's enrolments (any role, cancelled ones too) by id after `after`, each with
+        its Person and whether an attempt of it is planned or taken (`_planned_in_toets`)."""
+        planned = _planned_in_toets(tenant, offering_id).exists().label("planned")
+        query = (
+            select(DrAssociation, DrPerson, planned)
+            .outerjoin(
+                DrPerson, (DrPerson.tenant == DrAssociation.tenant) & (DrPerson.person_id == DrAssociation.person_id)
+            )
+            .where(DrAssociation.tenant == tenant, DrAssociation.offering_id == offering_id)
+        )
+        if after is not None:
+            query = query.where(DrAssociation.association_id > after)
+        rows = self.session.execute(query.order_by(DrAssociation.association_id).limit(limit))
+        return [(association, person, bool(is_planned)) for association, person, is_planned in rows]
 
     def enrolments_of(self, tenant: str, person_id: str) -> list[str]:
         """The ids of the person's Toetsinschrijvingen (and other enrolments), cancelled ones too."""
@@ -347,3 +374,19 @@ class ToetsplanningRepository(ResultRows):
         """Whether TP has read TA's catalogue (flow 0): it keeps one of its tests at least."""
         query = select(TpComponent.component_id).where(TpComponent.ta_peer == ta_peer).limit(1)
         return self.session.scalars(query).first() is not None
+
+
+def _planned_in_toets(tenant: str, offering_id: str) -> Select[Any]:
+    """The Deelnames planned or taken of the enrolment of the enclosing query, in a session of the planbare toets
+    `offering_id` or of none (TP cannot tell which test such a session took: it counts, as it did when planned);
+    one of another toets counts no more (DR moved the enrolment)."""
+    return (
+        select(Deelname.deelname_id)
+        .join(Zitting)
+        .where(
+            Deelname.tenant == tenant,
+            Deelname.toetsinschrijving_id == DrAssociation.association_id,
+            PLANNED_OR_TAKEN,
+            or_(Zitting.planbare_toets_id == offering_id, Zitting.planbare_toets_id.is_(None)),
+        )
+    )
