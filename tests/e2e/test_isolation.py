@@ -280,6 +280,10 @@ def tp_school(tp: TP) -> School:
         ),
         ("GET", "/planning/deelnames/{deelnameId}/url"): Case((planner_,), {"deelnameId": deelname_id}),
         ("GET", "/planning/catalogue"): Case((planner_,), query={"taPeer": ta_peer}, listing=True),
+        ("GET", "/planning/toetsen"): Case((planner_,), listing=True),
+        ("GET", "/planning/toetsen/{planbareToetsId}/toetsinschrijvingen"): Case(
+            (planner_,), {"planbareToetsId": enrolment.toets}
+        ),
         ("GET", "/planning/results"): Case((planner_,), listing=True),
         ("POST", "/planning/results/{deelnameId}/score"): Case(
             (planner_,), {"deelnameId": deelname_id}, {"score": "9.0"}
