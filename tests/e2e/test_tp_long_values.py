@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 
 from oke.auth.caller import ClientRole
+from oke.roles.toetsplanning.services.catalogue import keep_catalogue
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from tests.api_client import TP, Peer, dr_enrols, person, pointers, problem_of, ta_with_student
 from tests.e2e.test_tp_flow5 import dr_result, planned, score
 
@@ -113,3 +115,16 @@ def test_refused_and_held_messages_never_fail_the_writes_committed_with_them(tp:
         answers = list(pool.map(send, calls))
 
     assert [got for got, _expected in answers] == [expected for _got, expected in answers]
+
+
+def test_a_test_of_tas_catalogue_with_an_id_over_128_characters_is_left_out(tp: TP) -> None:
+    """Flow 0: TP reads TA's catalogue, and kept each test by its id (a key): PostgreSQL refused the sync whole."""
+    tp.configure_ta("ta-x")
+    listing = [{"componentId": TOO_LONG_ID}, {"componentId": LONGEST_ID}]
+
+    synced = keep_catalogue(ToetsplanningUnitOfWork(tp.session_factory), tp.peer_name("ta-x"), listing)
+
+    assert synced.components == 1
+    planner = tp.peer(ClientRole.planner)
+    kept = planner.get_planning("/catalogue", taPeer=tp.peer_name("ta-x")).json()
+    assert [entry["componentId"] for entry in kept] == [LONGEST_ID]
