@@ -22,7 +22,7 @@ from oke.auth.jwk import JwksCache, PublicKey, algorithms_for, parse_jwks
 from oke.auth.tokens import reason
 from oke.errors import Unauthorized
 from oke.store.base import utcnow
-from oke.store.tables.auth import OAuthClient, UsedAssertion
+from oke.store.tables.auth import MAX_JTI, OAuthClient, UsedAssertion
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: An assertion may live this long at most: its `jti` is remembered until it expires.
@@ -87,7 +87,9 @@ class ClientAssertions:
 
 
 def _spend(session: Session, client_id: str, jti: str, expires: float) -> None:
-    """Record the assertion's `jti`, refusing one seen before; forget those that expired."""
+    """Record the assertion's `jti`, refusing one seen before or too long to remember; forget those that expired."""
+    if len(jti) > MAX_JTI:
+        raise Unauthorized(f"client assertion: jti is longer than {MAX_JTI} characters")
     session.execute(delete(UsedAssertion).where(UsedAssertion.expires_at < utcnow()))
     try:
         with session.begin_nested():

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, StrictInt
 
-from oke.ooapi.common import Date, OoapiModel, consumers_of, reference_to, union_on
+from oke.ooapi.common import Date, Id, OoapiModel, consumers_of, reference_to, union_on
 from oke.ooapi.enums import AssociationRole, AssociationState, PersonalNeed
 from oke.ooapi.offerings import ComponentOffering, CourseOffering, ProgramOffering
 from oke.ooapi.persons import Person
@@ -25,9 +25,9 @@ class NlTestAdminAssociation(OoapiModel):
     personalNeeds: list[PersonalNeed] | None = None  #: flow 2
     attempt: StrictInt | None = Field(default=None, ge=1)  #: flows 1 (planned) and 5 (performed)
     attemptLeft: StrictInt | None = Field(default=None, ge=0)  #: flow 1; absent or null is unlimited
-    programOfferingAssociationId: str | None = None
-    courseOfferingAssociationId: str | None = None
-    orgAssociationId: str | None = None  #: flow 5: DR's original Toetsinschrijving id
+    programOfferingAssociationId: Id | None = None
+    courseOfferingAssociationId: Id | None = None
+    orgAssociationId: Id | None = None  #: flow 5: DR's original Toetsinschrijving id
     startDate: Date | None = None
     expectedEndDate: Date | None = None
     finalEndDate: Date | None = None
@@ -35,7 +35,7 @@ class NlTestAdminAssociation(OoapiModel):
 
 
 class _AssociationBase(OoapiModel):
-    associationId: str
+    associationId: Id
     role: AssociationRole
     state: AssociationState
     remoteState: AssociationState | None = None  #: writeOnly in OOAPI, ignored by OKE

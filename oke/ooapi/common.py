@@ -70,6 +70,11 @@ Date = Annotated[date, BeforeValidator(_date_string)]
 DateTime = Annotated[datetime, BeforeValidator(_datetime_string), AfterValidator(_with_offset)]
 #: Strings limited to 256 characters (names, abbreviations, codes).
 Str256 = Annotated[str, Field(max_length=256)]
+#: The longest id oke takes. The standard sets none (the PDF's ids are strings, the YAML's UUIDs), but an id is a
+#: key of oke's tables, and a longer one is refused with 400 at its pointer, in a body or in a path (docs/vendors.md).
+MAX_ID = 128
+#: An object's id, or a reference to one.
+Id = Annotated[str, Field(max_length=MAX_ID)]
 #: One `DateTime` value on its own, as a rule reads a single field.
 MOMENT: TypeAdapter[datetime] = TypeAdapter(DateTime)
 
@@ -128,7 +133,7 @@ def _reference_tag(value: Any) -> str:
 def reference_to(model: Any) -> Any:
     """A reference: an id string by default, or the object itself when expanded (or embedded in flow 2)."""
     return Annotated[
-        Annotated[str, Tag(ID_TAG)] | Annotated[model, Tag(OBJECT_TAG)],
+        Annotated[Id, Tag(ID_TAG)] | Annotated[model, Tag(OBJECT_TAG)],
         Discriminator(_reference_tag),
     ]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt
 
-from oke.ooapi.common import IdentifierEntry, LanguageTypedString, OoapiModel, consumers_of, reference_to
+from oke.ooapi.common import Id, IdentifierEntry, LanguageTypedString, OoapiModel, consumers_of, reference_to
 from oke.ooapi.enums import ComponentType, ModeOfDelivery, PersonalNeed, ResultValueType, Safety, TestStatus
 
 
@@ -24,7 +24,7 @@ class NlTestAdminComponent(OoapiModel):
 
 
 class Component(OoapiModel):
-    componentId: str
+    componentId: Id
     primaryCode: IdentifierEntry
     componentType: ComponentType
     name: list[LanguageTypedString] = Field(min_length=1)

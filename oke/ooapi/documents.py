@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from oke.ooapi.common import OoapiModel, Str256
+from oke.ooapi.common import Id, OoapiModel, Str256
 from oke.ooapi.enums import OfferingDocumentType, ResultDocumentType
 
 
 class ResultDocument(OoapiModel):
     """A document of a result (flows 3 and 5); fetched with GET /documents/{documentId}."""
 
-    documentId: str
+    documentId: Id
     documentType: ResultDocumentType
     documentName: Str256
 
@@ -17,6 +17,6 @@ class ResultDocument(OoapiModel):
 class OfferingDocument(OoapiModel):
     """A document of a session report (flow 4)."""
 
-    documentId: str
+    documentId: Id
     documentType: OfferingDocumentType
     documentName: Str256

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import Field, StrictInt
 
-from oke.ooapi.common import DateTime, IdentifierEntry, LanguageTypedString, OoapiModel, reference_to
+from oke.ooapi.common import DateTime, Id, IdentifierEntry, LanguageTypedString, OoapiModel, reference_to
 from oke.ooapi.enums import AssociationRole, GroupType, MembershipState
 
 
 class Group(OoapiModel):
-    groupId: str
+    groupId: Id
     primaryCode: IdentifierEntry
     groupType: GroupType
     name: list[LanguageTypedString] = Field(min_length=1)
@@ -26,7 +26,7 @@ class Group(OoapiModel):
 class MembershipItem(OoapiModel):
     """Memberships are never deleted: they end with `state: canceled` or an `endDateTime`."""
 
-    personId: str
+    personId: Id
     startDateTime: DateTime
     endDateTime: DateTime | None = None
     state: MembershipState | None = None

@@ -13,6 +13,7 @@ from pydantic import Field, StrictBool
 from oke.ooapi.common import (
     Date,
     DateTime,
+    Id,
     IdentifierEntry,
     LanguageTypedString,
     OoapiModel,
@@ -43,7 +44,7 @@ _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(
 
 class TestToBeUsed(OoapiModel):
     testProvider: str | None = None
-    componentId: str
+    componentId: Id
 
 
 class NlTestAdminOffering(OoapiModel):
@@ -68,7 +69,7 @@ class NlTestAdminOffering(OoapiModel):
 
 
 class _OfferingBase(OoapiModel):
-    offeringId: str
+    offeringId: Id
     primaryCode: IdentifierEntry
     name: list[LanguageTypedString] = Field(min_length=1)
     description: list[LanguageTypedString] | None = None
@@ -92,7 +93,7 @@ class ComponentOffering(_OfferingBase):
 
 
 class Program(OoapiModel):
-    programId: str
+    programId: Id
     primaryCode: IdentifierEntry
     programType: str
     name: list[LanguageTypedString] = Field(min_length=1)

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import Field
 
-from oke.ooapi.common import IdentifierEntry, LanguageTypedString, OoapiModel, reference_to
+from oke.ooapi.common import Id, IdentifierEntry, LanguageTypedString, OoapiModel, reference_to
 from oke.ooapi.enums import OrganizationType
 
 
 class Organization(OoapiModel):
-    organizationId: str
+    organizationId: Id
     primaryCode: IdentifierEntry
     organizationType: OrganizationType
     name: list[LanguageTypedString] = Field(min_length=1)

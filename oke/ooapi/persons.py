@@ -9,6 +9,7 @@ from pydantic import Field, StrictBool
 from oke.ooapi.common import (
     NL_TEST_ADMIN,
     Date,
+    Id,
     IdentifierEntry,
     LanguageTypedString,
     OoapiModel,
@@ -45,7 +46,7 @@ class NlTestAdminPerson(OoapiModel):
 class Person(OoapiModel):
     """`affiliations` is optional in the PDF (Tabel 4.10.A), though the OpenAPI requires it (docs/standard.md)."""
 
-    personId: str
+    personId: Id
     primaryCode: IdentifierEntry
     givenName: Str256
     surnamePrefix: Str256 | None = None

@@ -5,7 +5,11 @@ costs a thread and database round trips per call. So one writer thread takes the
 waiting, runs them in one transaction, commits them together, and only then answers each of them
 (group commit). On SQLite, which has one writer anyway, this also keeps writers from queueing for
 its lock. A call that fails may have written half its change, so the batch is then rolled back and
-run again with every call in a SAVEPOINT of its own, without the calls that failed.
+run again with every call in a SAVEPOINT of its own, without the calls that failed. What the calls leave for
+the commit (history rows, documents, writes read ahead) is written for them all at once; when the database
+refuses that for the data of one of them (a value too long, a key taken), the batch is run again with each
+call in a transaction of its own, so that only that call fails, with that error. Only a database that cannot
+be reached (`UNAVAILABLE`) answers every call of the batch 503, to be sent again.
 
 A call may say what it will read (`ReadAhead`): the batch then reads it for a whole run of such calls in
 one go, so that a hot path (flow 3) costs its batch a few statements instead of a few per call.
@@ -24,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Connection, Engine
+from sqlalchemy import exc as database_errors
 
 from oke.errors import ServiceUnavailable
 from oke.store.notices import notify
@@ -35,6 +40,9 @@ log = logging.getLogger(__name__)
 
 #: The most calls one transaction takes.
 MAX_BATCH = 256
+#: The database cannot be reached (restarting, connections cut, a lock held too long): worth sending again soon.
+#: Any other error of the database is the data's, and would come again.
+UNAVAILABLE = (database_errors.OperationalError, database_errors.InterfaceError, database_errors.TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -114,11 +122,21 @@ class Transactions(Generic[U]):
         values = self._attempt(batch, failed, savepoints=False)
         if values is None:
             values = self._attempt(batch, failed, savepoints=True)
-            assert values is not None  # with a savepoint around every call, no failure spoils the batch
+        if values is None:  # what the calls left for the commit spoiled it: each call on its own finds whose it was
+            values = {}
+            for i, job in enumerate(batch):
+                if i not in failed:
+                    alone: dict[int, Exception] = {}
+                    value = self._attempt([job], alone, savepoints=False)
+                    if 0 in alone:
+                        failed[i] = alone[0]
+                    elif value is not None:
+                        values[i] = value[0]
         return [(job, (False, failed[i]) if i in failed else (True, values[i])) for i, job in enumerate(batch)]
 
     def _attempt(self, batch: list[_Job], failed: dict[int, Exception], *, savepoints: bool) -> dict[int, Any] | None:
-        """Run the calls that have not failed; None when one failed without a savepoint to catch it."""
+        """Run the calls that have not failed; None when one failed without a savepoint to catch it, or when the
+        database refused what they left for the commit and more than one of them may be to blame."""
         values: dict[int, Any] = {}
         appends: Appends = {}
         notices: set[str] = set()
@@ -129,10 +147,10 @@ class Transactions(Generic[U]):
                 for i, job in enumerate(batch):
                     if i in failed:
                         continue
+                    if run is not None and (job.ahead is None or job.ahead.load is not run.ahead.load):
+                        run.write(connection)  # the run's writes, not this call's: a failure is the batch's
+                        run = None
                     try:
-                        if run is not None and (job.ahead is None or job.ahead.load is not run.ahead.load):
-                            run.write(connection)
-                            run = None
                         if run is None and job.ahead is not None and not savepoints:
                             run = _Run(job.ahead, job.ahead.load(connection, _keys_of_run(batch, i)))
                         uow = self.new_uow().in_batch(
@@ -143,21 +161,26 @@ class Transactions(Generic[U]):
                             ahead=None if run is None else {run.ahead.load: run.read},
                         )
                         values[i] = job.call(uow)
-                        if run is not None and i == len(batch) - 1:  # in the last call's try: if the run's
-                            run.write(connection)  # writes fail, the batch runs again with savepoints
                     except Exception as error:
                         failed[i] = error
                         if not savepoints:
                             if transaction.is_active:  # its unit of work has usually rolled it back
                                 transaction.rollback()
                             return None
+                if run is not None:
+                    run.write(connection)
                 write_appends(connection, appends)
                 notify(connection, notices)
                 transaction.commit()
-        except Exception:
-            log.exception("a batch of %d writes could not be committed", len(batch))
-            unavailable = ServiceUnavailable("the database did not take the change; send it again")
-            failed.update((i, unavailable) for i in range(len(batch)) if i not in failed)
+        except Exception as error:
+            left = [i for i in range(len(batch)) if i not in failed]
+            if not isinstance(error, UNAVAILABLE) and len(left) > 1:
+                log.warning("a batch of %d writes could not be committed, each is run on its own: %s", len(left), error)
+                return None
+            if isinstance(error, UNAVAILABLE):
+                log.exception("a batch of %d writes could not be committed", len(left))
+                error = ServiceUnavailable("the database did not take the change; send it again")
+            failed.update((i, error) for i in left)
         return values
 
 

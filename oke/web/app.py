@@ -15,9 +15,9 @@ from oke.auth.tokens import TokenIssuer
 from oke.config import Settings
 from oke.store.database import Database
 from oke.store.uow import UnitOfWork
-from oke.web.nul import RefuseNul
 from oke.web.observability import observe
 from oke.web.problems import install_problem_handlers
+from oke.web.unfit import RefuseUnfitText
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 #: FastAPI's OpenTelemetry off (`Settings.opentelemetry`).
@@ -52,6 +52,6 @@ def build_app(
     per_minute, burst = settings.token_failures_per_minute, settings.token_failures_burst
     app.state.token_failures = RateLimiter(per_minute / 60, burst) if per_minute is not None else None
     install_problem_handlers(app)
-    app.add_middleware(RefuseNul)
+    app.add_middleware(RefuseUnfitText)
     observe(app)  # outermost: it counts and times the refusals too
     return app

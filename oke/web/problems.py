@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import exc as database_errors
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -15,6 +14,7 @@ from starlette.routing import Match
 from oke.errors import FieldError, InvalidContent, NotSupported, OkeError, ServiceUnavailable, TooManyRequests
 from oke.observability.middleware import route_template
 from oke.ooapi.problems import PROBLEM_JSON, InvalidParam, Problem, json_pointer
+from oke.store.transactions import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,8 @@ def _allowed_methods(request: Request) -> list[str]:
     ]
 
 
-#: The database cannot be reached (restarting, connections cut, a lock held too long): worth sending again soon.
-DATABASE_UNAVAILABLE = (database_errors.OperationalError, database_errors.InterfaceError, database_errors.TimeoutError)
+#: The database cannot be reached: worth sending again soon.
+DATABASE_UNAVAILABLE = UNAVAILABLE
 
 
 def _database_unavailable(request: Request, exc: Exception) -> Response:

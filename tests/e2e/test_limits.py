@@ -197,3 +197,11 @@ def test_a_nul_in_a_path_or_a_query_is_a_400_on_every_role(tp: TP, ta: TA, dr: D
     for server, role in ((tp, ClientRole.ta), (ta, ClientRole.tp), (dr, ClientRole.tp)):
         answer = server.client(role).get("/associations/a%00b")
         assert pointers(problem_of(answer, 400)) == ["/path"]
+
+
+def test_an_id_over_128_characters_in_a_path_is_a_400_on_every_role(tp: TP, ta: TA, dr: DR) -> None:
+    """An id is a key of every role's tables: PostgreSQL refused a longer one (a 5xx instead of a 400)."""
+    for server, role in ((tp, ClientRole.ta), (ta, ClientRole.tp), (dr, ClientRole.tp)):
+        answer = server.client(role).get(f"/associations/{'a' * 129}")
+        assert pointers(problem_of(answer, 400)) == ["/path"]
+        assert server.client(role).get(f"/associations/{'a' * 128}").status_code == 404

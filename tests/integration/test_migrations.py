@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from oke.store import tables
 from oke.store.base import Base
 from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
-from oke.store.migrate import DatabaseOfAnotherServer, upgrade
+from oke.store.migrate import DatabaseOfAnotherServer, alembic_config, upgrade
 from oke.store.tables.toetsplanning import dr_document_id
 from tests.databases import BACKENDS, fresh_database
 
@@ -109,3 +110,32 @@ def test_upgrade_takes_the_server_as_every_command_does(tmp_path: Path, monkeypa
     assert f"{tmp_path / 'dr.sqlite3'}: up to date" in runner.invoke(app, ["db", "upgrade"]).output
     assert f"{tmp_path / 'tp.sqlite3'}: up to date" in runner.invoke(app, ["db", "upgrade", "--role", "tp"]).output
     assert "--role" not in runner.invoke(app, ["db", "upgrade", "--help"]).output
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_media_type_of_any_length_is_kept_from_migration_0021_and_cut_to_fit_when_downgraded(
+    backend: str, tmp_path: Path
+) -> None:
+    """Migration 0021: what TA sends that is no id (its scores, a document's media type) is stored whole; on
+    PostgreSQL a varchar(255) refused a longer media type."""
+    long_type = "application/" + "x" * 1_000
+    insert = text(
+        "INSERT INTO tp_documents (tenant, document_id, ta_peer, zitting_id, dr_document_id, media_type, created_at) "
+        "VALUES ('school-a', :id, 'ta-x', 'zitting-1', :id, :media_type, CURRENT_TIMESTAMP)"
+    )
+    media_types = text("SELECT document_id, media_type FROM tp_documents ORDER BY document_id")
+    with fresh_database(backend, tmp_path, migrated=False) as url:
+        upgrade(url, "0020_zitting_toets_index")
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert, {"id": "1", "media_type": "application/pdf"})
+            upgrade(url)
+            with engine.begin() as connection:
+                connection.execute(insert, {"id": "2", "media_type": long_type})
+                assert dict(connection.execute(media_types).all()) == {"1": "application/pdf", "2": long_type}
+            command.downgrade(alembic_config(url), "0020_zitting_toets_index")
+            with engine.connect() as connection:
+                assert dict(connection.execute(media_types).all())["2"] == long_type[:255]
+        finally:
+            engine.dispose()

@@ -128,7 +128,7 @@ def fit_score(
     where = _Where(score, source_type, target_type)
     for name, role in ((source_type, "TA's catalogue"), (target_type, "DR's planbare toets")):
         if name is not None and name not in _SHAPE:
-            return where.unfit(f"{role} resultValueType {name!r} is not a value of Tabel 4.1.D")
+            return where.unfit(f"{role} resultValueType {quoted(name)} is not a value of Tabel 4.1.D")
     value = _with_decimal(score, source_type or target_type)
     if target_type is None:
         if source_type is not None and not fits(value, source_type):
@@ -150,9 +150,19 @@ def fit_score(
 
 def _with_decimal(score: str, value_type: str | None) -> str:
     """An integer score from 1 to 10 on 0.0-10.0 written with its one decimal ("9" -> "9.0"); any other as it is."""
-    if value_type == RVT.decimal_zero_to_ten and _INTEGER.fullmatch(score) and 1 <= int(score) <= 10:
+    if value_type == RVT.decimal_zero_to_ten and _INTEGER.fullmatch(score) and 1 <= Decimal(score) <= 10:
         return f"{score}.0"
     return score
+
+
+#: How much of TA's value a reason quotes: a score may be of any length and is kept whole (docs/vendors.md), but
+#: a reason is read by an operator, and stored in a column of its own (`tp_dr_results.reason`).
+QUOTED = 64
+
+
+def quoted(value: str) -> str:
+    """`value` as a reason quotes it: whole up to `QUOTED` characters, else its start and its length."""
+    return repr(value) if len(value) <= QUOTED else f"{value[:QUOTED]!r}... ({len(value)} characters)"
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,8 @@ class _Where:
     def unfit(self, why: str) -> Unfit:
         source = self.source if self.source is not None else "an unknown scale"
         target = self.target if self.target is not None else "none set"
-        return Unfit(f"TA's score {self.score!r} (on {source}) cannot be sent to DR (resultValueType {target}): {why}")
+        score = quoted(self.score)
+        return Unfit(f"TA's score {score} (on {source}) cannot be sent to DR (resultValueType {target}): {why}")
 
 
 def _convert(where: _Where, score: str, pass_state: str | None, pass_from: str | None) -> str | Unfit:
@@ -203,12 +214,12 @@ def _verdict(where: _Where, score: str, pass_state: str | None, pass_from: str |
         return str(stated)
     forms, low, high = _NUMERIC[source]
     if not _PASS_FROM.fullmatch(pass_from) or not low <= Decimal(pass_from) <= high:
-        return where.unfit(f"TA's passFrom {pass_from!r} is not a number from {low} to {high} on {source}")
+        return where.unfit(f"TA's passFrom {quoted(pass_from)} is not a number from {low} to {high} on {source}")
     value = _number(score, source)
     assert value is not None  # checked against the source scale by the caller
     verdict = PassState.passed if value >= Decimal(pass_from) else PassState.failed
     if stated is not None and stated != verdict:
-        return where.unfit(f"passFrom {pass_from!r} says {verdict.value} but the result's pass says {stated}")
+        return where.unfit(f"passFrom {quoted(pass_from)} says {verdict.value} but the result's pass says {stated}")
     return verdict.value
 
 

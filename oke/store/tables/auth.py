@@ -46,11 +46,15 @@ class SigningKey(Base):
     verifies_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
+#: The longest `jti` of a client assertion TP remembers (a key): RFC 7519 sets none; a longer one is refused.
+MAX_JTI = 256
+
+
 class UsedAssertion(Base):
     """A client assertion (`private_key_jwt`) already spent: each `jti` buys one token within its lifetime."""
 
     __tablename__ = "oauth_used_assertions"
 
     client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    jti: Mapped[str] = mapped_column(String(256), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(MAX_JTI), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oke.store.base import Base, Json, UtcDateTime, utcnow
-
-ID = String(128)
+from oke.store.base import ID, Base, Json, UtcDateTime, utcnow
 
 
 class _Timestamps:

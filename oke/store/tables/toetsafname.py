@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oke.store.base import Base, Json, UtcDateTime, utcnow
-
-ID = String(128)
+from oke.store.base import ID, Base, Json, UtcDateTime, utcnow
 
 
 class _Timestamps:

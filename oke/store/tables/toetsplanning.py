@@ -11,12 +11,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oke.store.base import Base, Json, UtcDateTime, utcnow
-
-ID = String(128)
+from oke.store.base import ID, Base, Json, UtcDateTime, utcnow
 
 
 class _Timestamps:
@@ -153,7 +151,8 @@ class TpDocument(Base):
     deelname_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     document_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     name: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    media_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: As TA served it (its `Content-Type`), served again to DR: TA may name any type.
+    media_type: Mapped[str | None] = mapped_column(Text, nullable=True)
     data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -176,6 +175,10 @@ class TpComponent(Base):
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+#: The longest reason TP keeps for holding a result.
+REASON_LENGTH = 1024
+
+
 class DrResult(Base):
     """What TP decided to tell DR about a Deelname's result (flow 5): sent through the outbox, or held.
 
@@ -196,12 +199,14 @@ class DrResult(Base):
     dr_peer: Mapped[str | None] = mapped_column(ID, nullable=True)
     #: `sent` (queued in the outbox) or `held` for an operator, with `reason`.
     state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(1024), nullable=True)
-    ta_score: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    score: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: oke's own text for an operator, quoting TA's values cut short (`scores.quoted`), and cut to fit at worst.
+    reason: Mapped[str | None] = mapped_column(String(REASON_LENGTH), nullable=True)
+    #: TA's score, and the score sent (TA's, or converted): a score that is no value of a scale is kept and held.
+    ta_score: Mapped[str | None] = mapped_column(Text, nullable=True)
+    score: Mapped[str | None] = mapped_column(Text, nullable=True)
     override_score: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: The TA score the override was given for: a new score from TA is judged afresh.
-    override_for: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    override_for: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The operator's `pass` with `override_score`; None: the score's own (pass-or-fail), else `unknown`.
     override_pass: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: The Deelname's `result_version` this decision reflects.

@@ -205,6 +205,7 @@ async def test_an_assertion_is_spent_once(client: httpx.AsyncClient, key_client:
         (lambda: _assertion("ta-1"), "without public keys"),
         (lambda: _assertion("nobody"), "unknown client"),
         (lambda: _assertion(jti=None), "jti"),
+        (lambda: _assertion(jti="j" * 257), "jti is longer than 256"),  # a key of the spent ones: PostgreSQL's 500
         (lambda: "not-a-jwt", "malformed"),
     ],
 )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from oke.client.peers import PeerDirectory
 from oke.errors import FieldError, InvalidContent
+from oke.ooapi.common import Id
 from oke.roles.toetsplanning.access_links import access_link
 from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.groups import group_participants
@@ -22,9 +23,9 @@ router = APIRouter(prefix="/planning", tags=["planning"], route_class=JsonRoute)
 
 
 class ParticipantIn(BaseModel):
-    personId: str | None = None
+    personId: Id | None = None
     role: str = "student"
-    toetsinschrijvingId: str | None = None
+    toetsinschrijvingId: Id | None = None
     attempt: int | None = Field(default=None, ge=1)
     #: Plan the next attempt of the Toetsinschrijving (a retake), within DR's `attemptLeft`.
     extraAttempt: bool = False
@@ -39,13 +40,13 @@ class ParticipantIn(BaseModel):
 
 class GroupIn(BaseModel):
     #: Flow 1b: also plan the current members of this group of DR `drPeer`, ad hoc (no Toetsinschrijving).
-    groupId: str | None = None
+    groupId: Id | None = None
     drPeer: str | None = None
 
 
 class ZittingIn(GroupIn):
     taPeer: str
-    planbareToetsId: str | None = None
+    planbareToetsId: Id | None = None
     offering: dict[str, Any]
     participants: list[ParticipantIn] = []
 
@@ -55,7 +56,7 @@ class ParticipantsIn(GroupIn):
 
 
 class MoveIn(BaseModel):
-    zittingId: str
+    zittingId: Id
     #: The Person to embed at the new session when DR has not sent it (as when it was planned).
     person: dict[str, Any] | None = None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from oke.auth.caller import Caller
 from oke.errors import NotFound
-from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.common import MAX_ID, nl_test_admin_block
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import TpComponent
 
@@ -36,8 +36,8 @@ def keep_catalogue(uow: ToetsplanningUnitOfWork, ta_peer: str, components: Itera
     with uow:
         for component in components:
             component_id = component.get("componentId")
-            if not isinstance(component_id, str) or not component_id:
-                continue  # nothing to compare the next snapshot on
+            if not isinstance(component_id, str) or not component_id or len(component_id) > MAX_ID:
+                continue  # nothing to compare the next snapshot on, or no id a planner could plan with (`MAX_ID`)
             status = status_of(component)
             row = uow.session.get(TpComponent, (ta_peer, component_id))
             if row is None:

@@ -29,6 +29,7 @@ from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_ve
 from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.services._cursors import cursor, position
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.tables.toetsplanning import REASON_LENGTH
 
 SENT = "sent"
 HELD = "held"
@@ -174,6 +175,8 @@ def _hold(uow: ToetsplanningUnitOfWork, row: dict[str, Any], reason: str, *, new
     """Keep the result for an operator, with the reason it was not sent; the note for the history.
 
     The body sent before stays: DR still holds it, and the next one sent removes what it set and TA removed."""
+    if len(reason) > REASON_LENGTH:
+        reason = reason[: REASON_LENGTH - 3] + "..."
     uow.repo.save_dr_result(row | {"state": HELD, "reason": reason}, new=new)
     return [f"held for an operator, not sent to DR: {reason}"]
 
