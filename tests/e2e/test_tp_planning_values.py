@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from oke.auth.caller import ClientRole
 from oke.roles.toetsafname.rules import check_zitting
-from oke.store.tables.toetsplanning import Zitting
+from oke.store.tables.toetsplanning import Deelname, Zitting
 from tests.api_client import TP, dr_sends_toets, new_id, person, pointers, problem_of, zitting_offering
 from tests.e2e.test_tp_planning import outbox_of, plan
 
@@ -139,3 +139,16 @@ def test_a_role_that_contradicts_dr_s_or_an_attempt_of_staff_is_400(tp: TP, give
     problem = problem_of(plan(tp, [{"toetsinschrijvingId": enrolment, **given}]), 400)
     assert pointers(problem) == [f"/participants/0/{next(iter(given))}"]
     assert "coordinator" in problem["invalidParams"][0]["reason"]
+
+
+def test_staff_planned_with_an_attempt_before_move_without_one(tp: TP) -> None:
+    """A staff Deelname planned by its Toetsinschrijving before TP knew staff take no attempt holds attempt 1."""
+    enrolment = dr_enrols_staff(tp, dr_sends_toets(tp), "coordinator")
+    deelname = plan(tp, [{"toetsinschrijvingId": enrolment}]).json()["deelnames"][0]["deelnameId"]
+    with tp.session_factory() as session:
+        session.execute(update(Deelname).where(Deelname.deelname_id == deelname).values(attempt=1))
+        session.commit()
+    other = plan(tp, []).json()["zittingId"]
+    moved = tp.peer(ClientRole.planner).post_planning(f"/deelnames/{deelname}/move", {"zittingId": other})
+    assert moved.status_code == 201, moved.text
+    assert (moved.json()["role"], moved.json()["attempt"]) == ("coordinator", None)
