@@ -393,8 +393,12 @@ def show(
     typer.echo(
         f"zitting {listed.zittingId} at {listed.taPeer}, {listed.state}: {in_dutch_or_first(offering.get('name'))}"
     )
-    typer.echo(f"  {offering['startDateTime']} - {offering['endDateTime']}, duration {block.get('duration')}")
-    typer.echo(f"  location {block.get('locationCode')}, start {block.get('startOptions')}")
+    typer.echo(f"  start {offering['startDateTime']}, end {offering['endDateTime']}")
+    # only the options the session has: one it lacks was printed as None ("start None" was its startOptions)
+    options = {"duration": "duration", "locationCode": "location", "startOptions": "startOptions", "safety": "safety"}
+    given = [f"{label} {_shown(block[name])}" for name, label in options.items() if block.get(name) is not None]
+    if given:
+        typer.echo(f"  {', '.join(given)}")
     table = Table("deelname", "role", "person", "toetsinschrijving", "attempt", "state", "result", "score")
     for d in deelnames:
         result = d.result
@@ -402,6 +406,10 @@ def show(
         row += (result.state, result.score) if result is not None else (None, None)
         table.add_row(*("" if value is None else str(value) for value in row))
     Console().print(table)
+
+
+def _shown(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 Limit = Annotated[int, typer.Option(min=1, max=250, help="At most this many, by id.")]

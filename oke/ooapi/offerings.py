@@ -132,6 +132,27 @@ Offering = union_on(
 )
 
 
+#: What OKE fixes in every ComponentOffering, where the wire model takes any value (PDF Tabel 4.2.A: teachingLanguage
+#: "altijd nld", resultExpected "altijd true"), with the reason a TA of OKE gives for another.
+FIXED_OFFERING_VALUES: dict[str, tuple[object, str]] = {
+    "teachingLanguage": ("nld", "is always nld in OKE"),
+    "resultExpected": (True, "is always true on a ComponentOffering"),
+}
+
+
+def fixed_value_faults(offering: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """What a TA of OKE refuses in a Zitting's fixed values (`FIXED_OFFERING_VALUES`), as (JSON pointer, reason).
+
+    The reference TA refuses them in flow 2.1; TP refuses them where the planner gives them, since a Zitting TA
+    refuses holds up every later message of its session. An absent value is not judged here.
+    """
+    return [
+        (f"{prefix}/{name}", reason)
+        for name, (value, reason) in FIXED_OFFERING_VALUES.items()
+        if offering.get(name) not in (None, value)
+    ]
+
+
 def session_time_faults(zitting: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     """What a TA of OKE refuses in a Zitting's times that the wire model takes, as (JSON pointer, reason): an end
     not after the start, a `lastPossibleStartDateTime` outside the session, a `duration` in years, months or weeks.

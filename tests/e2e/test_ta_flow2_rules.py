@@ -91,6 +91,10 @@ ZITTING_FAULTS = [
     ("modeOfDelivery hybrid", _set("modeOfDelivery", ["situated", "hybrid"]), ["/modeOfDelivery/1"]),
     ("teachingLanguage", _set("teachingLanguage", "eng"), ["/teachingLanguage"]),
     ("resultExpected", _set("resultExpected", False), ["/resultExpected"]),
+    ("description missing", _set("description", ...), ["/description"]),
+    ("description empty", _set("description", []), ["/description"]),
+    ("teachingLanguage missing", _set("teachingLanguage", ...), ["/teachingLanguage"]),
+    ("resultExpected missing", _set("resultExpected", ...), ["/resultExpected"]),
 ]
 
 

@@ -197,7 +197,9 @@ def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP
     )  # the name, in a table as wide as the terminal
     shown = json.loads(oke_plan(tp, tp_database_url, "show", zitting, "--json"))
     assert [d["state"] for d in shown["deelnames"]] == ["associated"]
-    assert "B1.12" in oke_plan(tp, tp_database_url, "show", zitting)
+    shown_text = oke_plan(tp, tp_database_url, "show", zitting)
+    assert "B1.12" in shown_text
+    assert f"start {START}, end 2026-12-01T10:30:00+01:00" in shown_text and "None" not in shown_text  # was start None
     oke_plan(tp, tp_database_url, "list", "--from", "2026-12-01T00:00:00", exit_code=2)  # no UTC offset
     oke_plan(tp, tp_database_url, "cancel-zitting", zitting)
     assert "cancelled" in oke_plan(tp, tp_database_url, "change", zitting, "--location", "C2", exit_code=1)

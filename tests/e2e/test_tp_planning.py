@@ -13,6 +13,7 @@ from oke.auth.caller import ClientRole
 from oke.errors import InvalidContent
 from oke.ooapi.common import in_dutch
 from oke.roles.toetsafname.rules import check_zitting
+from oke.roles.toetsplanning.flow2 import zitting_message
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import Deelname, TpComponent
 from tests.api_client import (
@@ -256,8 +257,8 @@ def test_session_times_ta_refuses_are_400_and_nothing_goes_to_ta(tp: TP, change:
     assert pointers(problem) == [pointer]
     with tp.session_factory() as session:
         assert session.scalars(select(OutboxMessage).where(OutboxMessage.peer == tp.peer_name("ta-x"))).first() is None
-    with pytest.raises(InvalidContent) as refused:  # the reference TA refuses it at the same field
-        check_zitting({**offering, "offeringId": (zitting := new_id())}, zitting)
+    with pytest.raises(InvalidContent) as refused:  # the reference TA refuses it, as TP would send it, at that field
+        check_zitting(zitting_message({**offering, "offeringId": (zitting := new_id())}, "active"), zitting)
     assert [e.pointer for e in refused.value.errors] == [pointer.removeprefix("/offering")]
 
 

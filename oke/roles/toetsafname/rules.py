@@ -17,7 +17,7 @@ from oke.ooapi.associations import ComponentOfferingAssociation
 from oke.ooapi.common import NL_TEST_ADMIN, SEND_ONE, nl_test_admin_index, repeated_nl_test_admin
 from oke.ooapi.components import Component
 from oke.ooapi.enums import modes_outside_oke
-from oke.ooapi.offerings import ComponentOffering, session_time_faults
+from oke.ooapi.offerings import ComponentOffering, fixed_value_faults, session_time_faults
 from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, person_faults
 
 ZITTING = TypeAdapter(ComponentOffering)
@@ -45,6 +45,9 @@ OTHER_FLOWS_DEELNAME_BLOCK = {
     "courseOfferingAssociationId": "flow 1",
     "orgAssociationId": "flow 5",
 }
+#: What the OpenAPI's ComponentOffering requires beyond oke's wire model, which DR's planbare toetsen share and TP
+#: reads liberally: PDF Tabel 4.2.A makes them mandatory in a Zitting too ("altijd nld", "altijd true").
+ZITTING_REQUIRED = ("description", "teachingLanguage", "resultExpected")
 #: Names the md examples use where 1.0.1 has another (docs/standard.md, "Names in the examples").
 MISNAMED_DEELNAME_BLOCK = {"extraTimeInMin": "additionalTimeInMin"}
 
@@ -104,6 +107,9 @@ def check_zitting(body: dict[str, Any], offering_id: str) -> ZittingPlan:
         errors.add("/component", "is required: the componentId of the test in this TA's catalogue (flow 0)")
     elif not isinstance(component, str):
         errors.add("/component", "must be the componentId (a string) of a test in this TA's catalogue")
+    for name in ZITTING_REQUIRED:
+        if body.get(name) in (None, []):
+            errors.add(f"/{name}", "is required (PDF Tabel 4.2.A, OpenAPI ComponentOffering)")
     _check_common_offering(body, errors)
     for pointer, reason in session_time_faults(body):  # shared with TP, which refuses them when planned
         errors.add(pointer, reason)
@@ -205,10 +211,8 @@ def _the_block(
 
 def _check_common_offering(body: dict[str, Any], errors: FieldErrors) -> None:
     _check_modes(body, errors)
-    if body.get("teachingLanguage") not in (None, "nld"):
-        errors.add("/teachingLanguage", "is always nld in OKE")
-    if body.get("resultExpected") not in (None, True):
-        errors.add("/resultExpected", "is always true on a ComponentOffering")
+    for pointer, reason in fixed_value_faults(body):  # shared with TP, which refuses them when planned
+        errors.add(pointer, reason)
 
 
 def _check_modes(body: dict[str, Any], errors: FieldErrors) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 from oke.ooapi.merge_patch import merge_patch
+from oke.ooapi.offerings import FIXED_OFFERING_VALUES
 from oke.roles.toetsplanning.needs import Needs
 
 #: The outbox kind of flow 2's calls, and of its cancels apart: a cancel TA answers 404 or 410 finds nothing to
@@ -31,20 +32,29 @@ CANCEL_ASSOCIATION = {"associationType": "componentOfferingAssociation", "state"
 
 
 def zitting_message(data: dict[str, Any], state: str) -> dict[str, Any]:
-    """The Zitting as TA gets it: flow 1 fields left out, `offeringState` always present (the YAML requires it)."""
-    message = {key: value for key, value in data.items() if key not in NOT_IN_FLOW_2}
-    consumers = []
-    for block in message.get("consumers") or []:
-        if block.get("consumerKey") == NL_TEST_ADMIN:
-            block = {k: v for k, v in block.items() if k not in (*NOT_IN_FLOW_2, *FLOW_1_CONSUMER_FIELDS)}
-            block["offeringState"] = "canceled" if state == "canceled" else block.get("offeringState", "active")
-        consumers.append(block)
-    if nl_test_admin_block(consumers) is None:
-        consumers.append(
-            {"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled" if state == "canceled" else "active"}
-        )
-    message["consumers"] = consumers
+    """The Zitting as TA gets it: flow 1 fields left out, with what every Zitting carries (`zitting_document`)."""
+    message = {key: value for key, value in zitting_document(data, state).items() if key not in NOT_IN_FLOW_2}
+    message["consumers"] = [
+        {k: v for k, v in block.items() if k not in (*NOT_IN_FLOW_2, *FLOW_1_CONSUMER_FIELDS)}
+        if block.get("consumerKey") == NL_TEST_ADMIN
+        else block
+        for block in message["consumers"]
+    ]
     return message
+
+
+def zitting_document(data: dict[str, Any], state: str) -> dict[str, Any]:
+    """The Zitting with what PDF Tabel 4.2.A (and the OpenAPI) make mandatory in it, derived when TA reads or gets it,
+    so that a Zitting stored without them (planned before TP sent them) is complete too: `offeringState` as TP's
+    state says (the YAML requires it; cancelling is TP's, never the planner's), a `description` (the planbare
+    toets's or the planner's, else the session's name: mandatory, though flow2.md says "not used"),
+    `teachingLanguage` `nld` and `resultExpected` `true` (the only values OKE allows)."""
+    block = {"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled" if state == "canceled" else "active"}
+    consumers = [{**b, **block} if b.get("consumerKey") == NL_TEST_ADMIN else b for b in data.get("consumers") or []]
+    if nl_test_admin_block(consumers) is None:
+        consumers.append(block)
+    fixed = {name: value for name, (value, _) in FIXED_OFFERING_VALUES.items()}
+    return {**data, "description": data.get("description") or data.get("name"), **fixed, "consumers": consumers}
 
 
 def deelname_message(

@@ -17,7 +17,7 @@ from oke.ooapi.common import (
     repeated_nl_test_admin,
 )
 from oke.ooapi.enums import modes_outside_oke
-from oke.ooapi.offerings import NlTestAdminOffering, Offering, session_time_faults
+from oke.ooapi.offerings import NlTestAdminOffering, Offering, fixed_value_faults, session_time_faults
 from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person, person_faults
 from oke.ooapi.problems import field_errors, field_errors_of
 from oke.ooapi.results import Result
@@ -68,6 +68,24 @@ def require_session_times(zitting: dict[str, Any], prefix: str = "") -> None:
     faults = session_time_faults(zitting, prefix)
     if faults:
         raise InvalidContent([FieldError(p, r) for p, r in faults])
+
+
+def require_fixed_values(zitting: dict[str, Any], prefix: str = "") -> None:
+    """A Zitting's `teachingLanguage` and `resultExpected` are OKE's (`fixed_value_faults`, shared with the reference
+    TA): TA would refuse others, and the session's later messages would wait behind it in the outbox."""
+    faults = fixed_value_faults(zitting, prefix)
+    if faults:
+        raise InvalidContent([FieldError(p, r) for p, r in faults])
+
+
+def require_active(zitting: dict[str, Any], prefix: str = "") -> None:
+    """A session is planned active: TA would get a session already cancelled while TP holds it active. Cancelling
+    is the planner's `POST /planning/zittingen/{id}/cancel`, which cancels its participations too."""
+    index = nl_test_admin_index(zitting.get("consumers"))
+    state = zitting["consumers"][index].get("offeringState") if index is not None else None
+    if state not in (None, "active"):
+        reason = f"{state!r}: a session is planned active; cancel it with POST /planning/zittingen/{{id}}/cancel"
+        raise InvalidContent(FieldError(f"{prefix}/consumers/{index}/offeringState", reason))
 
 
 def require_same_id(body: dict[str, Any], field: str, path_id: str) -> None:
@@ -237,6 +255,34 @@ def session_takes(
         session_toets_id=session_toets_id,
         session_test=component_id(session),
     )
+
+
+def require_role(role: str, at: str, whose: str = "") -> None:
+    """A participant's role is one of a session (PDF Tabel 4.3.B): a 400 naming `{at}/role` otherwise."""
+    if role not in PARTICIPANT_ROLES:
+        allowed = ", ".join(sorted(PARTICIPANT_ROLES))
+        raise InvalidContent(FieldError(f"{at}/role", f"{role!r}{whose} is not one of {allowed}"))
+
+
+def role_to_plan(*, given: str | None, dr_role: str, at: str) -> str:
+    """The role of a participant planned for one of DR's Toetsinschrijvingen: DR's (PDF 3.1.2.1: DR links staff to a
+    planbare toets in their role), which a role the planner gives must repeat. A 400 naming `{at}/role` otherwise."""
+    if given not in (None, dr_role):
+        reason = f"{given!r} contradicts DR's Toetsinschrijving, which is of a {dr_role}: leave role out to plan DR's"
+        raise InvalidContent(FieldError(f"{at}/role", reason))
+    require_role(dr_role, at, " (the role of DR's Toetsinschrijving)")
+    return dr_role
+
+
+def require_no_attempt(role: str, *, attempt: int | None, extra_attempt: bool, at: str) -> None:
+    """Staff take no attempt (PDF 3.2: no consumers, never a result): a 400 naming the `attempt` or `extraAttempt`
+    asked for one."""
+    if role not in STAFF_ROLES:
+        return
+    asked = {"attempt": attempt is not None, "extraAttempt": extra_attempt}
+    errors = [FieldError(f"{at}/{name}", f"a {role} takes no attempt") for name, given in asked.items() if given]
+    if errors:
+        raise InvalidContent(errors)
 
 
 def attempt_to_plan(

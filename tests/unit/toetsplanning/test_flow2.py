@@ -79,3 +79,22 @@ def test_staff_carry_no_consumers() -> None:
 def test_the_person_of_dr_is_not_changed() -> None:
     person_message(PERSON)
     assert "assignedNeeds" in PERSON["consumers"][0]
+
+
+def test_a_zitting_always_carries_what_the_standard_makes_mandatory() -> None:
+    """TA got no `description`, `teachingLanguage` or `resultExpected`, which PDF Tabel 4.2.A and the OpenAPI's
+    ComponentOffering require. A Zitting stored without them (planned before TP sent them) is still sent complete:
+    the session's name as its description, `nld` and `true` (the only values OKE allows)."""
+    message = zitting_message(ZITTING, "active")
+    assert message["description"] == ZITTING["name"]
+    assert (message["teachingLanguage"], message["resultExpected"]) == ("nld", True)
+    described = {**ZITTING, "description": [{"language": "nl-NL", "value": "Rekentoets 2F"}]}
+    assert zitting_message(described, "active")["description"] == described["description"]
+
+
+def test_the_offering_state_ta_gets_is_tps_state() -> None:
+    """A session planned with `offeringState: canceled` reached TA cancelled while TP held it active."""
+    stored = {**ZITTING, "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "canceled"}]}
+    assert zitting_message(stored, "active")["consumers"] == [
+        {"consumerKey": "nl-test-admin", "offeringState": "active"}
+    ]

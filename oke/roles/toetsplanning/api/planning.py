@@ -24,7 +24,8 @@ router = APIRouter(prefix="/planning", tags=["planning"], route_class=JsonRoute)
 
 class ParticipantIn(BaseModel):
     personId: Id | None = None
-    role: str = "student"
+    #: Left out: the role of DR's Toetsinschrijving (`toetsinschrijvingId`), else student.
+    role: str | None = None
     toetsinschrijvingId: Id | None = None
     attempt: int | None = Field(default=None, ge=1)
     #: Plan the next attempt of the Toetsinschrijving (a retake), within DR's `attemptLeft`.
@@ -65,6 +66,7 @@ class DeelnameOut(BaseModel):
     deelnameId: str
     personId: str
     role: str
+    #: Null for staff: they take no attempt.
     attempt: int | None = None
     #: For the planner: assigned needs of the student that TA does not get (no flow 2 equivalent).
     warnings: list[str] = []

@@ -128,6 +128,7 @@ def require_valid_zitting(document: dict[str, Any], prefix: str) -> None:
     rules.require_valid(rules.OFFERING, document, prefix)
     rules.require_oke_modes(document, prefix)
     rules.require_session_times(document, prefix)
+    rules.require_fixed_values(document, prefix)
 
 
 def start_of(document: dict[str, Any]) -> datetime:

@@ -39,16 +39,18 @@ from oke.store.tables.toetsplanning import Deelname, DrAssociation, Zitting
 class Participant:
     """Who takes part: a student for one of DR's Toetsinschrijvingen, or staff (no enrolment, no consumers).
 
-    A student planned for a Toetsinschrijving TP has from DR needs no `person_id`: the enrolment names
-    the person, and its own `attempt` is the attempt planned unless another is given or `extra_attempt`
-    asks for the next one (both within DR's `attemptLeft`). `person` is the Person to embed when DR has
-    not sent it (external staff, for instance). A student with a `person_id` and no Toetsinschrijving (a
-    member of one of DR's groups, flow 1b) is ad hoc: TA gets the Deelname, DR never gets its results; unless
-    they have one for the session's planbare toets, which is then the one planned.
+    A participant planned for a Toetsinschrijving TP has from DR needs no `person_id` nor `role`: the enrolment
+    names the person and the role (a given role must be DR's). A student's own `attempt` is the attempt planned
+    unless another is given or `extra_attempt` asks for the next one (both within DR's `attemptLeft`); staff take
+    no attempt. `person` is the Person to embed when DR has not sent it (external staff, for instance). A student
+    with a `person_id` and no Toetsinschrijving (a member of one of DR's groups, flow 1b) is ad hoc: TA gets the
+    Deelname, DR never gets its results; unless they have one for the session's planbare toets, which is then the
+    one planned.
     """
 
     person_id: str | None = None
-    role: str = "student"
+    #: None: the role of DR's Toetsinschrijving, else student.
+    role: str | None = None
     toetsinschrijving_id: str | None = None
     attempt: int | None = None
     person: dict[str, Any] | None = None
@@ -83,8 +85,8 @@ def plan_zitting(
 ) -> PlannedZitting:
     """Create a Zitting at TA `ta_peer` (a ComponentOffering without its id) and a Deelname per participant.
 
-    A Zitting of one of DR's planbare toetsen takes its test (`component`), name and code from the toets
-    where the planner gives none. What TA would refuse (a mode, times or a test it does not take) is refused
+    A Zitting of one of DR's planbare toetsen takes its test (`component`), name, code and description from the
+    toets where the planner gives none. What TA would refuse (a mode, times or a test it does not take) is refused
     here, before anything is queued: the session's later messages would wait behind it.
     """
     zitting_id = zitting_id or str(uuid.uuid4())
@@ -94,6 +96,7 @@ def plan_zitting(
             offering = _with_toets(uow, tenant, planbare_toets_id, offering)
         document = {**offering, "offeringId": zitting_id, "offeringType": "component"}
         require_valid_zitting(document, "/offering")
+        rules.require_active(document, "/offering")
         if component_id(document) is None:
             reason = "is required: the componentId of the session's test in TA's catalogue (GET /planning/catalogue)"
             raise InvalidContent(FieldError("/offering/component", reason))
@@ -155,7 +158,8 @@ def move_deelname(
             person_id=deelname.person_id,
             role=deelname.role,
             toetsinschrijving_id=deelname.toetsinschrijving_id,
-            attempt=deelname.attempt,
+            # staff take none: one planned by their Toetsinschrijving before TP knew held attempt 1
+            attempt=deelname.attempt if deelname.role == "student" else None,
             person=person,
         )
         planned = _add_deelname(uow, target, toets_of(uow, target), moved, "")
@@ -187,8 +191,8 @@ def open_enrolments(uow: ToetsplanningUnitOfWork, *, tenant: str, planbare_toets
 
 
 def _with_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str, offering: dict[str, Any]) -> dict[str, Any]:
-    """The planner's Zitting of one of DR's planbare toetsen, with the toets's test (`component`), name and code
-    where it gives none.
+    """The planner's Zitting of one of DR's planbare toetsen, with the toets's test (`component`), name, code and
+    description where it gives none (a toets without a description: the session's name, `flow2.zitting_document`).
 
     A test the planner gives is one the toets names (its `component` or `testsToBeUsed`): TA would run another
     exam, and flow 5 give DR its score as the toets's result. A 400 naming `/offering/component`, with the tests the
@@ -207,7 +211,7 @@ def _with_toets(uow: ToetsplanningUnitOfWork, tenant: str, toets_id: str, offeri
         raise InvalidContent(FieldError("/offering/component", f"test {given} is not the toets's: {allowed}"))
     if given is None and len(tests) > 1:
         raise InvalidContent(FieldError("/offering/component", f"is required: {allowed}"))
-    defaults = {"primaryCode": toets.data["primaryCode"], "name": toets.data["name"]}
+    defaults = {key: toets.data[key] for key in ("primaryCode", "name", "description") if toets.data.get(key)}
     return defaults | ({"component": tests[0]} if len(tests) == 1 else {}) | offering
 
 
@@ -257,21 +261,22 @@ def _require_peer(uow: ToetsplanningUnitOfWork, tenant: str, name: str, role: st
 def _add_deelname(
     uow: ToetsplanningUnitOfWork, zitting: Zitting, toets: Toets, participant: Participant, pointer: str
 ) -> PlannedDeelname:
-    if participant.role not in rules.PARTICIPANT_ROLES:
-        allowed = ", ".join(sorted(rules.PARTICIPANT_ROLES))
-        raise InvalidContent(FieldError(f"{pointer}/role", f"{participant.role!r} is not one of {allowed}"))
+    if participant.role is not None:
+        rules.require_role(participant.role, pointer)
     participant, person_id = _with_enrolment(uow, zitting, participant, pointer)
+    role = participant.role or "student"  # as `_with_enrolment` resolved it
+    rules.require_no_attempt(role, attempt=participant.attempt, extra_attempt=participant.extra_attempt, at=pointer)
     person = _person(uow, zitting.tenant, person_id, participant, pointer)
     deelname_id = str(uuid.uuid4())
     data: dict[str, Any] = {
         "associationId": deelname_id,
         "associationType": "componentOfferingAssociation",
-        "role": participant.role,
+        "role": role,
         "state": "associated",
         "person": person_id,
         "offering": zitting.zitting_id,
     }
-    needs = needs_of(person, toets) if participant.role == "student" else None
+    needs = needs_of(person, toets) if role == "student" else None
     message = flow2.deelname_message(data, "associated", person, needs)
     if "consumers" in message:
         data["consumers"] = message["consumers"]  # TP keeps the extra time and needs it gave TA
@@ -281,7 +286,7 @@ def _add_deelname(
             zitting=zitting,
             tenant=zitting.tenant,
             person_id=person_id,
-            role=participant.role,
+            role=role,
             toetsinschrijving_id=participant.toetsinschrijving_id,
             attempt=participant.attempt,
             data=data,
@@ -291,13 +296,14 @@ def _add_deelname(
     warnings = needs.warnings(person_id) if needs is not None else []
     if warnings:
         uow.history.note(object_type="deelname", object_id=deelname_id, notes=warnings)
-    return PlannedDeelname(deelname_id, person_id, participant.role, participant.attempt, tuple(warnings))
+    return PlannedDeelname(deelname_id, person_id, role, participant.attempt, tuple(warnings))
 
 
 def _with_enrolment(
     uow: ToetsplanningUnitOfWork, zitting: Zitting, participant: Participant, pointer: str
 ) -> tuple[Participant, str]:
-    """The participant completed from DR's Toetsinschrijving (the one it plans, and the attempt), and its person's id.
+    """The participant completed from DR's Toetsinschrijving (the one it plans, its role, and a student's attempt),
+    and its person's id; without one, a participant of no role is a student.
 
     A student named by person only (a member of one of DR's groups, flow 1b) is planned for their Toetsinschrijving
     of the session's planbare toets if they have one (`_own_enrolment`), and is ad hoc otherwise.
@@ -313,10 +319,13 @@ def _with_enrolment(
         if participant.person_id is None:
             reason = "is required: TP has no Toetsinschrijving from DR (flow 1) that names the person"
             raise InvalidContent(FieldError(f"{pointer}/personId", reason))
-        return participant, participant.person_id  # staff, or planned ahead of DR's flow 1
+        # staff, or planned ahead of DR's flow 1
+        return replace(participant, role=participant.role or "student"), participant.person_id
     if participant.person_id not in (None, enrolment.person_id):
         reason = f"the Toetsinschrijving is of person {enrolment.person_id}"
         raise InvalidContent(FieldError(f"{pointer}/personId", reason))
+    role = rules.role_to_plan(given=participant.role, dr_role=str(enrolment.data.get("role")), at=pointer)
+    participant = replace(participant, role=role)
     where = f"Toetsinschrijving {enrolment.association_id}"
     if participant.toetsinschrijving_id is None:
         where = f"person {enrolment.person_id}'s {where} for the session's planbare toets"
@@ -324,6 +333,8 @@ def _with_enrolment(
     if enrolment.state == "canceled":
         raise Conflict(f"{where} is cancelled by DR")
     _require_session_of_toets(uow, zitting, enrolment, where)
+    if role in rules.STAFF_ROLES:  # staff take no attempt (`rules.require_no_attempt`)
+        return replace(participant, toetsinschrijving_id=enrolment.association_id), enrolment.person_id
     block = nl_test_admin_block(enrolment.data.get("consumers")) or {}
     try:
         attempt = rules.attempt_to_plan(
@@ -356,7 +367,7 @@ def _own_enrolment(
     and their results reach DR. Staff, and a session of no planbare toets, are never matched; two such enrolments
     are a 409 naming both, as TP cannot tell which attempt the planner means.
     """
-    if participant.role != "student" or participant.person_id is None or zitting.planbare_toets_id is None:
+    if participant.role not in (None, "student") or participant.person_id is None or zitting.planbare_toets_id is None:
         return None
     found = uow.repo.open_enrolments_of(zitting.tenant, participant.person_id, zitting.planbare_toets_id)
     if len(found) > 1:

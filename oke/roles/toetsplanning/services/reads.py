@@ -9,6 +9,7 @@ from oke.errors import Conflict, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.paging import Page, page_of
+from oke.roles.toetsplanning import flow2
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import Deelname, Zitting
 
@@ -78,10 +79,12 @@ def deelname_wire(deelname: Deelname) -> dict[str, Any]:
 
 
 def zitting_wire(zitting: Zitting) -> dict[str, Any]:
-    """The Zitting as OOAPI offering: what TP planned, with the session report TA sent."""
+    """The Zitting as OOAPI offering: what TP planned, complete as TA gets it (flow 2), with the session report TA
+    sent."""
+    document = flow2.zitting_document(zitting.data, zitting.state)
     if not zitting.report:
-        return zitting.data
-    wire: dict[str, Any] = merge_patch(zitting.data, {"consumers": [{"consumerKey": NL_TEST_ADMIN, **zitting.report}]})
+        return document
+    wire: dict[str, Any] = merge_patch(document, {"consumers": [{"consumerKey": NL_TEST_ADMIN, **zitting.report}]})
     return wire
 
 

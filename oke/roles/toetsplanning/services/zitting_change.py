@@ -78,7 +78,7 @@ def _require_changeable(planned: dict[str, Any], patch: dict[str, Any]) -> None:
         if name in patch and patch[name] != planned.get(name)
     ]
     blocks = patch.get("consumers")
-    current = nl_test_admin_block(planned.get("consumers")) or {}
+    current = {**(nl_test_admin_block(planned.get("consumers")) or {}), "offeringState": "active"}  # not cancelled
     for i, block in enumerate(blocks if isinstance(blocks, list) else []):
         if not isinstance(block, dict) or block.get("consumerKey") != NL_TEST_ADMIN:
             continue
