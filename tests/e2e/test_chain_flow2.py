@@ -19,8 +19,9 @@ from tests.api_client import TP, Peer, new_id
 from tests.ta_client import TA
 
 
-def eventually(check: Callable[[], Any], seconds: float = 15) -> Any:
-    """The first truthy answer of `check`, polled until `seconds` pass."""
+def eventually(check: Callable[[], Any], seconds: float = 30) -> Any:
+    """The first truthy answer of `check`, polled until `seconds` pass (a deadline costs time only when the test
+    fails: it is long enough for the relays' backoff on a loaded machine)."""
     deadline = time.monotonic() + seconds
     while not (answer := check()):
         assert time.monotonic() < deadline, "not in time"
