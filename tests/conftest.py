@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from oke.config import Settings
 from oke.roles.deelnemerregistratie.app import create_app as create_dr_app
@@ -16,6 +17,12 @@ from tests.databases import BACKENDS, fresh_database
 from tests.dr_client import DR
 from tests.servers import free_port, running
 from tests.ta_client import TA
+
+#: Hypothesis on a shared, loaded machine (CI has two cores): how long an example or a draw takes is no failure, only
+#: the property is (the default 200 ms deadline and the too_slow health check failed good tests by the clock); a
+#: failure prints the blob that replays it (`@reproduce_failure`). A test's own `settings` start from these.
+settings.register_profile("oke", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile("oke")
 
 #: The session's servers are shared by every test, all from one address: the failed client authentications
 #: their tests make on purpose would add up to the token endpoint's limit (tested on servers of its own).

@@ -72,9 +72,14 @@ def in_one_batch(
     The writer is held by a call of its own until they are all queued behind it."""
 
     async def batch() -> list[Any]:
-        gate = threading.Event()
-        holding = asyncio.ensure_future(transactions.write(lambda _uow: gate.wait(10)))
-        await asyncio.sleep(0.05)  # the writer takes the holding call alone
+        holds, gate = threading.Event(), threading.Event()
+
+        def hold(_uow: Any) -> None:
+            holds.set()
+            gate.wait(30)
+
+        holding = asyncio.ensure_future(transactions.write(hold))
+        assert await asyncio.to_thread(holds.wait, 30)  # the writer runs the holding call, alone in its batch
         queued = [asyncio.ensure_future(transactions.write(call, ahead=ahead)) for call, ahead in calls]
         await asyncio.sleep(0)  # each has put its call in the queue
         gate.set()

@@ -4,10 +4,10 @@ A test scripts what the next OOAPI requests (paths under `/ooapi`) meet, one `Fa
 answer (a `500` with a problem, a `429` with `Retry-After`), a slow answer (forwarded at once, so the
 peer has applied it, but answered after the client gave up), a dropped connection, a `HANG` (never
 answered, until the proxy stops), or `garbage` (any status with a body that is not what the client
-expects: HTML, truncated JSON); or it holds the
-peer `down` (every OOAPI request answered `503`) until it lets go. Anything else is forwarded unchanged,
-but for the query parameters named in `ignored_query` (a peer that ignores an optional `expand`, say);
-the token endpoint always is. Every request is recorded with its answer, to assert count and order.
+expects: HTML, truncated JSON); or it holds the peer `down` (every OOAPI request answered `503`) or
+`hanging` (every one a `HANG`) until it lets go. Anything else is forwarded unchanged, but for the query
+parameters named in `ignored_query` (a peer that ignores an optional `expand`, say); the token endpoint
+always is. Every request is recorded with its answer, to assert count and order.
 """
 
 from __future__ import annotations
@@ -103,6 +103,8 @@ class FaultProxy:
         self.url = ""
         #: While set, every OOAPI request not scripted by `next` is answered 503 (the peer is down).
         self.down = False
+        #: While set, every OOAPI request not scripted by `next` meets `HANG` (the peer takes it and never answers).
+        self.hanging = False
         self._faults: deque[Fault] = deque()
         self._seen: list[Seen | None] = []  # None: still being answered
         self._paths: list[str] = []  # of each request in `_seen`
@@ -149,6 +151,8 @@ class FaultProxy:
             return PASS
         if self._faults:
             return self._faults.popleft()
+        if self.hanging:
+            return HANG
         return error(503) if self.down else PASS
 
     async def _handle(self, request: Request) -> Response:

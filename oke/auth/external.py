@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -45,14 +46,20 @@ class ExternalTokens:
         introspection_client: tuple[str, str] | None = None,
         cache_seconds: float = INTROSPECTION_CACHE_SECONDS,
         jwks_min_interval_seconds: float = 30,
+        jwks_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`jwks_clock` (monotonic seconds) times the JWKS's refetches: a test moves it on."""
         if jwks_url and not (issuer and audience):
             raise ValueError("auth_jwks_url needs auth_issuer and auth_audience")
         if introspection_url and not introspection_client:
             raise ValueError("auth_introspection_url needs its client id and secret")
         self._session_factory = session_factory
         self._http = http
-        self._jwks = JwksCache(http, jwks_url, min_interval_seconds=jwks_min_interval_seconds) if jwks_url else None
+        self._jwks = (
+            JwksCache(http, jwks_url, min_interval_seconds=jwks_min_interval_seconds, clock=jwks_clock)
+            if jwks_url
+            else None
+        )
         self._issuer = issuer
         self._audience = audience
         self._introspection_url = introspection_url

@@ -22,6 +22,8 @@ from oke.store.migrate import upgrade
 from oke.web.tls import tls_options
 
 CREATE = {Role.toetsplanning: create_tp_app, Role.toetsafname: create_ta_app, Role.deelnemerregistratie: create_dr_app}
+#: How long a server may take to start (its app's start-up included): a loaded machine takes seconds.
+START_SECONDS = 30
 
 
 def free_port() -> int:
@@ -41,7 +43,7 @@ def running(app: FastAPI, port: int, host: str = "127.0.0.1", *, tls: tuple[Path
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + START_SECONDS
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"the server on port {port} did not start")

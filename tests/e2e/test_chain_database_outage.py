@@ -105,6 +105,7 @@ def test_tp_answers_503_while_its_database_is_away_and_loses_nothing(
         started = time.monotonic()
         ran = run(ta, zitting, seed=3)  # TA's session run: its outbox sends flow 3 and 4, and meets the outage
         eventually(lambda: 503 in stream.statuses(), seconds=seconds + 30)
+        eventually(lambda: ta_tried(ta), seconds=seconds + 30)
         time.sleep(max(0.0, seconds - (time.monotonic() - started)))
     during = len(stream.accepted())
     eventually(lambda: len(stream.accepted()) > during + 30, seconds=60)  # TP is back by itself
@@ -125,6 +126,15 @@ def test_tp_answers_503_while_its_database_is_away_and_loses_nothing(
     for deelname in by_run:
         held = as_ta.get(f"/associations/{deelname}").json()["result"]
         assert held["consumers"][0]["attendance"] == outcomes[deelname]["attendance"]
-    with ta.session_factory() as session:  # TA did meet the outage
+    with ta.session_factory() as session:  # TA did meet the outage, and sent again
         failed = select(OutboxMessage.id).where(OutboxMessage.tenant == ta.tenant, OutboxMessage.attempts > 1)
         assert session.scalars(failed).first() is not None
+
+
+def ta_tried(ta: TA) -> bool:
+    """Whether an attempt of TA's outbox failed (it is still pending after one)."""
+    with ta.session_factory() as session:
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.tenant == ta.tenant, OutboxMessage.state == "pending", OutboxMessage.attempts >= 1
+        )
+        return session.scalars(query).first() is not None

@@ -70,10 +70,11 @@ def fetch_state(tp: TP, document_id: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def impatient_tp_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TpServer]:
-    """A TP of these tests' own that asks TA for a document it answers 404 for during about a second only."""
+    """A TP of these tests' own that asks TA for a document it answers 404 for during six seconds only (its first
+    fetch, a loaded machine's while after the result, must come before that for a second one to follow)."""
     with (
         fresh_database(backend, tmp_path_factory.mktemp("tp-documents")) as url,
-        TpServer(url, document_wait_minutes=0.02) as server,
+        TpServer(url, document_wait_minutes=0.1) as server,
     ):
         yield server
 
@@ -150,7 +151,7 @@ def test_a_document_ta_never_writes_is_parked_after_the_wait_and_the_result_is_k
 
     sent = at_tp.patch(f"/associations/{deelname}", result_naming(document_id), headers=MERGE_PATCH)
     assert sent.status_code == 200, sent.text
-    eventually(lambda: fetch_state(tp, document_id) == "parked")
+    eventually(lambda: fetch_state(tp, document_id) == "parked", seconds=30)
     parked = fetch_of(tp, document_id)
     assert parked is not None and parked.last_status == 404 and parked.attempts >= 2
     assert parked.last_error is not None

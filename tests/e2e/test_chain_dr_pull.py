@@ -12,9 +12,11 @@ Rules checked, with their sources:
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import anyio
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -24,6 +26,7 @@ from oke.client.peers import PeerDirectory
 from oke.config import Settings
 from oke.roles.deelnemerregistratie import school
 from oke.roles.deelnemerregistratie.services import push
+from oke.roles.toetsplanning import dr_sync
 from oke.roles.toetsplanning.app import create_app
 from oke.roles.toetsplanning.dr_sync import PULLER, pulling
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -42,6 +45,21 @@ from tests.servers import free_port, running
 
 DAAN = school.STUDENTS["daan"]
 COMPONENT = zitting_offering()["component"]
+#: A day of the demo school's planbare toetsen (2 November to 18 December 2026).
+TERM_DAY = date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def in_the_schools_term(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Today is a day of the school's term for TP's pulls, which read from today on by default: run on a later
+    day, they found nothing (and the schedule's tests waited for ever)."""
+
+    class TermDate(date):
+        @classmethod
+        def today(cls) -> date:
+            return TERM_DAY
+
+    monkeypatch.setattr(dr_sync, "date", TermDate)
 
 
 def connect_to_dr(tp: TP, dr: DR) -> str:
@@ -214,8 +232,9 @@ def test_the_schedule_pulls_again_at_every_turn(tp: TP, dr: DR, tp_database_url:
     async def run() -> None:
         with PeerDirectory(database.read_sessions) as directory:
             async with pulling(directory, tx, every_seconds=0.2):
-                while len(held(tp)["associations"]) < 10:
-                    await anyio.sleep(0.1)
+                with anyio.fail_after(30):
+                    while len(held(tp)["associations"]) < 10:
+                        await anyio.sleep(0.1)
                 dr.cancel(JACOB_REKENEN)
                 with anyio.fail_after(30):
                     while held(tp)["associations"][JACOB_REKENEN][3] != "canceled":

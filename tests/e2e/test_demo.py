@@ -32,7 +32,7 @@ from tests.api_client import TP
 from tests.databases import POSTGRES_URL
 from tests.dr_client import DR
 from tests.e2e.test_chain_flow2 import eventually
-from tests.servers import free_port
+from tests.servers import free_ports
 from tests.ta_client import TA
 
 OUTBOX_KINDS = {
@@ -103,7 +103,8 @@ def check_against_servers(summary: dict[str, Any], databases: dict[Role, str], t
 
 
 def ports() -> list[str]:
-    return ["--tp-port", str(free_port()), "--ta-port", str(free_port()), "--dr-port", str(free_port())]
+    tp, ta, dr = free_ports(3)
+    return ["--tp-port", str(tp), "--ta-port", str(ta), "--dr-port", str(dr)]
 
 
 def test_the_demo_empties_its_own_databases_only(tmp_path: Path) -> None:

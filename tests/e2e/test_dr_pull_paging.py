@@ -28,6 +28,7 @@ from oke.store.database import Database
 from tests.api_client import TP, new_id, zitting_offering
 from tests.dr_client import DR
 from tests.e2e.test_chain_dr_pull import connect_to_dr, held, oke_sync
+from tests.e2e.test_chain_dr_pull import in_the_schools_term as in_the_schools_term  # autouse: the fixture
 from tests.servers import free_port, running
 
 #: After this many pages the fake DR lets go (an empty page): a client without a bound then ends, and its

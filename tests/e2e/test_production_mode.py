@@ -35,9 +35,12 @@ from tests.fault_proxy import FaultProxy, slow
 from tests.servers import free_port, running
 from tests.ta_client import TA
 
-#: How long DR's answer is held back (the proxy forwards at once): well within TP's timeout of 1 s (FAST),
-#: so that deliveries are in flight when a worker is killed and no answer comes too late.
+#: How long DR's answer is held back (the proxy forwards at once), so that deliveries are in flight when a worker
+#: is killed.
 DR_SLOWNESS = 0.3
+#: TP's workers wait for an answer as long as in production (FAST's 1 s is for tests of timeouts): an answer held
+#: back DR_SLOWNESS on a loaded machine must not come too late, or it is sent again, twice in a run without a kill.
+PATIENT = {"OKE_OUTBOUND_TIMEOUT_SECONDS": "10"}
 #: Each relay sends one message at a time: two DR requests in flight are then one of each worker.
 ONE_AT_A_TIME = {"OKE_OUTBOX_CONCURRENCY": "1"}
 #: Schools on the chain, each with DR's three Toetsinschrijvingen of Rekenen: objects delivered side by side.
@@ -48,7 +51,7 @@ RESULTS_PER_DEELNAME = 12
 
 def oke(*arguments: str, data_dir: Path) -> subprocess.Popen[bytes]:
     """An `oke` command as a process of its own, with quick retries; its metrics go to `data_dir`."""
-    environment = {**os.environ, **FAST, **ONE_AT_A_TIME, "OKE_DATA_DIR": str(data_dir)}
+    environment = {**os.environ, **FAST, **PATIENT, **ONE_AT_A_TIME, "OKE_DATA_DIR": str(data_dir)}
     return subprocess.Popen(
         [sys.executable, "-m", "oke", *arguments, "--log-level", "warning"],
         env=environment,

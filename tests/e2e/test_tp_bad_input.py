@@ -449,7 +449,7 @@ def target(tp: TP) -> tuple[Peer, str]:
     return ta, deelname
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=BODIES, ascii_only=st.booleans())
 def test_hostile_json_never_causes_a_5xx_and_a_refused_body_changes_nothing(
     target: tuple[Peer, str], body: Any, ascii_only: bool

@@ -433,7 +433,7 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
         target = result_target(repository, deelname_id)
         if threading.current_thread().name == "flow-3":  # until the operator's call waits for one of its locks
             flow_3_holds_the_deelname.set()
-            eventually(lambda: waiting_for_a_lock(tp.session_factory), seconds=10)
+            eventually(lambda: waiting_for_a_lock(tp.session_factory), seconds=30)
         return target
 
     def run(name: str, call: Callable[[ToetsplanningUnitOfWork], Any]) -> threading.Thread:
@@ -449,12 +449,12 @@ def test_an_operators_score_and_a_flow_3_message_for_one_result_at_once_do_not_d
 
     monkeypatch.setattr(ToetsplanningRepository, "result_target", pausing)
     flow_3 = run("flow-3", lambda uow: results.receive_result(uow, ta, deelname, inbound))
-    assert flow_3_holds_the_deelname.wait(10)
+    assert flow_3_holds_the_deelname.wait(30)
     operator = run(
         "operator", lambda uow: forwarding.supply_score(uow, tenant=tp.tenant, deelname_id=deelname, score="good")
     )
-    flow_3.join(20)
-    operator.join(20)
+    flow_3.join(60)
+    operator.join(60)
     assert errors == []
     row = dr_result(tp, deelname)
     assert (row.state, row.score, row.override_score) == ("sent", "good", "good")

@@ -77,13 +77,13 @@ def test_a_transaction_that_added_outbox_messages_notifies_the_listeners_once(tm
         try:
             tx = database.transactions(ToetsplanningUnitOfWork)
             with listening(url, CHANNEL, notices.release):
-                assert notices.acquire(timeout=10)  # listening: it looks once for what it missed
+                assert notices.acquire(timeout=30)  # listening: it looks once for what it missed
                 write: Any = tx.write
                 asyncio.run(write(add_message))
-                assert notices.acquire(timeout=5)
+                assert notices.acquire(timeout=30)
                 asyncio.run(write(add_nothing))
                 add_message(ToetsplanningUnitOfWork(database.sessions))  # a unit of work outside a batch too
-                assert notices.acquire(timeout=5)
+                assert notices.acquire(timeout=30)
                 assert not notices.acquire(timeout=1.5)  # one notice per transaction, none without messages
         finally:
             database.close()
@@ -120,18 +120,18 @@ def test_two_processes_that_queue_the_fetch_of_one_document_at_once_queue_it_onc
                 write_appends(connection, appends)
                 if first:
                     first_added.set()
-                    assert first_may_commit.wait(10)
+                    assert first_may_commit.wait(30)
 
         first = threading.Thread(target=queue, kwargs={"first": True})
         first.start()
-        assert first_added.wait(10)
+        assert first_added.wait(30)
         second = threading.Thread(target=queue, kwargs={"first": False})
         second.start()  # on PostgreSQL it waits for the first to commit; on SQLite, for its write lock
         if database.engine.dialect.name == "postgresql":
-            eventually(lambda: waiting_for_a_lock(database.sessions), seconds=10)
+            eventually(lambda: waiting_for_a_lock(database.sessions), seconds=30)
         first_may_commit.set()
-        first.join(10)
-        second.join(10)
+        first.join(60)
+        second.join(60)
         assert errors == []
         with database.sessions() as session:
             rows = session.scalars(select(TpDocument).where(TpDocument.tenant == "school-d")).all()

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 from oke.store import engine as engines
 from oke.store.database import Database
 from tests.databases import POSTGRES_URL, fresh_database
+from tests.e2e.test_chain_flow2 import eventually
 
 pytestmark = pytest.mark.postgres
 
@@ -63,9 +64,11 @@ def test_a_connection_cut_while_idle_is_replaced_before_it_is_used(
     try:
         with admin.connect() as connection:
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": used})
+            alive = text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid")  # the signal is taken in its own time
+            eventually(lambda: connection.execute(alive, {"pid": used}).first() is None, seconds=30)
     finally:
         admin.dispose()
-    time.sleep(0.1)
+    time.sleep(0.1)  # idle for longer than PING_AFTER_IDLE_SECONDS
     made = pings(engine, monkeypatch)
     assert one(engine) == 1  # no error: the cut connection was found out by the ping and replaced
     assert made == [1]

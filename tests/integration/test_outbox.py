@@ -34,6 +34,7 @@ from oke.store.history import AuditQuery, audit_trail
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.uow import UnitOfWork
+from tests.e2e.test_chain_flow2 import eventually
 
 POLICY = RetryPolicy(base_seconds=10, factor=2, max_seconds=100, jitter=0)
 PROBLEM = {"type": "about:blank", "title": "Invalid content", "status": 400, "detail": "startDateTime: required"}
@@ -50,6 +51,12 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+    def catch_up(self) -> None:
+        """Move on to the real time if it has passed the clock: what the test wrote since the clock was made (a
+        message, an operator's retry) is stamped with the real time, which a loaded machine may take more than the
+        clock's second to reach."""
+        self.now = max(self.now, utcnow())
 
 
 class FakePeer:
@@ -286,7 +293,7 @@ def test_a_refused_message_is_parked_with_the_problem_and_an_operator_retries_it
             operations.retry(session, 10**9)
         operations.retry(session, refused)
         session.commit()
-    clock.advance(1)
+    clock.catch_up()
     assert outbox.run_once() == 2  # the retried one, then the one it held back
     assert peer.ids == [refused, refused, later]
     done = row(database, refused)
@@ -322,7 +329,7 @@ def test_retry_all_parked_makes_every_parked_message_of_a_peer_due(database: Dat
     with database.sessions() as session:
         assert operations.retry_all(session, "parked", "ta-0") == 2
         session.commit()
-    clock.advance(1)
+    clock.catch_up()
     assert outbox.run_once() == 2
     assert peer.ids[4:] == [ids[0], ids[2]]
     with database.sessions() as session:
@@ -343,6 +350,7 @@ def test_retry_all_pending_sends_a_peer_s_waiting_messages_now(database: Databas
     url = ["--database-url", database.url]
     answer = CliRunner().invoke(outbox_cli.app, ["retry", "--all-pending", "--peer", "dr-0", *url])
     assert (answer.exit_code, answer.stdout.strip()) == (0, "2 message(s) due again"), answer.output
+    clock.catch_up()  # the others' backoff runs on: 10 s after the clock's start
     assert outbox.run_once() == 2
     assert peer.ids[5:] == [ids[0], ids[2]]
     assert row(database, parked).state == "parked"
@@ -643,20 +651,22 @@ def test_a_relay_renews_its_lease_while_a_delivery_takes_longer_than_the_lease(d
     """A lease is short (a dead relay's messages are soon taken over), so a live relay renews it while its
     peer thinks: a rival relay takes nothing meanwhile, and the one delivery is recorded."""
     message_id = add(database)
+    clock = Clock()
     rival_peer = FakePeer()
-    rival = Relay(database.engine, rival_peer, POLICY, lease_seconds=0.3)
-    leases: list[datetime | None] = []
+    rival = relay(database, rival_peer, clock, lease_seconds=0.3)
+
+    def renewed() -> bool:
+        """Whether the lease was pushed on from the clock's present (the relay renews every 0.1 s, real time)."""
+        return row(database, message_id).lease_until == clock.now + timedelta(seconds=0.3)
 
     def slow(message: OutboundMessage) -> Delivery:
-        for _ in range(6):  # 1.2 s: four leases long
-            time.sleep(0.2)
-            leases.append(row(database, message_id).lease_until)
+        for _ in range(6):  # 1.2 s on the relays' clock: four leases long, so the first lease has long run out
+            clock.advance(0.2)
+            eventually(renewed, seconds=30)
             assert rival.run_once() == 0
         return Delivery(204)
 
-    assert Relay(database.engine, slow, POLICY, lease_seconds=0.3).run_once() == 1  # type: ignore[arg-type]
-    renewed = [lease for lease in leases if lease is not None]
-    assert len(set(renewed)) > 2 and renewed == sorted(renewed)  # pushed further on as the delivery went on
+    assert relay(database, slow, clock, lease_seconds=0.3).run_once() == 1  # type: ignore[arg-type]
     delivered = row(database, message_id)
     assert (delivered.state, delivered.attempts, delivered.lease_until, delivered.lease_holder) == (
         "delivered",
@@ -671,26 +681,26 @@ def test_a_relay_that_cannot_renew_its_lease_loses_the_message_to_another(databa
     """Renewing fails (the database is away for this relay): the lease runs out, another relay sends the
     message again (which every message allows), and the first relay's outcome is dropped."""
     message_id = add(database)
+    clock = Clock()
     rival_peer = FakePeer(Delivery(409))
+    renewals: list[str] = []
 
     def away(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         if re.match(r"UPDATE outbox_messages SET lease_until=[^,]* WHERE outbox_messages.lease_holder", statement):
+            renewals.append(statement)
             raise ConnectionError("the database went away")
 
-    rival = Relay(database.engine, rival_peer, POLICY, lease_seconds=0.3)
-    taken_over = threading.Event()
+    rival = relay(database, rival_peer, clock, lease_seconds=0.3)
 
     def slow(message: OutboundMessage) -> Delivery:
-        deadline = time.monotonic() + 5
-        while not taken_over.is_set() and time.monotonic() < deadline:
-            time.sleep(0.1)
-            if rival.run_once():
-                taken_over.set()
+        eventually(lambda: renewals, seconds=30)  # the relay tried to renew its lease (real time: every 0.1 s)
+        clock.advance(0.3)  # and the lease ran out
+        assert rival.run_once() == 1
         return Delivery(204)
 
     event.listen(database.engine, "before_cursor_execute", away)
     try:
-        Relay(database.engine, slow, POLICY, lease_seconds=0.3).run_once()  # type: ignore[arg-type]
+        relay(database, slow, clock, lease_seconds=0.3).run_once()  # type: ignore[arg-type]
     finally:
         event.remove(database.engine, "before_cursor_execute", away)
     assert [call.id for call in rival_peer.calls] == [message_id]
@@ -749,6 +759,7 @@ def test_relays_with_several_senders_never_have_two_calls_of_one_key_in_flight(d
     overlaps: list[str] = []
     most_at_once = 0
     lock = threading.Lock()
+    two_at_once = threading.Event()
 
     def deliver(message: OutboundMessage) -> Delivery:
         nonlocal most_at_once
@@ -758,6 +769,9 @@ def test_relays_with_several_senders_never_have_two_calls_of_one_key_in_flight(d
             in_flight.add(message.key)
             calls.append((message.id, message.key))
             most_at_once = max(most_at_once, len(in_flight))
+            if most_at_once > 1:
+                two_at_once.set()
+        two_at_once.wait(30)  # the first call waits for a second: a fast sender could otherwise finish it alone
         time.sleep(0.002)
         with lock:
             in_flight.discard(message.key)
@@ -852,13 +866,15 @@ def fetched_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_keys_whose_head_waits_do_not_hold_up_a_due_key_after_them(database: Database) -> None:
     heads = [add(database, f"k{n}", path="/first") for n in range(5)]
     clock = Clock()
-    assert relay(database, FakePeer(*[Delivery(503)] * 5), clock).run_once() == 5  # every head now waits 10 s
+    hourly = replace(POLICY, base_seconds=3600, max_seconds=3600)  # each head waits an hour, whatever the writes take
+    assert Relay(database.engine, FakePeer(*[Delivery(503)] * 5), hourly, clock=clock).run_once() == 5
     behind = [add(database, f"k{n}", path="/second") for n in range(5)]  # due, but behind their heads
     fresh = add(database, "fresh")
+    clock.catch_up()
     peer = FakePeer()
     assert relay(database, peer, clock, batch=2).run_once() == 1
     assert peer.ids == [fresh]
-    clock.advance(10)
+    clock.advance(3600)
     outbox = relay(database, peer, clock)
     while outbox.run_once():
         pass
@@ -935,6 +951,7 @@ def test_retry_sends_a_pending_message_now_instead_of_after_its_backoff(database
     assert runner.invoke(outbox_cli.app, ["retry", "--all-parked", *url]).stdout.strip() == "0 message(s) due again"
     retried = runner.invoke(outbox_cli.app, ["retry", str(failed), *url])
     assert (retried.exit_code, retried.stdout.strip()) == (0, "1 message(s) due again"), retried.output
+    clock.catch_up()  # the other's backoff runs on: 10 s after the clock's start
     assert outbox.run_once() == 1
     assert peer.ids == [failed, waiting, failed]
     assert (row(database, failed).state, row(database, failed).attempts) == ("delivered", 2)
@@ -1013,20 +1030,21 @@ def test_a_relay_whose_database_is_away_says_so_once_and_when_it_works_again(
 ) -> None:
     away = threading.Event()
     away.set()
+    failed = 0
 
     def fail(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        nonlocal failed
         if away.is_set():
+            failed += 1
             raise ConnectionError("the database went away")
 
     caplog.set_level(logging.WARNING, logger="oke.outbox.relay")
     event.listen(database.engine, "before_cursor_execute", fail)
     try:
         with running(relay(database, FakePeer(), Clock()), idle_seconds=0.01):
-            time.sleep(0.5)  # some fifty rounds fail
+            eventually(lambda: failed >= 20, seconds=30)  # some twenty rounds fail
             away.clear()
-            deadline = time.monotonic() + 10
-            while "work again" not in caplog.text and time.monotonic() < deadline:
-                time.sleep(0.05)
+            eventually(lambda: "work again" in caplog.text, seconds=30)
     finally:
         event.remove(database.engine, "before_cursor_execute", fail)
     told = [record for record in caplog.records if record.name == "oke.outbox.relay"]

@@ -176,14 +176,15 @@ def test_a_refused_session_is_replaced_in_its_place_and_kept_for_the_record(data
     refused one's place (its id), as a message not tried yet, so the participations still follow it; the refused
     PUT is kept, superseded, with TA's answer. An operator finds nothing parked: the id they saw holds the newer
     PUT, which is not discarded."""
-    clock = Clock()
     refused = add(database, body={"version": 1})
     participations = [add(database, path=f"/associations/d-{n}") for n in range(2)]
+    clock = Clock()
     refusal = Delivery(422, {"content-type": "application/problem+json"}, json.dumps(PROBLEM).encode())
     relay(database, FakePeer(refusal), clock).run_once()
     assert states(database) == {refused: "parked"} | dict.fromkeys(participations, "pending")
 
     record = add(database, body={"version": 2})
+    clock.catch_up()
 
     assert states(database) == {refused: "pending", record: "superseded"} | dict.fromkeys(participations, "pending")
     newer, kept = row(database, refused), row(database, record)
@@ -218,13 +219,14 @@ def test_a_refused_session_is_replaced_in_its_place_and_kept_for_the_record(data
 def test_a_leased_message_is_not_replaced_in_its_place(database: Database) -> None:
     """A relay has claimed a snapshot (leased) and may be sending the body it read: a newer snapshot does not
     touch that row, it goes after it; the relay's outcome is recorded on the row it sent."""
-    clock = Clock()
     sent = add(database, body={"version": 1})
+    clock = Clock()
     newer: list[int] = []
 
     def deliver(message: OutboundMessage) -> Delivery:
         if not newer:  # while the first is on its way
             newer.append(add(database, body={"version": 2}))
+            clock.catch_up()  # due at the relay's next round
         return Delivery(204)
 
     peer = FakePeer()
@@ -256,6 +258,7 @@ def test_the_writer_skips_a_row_a_relay_is_claiming(database: Database) -> None:
     finally:
         event.remove(database.engine, "before_cursor_execute", hold)
     writing.join()
+    clock.catch_up()  # the newer one was written half a second into the clock's second, or later
     while outbox.run_once():
         pass
     newer = newest(database)

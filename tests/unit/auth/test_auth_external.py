@@ -4,7 +4,7 @@ and its RFC 7662 introspection endpoint. The token's client must be registered h
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -97,22 +97,24 @@ def _issuer(session_factory: sessionmaker[Session], external: ExternalTokens) ->
 
 
 def _jwks_checked(
-    session_factory: sessionmaker[Session], fake_as: FakeAs, http: httpx.Client, min_interval: float
+    session_factory: sessionmaker[Session], fake_as: FakeAs, http: httpx.Client, clock: Callable[[], float]
 ) -> TokenIssuer:
+    """Tokens checked against the fake AS's JWKS, refetched for an unknown kid once a minute of `clock` at most."""
     external = ExternalTokens(
         session_factory,
         http=http,
         jwks_url=f"{fake_as.url}/jwks",
         issuer=AS_ISSUER,
         audience=AUDIENCE,
-        jwks_min_interval_seconds=min_interval,
+        jwks_min_interval_seconds=60,
+        jwks_clock=clock,
     )
     return _issuer(session_factory, external)
 
 
 @pytest.fixture
 def by_jwks(session_factory: sessionmaker[Session], fake_as: FakeAs, http: httpx.Client) -> TokenIssuer:
-    return _jwks_checked(session_factory, fake_as, http, min_interval=3600)
+    return _jwks_checked(session_factory, fake_as, http, clock=lambda: 0.0)
 
 
 @pytest.fixture
@@ -179,15 +181,17 @@ def test_a_token_signed_with_a_key_the_as_does_not_publish_is_refused(
 def test_a_new_key_of_the_as_is_fetched_but_unknown_kids_do_not_hammer_it(
     session_factory: sessionmaker[Session], fake_as: FakeAs, http: httpx.Client, registered: str
 ) -> None:
-    tokens = _jwks_checked(session_factory, fake_as, http, min_interval=0.5)
+    now = [0.0]
+    tokens = _jwks_checked(session_factory, fake_as, http, clock=lambda: now[0])
     tokens.verify(fake_as.sign("as-1"))
     assert fake_as.jwks_fetches == 1
     fake_as.add_key("as-2")  # the AS rotates
     for _ in range(5):
+        now[0] += 11
         with pytest.raises(Unauthorized, match="unknown signing key"):
             tokens.verify(_with_kid(fake_as, "made-up"))
     assert fake_as.jwks_fetches == 1  # within the minimum interval
-    time.sleep(0.6)
+    now[0] = 60
     assert tokens.verify(fake_as.sign("as-2")).client_id == "ta-1"
     assert fake_as.jwks_fetches == 2
 

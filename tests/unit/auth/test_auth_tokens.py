@@ -276,10 +276,9 @@ def test_a_replaced_key_past_its_last_token_verifies_nothing_and_is_pruned(
 
 
 def test_the_hot_path_skips_the_signature_check(tokens: TokenIssuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token verified before is found in the cache: no header read, no signature checked. (Not timed: a loaded
+    machine makes the hot path slow, not wrong.)"""
     token, _ = tokens.issue(CALLER, CALLER.scopes)
-    tokens.verify(token)
-    monkeypatch.setattr("oke.auth.tokens.jwt.decode", None)
-    started = time.perf_counter()
-    for _ in range(10_000):
-        assert tokens.verify(token) is not None
-    assert time.perf_counter() - started < 0.5
+    caller = tokens.verify(token)
+    monkeypatch.setattr(tokens, "_verify", None)  # anything past the cache fails
+    assert [tokens.verify(token) for _ in range(1000)] == [caller] * 1000

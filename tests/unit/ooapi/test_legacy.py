@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
@@ -45,8 +45,6 @@ RECEIVED = date(2024, 1, 15)
 RESULT = TypeAdapter(Result)
 ASSOCIATION_CONSUMERS = TypeAdapter(consumers_of(NlTestAdminAssociation))
 OFFERING_CONSUMERS = TypeAdapter(consumers_of(NlTestAdminOffering))
-PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
 
 # --- reading the seeds ------------------------------------------------------------------------------------
 
@@ -411,7 +409,6 @@ def test_a_1_0_1_cancellation_needs_no_rewrite() -> None:
 WORDS = st.text(alphabet="abcdefghij", min_size=1, max_size=5)  # never a date, a number or a draft key
 
 
-@PROPERTY
 @given(
     st.dictionaries(st.sampled_from(RESULT_FIELDS), WORDS, min_size=1),
     st.dictionaries(st.sampled_from(["x-own", "sequenceCode", "attempt"]), WORDS, max_size=2),

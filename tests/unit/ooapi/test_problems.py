@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -22,8 +22,6 @@ from oke.ooapi.common import UNION_TAGS
 from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PAGE_SIZES, page_of
 from oke.ooapi.problems import field_errors, json_pointer
 from oke.ooapi.results import Result
-
-PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 VALID_RESULT = {
     "state": "completed",
@@ -105,7 +103,6 @@ NAMES = st.text(alphabet="ab~/01", max_size=6) | st.text(max_size=6)
 PARTS = NAMES.filter(lambda part: part not in UNION_TAGS) | st.integers(0, 99)
 
 
-@PROPERTY
 @given(st.lists(PARTS, max_size=6), st.lists(st.sampled_from(sorted(UNION_TAGS)), max_size=3), st.randoms())
 def test_json_pointer_decodes_to_its_location_without_tags(
     parts: list[int | str], tags: list[str], rnd: random.Random
@@ -181,7 +178,6 @@ def test_page_flags_for_pages_of_ten(page_number: int, total: int, previous: boo
     assert (page.hasPreviousPage, page.hasNextPage, page.totalPages) == (previous, next_, pages)
 
 
-@PROPERTY
 @given(st.sampled_from(PAGE_SIZES), st.integers(1, 60), st.integers(0, 5000))
 def test_page_of_agrees_with_counting_items(page_size: int, page_number: int, total: int) -> None:
     first_index = (page_number - 1) * page_size  # of the first item on this page
