@@ -16,6 +16,7 @@ from oke.client.peers import PeerDirectory, add_peer
 from oke.config import Role
 from oke.demo.endpoints import Credential, Endpoints
 from oke.demo.servers import Node, Stack
+from oke.roles.deelnemerregistratie import school
 from oke.roles.deelnemerregistratie.services import push, seeding
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 from oke.roles.toetsplanning.catalogue_sync import sync_catalogue
@@ -85,10 +86,11 @@ def push_flow1(dr: Node, tp_name: str) -> push.Pushed:
 
 
 def pull_flow1(tp: Node, dr_name: str) -> DrPull:
-    """TP reads DR's school (`oke sync dr`): the same state as DR's push, read in one go."""
+    """TP reads DR's school (`oke sync dr --since`): the same state as DR's push, read in one go. From the school's
+    term's start, not today, so that the demo finds its toetsen on any day it runs."""
     tx = tp.database.transactions(ToetsplanningUnitOfWork)
     with PeerDirectory(tp.database.read_sessions) as directory:
-        return anyio.run(lambda: pull(directory, tx, dr_name))
+        return anyio.run(lambda: pull(directory, tx, dr_name, since=school.TERM_START))
 
 
 def sync_tp_catalogue(tp: Node, ta_peer: str) -> Synced:

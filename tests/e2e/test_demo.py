@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from oke.demo.databases import sqlite_databases
 from oke.demo.run import TENANT
 from oke.demo.servers import Node, Stack
 from oke.roles.deelnemerregistratie.services.seeding import demo_school
+from oke.roles.toetsplanning import dr_sync
 from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
@@ -124,6 +126,24 @@ def test_the_demo_runs_an_exam_day_and_its_summary_is_what_the_servers_hold(tmp_
     check_against_servers(summary, databases, TENANT)
     assert summary["students"] == 12
     assert (tmp_path / "endpoints.json").is_file()
+
+
+def test_the_demo_pulls_flow_1_whatever_day_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TP's pull reads from today on by default, and the demo school's term is fixed (November and December 2026):
+    the demo pulls from the term's start. From 19 December 2026 it found nothing to plan."""
+
+    class AfterTheTerm(date):
+        @classmethod
+        def today(cls) -> date:
+            return date(2027, 2, 1)
+
+    monkeypatch.setattr(dr_sync, "date", AfterTheTerm)
+    summary = run_oke(
+        "demo", "--exit", "--json", "--students", "12", "--flow1", "pull", "--data-dir", str(tmp_path), *ports()
+    )
+    databases = {role: f"sqlite:///{tmp_path / f'demo-{role.value}.sqlite3'}" for role in Role}
+    check_against_servers(summary, databases, TENANT)
+    assert summary["students"] == 12
 
 
 @pytest.mark.postgres

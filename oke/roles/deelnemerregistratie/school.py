@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, in_dutch
@@ -21,6 +22,9 @@ REKENEN_2F = "c5fca27e-ccc1-430d-9888-90e005ad6a86"
 #: Nederlands 3F lezen of the reference TA (`demo_id("NL-3F-LEZEN")` there).
 NEDERLANDS_3F = "2552d4a2-acc9-5ad5-8358-f8ed35f8ac78"
 TEST_PROVIDER = "oke"
+#: The school's term: its planbare toetsen run from its first day to its last. A pull reads from today on unless
+#: told otherwise, so the demo pulls from the term's start (`oke.demo.wiring.pull_flow1`).
+TERM_START, TERM_END = date(2026, 11, 2), date(2026, 12, 18)
 
 
 def school_id(code: str) -> str:
@@ -203,8 +207,8 @@ def _planbare_toets(
         "modeOfDelivery": ["situated"],
         "resultExpected": True,
         "resultValueType": value_type,
-        "startDateTime": "2026-11-02T08:00:00+01:00",
-        "endDateTime": "2026-12-18T17:00:00+01:00",
+        "startDateTime": f"{TERM_START.isoformat()}T08:00:00+01:00",
+        "endDateTime": f"{TERM_END.isoformat()}T17:00:00+01:00",
         "component": component_id,
         "organization": COLLEGE,
         "consumers": [
