@@ -54,28 +54,14 @@ def require_valid(adapter: TypeAdapter[Any], document: Any, prefix: str = "") ->
         raise InvalidContent([FieldError(p, r) for p, r in field_errors(error, prefix)]) from None
 
 
-def require_oke_modes(zitting: dict[str, Any], prefix: str = "") -> None:
-    """A Zitting's modeOfDelivery is one OKE uses: TA would refuse another, and the session's later
-    messages would wait behind it in the outbox."""
-    errors = modes_outside_oke(zitting, prefix)
-    if errors:
-        raise InvalidContent([FieldError(p, r) for p, r in errors])
-
-
-def require_session_times(zitting: dict[str, Any], prefix: str = "") -> None:
-    """A Zitting's times and duration are ones TA takes (`session_time_faults`, shared with the reference TA): TA
-    would refuse others, and the session's later messages would wait behind it in the outbox."""
-    faults = session_time_faults(zitting, prefix)
-    if faults:
-        raise InvalidContent([FieldError(p, r) for p, r in faults])
-
-
-def require_fixed_values(zitting: dict[str, Any], prefix: str = "") -> None:
-    """A Zitting's `teachingLanguage` and `resultExpected` are OKE's (`fixed_value_faults`, shared with the reference
-    TA): TA would refuse others, and the session's later messages would wait behind it in the outbox."""
-    faults = fixed_value_faults(zitting, prefix)
-    if faults:
-        raise InvalidContent([FieldError(p, r) for p, r in faults])
+def require_what_ta_takes(zitting: dict[str, Any], prefix: str = "") -> None:
+    """A Zitting's modeOfDelivery, times and duration, `teachingLanguage` and `resultExpected` are ones a TA of OKE
+    takes (the faults are found by the functions the reference TA refuses them with): TA would refuse others, and
+    the session's later messages would wait behind it in the outbox. Judged in that order; the first that finds
+    faults is the 400, naming each of them."""
+    for faults_of in (modes_outside_oke, session_time_faults, fixed_value_faults):
+        if faults := faults_of(zitting, prefix):
+            raise InvalidContent([FieldError(p, r) for p, r in faults])
 
 
 def require_active(zitting: dict[str, Any], prefix: str = "") -> None:

@@ -126,9 +126,7 @@ def toets_of(uow: ToetsplanningUnitOfWork, zitting: Zitting) -> Toets:
 def require_valid_zitting(document: dict[str, Any], prefix: str) -> None:
     """A Zitting TA would take, as planned or changed: a 400 naming each field at `prefix`."""
     rules.require_valid(rules.OFFERING, document, prefix)
-    rules.require_oke_modes(document, prefix)
-    rules.require_session_times(document, prefix)
-    rules.require_fixed_values(document, prefix)
+    rules.require_what_ta_takes(document, prefix)
 
 
 def start_of(document: dict[str, Any]) -> datetime:
