@@ -21,7 +21,7 @@ from oke.observability.middleware import ObservabilityMiddleware
 from oke.store.base import utcnow
 from oke.store.database import Database
 from oke.store.tables.outbox import LIVE, OutboxMessage
-from oke.web.problems import DATABASE_UNAVAILABLE
+from oke.store.transactions import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class OutboxGauges(Collector):
         try:
             with self.sessions() as session:
                 rows = session.execute(_LIVE_BY_PEER).all()
-        except DATABASE_UNAVAILABLE as error:  # the HTTP metrics are still worth scraping
+        except UNAVAILABLE as error:  # the HTTP metrics are still worth scraping
             log.warning("outbox gauges left out, the database is unavailable: %s", error)
             return
         now = utcnow()

@@ -89,10 +89,6 @@ def _allowed_methods(request: Request) -> list[str]:
     ]
 
 
-#: The database cannot be reached: worth sending again soon.
-DATABASE_UNAVAILABLE = UNAVAILABLE
-
-
 def _database_unavailable(request: Request, exc: Exception) -> Response:
     log.warning("the database is unavailable on %s %s: %s", request.method, route_template(request.scope), exc)
     return _oke_error(request, ServiceUnavailable("the database is unavailable; send the request again"))
@@ -109,6 +105,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OkeError, _oke_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(HTTPException, _http_error)
-    for error in DATABASE_UNAVAILABLE:
+    for error in UNAVAILABLE:  # the database cannot be reached: worth sending again soon
         app.add_exception_handler(error, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
