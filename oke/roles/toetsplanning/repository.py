@@ -39,6 +39,8 @@ _LISTED = (
 #: How many ids one `IN` list holds: SQLite and PostgreSQL limit the parameters of a statement.
 _IDS_AT_ONCE = 1000
 
+#: A student's Toetsinschrijving DR has not cancelled: one a planner may plan.
+_OPEN_STUDENTS = (DrAssociation.state == "associated", DrAssociation.data["role"].as_string() == "student")
 #: A Deelname TA still expects: not cancelled, and not reported on (what DR's changes still change at TA).
 _STILL_PLANNED = (Deelname.state != "canceled", Deelname.result.is_(None))
 
@@ -175,8 +177,7 @@ class ToetsplanningRepository(ResultRows):
         query = select(DrAssociation.association_id).where(
             DrAssociation.tenant == tenant,
             DrAssociation.offering_id == offering_id,
-            DrAssociation.state == "associated",
-            DrAssociation.data["role"].as_string() == "student",
+            *_OPEN_STUDENTS,
             ~_planned_in_toets(tenant, offering_id).exists(),
         )
         return list(self.session.scalars(query.order_by(DrAssociation.association_id)))
@@ -193,8 +194,7 @@ class ToetsplanningRepository(ResultRows):
             .where(
                 DrAssociation.tenant == tenant,
                 DrAssociation.offering_id.in_([toets.offering_id for toets in toetsen]),
-                DrAssociation.state == "associated",
-                DrAssociation.data["role"].as_string() == "student",
+                *_OPEN_STUDENTS,
             )
             .group_by(DrAssociation.offering_id)
         )
