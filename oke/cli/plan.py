@@ -7,17 +7,17 @@ Each command changes TP's database in one transaction, flow 2 to TA included (TP
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
 from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, school_option, settings_for
+from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.common import NL_TEST_ADMIN, in_dutch_or_first, nl_test_admin_block
@@ -370,7 +370,7 @@ def list_(
         rows.append(
             row + (z.offering["endDateTime"], block.get("locationCode"), in_dutch_or_first(z.offering.get("name")))
         )
-    _print_page(Table("zitting", "ta", "planbare toets", "state", "start", "end", "location", "name"), rows, page.next)
+    print_rows(Table("zitting", "ta", "planbare toets", "state", "start", "end", "location", "name"), rows, page.next)
 
 
 @app.command("show")
@@ -399,13 +399,12 @@ def show(
     given = [f"{label} {_shown(block[name])}" for name, label in options.items() if block.get(name) is not None]
     if given:
         typer.echo(f"  {', '.join(given)}")
-    table = Table("deelname", "role", "person", "toetsinschrijving", "attempt", "state", "result", "score")
-    for d in deelnames:
-        result = d.result
-        row: tuple[Any, ...] = (d.deelnameId, d.role, d.personId, d.toetsinschrijvingId, d.attempt, d.state)
-        row += (result.state, result.score) if result is not None else (None, None)
-        table.add_row(*("" if value is None else str(value) for value in row))
-    Console().print(table)
+    rows = [
+        (d.deelnameId, d.role, d.personId, d.toetsinschrijvingId, d.attempt, d.state)
+        + ((d.result.state, d.result.score) if d.result is not None else (None, None))
+        for d in deelnames
+    ]
+    print_rows(Table("deelname", "role", "person", "toetsinschrijving", "attempt", "state", "result", "score"), rows)
 
 
 def _shown(value: Any) -> str:
@@ -434,7 +433,7 @@ def toetsen_(
         (t.toets_id, t.name, t.code, t.state, " ".join(t.tests), t.start_date, t.end_date, t.enrolments)
         for t in page.items
     ]
-    _print_page(table, rows, page.next)
+    print_rows(table, rows, page.next)
 
 
 @app.command("enrolments")
@@ -462,16 +461,7 @@ def enrolments_(
         + ("yes" if e.planned else "no",)
         for e in page.items
     ]
-    _print_page(table, rows, page.next)
-
-
-def _print_page(table: Table, rows: Iterable[Iterable[Any]], next_page: str | None) -> None:
-    """A page of a listing as a table (None left blank), and on stderr how to ask for the page after it."""
-    for row in rows:
-        table.add_row(*("" if value is None else str(value) for value in row))
-    Console().print(table)
-    if next_page is not None:
-        typer.echo(f"next page: --after {next_page}", err=True)
+    print_rows(table, rows, page.next)
 
 
 def _session_options(

@@ -7,10 +7,10 @@ from functools import partial
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oke.cli._options import DatabaseUrl, migrated_database, school_option, settings_for
+from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.enums import PassState
@@ -35,11 +35,9 @@ def _records(rows: list[forwarding.ResultForDr]) -> list[dict[str, object]]:
     return [{column: getattr(row, column) for column in COLUMNS} for row in rows]
 
 
-def _show(rows: list[forwarding.ResultForDr]) -> None:
+def _show(rows: list[forwarding.ResultForDr], next_page: str | None = None) -> None:
     table = Table(*(column.replace("_", " ") for column in COLUMNS))
-    for record in _records(rows):
-        table.add_row(*("" if value is None else str(value) for value in record.values()))
-    Console().print(table)
+    print_rows(table, (record.values() for record in _records(rows)), next_page)
 
 
 @app.command("list")
@@ -66,9 +64,7 @@ def list_(
     if as_json:
         typer.echo(DrResultsOut(items=[DrResultOut.of(row) for row in page.items], next=page.next).model_dump_json())
         return
-    _show(page.items)
-    if page.next is not None:
-        typer.echo(f"next page: --after {page.next}", err=True)
+    _show(page.items, page.next)
 
 
 @app.command("score")
