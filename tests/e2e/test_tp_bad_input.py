@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from itertools import takewhile
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from oke.config import Settings
+from oke.roles.toetsplanning.rules import MAX_RESULT_BYTES
 from tests.api_client import MERGE_PATCH, TP, Peer, history, pointers, problem_of, ta_with_student
 
 LIMIT = 64 * 1024
@@ -146,6 +148,23 @@ def test_a_chunked_body_over_the_limit_is_413(tp: TP, stored: tuple[Peer, str]) 
     problem_of(patch_text(ta, deelname, chunks()), 413)
 
     assert_unchanged(ta, deelname, tp)
+
+
+def test_small_messages_adding_up_to_a_result_too_large_for_dr_are_413(tp: TP, stored: tuple[Peer, str]) -> None:
+    """Each message is under the limit, but a merge patch keeps the fields each adds: the result they add up to
+    would not fit in one flow 5 message to DR (1 MiB), and DR would refuse it for good."""
+    ta, deelname = stored
+    part = "x" * (LIMIT - 1024)
+    responses = (ta.patch(f"/associations/{deelname}", with_result(**{f"extra{n}": part})) for n in range(40))
+    accepted = sum(1 for _ in takewhile(lambda response: response.is_success, responses))
+    before = result_of(ta, deelname)
+
+    detail = problem_of(ta.patch(f"/associations/{deelname}", with_result(last=part)), 413)["detail"]
+
+    assert accepted == MAX_RESULT_BYTES // len(part)
+    assert f"over the {MAX_RESULT_BYTES} TP can forward to DR" in detail
+    assert result_of(ta, deelname) == before
+    assert len(history(tp, deelname)) == 1 + accepted
 
 
 def test_10000_nested_arrays_are_400(tp: TP, stored: tuple[Peer, str]) -> None:

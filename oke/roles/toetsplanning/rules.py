@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from oke.errors import FieldError, InvalidContent
+from oke.errors import FieldError, InvalidContent, PayloadTooLarge
 from oke.ooapi.associations import Association
 from oke.ooapi.common import (
     NL_TEST_ADMIN,
@@ -34,6 +35,10 @@ REPORT_FIELDS = ("irregularities", "documents")
 #: Staff in a session: they carry no consumers and never a result (PDF 3.2).
 STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
 PARTICIPANT_ROLES = STAFF_ROLES | {"student"}
+
+#: The largest result TP holds (as JSON): its flow 5 message, the result with the association around it, must
+#: fit in the 1 MiB (1,048,576 bytes) every OKE role takes in one message (docs/vendors.md), DR included.
+MAX_RESULT_BYTES = 1_000_000
 
 
 def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
@@ -145,6 +150,16 @@ def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> N
         raise InvalidContent([FieldError(p, r) for p, r in field_errors(error, "/result")]) from None
     if nl_test_admin_index(merged["consumers"]) is None:
         raise InvalidContent(FieldError("/result/consumers", f"needs a {NL_TEST_ADMIN} block with attendance"))
+
+
+def require_forwardable(merged: dict[str, Any]) -> None:
+    """Flow 3: the merged result fits in one message to DR. Each of TA's partial messages may be small while
+    what they add up to is not (new fields are kept), and DR would refuse the result for good (413)."""
+    if (size := len(orjson.dumps(merged))) > MAX_RESULT_BYTES:
+        raise PayloadTooLarge(
+            f"with this message the result would be {size} bytes, over the {MAX_RESULT_BYTES} TP can forward "
+            "to DR in one message: send it smaller (a merge patch keeps every field the result holds)"
+        )
 
 
 def refuse_repeated_block(sent: dict[str, Any], pointer: str) -> None:

@@ -40,6 +40,7 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
             raise InvalidContent(FieldError("/result", "is required: a flow 3 message carries attendance or a result"))
         merged = merge_patch(deelname.result or {}, body["result"])
         rules.check_result(body["result"], merged, deelname.role)
+        rules.require_forwardable(merged)
         notes = normalised.notes + rules.late_notes(deelname_state=deelname.state, zitting_state=deelname.zitting_state)
         notes += rules.reopened_notes(deelname.result, merged)
         uow.repo.save_result(deelname_id, merged, deelname.result_version + 1, now)
