@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field
 
-from oke.ooapi.common import Date, Id, OoapiModel, consumers_of, reference_to, union_on
+from oke.ooapi.common import Date, Id, Int32, OoapiModel, consumers_of, reference_to, union_on
 from oke.ooapi.enums import AssociationRole, AssociationState, PersonalNeed
 from oke.ooapi.offerings import ComponentOffering, CourseOffering, ProgramOffering
 from oke.ooapi.persons import Person
@@ -21,10 +21,10 @@ class NlTestAdminAssociation(OoapiModel):
     """nl-test-admin-Association; which fields are used depends on the flow (PDF Tabel 4.3.A)."""
 
     consumerKey: str
-    additionalTimeInMin: StrictInt | None = None  #: flow 2; >= 10000 is unlimited
+    additionalTimeInMin: Int32 | None = None  #: flow 2; >= 10000 is unlimited
     personalNeeds: list[PersonalNeed] | None = None  #: flow 2
-    attempt: StrictInt | None = Field(default=None, ge=1)  #: flows 1 (planned) and 5 (performed)
-    attemptLeft: StrictInt | None = Field(default=None, ge=0)  #: flow 1; absent or null is unlimited
+    attempt: Int32 | None = Field(default=None, ge=1)  #: flows 1 (planned) and 5 (performed)
+    attemptLeft: Int32 | None = Field(default=None, ge=0)  #: flow 1; absent or null is unlimited
     programOfferingAssociationId: Id | None = None
     courseOfferingAssociationId: Id | None = None
     orgAssociationId: Id | None = None  #: flow 5: DR's original Toetsinschrijving id

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictInt,
     Tag,
     TypeAdapter,
     ValidationError,
@@ -75,6 +76,10 @@ Str256 = Annotated[str, Field(max_length=256)]
 MAX_ID = 128
 #: An object's id, or a reference to one.
 Id = Annotated[str, Field(max_length=MAX_ID)]
+#: The largest integer of the OpenAPI's `format: int32` (`attempt`, `attemptLeft`, `weight`...): every role stores
+#: some in 32-bit columns, so a larger one is a 400 at its pointer, not a failed write.
+INT32_MAX = 2**31 - 1
+Int32 = Annotated[StrictInt, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 #: One `DateTime` value on its own, as a rule reads a single field.
 MOMENT: TypeAdapter[datetime] = TypeAdapter(DateTime)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictInt
+from pydantic import Field
 
-from oke.ooapi.common import DateTime, Id, IdentifierEntry, LanguageTypedString, OoapiModel, reference_to
+from oke.ooapi.common import DateTime, Id, IdentifierEntry, Int32, LanguageTypedString, OoapiModel, reference_to
 from oke.ooapi.enums import AssociationRole, GroupType, MembershipState
 
 
@@ -18,7 +18,7 @@ class Group(OoapiModel):
     description: list[LanguageTypedString] | None = None
     startDate: str | None = None
     endDate: str | None = None
-    personCount: StrictInt | None = None
+    personCount: Int32 | None = None
     otherCodes: list[IdentifierEntry] | None = None
     organization: reference_to(dict[str, Any]) | None = None  # type: ignore[valid-type]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool, StrictInt
 
-from oke.ooapi.common import Date, DateTime, OoapiModel, consumers_of
+from oke.ooapi.common import Date, DateTime, Int32, OoapiModel, consumers_of
 from oke.ooapi.documents import ResultDocument
 from oke.ooapi.enums import Attendance, PassState, ResultState
 
@@ -33,5 +33,5 @@ class Result(OoapiModel):
     comment: str | None = None
     score: str | None = None
     resultDate: Date
-    weight: StrictInt | None = 100
+    weight: Int32 | None = 100
     consumers: consumers_of(NlTestAdminResult) = Field(min_length=1)  # type: ignore[valid-type]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
 from oke.errors import InvalidContent
-from oke.ooapi.common import in_dutch
+from oke.ooapi.common import INT32_MAX, in_dutch
 from oke.roles.toetsafname.rules import check_zitting
 from oke.roles.toetsplanning.flow2 import zitting_message
 from oke.store.tables.outbox import OutboxMessage
@@ -305,6 +305,24 @@ def test_an_extra_attempt_follows_the_attempt_policy_of_dr(tp: TP) -> None:
     with tp.session_factory() as session:
         rows = session.scalars(select(Deelname).where(Deelname.toetsinschrijving_id == enrolment)).all()
         assert sorted(row.attempt for row in rows) == [2, 3]  # the refused calls left nothing behind
+
+
+def test_attempts_over_int32_are_400_at_their_pointer_and_none_is_planned_past_it(tp: TP) -> None:
+    """Found on PostgreSQL: DR's `attempt` 2**31 was taken in flow 1, and planning it failed with 500 (the column
+    is an integer). `attempt` and `attemptLeft` are int32 (nl-test-admin-Association.yaml)."""
+    dr = tp.peer(ClientRole.dr)
+    sent = dr_enrols(tp, attempt=INT32_MAX, attempt_left=None)  # the largest is taken
+    consumer = {"consumerKey": "nl-test-admin", "attempt": INT32_MAX + 1, "attemptLeft": INT32_MAX + 1}
+    change = {"associationType": "componentOfferingAssociation", "consumers": [consumer]}
+
+    problem = problem_of(dr.patch(f"/associations/{sent.enrolment}", change), 400)
+    asked = problem_of(plan(tp, [{"toetsinschrijvingId": sent.enrolment, "attempt": INT32_MAX + 1}]), 400)
+    zitting = plan(tp, [{"toetsinschrijvingId": sent.enrolment}]).json()["zittingId"]
+    past = problem_of(add(tp, zitting, [{"toetsinschrijvingId": sent.enrolment, "extraAttempt": True}]), 409)
+
+    assert pointers(problem) == ["/consumers/0/attempt", "/consumers/0/attemptLeft"]
+    assert pointers(asked) == ["/participants/0/attempt"]
+    assert f"attempt {INT32_MAX + 1} is past the largest" in past["detail"]
 
 
 def test_a_cancelled_participation_without_a_result_frees_its_attempt(tp: TP) -> None:

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from oke.errors import FieldError, InvalidContent, PayloadTooLarge
 from oke.ooapi.associations import Association
 from oke.ooapi.common import (
+    INT32_MAX,
     NL_TEST_ADMIN,
     SEND_ONE,
     component_id,
@@ -303,6 +304,8 @@ def attempt_to_plan(
         attempt = max(planned | {own_attempt}) + 1
     else:
         attempt = own_attempt
+    if attempt > INT32_MAX:
+        raise AttemptRefused(f"attempt {attempt} is past the largest the standard has ({INT32_MAX}, an int32)")
     if attempt in planned:
         hint = "" if extra or asked is not None else "; an extra attempt is planned with extraAttempt"
         raise AttemptRefused(f"attempt {attempt} is already planned{hint}")

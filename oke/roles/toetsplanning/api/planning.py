@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from oke.client.peers import PeerDirectory
 from oke.errors import FieldError, InvalidContent
-from oke.ooapi.common import Id
+from oke.ooapi.common import Id, Int32
 from oke.roles.toetsplanning.access_links import access_link
 from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.groups import group_participants
@@ -27,7 +27,7 @@ class ParticipantIn(BaseModel):
     #: Left out: the role of DR's Toetsinschrijving (`toetsinschrijvingId`), else student.
     role: str | None = None
     toetsinschrijvingId: Id | None = None
-    attempt: int | None = Field(default=None, ge=1)
+    attempt: Int32 | None = Field(default=None, ge=1)
     #: Plan the next attempt of the Toetsinschrijving (a retake), within DR's `attemptLeft`.
     extraAttempt: bool = False
     #: The Person to embed in flow 2 when DR has not sent it (external staff, for instance).
