@@ -18,16 +18,33 @@ PLANNING = "oke-planning"
 
 ALL = frozenset({FLOW_0, FLOW_1_5, FLOW_2_3_4, FLOW_6, PLANNING})
 
+#: The scopes a client of each role needs on a server of each role (PDF 5.1 to 5.3): TA serves the catalogue
+#: (flow 0) to TP and DR; TP and DR exchange flows 1 and 5, TP and TA flows 2 to 4; TA reads DR for flow 6.
 #: Client roles and server roles share their values ("tp", "ta", "dr").
-_FLOW_BETWEEN = {frozenset({"tp", "ta"}): FLOW_2_3_4, frozenset({"tp", "dr"}): FLOW_1_5}
+_NEEDED = {
+    ("tp", "ta"): frozenset({FLOW_0, FLOW_2_3_4}),
+    ("dr", "ta"): frozenset({FLOW_0}),
+    ("ta", "tp"): frozenset({FLOW_2_3_4}),
+    ("dr", "tp"): frozenset({FLOW_1_5}),
+    ("tp", "dr"): frozenset({FLOW_1_5}),
+    ("ta", "dr"): frozenset({FLOW_6}),
+}
 
 
 def defaults(client: ClientRole, server: Role) -> frozenset[str]:
-    """The scopes a `client` needs on a `server`: queries plus the flow between the two roles.
+    """The scopes a `client` needs on a `server`, and no more: none where the two roles exchange nothing.
 
     A planner gets only the planning API.
     """
     if client is ClientRole.planner:
         return frozenset({PLANNING})
-    flow = _FLOW_BETWEEN.get(frozenset({client.value, server.value}))
-    return frozenset({FLOW_0, flow}) if flow else frozenset({FLOW_0})
+    return _NEEDED.get((client.value, server.value), frozenset())
+
+
+def asked_of(peer_role: str, by: Role) -> str | None:
+    """The scopes a server asks a peer's token endpoint for (space-separated): those it needs there as a client.
+
+    Asked for, they are in the token even where the peer's server grants another set by default, and RFC 6749 3.3
+    lets a server refuse a request without a scope; None where it needs none.
+    """
+    return " ".join(sorted(defaults(ClientRole(by.value), Role(peer_role)))) or None

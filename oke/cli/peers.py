@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from oke.auth import scopes
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.cli._options import (
@@ -52,7 +53,10 @@ _COLUMNS = (
     "nl_test_admin_version",
     "created_at",
 )
-SCOPE_HELP = "Repeatable. Default: none asked, so the peer grants all of the client's scopes."
+SCOPE_HELP = (
+    "Repeatable. Default: the scopes of the flows between this server and the peer (TP asks a TA for "
+    "nl-test-admin-flow-0 and -2-3-4, a DR for -1-5); `--scope ''` asks for none."
+)
 NEW_SECRET_HELP = (
     "A new client secret, which replaces the private key if the peer had one. `--secret -` asks for it, "
     "keeping it out of the shell history and the process list."
@@ -100,7 +104,7 @@ def add(
             client_id=client_id,
             secret=secret,
             private_key_pem=private_key.read_text("ascii") if private_key else None,
-            scope=" ".join(scope) if scope else None,
+            scope=scopes.asked_of(role, settings.role) if scope is None else " ".join(scope),
             nl_test_admin_version=version,
         )
         shown = _public(peer)

@@ -47,6 +47,7 @@ def tell(node: Node, name: str, role: str, tenant: str, at: Credential) -> None:
             token_url=f"{at.url}/oauth2/token",
             client_id=at.client_id,
             secret=at.secret,
+            scope=scopes.asked_of(role, node.role),
         )
         session.commit()
 

@@ -103,6 +103,26 @@ def test_add_prints_json_without_the_secret(database_url: str) -> None:
     assert SECRET not in added.stdout
 
 
+@pytest.mark.parametrize(
+    ("role", "asked"),
+    [("ta", f"{scopes.FLOW_0} {scopes.FLOW_2_3_4}"), ("dr", scopes.FLOW_1_5)],
+)
+def test_a_peer_is_asked_for_the_scopes_of_the_flows_with_it_by_default(
+    database_url: str, sessions: sessionmaker[Session], role: str, asked: str
+) -> None:
+    """Found by a DR vendor: TP asked DR's token endpoint for no scope, and a token without the flow's scope is a
+    403 at a DR that grants none by default (PDF ch. 5: the token carries the flow's scope)."""
+    name, unscoped = _name(), _name()
+    args = _add_args(name, database_url)
+    args[args.index("--role") + 1] = role
+    assert CliRunner().invoke(oke, args).exit_code == 0
+    assert CliRunner().invoke(oke, [*_add_args(unscoped, database_url), "--scope", ""]).exit_code == 0
+
+    with sessions() as session:
+        assert session.get(PeerConfig, name).scope == asked  # type: ignore[union-attr]
+        assert session.get(PeerConfig, unscoped).scope is None  # type: ignore[union-attr]
+
+
 def test_the_secret_may_come_from_the_environment(database_url: str, sessions: sessionmaker[Session]) -> None:
     name = _name()
     args = [arg for arg in _add_args(name, database_url) if arg not in ("--secret", SECRET)]

@@ -80,11 +80,13 @@ def test_list_and_remove(session_factory: sessionmaker[Session], ta_client: tupl
 @pytest.mark.parametrize(
     ("client", "server", "expected"),
     [
-        (ClientRole.ta, Role.toetsplanning, {scopes.FLOW_0, scopes.FLOW_2_3_4}),
+        (ClientRole.ta, Role.toetsplanning, {scopes.FLOW_2_3_4}),  # TP serves no catalogue (flow 0)
         (ClientRole.tp, Role.toetsafname, {scopes.FLOW_0, scopes.FLOW_2_3_4}),
-        (ClientRole.dr, Role.toetsplanning, {scopes.FLOW_0, scopes.FLOW_1_5}),
-        (ClientRole.tp, Role.deelnemerregistratie, {scopes.FLOW_0, scopes.FLOW_1_5}),
-        (ClientRole.ta, Role.deelnemerregistratie, {scopes.FLOW_0}),
+        (ClientRole.dr, Role.toetsafname, {scopes.FLOW_0}),
+        (ClientRole.dr, Role.toetsplanning, {scopes.FLOW_1_5}),
+        (ClientRole.tp, Role.deelnemerregistratie, {scopes.FLOW_1_5}),
+        (ClientRole.ta, Role.deelnemerregistratie, {scopes.FLOW_6}),  # TA reads DR only for flow 6
+        (ClientRole.ta, Role.toetsafname, set()),
         (ClientRole.planner, Role.toetsplanning, {scopes.PLANNING}),
     ],
 )
