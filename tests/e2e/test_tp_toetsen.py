@@ -80,6 +80,20 @@ def test_the_planner_lists_a_toets_enrolments_and_sees_which_are_planned(tp: TP)
     assert [by_id[e.enrolment]["planned"] for e in sent[1:]] == [False, False]
 
 
+def test_an_enrolment_dr_gave_no_attempt_is_listed_as_attempt_1_as_tp_plans_it(tp: TP) -> None:
+    """Found by a DR vendor: the listing showed no attempt, where TP takes it as attempt 1 (docs/vendors.md)."""
+    sent = dr_enrols(tp)
+    without = {
+        "associationType": "componentOfferingAssociation",
+        "consumers": [{"consumerKey": "nl-test-admin", "attempt": None}],
+    }
+    assert tp.peer(ClientRole.dr).patch(f"/associations/{sent.enrolment}", without).status_code == 200
+
+    [item] = listing(tp, f"/toetsen/{sent.toets}/toetsinschrijvingen")["items"]
+
+    assert item["attempt"] == 1
+
+
 def test_an_unknown_toets_or_another_schools_is_404(tp: TP) -> None:
     toets = dr_sends_toets(tp)
     path = f"/toetsen/{toets}/toetsinschrijvingen"

@@ -56,6 +56,7 @@ class ListedEnrolment:
     name: str | None
     role: str | None
     state: str
+    #: The enrolment's own attempt, as TP plans it: a student's is 1 where DR gave none; staff take none.
     attempt: int | None
     attempt_left: int | None
     #: Whether an attempt of it is planned or taken in a session of this toets (or of none).
@@ -70,7 +71,7 @@ class ListedEnrolment:
             (person.data or {}).get("displayName") if person is not None else None,
             enrolment.data.get("role"),
             enrolment.state,
-            block.get("attempt"),
+            block.get("attempt") or (1 if enrolment.data.get("role") == "student" else None),
             block.get("attemptLeft"),
             planned,
         )
