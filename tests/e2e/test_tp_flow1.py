@@ -613,6 +613,8 @@ def test_results_given_before_dr_expects_them_go_to_dr_once_it_does(tp: TP) -> N
     deelname = planned(tp, enrolment)
     reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("8.0"))
     assert to_dr(tp) == []
+    expects_none = f"not sent to DR: DR's planbare toets {enrolment.toets} expects no result (resultExpected false)"
+    assert [row.notes for row in tp.history(deelname, flow="3")] == [[expects_none]]
 
     expects = {"offeringType": "component", "resultExpected": True}
     assert tp.peer(ClientRole.dr).patch(f"/offerings/{enrolment.toets}", expects).status_code == 200

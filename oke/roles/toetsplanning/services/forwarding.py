@@ -36,6 +36,7 @@ HELD = "held"
 NO_DR = "no DR is configured for this school (oke peers add --role dr)"
 #: TA's `final: true` where DR's planbare toets says no final results: DR gets `final: false`, and TA is told.
 FINAL_WITHHELD = "final: true not sent to DR: DR's planbare toets does not allow final results"
+NOT_EXPECTED = "not sent to DR: DR's planbare toets {} expects no result (resultExpected false)"
 NO_TOETS = "TP lacks DR's planbare toets {} of this Toetsinschrijving (flow 1): forward it once DR has sent it"
 MOVED = (
     "DR's Toetsinschrijving is now for planbare toets {}, which session {} does not take (DR moved it): this is no "
@@ -89,7 +90,7 @@ def forward_result(
         return []  # planned without DR's enrolment
     toets = context.toets
     if toets is not None and toets.get("resultExpected") is not True:
-        return []  # DR expects no result
+        return [NOT_EXPECTED.format(context.toets_id)]
     known = uow.repo.dr_result(target.deelname_id)
     row = known or _new_row(uow, target, context)
     row |= {"result_version": version, "ta_score": result.get("score"), "dr_peer": context.dr_peer}
