@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.cli._tables import print_rows
 from oke.store.history import FLOWS, AuditQuery, Inbound, Sender, audit_entry, audit_trail, audited
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork
@@ -62,12 +62,12 @@ def list_(
         typer.echo(json.dumps(rows))
         return
     table = Table("id", "received", "school", "client", "peer", "flow", "method", "path", "object", "notes")
-    for row in rows:
-        cells = [row[name] for name in ("id", "received_at", "tenant", "client_id", "peer", "flow", "method", "path")]
-        table.add_row(
-            *(str(cell) for cell in cells), f"{row['object_type']} {row['object_id']}", str(len(row["notes"]))
-        )
-    Console().print(table)
+    columns = ("id", "received_at", "tenant", "client_id", "peer", "flow", "method", "path")
+    cells = (
+        [*(row[name] for name in columns), f"{row['object_type']} {row['object_id']}", len(row["notes"])]
+        for row in rows
+    )
+    print_rows(table, cells)
 
 
 @app.command()

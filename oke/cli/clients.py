@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oke.auth import scopes as known
@@ -15,6 +14,7 @@ from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import load_public_pem
 from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.cli._tables import print_rows
 from oke.config import Role
 from oke.store.tables.auth import OAuthClient
 from oke.store.tables.peers import PeerConfig
@@ -93,12 +93,21 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
         typer.echo(json.dumps(rows))
         return
     table = Table("client id", "role", "tenant", "peer", "scopes", "created", "disabled")
-    table.columns[0].no_wrap = True
-    for row in rows:
-        disabled = "yes" if row["disabled"] else ""
-        scopes = "\n".join(row["scopes"])
-        table.add_row(row["client_id"], row["role"], row["tenant"], row["peer"], scopes, row["created_at"], disabled)
-    Console().print(table)
+    print_rows(
+        table,
+        (
+            (
+                r["client_id"],
+                r["role"],
+                r["tenant"],
+                r["peer"],
+                "\n".join(r["scopes"]),
+                r["created_at"],
+                "yes" if r["disabled"] else None,
+            )
+            for r in rows
+        ),
+    )
 
 
 @app.command()

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oke.auth.tokens import RELOAD_SECONDS, list_keys, prune_keys, rotate_key
 from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, settings_for
+from oke.cli._tables import print_rows
 from oke.store.tables.auth import SigningKey
 
 app = typer.Typer(
@@ -37,9 +37,7 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
         typer.echo(json.dumps(rows))
         return
     table = Table("kid", "algorithm", "created", "state", "verifies until")
-    for row in rows:
-        table.add_row(row["kid"], row["algorithm"], row["created_at"], row["state"], row["verifies_until"] or "")
-    Console().print(table)
+    print_rows(table, ((r["kid"], r["algorithm"], r["created_at"], r["state"], r["verifies_until"]) for r in rows))
 
 
 @app.command()

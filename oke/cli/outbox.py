@@ -7,10 +7,10 @@ from functools import partial
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_database, migrated_session, settings_for
+from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
 from oke.outbox import operations
 from oke.store.tables.outbox import PARKED, PENDING, STATES, OutboxMessage
@@ -40,11 +40,14 @@ def list_(
         typer.echo(json.dumps(rows))
         return
     table = Table("id", "peer", "kind", "key", "method", "path", "state", "attempts", "next attempt", "last")
-    for row in rows:
-        last = " ".join(str(part) for part in (row["last_status"], row["last_error"]) if part is not None)
-        cells = [row[name] for name in ("id", "peer", "kind", "key", "method", "path", "state", "attempts")]
-        table.add_row(*(str(cell) for cell in cells), row["next_attempt_at"], last[:80])
-    Console().print(table)
+    print_rows(table, (_cells(row) for row in rows))
+
+
+def _cells(row: dict[str, Any]) -> list[Any]:
+    """A message's row: a parked one has no next attempt (it waits for an operator)."""
+    last = " ".join(str(part) for part in (row["last_status"], row["last_error"]) if part is not None)
+    cells = [row[name] for name in ("id", "peer", "kind", "key", "method", "path", "state", "attempts")]
+    return [*cells, None if row["state"] == "parked" else row["next_attempt_at"], last[:80]]
 
 
 @app.command()

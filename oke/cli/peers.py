@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oke.auth import scopes
@@ -23,6 +22,7 @@ from oke.cli._options import (
     school_option,
     settings_for,
 )
+from oke.cli._tables import print_rows
 from oke.client.peers import PeerRole, add_peer, list_peers, probe_version, remove_peer, update_peer
 from oke.config import Role
 from oke.outbox import operations
@@ -128,11 +128,7 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
         typer.echo(json.dumps(rows))
         return
     table = Table(*(key.replace("_", " ").replace("nl test admin ", "") for key in _COLUMNS))
-    table.columns[0].no_wrap = True
-    for row in rows:
-        cells = [row[key] or "" for key in _COLUMNS]
-        table.add_row(*cells)
-    Console().print(table)
+    print_rows(table, ([row[key] for key in _COLUMNS] for row in rows))
 
 
 @app.command()
