@@ -325,6 +325,22 @@ def test_attempts_over_int32_are_400_at_their_pointer_and_none_is_planned_past_i
     assert f"attempt {INT32_MAX + 1} is past the largest" in past["detail"]
 
 
+def test_a_person_takes_part_in_a_session_once(tp: TP) -> None:
+    """Found by a DR vendor: `oke plan add --extra-attempt` twice put attempts 2 and 3 of one student side by side
+    in one session."""
+    sent = dr_enrols(tp, attempt_left=3)
+    zitting = plan(tp, [{"toetsinschrijvingId": sent.enrolment}]).json()["zittingId"]
+    again = {"toetsinschrijvingId": sent.enrolment, "extraAttempt": True}
+    retake = plan(tp, []).json()["zittingId"]
+
+    beside = problem_of(add(tp, zitting, [again]), 409)
+    twice = problem_of(add(tp, retake, [again, again]), 409)
+
+    assert f"person {sent.student} already takes part in session {zitting}" in beside["detail"]
+    assert twice["detail"].startswith(f"/participants/1: person {sent.student} already takes part in session {retake}")
+    assert add(tp, retake, [again]).status_code == 201  # the retake in a session of its own
+
+
 def test_a_cancelled_participation_without_a_result_frees_its_attempt(tp: TP) -> None:
     _, enrolment = dr_sends_a_student_with_extra_time(tp)
     deelname = plan(tp, [{"toetsinschrijvingId": enrolment}]).json()["deelnames"][0]["deelnameId"]

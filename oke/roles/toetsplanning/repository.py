@@ -268,6 +268,15 @@ class ToetsplanningRepository(ResultRows):
         )
         return list(self.session.scalars(query.order_by(Deelname.deelname_id)))
 
+    def open_deelname_of(self, zitting_id: str, person_id: str) -> str | None:
+        """The person's Deelname in the session that is not cancelled, if any; those added in this unit of work
+        count too (it flushes them first)."""
+        self.session.flush()
+        query = select(Deelname.deelname_id).where(
+            Deelname.zitting_id == zitting_id, Deelname.person_id == person_id, Deelname.state != "canceled"
+        )
+        return self.session.scalars(query.limit(1)).first()
+
     def planned_deelnames_of(self, zitting_id: str) -> list[Deelname]:
         """The session's Deelnames that are not cancelled and TA has not reported on, locked in id order (as flow 3
         locks them)."""

@@ -264,6 +264,12 @@ def _add_deelname(
     if participant.role is not None:
         rules.require_role(participant.role, pointer)
     participant, person_id = _with_enrolment(uow, zitting, participant, pointer)
+    if (already := uow.repo.open_deelname_of(zitting.zitting_id, person_id)) is not None:
+        where = f"{pointer}: person" if pointer else "person"
+        # a person sits a session once: two attempts of one test side by side are no retake
+        raise Conflict(
+            f"{where} {person_id} already takes part in session {zitting.zitting_id} (participation {already})"
+        )
     role = participant.role or "student"  # as `_with_enrolment` resolved it
     rules.require_no_attempt(role, attempt=participant.attempt, extra_attempt=participant.extra_attempt, at=pointer)
     person = _person(uow, zitting.tenant, person_id, participant, pointer)
