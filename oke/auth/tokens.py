@@ -25,7 +25,7 @@ from oke.auth.caller import Caller, ClientRole
 from oke.auth.jwk import new_private_pem, public_jwk
 from oke.errors import Unauthorized
 from oke.store.base import utcnow
-from oke.store.tables.auth import SigningKey
+from oke.store.tables.auth import OAuthClient, SigningKey
 
 if TYPE_CHECKING:
     from oke.auth.external import ExternalTokens
@@ -45,6 +45,9 @@ _FAILURES: list[tuple[type[jwt.InvalidTokenError], str]] = [
 ]
 
 VERIFIED_CACHE_SIZE = 10_000
+#: How long a server trusts that a token's client is still registered and enabled: a client removed or disabled
+#: (`oke clients remove`) is refused within this time, not only once its tokens expire (an hour by default).
+CLIENT_RECHECK_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class TokenIssuer:
         #: token): a peer reuses one token for many calls, and a signature check costs more than the rest
         #: of a call. An entry counts only while its key is still loaded, so a retired key revokes.
         self._verified: dict[str, tuple[Caller, float, str | None]] = {}
+        #: Whether each client that presented a token is registered and enabled, and when that was looked up.
+        self._enabled: dict[str, tuple[bool, float]] = {}
 
     @property
     def token_url(self) -> str:
@@ -113,6 +118,7 @@ class TokenIssuer:
             return None
         if known[2] is not None and (keys is None or known[2] not in keys.public):
             return None
+        self._require_enabled(known[0].client_id)
         return known[0]
 
     def verify(self, token: str) -> Caller:
@@ -124,10 +130,23 @@ class TokenIssuer:
         if known is not None:
             return known
         caller, expires, kid = self._verify(token)
+        self._require_enabled(caller.client_id)
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             self._verified.clear()
         self._verified[token] = (caller, expires, kid)
         return caller
+
+    def _require_enabled(self, client_id: str) -> None:
+        """`Unauthorized` for a token of a client removed or disabled since it was issued: looked up at most every
+        `CLIENT_RECHECK_SECONDS` per client (one primary-key read), so the hot path stays without a query."""
+        now = time.monotonic()
+        known = self._enabled.get(client_id)
+        if known is None or now - known[1] > CLIENT_RECHECK_SECONDS:
+            with self._session_factory() as session:
+                client = session.get(OAuthClient, client_id)
+            known = self._enabled[client_id] = (client is not None and not client.disabled, now)
+        if not known[0]:
+            raise Unauthorized(f"client {client_id[:100]!r} is removed or disabled")
 
     def jwks(self) -> dict[str, Any]:
         """The public keys that verify this server's tokens (RFC 7517 JWK Set), the signing key first."""

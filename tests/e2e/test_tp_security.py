@@ -136,9 +136,11 @@ def test_service_metadata_needs_no_token(tp: TP) -> None:
     assert {"contactEmail", "specification", "documentation"} <= metadata.keys()
 
 
-def _signed_by_tp(tp: TP, client_id: str, **changes: Any) -> str:
-    """A token as TP would issue it for `client_id`, signed with TP's current key, with `changes` to its claims."""
-    kid = jwt.get_unverified_header(tp.token(*tp.register(ClientRole.ta, peer="ta-x")))["kid"]
+def _signed_by_tp(tp: TP, **changes: Any) -> str:
+    """A token as TP would issue it for a TA client of `ta-x`, signed with TP's current key, with `changes` to its
+    claims."""
+    client_id, secret = tp.register(ClientRole.ta, peer="ta-x")
+    kid = jwt.get_unverified_header(tp.token(client_id, secret))["kid"]
     with tp.session_factory() as session:
         key = load_pem_private_key(session.get(SigningKey, kid).private_pem.encode(), password=None)  # type: ignore[union-attr]
     now = int(time.time())
@@ -169,7 +171,7 @@ def _signed_by_tp(tp: TP, client_id: str, **changes: Any) -> str:
 )
 def test_expiry_issuer_and_audience_are_checked(tp: TP, changes: dict[str, Any], detail: str | None) -> None:
     _, deelname = ta_with_student(tp)
-    token = _signed_by_tp(tp, "ta-x", **claims_now(changes))
+    token = _signed_by_tp(tp, **claims_now(changes))
 
     response = tp.http.get(f"/ooapi/associations/{deelname}", headers={"authorization": f"Bearer {token}"})
 

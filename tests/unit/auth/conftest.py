@@ -25,7 +25,8 @@ def session_factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def tokens(session_factory: sessionmaker[Session]) -> TokenIssuer:
+def tokens(session_factory: sessionmaker[Session], ta_client: tuple[str, str]) -> TokenIssuer:
+    """The issuer, with the TA client `ta-1` registered (a token of an unregistered client is refused)."""
     return TokenIssuer(session_factory, issuer="https://tp.example.org", ttl_seconds=300)
 
 
