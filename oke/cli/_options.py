@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from difflib import get_close_matches
 from typing import Annotated, Any
 
 import typer
@@ -67,11 +69,42 @@ DatabaseUrl = Annotated[
 
 
 def settings_for(role: Role | None, **given: Any) -> Settings:
-    """Settings from the options given; the environment (`OKE_*`) for the rest, the role included."""
+    """Settings from the options given; the environment (`OKE_*`) for the rest, the role included.
+
+    An `OKE_*` variable that names no setting is told on stderr: mistyped (`OKE_DATABSE_URL`), it would be ignored
+    without a word, and the command would run on the default instead (a new, empty SQLite database)."""
     values: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     if role is not None:
         values["role"] = role
+    for name, likely in unknown_variables(os.environ).items():
+        meant = f": did you mean {likely}?" if likely else ""
+        typer.echo(f"warning: {name} is no oke setting, and is ignored{meant}", err=True)
     return Settings(**values)
+
+
+#: The `OKE_*` variables that are no setting: `oke peers add|update` may read the peer's secret from one, and
+#: `oke serve --workers` hands its processes their settings in the other; `OKE_TEST_*` are the test suite's and the
+#: benchmarks' (README).
+NOT_SETTINGS = frozenset({"OKE_PEER_SECRET", "OKE_SERVE_PROCESS"})
+TESTS_OWN = "OKE_TEST_"
+
+
+def unknown_variables(environment: Mapping[str, str]) -> dict[str, str | None]:
+    """The `OKE_*` variables that name no setting (names are read regardless of case, as the settings are), each
+    with the variable it most likely meant."""
+    known = {f"OKE_{name.upper()}" for name in Settings.model_fields} | NOT_SETTINGS
+    unknown = sorted(
+        name
+        for name in environment
+        if name.upper().startswith("OKE_") and name.upper() not in known and not name.upper().startswith(TESTS_OWN)
+    )
+    return {name: _likely(name.upper(), known) for name in unknown}
+
+
+def _likely(name: str, known: set[str]) -> str | None:
+    """The known variable `name` most likely misspells, compared without the `OKE_` they share."""
+    matches = get_close_matches(name[4:], [variable[4:] for variable in known], n=1, cutoff=0.8)
+    return f"OKE_{matches[0]}" if matches else None
 
 
 def migrated(settings: Settings) -> str:
