@@ -18,6 +18,7 @@ from oke.auth.jwk import parse_jwks
 from oke.auth.secrets import generate_secret, hash_secret, verify_secret
 from oke.errors import Conflict, FieldError, InvalidContent
 from oke.store.tables.auth import OAuthClient
+from oke.tenants import tenant_faults
 
 #: Chosen secrets shorter than this are refused; generated ones are much longer.
 MIN_SECRET_LENGTH = 16
@@ -45,7 +46,7 @@ class ClientRegistry:
         `private_key_jwt` only: it gets no secret ("" is returned).
         """
         wanted = frozenset(scopes)
-        _check(wanted, secret, jwks, jwks_url)
+        _check(tenant, wanted, secret, jwks, jwks_url)
         client_id = client_id or f"{role.value}-{token_hex(4)}"
         if self.get(client_id) is not None:
             raise Conflict(f"client {client_id!r} exists")
@@ -110,8 +111,10 @@ def caller_of(client: OAuthClient) -> Caller:
     )
 
 
-def _check(scopes: frozenset[str], secret: str | None, jwks: dict[str, Any] | None, jwks_url: str | None) -> None:
-    errors = []
+def _check(
+    tenant: str, scopes: frozenset[str], secret: str | None, jwks: dict[str, Any] | None, jwks_url: str | None
+) -> None:
+    errors = tenant_faults(tenant)
     if (jwks is not None or jwks_url is not None) and secret is not None:
         errors.append(FieldError("/secret", "a client with public keys authenticates with them, not a secret"))
     if jwks is not None and jwks_url is not None:

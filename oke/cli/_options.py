@@ -11,6 +11,7 @@ from difflib import get_close_matches
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oke.client.peers import PeerDirectory
@@ -21,6 +22,8 @@ from oke.store.checks import server_warnings
 from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory, shown_url
 from oke.store.migrate import upgrade
+from oke.store.tables.auth import OAuthClient
+from oke.store.tables.peers import PeerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +108,18 @@ def _likely(name: str, known: set[str]) -> str | None:
     """The known variable `name` most likely misspells, compared without the `OKE_` they share."""
     matches = get_close_matches(name[4:], [variable[4:] for variable in known], n=1, cutoff=0.8)
     return f"OKE_{matches[0]}" if matches else None
+
+
+def note_new_school(session: Session, tenant: str) -> None:
+    """Told on stderr when no client or peer of `tenant` exists yet: a mistyped school silently makes a second one,
+    whose planning and results are then empty."""
+    known = (
+        select(OAuthClient.tenant)
+        .where(OAuthClient.tenant == tenant)
+        .union(select(PeerConfig.tenant).where(PeerConfig.tenant == tenant))
+    )
+    if session.execute(known.limit(1)).first() is None:
+        typer.echo(f"note: school {tenant!r} is new here (no client or peer of it yet)", err=True)
 
 
 def migrated(settings: Settings) -> str:

@@ -13,7 +13,15 @@ from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import load_public_pem
-from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    JsonOutput,
+    Server,
+    migrated_session,
+    note_new_school,
+    school_option,
+    settings_for,
+)
 from oke.cli._tables import print_rows
 from oke.config import Role
 from oke.store.tables.auth import OAuthClient
@@ -27,8 +35,9 @@ PUBLIC_KEY_HELP = (
     "(RFC 7523) and gets no secret."
 )
 SCOPE_HELP = (
-    "Repeatable. Default: flow-0 (queries) plus the flow between the client and this server: "
-    "flow-2-3-4 between tp and ta, flow-1-5 between tp and dr; a planner gets oke-planning."
+    "Repeatable. Default: the scopes of the flows between the client and this server: flow-2-3-4 between tp and "
+    "ta (and flow-0 for a tp client at a ta), flow-1-5 between tp and dr, flow-0 for a dr client at a ta, flow-6 "
+    "for a ta client at a dr; a planner gets oke-planning."
 )
 
 
@@ -53,13 +62,23 @@ def add(
 ) -> None:
     """Register a client and print its id and secret: the secret is shown only this once."""
     settings = settings_for(server, database_url=database_url)
-    scopes = scope or sorted(known.defaults(role, settings.role))
+    needed = known.defaults(role, settings.role)
+    if not needed and not scope:
+        typer.echo(
+            f"error: a {role} client has no flow with a {settings.role} server: --scope says what it may", err=True
+        )
+        raise typer.Exit(2)
+    if unused := set(scope or ()) - needed - {known.PLANNING}:
+        names = ", ".join(sorted(unused))
+        typer.echo(f"warning: a {role} client at a {settings.role} server has no use for {names}", err=True)
+    scopes = scope or sorted(needed)
     try:
         jwks = load_public_pem(public_key.read_bytes()) if public_key else None
     except ValueError as error:
         typer.echo(f"error: {public_key}: {error}", err=True)
         raise typer.Exit(1) from None
     with migrated_session(settings) as session:
+        note_new_school(session, tenant)
         registry = ClientRegistry(session)
         client, plain = registry.add(
             role=role,

@@ -18,6 +18,7 @@ from oke.cli._options import (
     Server,
     migrated_database,
     migrated_session,
+    note_new_school,
     peer_clients,
     school_option,
     settings_for,
@@ -94,6 +95,7 @@ def add(
         secret = typer.prompt("Secret", hide_input=True)
     settings = settings_for(server, database_url=database_url)
     with migrated_session(settings) as session:
+        note_new_school(session, tenant)
         peer = add_peer(
             session,
             name=name,

@@ -24,6 +24,7 @@ from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.store.tables.peers import PeerConfig
+from oke.tenants import tenant_faults
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +152,9 @@ def add_peer(
     `nl_test_admin_version` is the version to speak with it, when not (yet) read from its `GET /`. With
     `private_key_pem` instead of a `secret`, oke authenticates there with `private_key_jwt` (RFC 7523).
     """
-    required = {"name": name, "tenant": tenant, "client_id": client_id}
+    required = {"name": name, "client_id": client_id}
     errors = [FieldError(f"/{field}", "is empty") for field, value in required.items() if not value.strip()]
+    errors += tenant_faults(tenant)
     errors += _credential_errors(secret, private_key_pem)
     if len(name) > 128:
         errors.append(FieldError("/name", "longer than 128 characters"))

@@ -67,6 +67,33 @@ def test_add_warns_when_the_peer_it_speaks_for_is_not_one_of_its_tenant_here(dat
     assert (unnamed.exit_code, unnamed.stderr) == (0, "")  # the default --peer is the client id
 
 
+def test_a_school_is_one_word_and_a_new_one_is_told(database_url: str) -> None:
+    """Found in an operator's drill: `--school ""` and `--school "roc a"` were taken, and a mistyped school silently
+    made a second one."""
+    runner = CliRunner()
+    for bad in ("", "roc a", "roc\ta"):
+        refused = runner.invoke(clients.app, ["add", "--role", "dr", "--school", bad])
+        assert (refused.exit_code, "/tenant" in refused.stderr) == (1, True), refused.output
+
+    first = runner.invoke(clients.app, ["add", "--role", "dr", "--school", "roc-c"])
+    second = runner.invoke(clients.app, ["add", "--role", "planner", "--school", "roc-c"])
+
+    assert first.stderr == "note: school 'roc-c' is new here (no client or peer of it yet)\n"
+    assert (second.exit_code, second.stderr) == (0, "")
+
+
+def test_a_client_gets_only_the_scopes_of_its_flows_with_this_server(database_url: str) -> None:
+    """Found in an operator's drill: a TA client with nl-test-admin-flow-1-5 was taken, and could do nothing."""
+    runner = CliRunner()
+
+    useless = runner.invoke(clients.app, ["add", "--role", "ta", "--school", "roc-a", "--scope", scopes.FLOW_1_5])
+    nothing = runner.invoke(clients.app, ["add", "--role", "tp", "--school", "roc-a"])
+
+    assert useless.exit_code == 0
+    assert f"warning: a ta client at a tp server has no use for {scopes.FLOW_1_5}" in useless.stderr
+    assert (nothing.exit_code, "error: a tp client has no flow with a tp server" in nothing.stderr) == (2, True)
+
+
 def test_keys_rotate_list_prune(database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(keys.app, ["list", "--json"]).stdout.strip() == "[]"
