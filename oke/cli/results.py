@@ -23,8 +23,18 @@ app = typer.Typer(help="Flow 5 at TP: results for DR, sent or held for an operat
 
 School = Annotated[str, school_option("The school (tenant) whose results these are.")]
 Deelname = Annotated[str, typer.Argument(metavar="DEELNAME", help="TP's participation id.")]
-#: `association_id` is the key of the result's flow 5 message: `oke outbox list --peer DR` shows if DR took it.
-COLUMNS = ("deelname_id", "toetsinschrijving_id", "attempt", "association_id", "state", "ta_score", "score", "reason")
+#: `association_id` is the key of the result's flow 5 message; `waiting` says whether it is still in the outbox.
+COLUMNS = (
+    "deelname_id",
+    "toetsinschrijving_id",
+    "attempt",
+    "association_id",
+    "state",
+    "waiting",
+    "ta_score",
+    "score",
+    "reason",
+)
 
 
 def _tp(database_url: str | None) -> AbstractContextManager[Database]:
@@ -51,7 +61,8 @@ def list_(
 ) -> None:
     """List a page of the school's results for DR, oldest change first; a held one says why.
 
-    `sent` means queued for DR: whether DR took it, `oke outbox list --peer DR` tells by the association id.
+    `sent` means queued for DR; `waiting` says whether its message still waits in the outbox (`pending`, or
+    `parked` for an operator: `oke outbox list --peer DR`), and is empty once DR took it.
     `--json` prints what `GET /planning/results` answers."""
     with _tp(database_url) as database:
         page = forwarding.list_results(

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from oke.auth.caller import ClientRole
 from oke.cli import app as oke
 from oke.ooapi.paging import PAGE_SIZES
+from oke.store.tables.outbox import OutboxMessage
 from tests.api_client import TP, Peer, dr_enrols, dr_sends_toets, pointers, problem_of
 from tests.e2e.test_tp_flow5 import planned, reports, score
 
@@ -73,6 +75,27 @@ def test_held_and_sent_results_are_paged_apart(tp: TP) -> None:
     assert pages(planner, state="held", limit=2) == [held[0:2], held[2:]]
     assert pages(planner, state="sent", limit=1) == [[deelname] for deelname in sent]
     assert pages(planner, limit=4) == [held + sent[:1], sent[1:]]
+
+
+def test_a_listed_result_says_whether_its_message_to_dr_still_waits(tp: TP) -> None:
+    """Found in an operator's drill: `oke results list` said `sent` of results whose message DR had refused."""
+    tp.configure_dr()
+    toets = dr_sends_toets(tp)
+    deelnames = [result(tp, toets) for _ in range(3)]
+    planner = tp.peer(ClientRole.planner)
+    keys = [item["associationId"] for item in planner.get_planning("/results").json()["items"]]
+    with tp.session_factory() as session:  # as the relay leaves them: DR refused one, and took another
+        for key, state in zip(keys[1:], ("parked", "delivered"), strict=True):
+            session.execute(update(OutboxMessage).where(OutboxMessage.key == key).values(state=state))
+        session.commit()
+
+    items = planner.get_planning("/results").json()["items"]
+
+    assert [(item["deelnameId"], item["state"], item["waiting"]) for item in items] == [
+        (deelnames[0], "sent", "pending"),
+        (deelnames[1], "sent", "parked"),
+        (deelnames[2], "sent", None),
+    ]
 
 
 def test_the_page_size_is_bounded_like_every_listings(tp: TP) -> None:

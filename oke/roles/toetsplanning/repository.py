@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from oke.roles.toetsplanning.result_rows import PLANNED_OR_TAKEN, ResultRows
+from oke.store.tables.outbox import LIVE, OutboxMessage
 from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import (
     Deelname,
@@ -34,6 +35,18 @@ _LISTED = (
     DrResult.score,
     DrResult.override_score,
     DrResult.override_pass,
+)
+
+#: Whether a result's message to DR still waits in the outbox (`pending`, or `parked` for an operator), or not
+#: (None: delivered, or given up by an operator), by the index of the live messages of (peer, key).
+_WAITING = (
+    select(OutboxMessage.state)
+    .where(OutboxMessage.peer == DrResult.dr_peer, OutboxMessage.key == DrResult.association_id, LIVE)
+    .order_by(OutboxMessage.id.desc())
+    .limit(1)
+    .correlate(DrResult)
+    .scalar_subquery()
+    .label("waiting")
 )
 
 #: How many ids one `IN` list holds: SQLite and PostgreSQL limit the parameters of a statement.
@@ -124,10 +137,11 @@ class ToetsplanningRepository(ResultRows):
         """A page of the school's results for DR, oldest change first, after the (`updated_at`, id) `after`.
 
         Keyset paging on the indexes of (tenant, updated_at, deelname_id) and (tenant, state, ...): a page
-        reads `limit` rows whatever the school holds, without the message bodies.
+        reads `limit` rows whatever the school holds, without the message bodies, each with whether its message
+        to DR still waits (`waiting`).
         """
         order = (DrResult.updated_at, DrResult.deelname_id)
-        query = select(*_LISTED, *order).where(DrResult.tenant == tenant)
+        query = select(*_LISTED, _WAITING, *order).where(DrResult.tenant == tenant)
         if state is not None:
             query = query.where(DrResult.state == state)
         if after is not None:

@@ -33,6 +33,8 @@ class DrResultOut(BaseModel):
     overrideScore: str | None
     #: The `pass` the operator gave with `overrideScore` (null: the score's own on pass-or-fail, else unknown).
     overridePass: str | None
+    #: In the listing: `pending` or `parked` while its message to DR waits in TP's outbox; null once DR took it.
+    waiting: str | None = None
 
     @classmethod
     def of(cls, row: forwarding.ResultForDr) -> DrResultOut:
@@ -48,6 +50,7 @@ class DrResultOut(BaseModel):
             score=row.score,
             overrideScore=row.override_score,
             overridePass=row.override_pass,
+            waiting=row.waiting,
         )
 
 

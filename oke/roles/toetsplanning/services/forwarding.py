@@ -70,10 +70,13 @@ class ResultForDr:
     score: str | None
     override_score: str | None
     override_pass: str | None
+    #: In a listing: whether the message that sends it still waits in TP's outbox, `pending` or `parked` (for an
+    #: operator: `oke outbox list`); None once DR took it (or an operator gave it up).
+    waiting: str | None = None
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> ResultForDr:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
 
 
 def forward_result(
