@@ -36,11 +36,13 @@ class Chain:
     as_dr: Peer  # DR's client at TP
 
 
-def chain(tp: TP, ta: TA, dr: DR, dr_url: str | None = None) -> Chain:
+def chain(
+    tp: TP, ta: TA, dr: DR, dr_url: str | None = None, *, ta_url: str | None = None, tp_url: str | None = None
+) -> Chain:
     """TP, TA and DR as peers of each other; DR's school pushed to TP (flow 1) and held there.
-    TP calls DR at `dr_url` when given (e.g. a fault proxy)."""
-    at_ta = connect(tp, ta)
-    name, as_dr = connect_to_tp(dr, tp)
+    TP calls DR at `dr_url` and TA at `ta_url`, TA and DR call TP at `tp_url`, when given (e.g. a fault proxy)."""
+    at_ta = connect(tp, ta, base_url=ta_url, tp_url=tp_url)
+    name, as_dr = connect_to_tp(dr, tp, tp_url)
     tp.configure_dr("dr-real", dr_url or dr.url, client=dr.register(ClientRole.tp))
     push.push_flow1(dr.uow(), name)
     eventually(lambda: all(as_dr.get(f"/associations/{e}").status_code == 200 for e in REKENEN), seconds=30)
