@@ -83,6 +83,8 @@ class Seen:
     answered: int | None
     #: Whether the peer got the request (it may have applied it even when the client saw no answer).
     forwarded: bool
+    #: Who says they called.
+    user_agent: str | None = None
 
 
 class _Dropped(Response):
@@ -159,11 +161,12 @@ class FaultProxy:
         arrived, content = time.monotonic(), await request.body()
         path = request.url.path
         index, fault = self._arrived(path)
+        agent = request.headers.get("user-agent")
         body = json.loads(content) if content and request.headers.get("content-type", "").endswith("json") else None
         response: Response
         if fault.hang:  # recorded as unanswered at once: the client gives up long before the proxy lets go
             with self._lock:
-                self._seen[index] = Seen(arrived, request.method, path, body, None, False)
+                self._seen[index] = Seen(arrived, request.method, path, body, None, False, agent)
             while not self._stopping.is_set():
                 await asyncio.sleep(0.05)
             return _Dropped()
@@ -179,7 +182,7 @@ class FaultProxy:
             await asyncio.sleep(fault.delay)
         answered = None if fault.drop else response.status_code
         with self._lock:
-            self._seen[index] = Seen(arrived, request.method, path, body, answered, forwarded)
+            self._seen[index] = Seen(arrived, request.method, path, body, answered, forwarded, agent)
         return response
 
     async def _forward(self, request: Request, content: bytes) -> Response:

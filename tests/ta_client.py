@@ -6,6 +6,7 @@ Also a minimal PDF reader, to check that TA's documents are real PDFs without an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,20 @@ def plan(tp: Peer, students: int = 1, staff: tuple[str, ...] = ()) -> tuple[str,
         response = tp.put(f"/associations/{association_id}", deelname(association_id, offering_id, role))
         assert response.status_code == 201, response.text
     return offering_id, association_ids
+
+
+def run_until_one_is_absent(run: Callable[[int], dict[str, Any]], runs: int = 30) -> tuple[dict[str, Any], str]:
+    """Run one session again and again (`run(seed)`, seeds 1, 2, ...) until a student who was present with a score
+    in one run is not present in the next: that student's outcome of the first of the two, and their attendance
+    in the second."""
+    before = {o["association_id"]: o for o in run(1)["outcomes"]}
+    for seed in range(2, runs + 1):
+        now = {o["association_id"]: o for o in run(seed)["outcomes"]}
+        for student, outcome in now.items():
+            if before[student]["score"] is not None and outcome["attendance"] != "present":
+                return before[student], outcome["attendance"]
+        before = now
+    raise AssertionError(f"no student went from present to absent in {runs} runs")
 
 
 # A minimal PDF reader: enough to check the structure TA writes, and the text on its page.

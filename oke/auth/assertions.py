@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oke import USER_AGENT
 from oke.auth.caller import Caller
 from oke.auth.clients import ClientRegistry, caller_of
 from oke.auth.jwk import JwksCache, PublicKey, algorithms_for, parse_jwks
@@ -81,7 +82,8 @@ class ClientAssertions:
         with self._lock:
             if url not in self._caches:
                 if self._http is None:
-                    self._http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
+                    timeout = httpx.Timeout(10.0, connect=5.0)
+                    self._http = httpx.Client(timeout=timeout, headers={"user-agent": USER_AGENT})
                 self._caches[url] = JwksCache(self._http, url)
             return self._caches[url]
 

@@ -14,6 +14,7 @@ import httpx
 import jwt
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke import USER_AGENT
 from oke.auth.caller import Caller, ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import JwksCache, algorithms_for
@@ -165,7 +166,7 @@ def external_tokens(settings: Settings, session_factory: sessionmaker[Session]) 
     verify = ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
     return ExternalTokens(
         session_factory,
-        http=httpx.Client(timeout=_TIMEOUT, verify=verify),
+        http=httpx.Client(timeout=_TIMEOUT, verify=verify, headers={"user-agent": USER_AGENT}),
         jwks_url=settings.auth_jwks_url,
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oke import USER_AGENT
 from oke.auth.jwk import load_private_pem
 from oke.client.errors import UnknownPeer, loggable
 from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
@@ -69,7 +70,9 @@ class PeerDirectory:
         self._session_factory = session_factory
         self._owns_http = http is None
         limits = httpx.Limits(keepalive_expiry=30)
-        self._http = http or httpx.Client(timeout=timeout, limits=limits, verify=verify or True)
+        self._http = http or httpx.Client(
+            timeout=timeout, limits=limits, verify=verify or True, headers={"user-agent": USER_AGENT}
+        )
         self._timeout = timeout
         self._reload_seconds = reload_seconds
         self._clock = clock

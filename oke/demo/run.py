@@ -12,6 +12,7 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
+from oke import USER_AGENT
 from oke.config import Role
 from oke.demo import progress, report, wiring
 from oke.demo.day import DayError, ExamDay
@@ -52,7 +53,7 @@ def demo(
     """Start the three servers (by default in this process), set the chain up, run the exam day and check it; the
     servers serve on while the block runs."""
     started = time.monotonic()
-    with serve(options.databases, options.ports, options.host) as stack, httpx.Client(timeout=30) as http:
+    with serve(options.databases, options.ports, options.host) as stack, _http() as http:
         endpoints, tp_name, dr_name = wiring.wire(stack, TENANT)
         endpoints.save(options.data_dir / "endpoints.json")
         wait = OutboxWaiter(stack, TENANT, console, live=live, timeout=options.timeout)
@@ -86,11 +87,16 @@ def demo(
         yield summary, stack
 
 
+def _http() -> httpx.Client:
+    """The exam day's own calls (a planner's, an operator's), which say they are oke's like the servers' calls."""
+    return httpx.Client(timeout=30, headers={"user-agent": USER_AGENT})
+
+
 def simulate(endpoints: Endpoints, seed: int, console: Console, *, live: bool, timeout: float) -> Summary:
     """The same day against running servers of others: no outboxes to watch, so each stage waits for what it
     expects; no DR cancel (that is DR's own action)."""
     started = time.monotonic()
-    with httpx.Client(timeout=30) as http:
+    with _http() as http:
         exam = ExamDay(
             endpoints,
             http,

@@ -29,14 +29,15 @@ def eventually(check: Callable[[], Any], seconds: float = 30) -> Any:
     return answer
 
 
-def connect(tp: TP, ta: TA, name: str = "ta-real", base_url: str | None = None) -> Peer:
+def connect(tp: TP, ta: TA, name: str = "ta-real", base_url: str | None = None, tp_url: str | None = None) -> Peer:
     """Register TP and TA as clients of each other and tell each where the other is (flows 2 and 3, 4);
-    returns a TP-client view of TA for reading. TP calls TA at `base_url` when given (e.g. a fault proxy)."""
+    returns a TP-client view of TA for reading. TP calls TA at `base_url`, TA calls TP at `tp_url`, when given
+    (e.g. a fault proxy)."""
     tp_peer = tp_peer_name(ta)
     client = ta.register(ClientRole.tp, peer=tp_peer)
     tp.configure_ta(name, base_url or ta.url, client=client)
     back = tp.register(ClientRole.ta, peer=name)  # its peer is `tp.peer_name(name)`, the TA TP plans at
-    ta.configure_peer(tp_peer, "tp", tp.url, back)
+    ta.configure_peer(tp_peer, "tp", tp_url or tp.url, back)
     return Peer(ta.http, ta.token(*client))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from tests.dr_client import DAAN_REKENEN, DR, FATIMA_REKENEN, JACOB_REKENEN
 from tests.e2e.test_chain_flow2 import connect, eventually
 from tests.e2e.test_chain_results import delivered, run
 from tests.e2e.test_dr_flow1 import connect_to_tp
-from tests.ta_client import TA
+from tests.ta_client import TA, run_until_one_is_absent
 
 REKENEN = [JACOB_REKENEN, FATIMA_REKENEN, DAAN_REKENEN]
 
@@ -35,11 +36,13 @@ class Chain:
     as_dr: Peer  # DR's client at TP
 
 
-def chain(tp: TP, ta: TA, dr: DR, dr_url: str | None = None) -> Chain:
+def chain(
+    tp: TP, ta: TA, dr: DR, dr_url: str | None = None, *, ta_url: str | None = None, tp_url: str | None = None
+) -> Chain:
     """TP, TA and DR as peers of each other; DR's school pushed to TP (flow 1) and held there.
-    TP calls DR at `dr_url` when given (e.g. a fault proxy)."""
-    at_ta = connect(tp, ta)
-    name, as_dr = connect_to_tp(dr, tp)
+    TP calls DR at `dr_url` and TA at `ta_url`, TA and DR call TP at `tp_url`, when given (e.g. a fault proxy)."""
+    at_ta = connect(tp, ta, base_url=ta_url, tp_url=tp_url)
+    name, as_dr = connect_to_tp(dr, tp, tp_url)
     tp.configure_dr("dr-real", dr_url or dr.url, client=dr.register(ClientRole.tp))
     push.push_flow1(dr.uow(), name)
     eventually(lambda: all(as_dr.get(f"/associations/{e}").status_code == 200 for e in REKENEN), seconds=30)
@@ -156,6 +159,26 @@ def test_a_correction_to_a_no_show_removes_the_score_and_pass_at_dr(tp: TP, ta: 
     assert "score" not in result and "pass" not in result, result
     assert result["state"] == "completed"
     assert not {"rawScore", "maxRawScore"} & set(result["consumers"][0])
+
+
+def test_a_session_run_again_leaves_a_student_now_absent_without_the_score_of_the_run_before(
+    tp: TP, ta: TA, dr: DR
+) -> None:
+    """TA's result of the second run removes what its first set: else TP and DR, merging, kept the score and pass
+    beside the new attendance (`attendance: notStarted` with `score: "5.9"`, `pass: "passed"`)."""
+    c = chain(tp, ta, dr)
+    planned = plan(c, [{"toetsinschrijvingId": e} for e in REKENEN])
+    before, attendance = run_until_one_is_absent(partial(run, ta, planned["zittingId"]))
+    eventually(lambda: delivered(ta), seconds=30)
+    eventually(lambda: sent_to_dr(c), seconds=30)
+    enrolment = dict(zip([d["deelnameId"] for d in planned["deelnames"]], REKENEN, strict=True))
+    deelname = before["association_id"]
+    gone = {"score", "pass", "comment"}, {"rawScore", "maxRawScore", "documents"}
+    at_tp = c.as_ta.get(f"/associations/{deelname}").json()["result"]
+    [at_dr] = attempts_at_dr(c, enrolment[deelname])
+    for result in (at_tp, at_dr["result"]):
+        assert result["state"] == "completed" and result["consumers"][0]["attendance"] == attendance
+        assert not gone[0] & set(result) and not gone[1] & set(result["consumers"][0]), result
 
 
 def test_a_comment_and_documents_ta_removes_are_removed_at_dr(tp: TP, ta: TA, dr: DR) -> None:

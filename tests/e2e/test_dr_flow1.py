@@ -145,10 +145,11 @@ def test_service_metadata_announces_1_0_1(dr: DR) -> None:
     assert metadata["supportedConsumers"] == [{"consumerKey": "nl-test-admin", "version": "1.0.1"}]
 
 
-def connect_to_tp(dr: DR, tp: TP) -> tuple[str, Peer]:
-    """A DR client at TP, and DR's `peers` row for that TP (role tp); returns its name and TP's view as DR."""
+def connect_to_tp(dr: DR, tp: TP, tp_url: str | None = None) -> tuple[str, Peer]:
+    """A DR client at TP, and DR's `peers` row for that TP (role tp, at `tp_url` when given); returns its name and
+    TP's view as DR."""
     client = tp.register(ClientRole.dr)
-    name = dr.configure_peer(f"tp@{dr.tenant}", "tp", tp.url, client)
+    name = dr.configure_peer(f"tp@{dr.tenant}", "tp", tp_url or tp.url, client)
     return name, Peer(tp.http, tp.token(*client))
 
 

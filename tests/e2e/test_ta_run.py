@@ -3,6 +3,8 @@ the run queues for TP (flows 3, 4) and shows in TA's own reads (3.4)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -10,7 +12,8 @@ from oke.auth.caller import ClientRole
 from oke.cli import app as oke
 from oke.store.tables.outbox import OutboxMessage
 from tests.api_client import new_id, person
-from tests.ta_client import TA, deelname, plan, zitting
+from tests.e2e.test_chain_results import run
+from tests.ta_client import TA, deelname, plan, run_until_one_is_absent, zitting
 
 
 def queued(ta: TA, key: str) -> list[tuple[str, str, str]]:
@@ -83,3 +86,32 @@ def test_another_schools_planner_cannot_run_a_session(ta: TA) -> None:
     offering_id, _ = plan(ta.client(), students=1)
     planner = ta.client(ClientRole.planner, tenant=f"other-{ta.tenant}")
     assert planner.http.post(f"/operator/sessions/{offering_id}/run", headers=planner.headers).status_code == 404
+
+
+def test_a_session_run_again_removes_what_the_run_before_set_and_this_result_lacks(ta: TA) -> None:
+    """TP merges each flow 3 PATCH into what it holds (RFC 7396): run again, a student now absent would keep the
+    score, pass and assessment form of the run before there, unless TA's result removes them (`null`, `[]`)."""
+    tp = ta.client()
+    offering_id, _ = plan(tp, students=5)
+    before, attendance = run_until_one_is_absent(partial(run, ta, offering_id))
+    student = before["association_id"]
+    with ta.session_factory() as session:
+        query = select(OutboxMessage.body).where(OutboxMessage.key == student).order_by(OutboxMessage.id)
+        [*_, absent, last] = session.scalars(query)
+    for sent in (absent, last):  # the attendance, then the completed result without a score
+        result = sent["result"]
+        assert result["consumers"][0]["attendance"] == attendance
+        assert (result["score"], result["pass"], result["comment"]) == (None, None, None)
+        block = result["consumers"][0]
+        assert (block["rawScore"], block["maxRawScore"], block["documents"]) == (None, None, [])
+    assert absent["result"]["state"] == "in progress" and absent["result"]["consumers"][0]["final"] is None
+    assert last["result"]["state"] == "completed" and last["result"]["consumers"][0]["final"] is False
+
+    read = tp.get(f"/associations/{student}").json()["result"]  # TA's own read (3.4): the result, no removals
+    assert read["state"] == "completed" and "score" not in read and "pass" not in read and "comment" not in read
+    assert read["consumers"][0] == {
+        "consumerKey": "nl-test-admin",
+        "attendance": attendance,
+        "testDate": read["consumers"][0]["testDate"],
+        "final": False,
+    }

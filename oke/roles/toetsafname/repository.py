@@ -56,7 +56,7 @@ class ToetsafnameRepository(Repository):
         return self._page(query.order_by(TaDeelname.association_id), offset, limit)
 
     def save_result(self, deelname: TaDeelname, result: dict[str, Any] | None) -> None:
-        """The participant's result (flow 3), with the state the `result-state` filter reads."""
+        """The participant's result as TA sent it (flow 3), with the state the `result-state` filter reads."""
         deelname.result = result
         deelname.result_state = str(result["state"]) if result else None
 

@@ -50,7 +50,8 @@ class TaZitting(_Timestamps, Base):
 class TaDeelname(_Timestamps, Base):
     """A participation in a Zitting (flow 2.2-2.4); `data` embeds the Person until it is cancelled.
 
-    `result` is the participant's result (flow 3), `result_state` its state for the `result-state` filter.
+    `result` is the participant's last result as TA sent it (flow 3), with the `null`s and `[]`s by which it removed
+    what earlier ones set (reads show it without them); `result_state` its state for the `result-state` filter.
     """
 
     __tablename__ = "ta_deelnames"

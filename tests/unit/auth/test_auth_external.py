@@ -18,8 +18,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke import __version__
 from oke.auth import scopes
+from oke.auth.assertions import ClientAssertions
 from oke.auth.caller import ClientRole
+from oke.auth.clients import ClientRegistry
 from oke.auth.deps import CallerDep
 from oke.auth.external import ExternalTokens, external_tokens
 from oke.auth.jwk import public_jwk
@@ -45,6 +48,8 @@ class FakeAs:
     opaque: dict[str, dict[str, Any]] = field(default_factory=dict)
     jwks_fetches: int = 0
     introspections: int = 0
+    #: The `User-Agent` of every call.
+    agents: set[str | None] = field(default_factory=set)
 
     def sign(self, kid: str, **changes: Any) -> str:
         now = int(time.time())
@@ -63,12 +68,14 @@ def fake_as() -> Iterator[FakeAs]:
     app = FastAPI()
 
     @app.get("/jwks")
-    def jwks() -> dict[str, Any]:
+    def jwks(request: Request) -> dict[str, Any]:
         state.jwks_fetches += 1
+        state.agents.add(request.headers.get("user-agent"))
         return {"keys": [public_jwk(key.public_key(), kid) for kid, key in state.keys.items()]}
 
     @app.post("/introspect")
     async def introspect(request: Request) -> JSONResponse:
+        state.agents.add(request.headers.get("user-agent"))
         if request.headers.get("authorization") != basic_authorization(*RESOURCE):
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         state.introspections += 1
@@ -194,6 +201,43 @@ def test_a_new_key_of_the_as_is_fetched_but_unknown_kids_do_not_hammer_it(
     now[0] = 60
     assert tokens.verify(fake_as.sign("as-2")).client_id == "ta-1"
     assert fake_as.jwks_fetches == 2
+
+
+def test_oke_names_itself_to_the_as_and_to_a_clients_jwks_url(
+    session_factory: sessionmaker[Session], fake_as: FakeAs, registered: str
+) -> None:
+    """`User-Agent: oke/<version>` on the calls the servers make to check a token or a client assertion, as on
+    every other outbound call (tests/e2e/test_chain_user_agent.py)."""
+    settings = Settings(
+        auth_jwks_url=f"{fake_as.url}/jwks",
+        auth_issuer=AS_ISSUER,
+        auth_audience=AUDIENCE,
+        auth_introspection_url=f"{fake_as.url}/introspect",
+        auth_introspection_client_id=RESOURCE[0],
+        auth_introspection_client_secret=RESOURCE[1],
+    )
+    external, assertions = external_tokens(settings, session_factory), ClientAssertions()
+    assert external is not None
+    try:
+        issuer = _issuer(session_factory, external)
+        issuer.verify(fake_as.sign("as-1"))
+        with pytest.raises(Unauthorized):
+            issuer.verify("an opaque token the AS does not know")
+        assert fake_as.jwks_fetches == 1 and fake_as.introspections == 1
+        with session_factory() as session:
+            jwks_url = settings.auth_jwks_url
+            ClientRegistry(session).add(
+                role=ClientRole.ta, tenant="roc-a", scopes=[scopes.FLOW_0], client_id="k", jwks_url=jwks_url
+            )
+            claims = {"iss": "k", "sub": "k", "aud": AUDIENCE, "exp": int(time.time()) + 60, "jti": "once"}
+            assertion = jwt.encode(claims, fake_as.keys["as-1"], "ES256", {"kid": "as-1"})
+            assert assertions.authenticate(session, assertion, audiences=[AUDIENCE]).client_id == "k"
+    finally:  # the servers' own clients live as long as the process
+        external._http.close()
+        if assertions._http is not None:
+            assertions._http.close()
+    assert fake_as.jwks_fetches == 2
+    assert fake_as.agents == {f"oke/{__version__}"}
 
 
 def _with_kid(fake_as: FakeAs, kid: str) -> str:

@@ -74,8 +74,8 @@ def deelname_wire(deelname: TaDeelname, expand: frozenset[str], zitting: TaZitti
         wire["person"] = deelname.person_id
     if "offering" in expand and zitting is not None:
         wire["offering"] = zitting_wire(zitting)
-    if deelname.result is not None:
-        wire["result"] = deelname.result
+    if deelname.result is not None:  # as TP holds it: without the removals TA keeps for its next result
+        wire["result"] = merge_patch({}, deelname.result)
     return wire
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from oke.errors import Conflict, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.enums import Attendance, OfferingDocumentType, ResultDocumentType, ResultState
+from oke.ooapi.merge_patch import with_removals
 from oke.roles.toetsafname.pdf import one_page_pdf
 from oke.roles.toetsafname.scoring import Grade, grade
 from oke.roles.toetsafname.services.documents import PDF, add_document
@@ -174,8 +175,15 @@ def _completed(
 
 
 def _send(uow: ToetsafnameUnitOfWork, zitting: TaZitting, deelname: TaDeelname, result: dict[str, Any]) -> None:
-    """Flow 3: store the result at TA (3.4 reads it) and queue the PATCH after the participation's earlier ones."""
-    uow.repo.save_result(deelname, result)
+    """Flow 3: store the result at TA (3.4 reads it) and queue the PATCH after the participation's earlier ones.
+
+    TP merges each PATCH into what it holds (RFC 7396), so the result also removes (`null`, `[]`: PDF ch. 4) what
+    TA's earlier results of the participation set and it lacks: a session run again must not leave a student now
+    absent with the score of the run before. TA keeps the result as sent, removals and all, so that every later
+    one removes them again (`merge_patch.with_removals`), as TP may have missed the one that made them.
+    """
+    sent = with_removals(result, deelname.result)
+    uow.repo.save_result(deelname, sent)
     uow.outbox.add(
         tenant=zitting.tenant,
         peer=zitting.tp_peer,
@@ -183,7 +191,7 @@ def _send(uow: ToetsafnameUnitOfWork, zitting: TaZitting, deelname: TaDeelname, 
         key=deelname.association_id,
         method="PATCH",
         path=f"/associations/{deelname.association_id}",
-        body={"associationType": "componentOfferingAssociation", "result": result},
+        body={"associationType": "componentOfferingAssociation", "result": sent},
         snapshot=False,
     )
 
