@@ -322,7 +322,8 @@ def change(
     if as_json:
         typer.echo(ZittingChangedOut.of(changed).model_dump_json())
         return
-    typer.echo(f"zitting {zitting_id} " + ("changed: sent to TA" if changed.changed else "unchanged: nothing sent"))
+    outcome = "changed: queued for TA (oke outbox list shows its delivery)" if changed.changed else "unchanged"
+    typer.echo(f"zitting {zitting_id} {outcome}")
     for deelname_id in changed.deelnames:
         typer.echo(f"  deelname {deelname_id}  sent again (extra time or needs changed)")
     for warning in changed.warnings:

@@ -182,7 +182,7 @@ def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP
     changed = oke_plan(
         tp, tp_database_url, "change", zitting, "--location", "B1.12", "--end", "2026-12-01T10:30:00+01:00"
     )
-    assert f"zitting {zitting} changed: sent to TA" in changed
+    assert f"zitting {zitting} changed: queued for TA (oke outbox list shows its delivery)" in changed
     again = oke_plan(tp, tp_database_url, "change", zitting, "--location", "B1.12", "--json")
     assert json.loads(again) == {"zittingId": zitting, "changed": False, "deelnamesSent": [], "warnings": []}
     with tp.session_factory() as session:
