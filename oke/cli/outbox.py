@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_database, migrated_session, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    JsonOutput,
+    Server,
+    migrated_database,
+    migrated_session,
+    school_option,
+    settings_for,
+)
 from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
 from oke.outbox import operations
@@ -25,6 +33,8 @@ Peer = Annotated[str | None, typer.Option(help="Only the messages to this peer s
 def list_(
     state: Annotated[str | None, typer.Option(help=f"Only messages in this state: {', '.join(STATES)}.")] = None,
     peer: Peer = None,
+    school: Annotated[str | None, school_option("Only the messages of this school (tenant).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only messages of this kind: flow2.offering, flow5, ...")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
     server: Server = None,
     database_url: DatabaseUrl = None,
@@ -35,18 +45,19 @@ def list_(
         typer.echo(f"error: --state {state!r} is not one of {', '.join(STATES)}", err=True)
         raise typer.Exit(2)
     with migrated_session(settings_for(server, database_url=database_url)) as session:
-        rows = [_public(m) for m in operations.list_messages(session, state=state, peer=peer, limit=limit)]
+        found = operations.list_messages(session, state=state, peer=peer, tenant=school, kind=kind, limit=limit)
+        rows = [_public(m) for m in found]
     if as_json:
         typer.echo(json.dumps(rows))
         return
-    table = Table("id", "peer", "kind", "key", "method", "path", "state", "attempts", "next attempt", "last")
+    table = Table("id", "school", "peer", "kind", "key", "method", "path", "state", "attempts", "next attempt", "last")
     print_rows(table, (_cells(row) for row in rows))
 
 
 def _cells(row: dict[str, Any]) -> list[Any]:
     """A message's row: a parked one has no next attempt (it waits for an operator)."""
     last = " ".join(str(part) for part in (row["last_status"], row["last_error"]) if part is not None)
-    cells = [row[name] for name in ("id", "peer", "kind", "key", "method", "path", "state", "attempts")]
+    cells = [row[name] for name in ("id", "tenant", "peer", "kind", "key", "method", "path", "state", "attempts")]
     return [*cells, None if row["state"] == "parked" else row["next_attempt_at"], last[:80]]
 
 

@@ -18,14 +18,20 @@ _T = OutboxMessage.__table__.c
 
 
 def list_messages(
-    session: Session, *, state: str | None = None, peer: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    state: str | None = None,
+    peer: str | None = None,
+    tenant: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
 ) -> Sequence[OutboxMessage]:
-    """The newest `limit` messages, newest first, of `state` and `peer` when given."""
+    """The newest `limit` messages, newest first, of `state`, `peer`, `tenant` and `kind` when given."""
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    if state is not None:
-        query = query.where(OutboxMessage.state == state)
-    if peer is not None:
-        query = query.where(OutboxMessage.peer == peer)
+    given = {"state": state, "peer": peer, "tenant": tenant, "kind": kind}
+    for column, value in given.items():
+        if value is not None:
+            query = query.where(getattr(OutboxMessage, column) == value)
     return session.scalars(query).all()
 
 

@@ -921,10 +921,13 @@ def test_the_cli_lists_shows_and_retries(database: Database) -> None:
     parked = json.loads(runner.invoke(outbox_cli.app, ["list", "--state", "parked", "--json", *url]).stdout)
     assert [r["id"] for r in parked] == [refused]
     assert runner.invoke(outbox_cli.app, ["list", "--peer", "nobody", "--json", *url]).stdout.strip() == "[]"
+    for option, value, found in (("--school", "school", 2), ("--school", "other", 0), ("--kind", "flow5", 0)):
+        listed = runner.invoke(outbox_cli.app, ["list", option, value, "--json", *url])
+        assert len(json.loads(listed.stdout)) == found, (option, value)
     table = runner.invoke(outbox_cli.app, ["list", *url], env={"COLUMNS": "80"})
     assert table.exit_code == 0 and "flow2.offering" in table.stdout
     [parked_line] = [line for line in table.stdout.splitlines() if " parked " in line]
-    assert parked_line.split("│")[9].strip() == ""  # a parked message has no next attempt: it waits for an operator
+    assert parked_line.split("│")[10].strip() == ""  # a parked message has no next attempt: it waits for an operator
 
     shown = runner.invoke(outbox_cli.app, ["show", str(refused), *url])
     assert json.loads(shown.stdout)["body"] == {"offeringId": "o-2"}
