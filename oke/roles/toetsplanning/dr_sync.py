@@ -3,7 +3,8 @@ or course enrolments they rest on) and persons, and keep them as DR's push would
 
 Outside `services/` because it talks HTTP, like `catalogue_sync` and `reconcile`. Everything is read first,
 so that a DR that cannot be read changes nothing; then each object is kept through `services.enrolments`,
-the code of the push, in a write of its own. The history marks these rows as pulled: client `oke-dr-pull`,
+the code of the push, in a write of its own. The associations TP created at DR for extra attempts (flow 5.2) are
+TP's own: a DR that lists them has them skipped, unread. The history marks these rows as pulled: client `oke-dr-pull`,
 method `GET` and the object's path at DR. An object TP holds as DR serves it is left alone, so a second pull
 writes nothing.
 
@@ -97,6 +98,8 @@ class DrPull:
     persons: Tally = field(default_factory=Tally)
     #: What the flow 1 service refused, with its reason (DR served something the push would not pass either).
     refused: list[Refusal] = field(default_factory=list)
+    #: The associations DR listed that TP created there for extra attempts (flow 5.2): skipped, TP's own.
+    tps_own: int = 0
 
     def lines(self) -> list[str]:
         """The summary as an operator reads it."""
@@ -110,6 +113,7 @@ class DrPull:
             f"  enrolments: {self.enrolments}",
             f"  persons: {self.persons}",
             f"  refused: {len(self.refused)}",
+            f"  skipped: {self.tps_own} of TP's own extra attempts",
         ]
 
 
@@ -117,6 +121,10 @@ class DrPull:
 class _Read:
     """DR's documents by id, in the order they are kept: persons, offerings, enrolments (as DR pushes)."""
 
+    #: The associations TP created at DR for extra attempts: not read (`tps_own_associations`).
+    tps_own: set[str]
+    #: Those of them DR listed.
+    listed_own: set[str] = field(default_factory=set)
     persons: dict[str, dict[str, Any]] = field(default_factory=dict)
     offerings: dict[str, dict[str, Any]] = field(default_factory=dict)
     associations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -137,14 +145,15 @@ def pull_dr(
     """
     since, until = pull_period(since, until)
     tenant = enrolments.tenant_of_dr(new_uow(), dr_peer)
+    read = _Read(enrolments.tps_own_associations(new_uow(), tenant))
     try:
         client = directory.client(dr_peer)
-        read = _read_dr(client, since, until)
+        _read_dr(client, since, until, read)
     except PeerUnavailable as error:  # say which DR: a token endpoint's error names none
         raise PeerUnavailable(_unread(dr_peer, error), retry_after=error.retry_after) from error
     except PeerError as error:
         raise PeerError(_unread(dr_peer, error)) from error
-    summary = DrPull(dr_peer, tenant, since, until)
+    summary = DrPull(dr_peer, tenant, since, until, tps_own=len(read.listed_own))
     caller = Caller(PULLER, ClientRole.dr, tenant, dr_peer, frozenset())
     base = urlsplit(client.base_url).path
     kinds: tuple[tuple[dict[str, dict[str, Any]], str, Keep, Tally], ...] = (
@@ -160,6 +169,8 @@ def pull_dr(
             for object_id, kept in zip(chunk, write_all(writes), strict=True):
                 if isinstance(kept, OkeError):
                     summary.refused.append(Refusal(object_id, str(kept)))
+                elif kept is Kept.tps_own:  # TP created it at DR after the pull began
+                    summary.tps_own += 1
                 else:
                     tally.count(kept)
     return summary
@@ -266,10 +277,9 @@ async def _pull_each(directory: PeerDirectory, tx: Transactions[ToetsplanningUni
             logger.warning("flow 1 pull from DR %s failed: %s (`oke sync dr %s` says why)", peer, loggable(error), peer)
 
 
-def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:
+def _read_dr(client: OoapiClient, since: date, until: date, read: _Read) -> None:
     """The planbare toetsen of the period, each with its enrolments read one by one (`expand=person,offering`);
     a cancelled toets without its enrolments, as TP cancels those with it."""
-    read = _Read()
     window = {  # the four filters of PDF 3.1.2.1
         "offeringType": "component",
         "component.componentType": "test",
@@ -285,7 +295,6 @@ def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:
                 continue
             listed = client.pages(f"/offerings/{quote(toets_id, safe='')}/associations")
             _read_associations(client, pool, [_id_of(item, "associationId") for item in listed], read)
-    return read
 
 
 @contextmanager
@@ -300,7 +309,7 @@ def _reading() -> Iterator[ThreadPoolExecutor]:
 
 def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[str], read: _Read) -> None:
     """The enrolments with their persons and offerings, then the context enrolments they rest on, and so on."""
-    while ids := [i for i in dict.fromkeys(ids) if i not in read.associations]:
+    while ids := _to_read(ids, read):
         contexts: list[str] = []
         persons: list[tuple[str, Served]] = []
         offerings: list[tuple[str, Served]] = []
@@ -314,6 +323,13 @@ def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[
         _keep_served(client, pool, "persons", persons, read.persons)
         _keep_served(client, pool, "offerings", offerings, read.offerings)
         ids = contexts
+
+
+def _to_read(ids: list[str], read: _Read) -> list[str]:
+    """The associations of `ids` not read yet, but for TP's own extra attempts, which are counted in `read`."""
+    unread = [i for i in dict.fromkeys(ids) if i not in read.associations]
+    read.listed_own.update(i for i in unread if i in read.tps_own)
+    return [i for i in unread if i not in read.tps_own]
 
 
 #: A person or offering as DR served it in an enrolment: expanded, or its id.
