@@ -3,10 +3,13 @@ or course enrolments they rest on) and persons, and keep them as DR's push would
 
 Outside `services/` because it talks HTTP, like `catalogue_sync` and `reconcile`. Everything is read first,
 so that a DR that cannot be read changes nothing; then each object is kept through `services.enrolments`,
-the code of the push, in a write of its own. The associations TP created at DR for extra attempts (flow 5.2) are
-TP's own: a DR that lists them has them skipped, unread. The history marks these rows as pulled: client `oke-dr-pull`,
+the code of the push, in a write of its own. The history marks these rows as pulled: client `oke-dr-pull`,
 method `GET` and the object's path at DR. An object TP holds as DR serves it is left alone, so a second pull
 writes nothing.
+
+Two kinds of listed association are skipped, and counted: those TP created at DR for extra attempts (flow 5.2),
+TP's own, which are not read; and those DR answers 404 or 410 for, deleted since DR listed them, as the churn of
+a large school must not stop its every pull.
 
 A school of 100,000 students is about 500,000 objects, each its own GET at DR: the enrolments are read
 `READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order.
@@ -31,7 +34,7 @@ import anyio.to_thread
 import orjson
 
 from oke.auth.caller import Caller, ClientRole
-from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable, loggable
+from oke.client.errors import InvalidPeerAnswer, PeerError, PeerRefused, PeerUnavailable, loggable
 from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import OkeError
@@ -54,6 +57,9 @@ DEFAULT_HORIZON_DAYS = 365
 PULL_LOCK = "oke-dr-pull"
 #: The context enrolments a Toetsinschrijving may rest on (PDF Tabel 4.3.A).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
+
+#: DR's answers to the read of an association it listed that say it was deleted since (RFC 9110 15.5.5, 15.5.11).
+GONE = frozenset({404, 410})
 
 #: How many of DR's enrolments a pull reads at once.
 READS_AT_ONCE = 8
@@ -100,6 +106,8 @@ class DrPull:
     refused: list[Refusal] = field(default_factory=list)
     #: The associations DR listed that TP created there for extra attempts (flow 5.2): skipped, TP's own.
     tps_own: int = 0
+    #: The associations DR listed and then answered 404 or 410 for: deleted since, skipped.
+    gone: int = 0
 
     def lines(self) -> list[str]:
         """The summary as an operator reads it."""
@@ -113,7 +121,7 @@ class DrPull:
             f"  enrolments: {self.enrolments}",
             f"  persons: {self.persons}",
             f"  refused: {len(self.refused)}",
-            f"  skipped: {self.tps_own} of TP's own extra attempts",
+            f"  skipped: {self.gone} gone at DR since listed, {self.tps_own} of TP's own extra attempts",
         ]
 
 
@@ -125,6 +133,8 @@ class _Read:
     tps_own: set[str]
     #: Those of them DR listed.
     listed_own: set[str] = field(default_factory=set)
+    #: The associations DR listed and then answered 404 or 410 for (`GONE`).
+    gone: set[str] = field(default_factory=set)
     persons: dict[str, dict[str, Any]] = field(default_factory=dict)
     offerings: dict[str, dict[str, Any]] = field(default_factory=dict)
     associations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -153,7 +163,7 @@ def pull_dr(
         raise PeerUnavailable(_unread(dr_peer, error), retry_after=error.retry_after) from error
     except PeerError as error:
         raise PeerError(_unread(dr_peer, error)) from error
-    summary = DrPull(dr_peer, tenant, since, until, tps_own=len(read.listed_own))
+    summary = DrPull(dr_peer, tenant, since, until, tps_own=len(read.listed_own), gone=len(read.gone))
     caller = Caller(PULLER, ClientRole.dr, tenant, dr_peer, frozenset())
     base = urlsplit(client.base_url).path
     kinds: tuple[tuple[dict[str, dict[str, Any]], str, Keep, Tally], ...] = (
@@ -314,6 +324,9 @@ def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[
         persons: list[tuple[str, Served]] = []
         offerings: list[tuple[str, Served]] = []
         for association_id, found in zip(ids, pool.map(partial(_association, client), ids), strict=True):
+            if found is None:
+                read.gone.add(association_id)
+                continue
             document = found.document
             read.associations[association_id] = document
             offerings.append((document["offering"], found.offering))
@@ -327,7 +340,7 @@ def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[
 
 def _to_read(ids: list[str], read: _Read) -> list[str]:
     """The associations of `ids` not read yet, but for TP's own extra attempts, which are counted in `read`."""
-    unread = [i for i in dict.fromkeys(ids) if i not in read.associations]
+    unread = [i for i in dict.fromkeys(ids) if i not in read.associations and i not in read.gone]
     read.listed_own.update(i for i in unread if i in read.tps_own)
     return [i for i in unread if i not in read.tps_own]
 
@@ -362,8 +375,14 @@ class _Association(NamedTuple):
     offering: Served
 
 
-def _association(client: OoapiClient, association_id: str) -> _Association:
-    found = client.get_json(f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"})
+def _association(client: OoapiClient, association_id: str) -> _Association | None:
+    """DR's enrolment; None when DR says it is gone (`GONE`)."""
+    try:
+        found = client.get_json(f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"})
+    except PeerRefused as refused:
+        if refused.peer_status in GONE:
+            return None
+        raise
     if not isinstance(found, dict):
         raise InvalidPeerAnswer(f"{client.name}: association {association_id} is not a JSON object")
     person: Any = found.get("person")
