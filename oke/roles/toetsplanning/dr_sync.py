@@ -12,13 +12,15 @@ TP's own, which are not read; and those DR answers 404 or 410 for, deleted since
 a large school must not stop its every pull.
 
 A school of 100,000 students is about 500,000 objects, each its own GET at DR: the enrolments are read
-`READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order.
+`READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order. A read DR does not
+answer, or answers 408, 429 or 5xx, is tried again (`READ_RETRY`): one busy moment of DR must not fail the pull.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, asynccontextmanager, contextmanager
@@ -39,6 +41,7 @@ from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import OkeError
 from oke.ooapi.common import nl_test_admin_block
+from oke.outbox.retry import RetryPolicy
 from oke.roles.toetsplanning.reconcile import Refusal
 from oke.roles.toetsplanning.services import enrolments
 from oke.roles.toetsplanning.services.enrolments import Kept
@@ -63,6 +66,12 @@ GONE = frozenset({404, 410})
 
 #: How many of DR's enrolments a pull reads at once.
 READS_AT_ONCE = 8
+#: How a read of the pull that DR did not answer, or answered 408, 429 or 5xx, is tried again: 5 tries in all, after
+#: about 0.5, 1, 2 and 4 seconds, or after DR's `Retry-After` when it asks for longer, but never more than 30
+#: seconds a wait (a read is then given up within 2 minutes, and the pull fails as a DR that cannot be read).
+READ_RETRY = RetryPolicy(base_seconds=0.5, max_seconds=4.0, max_attempts=5, max_retry_after_seconds=30.0)
+#: The jitter of those waits, so that the pull's threads do not try again in step.
+_JITTER = random.Random()
 #: How many writes a pull hands to the group commit at once (it takes up to `MAX_BATCH` in a transaction).
 WRITES_AT_ONCE = 1000
 
@@ -207,6 +216,11 @@ def _keep(keep: Keep, caller: Caller, object_id: str, inbound: Inbound, uow: Toe
     return keep(uow, caller, object_id, inbound)
 
 
+def _read_again(tries: int, error: PeerUnavailable) -> float | None:
+    """The `ReadRetry` of the pull's reads: `READ_RETRY`."""
+    return None if READ_RETRY.gives_up(tries) else READ_RETRY.delay(tries, error.retry_after, _JITTER)
+
+
 def _unread(dr_peer: str, error: PeerError) -> str:
     return f"DR {dr_peer} could not be read, nothing was changed: {error}"
 
@@ -297,13 +311,13 @@ def _read_dr(client: OoapiClient, since: date, until: date, read: _Read) -> None
         "until": until.isoformat(),
     }
     with _reading() as pool:
-        for toets in client.pages("/offerings", window):
+        for toets in client.pages("/offerings", window, retry=_read_again):
             toets_id = _id_of(toets, "offeringId")
             read.offerings[toets_id] = toets
             block = nl_test_admin_block(toets.get("consumers")) or {}
             if block.get("offeringState") == "canceled":
                 continue
-            listed = client.pages(f"/offerings/{quote(toets_id, safe='')}/associations")
+            listed = client.pages(f"/offerings/{quote(toets_id, safe='')}/associations", retry=_read_again)
             _read_associations(client, pool, [_id_of(item, "associationId") for item in listed], read)
 
 
@@ -378,7 +392,8 @@ class _Association(NamedTuple):
 def _association(client: OoapiClient, association_id: str) -> _Association | None:
     """DR's enrolment; None when DR says it is gone (`GONE`)."""
     try:
-        found = client.get_json(f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"})
+        path, expand = f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"}
+        found = client.get_json(path, expand, retry=_read_again)
     except PeerRefused as refused:
         if refused.peer_status in GONE:
             return None
@@ -401,7 +416,7 @@ def _context_ids(block: dict[str, Any]) -> Iterator[str]:
 
 def _read_object(client: OoapiClient, collection: str, object_id: str) -> dict[str, Any]:
     """`GET /persons/{id}` or `/offerings/{id}`, for what DR did not expand."""
-    found = client.get_json(f"/{collection}/{quote(object_id, safe='')}")
+    found = client.get_json(f"/{collection}/{quote(object_id, safe='')}", retry=_read_again)
     if not isinstance(found, dict):
         raise InvalidPeerAnswer(f"{client.name}: {collection} {object_id} is not a JSON object")
     return found
