@@ -6,19 +6,24 @@ Rules checked, with their sources:
 - A read DR does not answer, or answers 408, 429 or 5xx, is tried again with backoff, after DR's `Retry-After`
   (seconds or an HTTP date, RFC 9110 10.2.3) when it asks for longer; five tries, and then the pull fails as
   before, nothing changed, saying so (docs/planning.md, "Flow 1: push or pull").
+- A pull makes `OKE_DR_SYNC_READS_AT_ONCE` GETs at DR at once (docs/operations.md, "Flow 1 pull").
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+
+import pytest
 
 from oke.auth.caller import ClientRole
 from tests.api_client import TP
 from tests.dr_client import DR
 from tests.e2e.test_chain_dr_pull import held, history_rows, oke_sync
 from tests.e2e.test_chain_dr_pull import in_the_schools_term as in_the_schools_term  # autouse: the fixture
-from tests.fault_proxy import DROP, PASS, FaultProxy, error
+from tests.fault_proxy import DROP, PASS, FaultProxy, error, slow
 
 
 def test_associations_deleted_while_the_pull_reads_are_skipped_and_the_rest_is_kept(
@@ -65,3 +70,19 @@ def test_a_dr_that_stays_unavailable_fails_the_pull_after_five_tries_and_nothing
     assert "answered 503" in output and "(given up after 5 tries)" in output
     assert len(seen) == 5 and {s.path for s in seen} == {"/ooapi/offerings"}
     assert held(tp) == {"offerings": {}, "associations": {}, "persons": {}} and history_rows(tp) == []
+
+
+def test_a_pull_makes_as_many_reads_at_once_as_the_setting_says(
+    tp: TP, dr: DR, tp_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OKE_DR_SYNC_READS_AT_ONCE", "2")
+    most = 0
+    with FaultProxy(dr.url).serving() as proxy:
+        peer = tp.configure_dr("dr-gentle", proxy.url, client=dr.register(ClientRole.tp))
+        proxy.next(PASS, PASS, *[slow(0.5)] * 3)  # the first toets's enrolments (three at least) take their time
+        pulling = threading.Thread(target=oke_sync, args=(tp_database_url, peer))
+        pulling.start()
+        while pulling.is_alive():
+            most = max(most, proxy.in_flight(containing="/ooapi/associations/"))
+            time.sleep(0.01)
+    assert most == 2 and len(held(tp)["associations"]) == 10

@@ -64,7 +64,7 @@ _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 #: DR's answers to the read of an association it listed that say it was deleted since (RFC 9110 15.5.5, 15.5.11).
 GONE = frozenset({404, 410})
 
-#: How many of DR's enrolments a pull reads at once.
+#: How many of DR's enrolments a pull reads at once, unless told (`dr_sync_reads_at_once` of the settings).
 READS_AT_ONCE = 8
 #: How a read of the pull that DR did not answer, or answered 408, 429 or 5xx, is tried again: 5 tries in all, after
 #: about 0.5, 1, 2 and 4 seconds, or after DR's `Retry-After` when it asks for longer, but never more than 30
@@ -157,8 +157,10 @@ def pull_dr(
     *,
     since: date | None = None,
     until: date | None = None,
+    reads_at_once: int = READS_AT_ONCE,
 ) -> DrPull:
-    """Read the planbare toetsen overlapping [since, until] (today and the next 365 days by default) and keep them.
+    """Read the planbare toetsen overlapping [since, until] (today and the next 365 days by default), `reads_at_once`
+    GETs at a time, and keep them.
 
     `NotFound` for a peer that is no DR; a `PeerError` when DR cannot be read, and then nothing is changed.
     """
@@ -167,7 +169,7 @@ def pull_dr(
     read = _Read(enrolments.tps_own_associations(new_uow(), tenant))
     try:
         client = directory.client(dr_peer)
-        _read_dr(client, since, until, read)
+        _read_dr(client, since, until, read, reads_at_once)
     except PeerUnavailable as error:  # say which DR: a token endpoint's error names none
         raise PeerUnavailable(_unread(dr_peer, error), retry_after=error.retry_after) from error
     except PeerError as error:
@@ -232,6 +234,7 @@ async def pull(
     *,
     since: date | None = None,
     until: date | None = None,
+    reads_at_once: int = READS_AT_ONCE,
 ) -> DrPull:
     """`pull_dr` off the event loop: HTTP and reads in worker threads, writes in `tx`'s group commit."""
 
@@ -249,7 +252,16 @@ async def pull(
     def write_from_thread(writes: Sequence[Write]) -> list[Kept | OkeError]:
         return anyio.from_thread.run(write_all, writes)
 
-    run = partial(pull_dr, directory, tx.new_uow, write_from_thread, dr_peer, since=since, until=until)
+    run = partial(
+        pull_dr,
+        directory,
+        tx.new_uow,
+        write_from_thread,
+        dr_peer,
+        since=since,
+        until=until,
+        reads_at_once=reads_at_once,
+    )
     return await anyio.to_thread.run_sync(run)
 
 
@@ -260,15 +272,17 @@ async def pulling(
     every_seconds: float,
     *,
     database_url: str | None = None,
+    reads_at_once: int = READS_AT_ONCE,
 ) -> AsyncIterator[None]:
-    """Pull every configured DR now and then every `every_seconds`, for as long as the block runs.
+    """Pull every configured DR now and then every `every_seconds`, `reads_at_once` GETs at a time, for as long as
+    the block runs.
 
     A failed pull is logged and tried again at the next turn; leaving the block stops the schedule. With
     `database_url` (TP's database), a process skips its turn while another one pulls into that database:
     several API processes and workers may run the schedule, and no two pull at once.
     """
     async with anyio.create_task_group() as group:
-        group.start_soon(_pull_every, directory, tx, every_seconds, database_url)
+        group.start_soon(_pull_every, directory, tx, every_seconds, database_url, reads_at_once)
         try:
             yield
         finally:
@@ -276,7 +290,11 @@ async def pulling(
 
 
 async def _pull_every(
-    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], seconds: float, database_url: str | None
+    directory: PeerDirectory,
+    tx: Transactions[ToetsplanningUnitOfWork],
+    seconds: float,
+    database_url: str | None,
+    reads_at_once: int,
 ) -> None:
     while True:
         with ExitStack() as held:
@@ -288,20 +306,22 @@ async def _pull_every(
             except Exception:  # a database that is briefly away must not end the schedule
                 logger.exception("flow 1 pull: the lock or the DR peers could not be read")
                 peers = []
-            await _pull_each(directory, tx, peers)
+            await _pull_each(directory, tx, peers, reads_at_once)
         await anyio.sleep(seconds)
 
 
-async def _pull_each(directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], peers: list[str]) -> None:
+async def _pull_each(
+    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], peers: list[str], reads_at_once: int
+) -> None:
     for peer in peers:
         try:
-            summary = await pull(directory, tx, peer)
+            summary = await pull(directory, tx, peer, reads_at_once=reads_at_once)
             logger.info("flow 1 pull: %s", " ".join(line.strip() for line in summary.counts()))
         except Exception as error:  # logged, tried again next turn: the server keeps running
             logger.warning("flow 1 pull from DR %s failed: %s (`oke sync dr %s` says why)", peer, loggable(error), peer)
 
 
-def _read_dr(client: OoapiClient, since: date, until: date, read: _Read) -> None:
+def _read_dr(client: OoapiClient, since: date, until: date, read: _Read, reads_at_once: int) -> None:
     """The planbare toetsen of the period, each with its enrolments read one by one (`expand=person,offering`);
     a cancelled toets without its enrolments, as TP cancels those with it."""
     window = {  # the four filters of PDF 3.1.2.1
@@ -310,7 +330,7 @@ def _read_dr(client: OoapiClient, since: date, until: date, read: _Read) -> None
         "since": since.isoformat(),
         "until": until.isoformat(),
     }
-    with _reading() as pool:
+    with _reading(reads_at_once) as pool:
         for toets in client.pages("/offerings", window, retry=_read_again):
             toets_id = _id_of(toets, "offeringId")
             read.offerings[toets_id] = toets
@@ -322,9 +342,9 @@ def _read_dr(client: OoapiClient, since: date, until: date, read: _Read) -> None
 
 
 @contextmanager
-def _reading() -> Iterator[ThreadPoolExecutor]:
+def _reading(reads_at_once: int) -> Iterator[ThreadPoolExecutor]:
     """Threads for DR's GETs; once one fails, the reads not yet begun are dropped, not waited for."""
-    pool = ThreadPoolExecutor(READS_AT_ONCE, thread_name_prefix="oke-dr-pull")
+    pool = ThreadPoolExecutor(reads_at_once, thread_name_prefix="oke-dr-pull")
     try:
         yield pool
     finally:
