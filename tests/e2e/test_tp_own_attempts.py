@@ -12,11 +12,13 @@ Rules checked, with their sources:
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from oke.auth.caller import ClientRole
 from oke.config import Settings
 from oke.roles.deelnemerregistratie import school
+from oke.roles.toetsplanning.services import enrolments
 from oke.roles.toetsplanning.services.enrolments import TPS_OWN
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from tests.api_client import TP, Enrolment, dr_enrols
@@ -39,7 +41,10 @@ def extra_attempt(tp: TP, enrolment: Enrolment) -> str:
     return attempt_id
 
 
-def test_a_pull_skips_tps_extra_attempt_that_dr_lists_as_its_own(tp: TP, dr: DR, tp_database_url: str) -> None:
+@pytest.mark.parametrize("made_during_the_pull", [False, True])
+def test_a_pull_skips_tps_extra_attempt_that_dr_lists_as_its_own(
+    tp: TP, dr: DR, tp_database_url: str, made_during_the_pull: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     peer = connect_to_dr(tp, dr)
     oke_sync(tp_database_url, peer)
     attempt_id = extra_attempt(tp, Enrolment(school.TOETS_REKENEN, JACOB_REKENEN, school.STUDENTS["jacob"]))
@@ -48,6 +53,8 @@ def test_a_pull_skips_tps_extra_attempt_that_dr_lists_as_its_own(tp: TP, dr: DR,
         mark = update(SchoolEnrolment).where(SchoolEnrolment.association_id == attempt_id)
         session.execute(mark.values(created_by="dr"))
         session.commit()
+    if made_during_the_pull:  # TP's ids were read before TP made this one: DR's copy is read, and not kept
+        monkeypatch.setattr(enrolments, "tps_own_associations", lambda uow, tenant: set())
 
     output = oke_sync(tp_database_url, peer)
 

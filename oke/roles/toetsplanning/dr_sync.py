@@ -61,14 +61,15 @@ PULL_LOCK = "oke-dr-pull"
 #: The context enrolments a Toetsinschrijving may rest on (PDF Tabel 4.3.A).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 
-#: DR's answers to the read of an association it listed that say it was deleted since (RFC 9110 15.5.5, 15.5.11).
+#: DR's answers to the read of an association it listed (or named as the one an enrolment rests on) that say it was
+#: deleted since (RFC 9110 15.5.5, 15.5.11).
 GONE = frozenset({404, 410})
 
 #: How many of DR's enrolments a pull reads at once, unless told (`dr_sync_reads_at_once` of the settings).
 READS_AT_ONCE = 8
 #: How a read of the pull that DR did not answer, or answered 408, 429 or 5xx, is tried again: 5 tries in all, after
 #: about 0.5, 1, 2 and 4 seconds, or after DR's `Retry-After` when it asks for longer, but never more than 30
-#: seconds a wait (a read is then given up within 2 minutes, and the pull fails as a DR that cannot be read).
+#: seconds a wait (at most 2 minutes of waiting; then the pull fails as for a DR that cannot be read).
 READ_RETRY = RetryPolicy(base_seconds=0.5, max_seconds=4.0, max_attempts=5, max_retry_after_seconds=30.0)
 #: The jitter of those waits, so that the pull's threads do not try again in step.
 _JITTER = random.Random()
