@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     document_wait_minutes: float = Field(default=60.0, ge=0)
     #: TP pulls flow 1 from every configured DR this often (minutes), and once at start; None: DR pushes.
     dr_sync_minutes: int | None = Field(default=None, gt=0)
+    #: How many GETs a flow 1 pull (scheduled, or `oke sync dr`) makes at DR at once (`dr_sync.READS_AT_ONCE`):
+    #: fewer for a DR that answers 429 to the default, more to pull a large school from a DR that takes it sooner.
+    dr_sync_reads_at_once: int = Field(default=8, ge=1, le=64)
     contact_email: str = "beheer@example.org"
     documentation_url: str = "https://github.com/NetwerkExamineringDigitalisering/NED-OOAPI"
     #: The nl-test-admin version the reference DR announces in `GET /` and judges flow 5 by: the

@@ -38,7 +38,8 @@ def dr(
     with migrated_database(settings, failing=f"sync from DR {peer}") as database:
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
         with peer_clients(database) as directory:
-            summary = anyio.run(lambda: pull(directory, tx, peer, since=first, until=last))
+            reads_at_once = settings.dr_sync_reads_at_once
+            summary = anyio.run(lambda: pull(directory, tx, peer, since=first, until=last, reads_at_once=reads_at_once))
     for line in summary.lines():
         typer.echo(line)
     if summary.refused:

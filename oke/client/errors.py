@@ -6,11 +6,13 @@ and fails answers 502 or 503.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from oke.errors import OkeError
+from oke.ooapi.retry_after import retry_after_seconds
 
 #: Answers that say "later", not "no": the peer is overloaded or timed the request out.
 _TRANSIENT = frozenset({408, 429})
@@ -100,7 +102,4 @@ def _summary(body: Any) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers["retry-after"]))
-    except (KeyError, ValueError):  # absent, or an HTTP date (which peers hardly send)
-        return None
+    return retry_after_seconds(response.headers.get("retry-after"), now=datetime.now(UTC))

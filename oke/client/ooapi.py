@@ -1,15 +1,16 @@
-"""Calling one peer's OOAPI endpoints: Bearer tokens, merge-patch, one retry on 401, paging."""
+"""Calling one peer's OOAPI endpoints: Bearer tokens, merge-patch, one retry on 401, paging, reads tried again."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 import orjson
 
-from oke.client.errors import InvalidPeerAnswer, answer_error, transport_error
+from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, loggable, transport_error
 from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
 from oke.ooapi.paging import PAGE_SIZES
 from oke.ooapi.problems import PROBLEM_JSON
@@ -32,6 +33,9 @@ DEFAULT_PAGE_SIZE = max(PAGE_SIZES)
 MAX_PAGES = 2_000
 
 Params = Mapping[str, Any]
+#: How long a read waits before it is tried again after its n-th failure that may pass (`PeerUnavailable`: no answer,
+#: 408, 429, 5xx), given n and the error; None: it is given up.
+ReadRetry = Callable[[int, PeerUnavailable], float | None]
 
 
 class OoapiClient:
@@ -86,26 +90,35 @@ class OoapiClient:
             response = self._send(method, path, self.tokens.token(), body, params, sent)
         return response
 
-    def get_json(self, path: str, params: Params | None = None) -> Any:
-        """The JSON of a successful GET; `PeerRefused`/`PeerUnavailable` with the peer's problem otherwise."""
-        response = self._success("GET", path, params=params)
+    def get_json(self, path: str, params: Params | None = None, *, retry: ReadRetry | None = None) -> Any:
+        """The JSON of a successful GET; `PeerRefused`/`PeerUnavailable` with the peer's problem otherwise.
+
+        With `retry`, a GET that failed `PeerUnavailable` is tried again after the wait it gives, until it gives
+        none: the last error then says how many tries were made.
+        """
+        response = self._read(path, params, retry)
         try:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError:
             raise InvalidPeerAnswer(f"{self._what('GET', path)}: the answer is not JSON") from None
 
     def pages(
-        self, path: str, params: Params | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        retry: ReadRetry | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every item of an OOAPI listing, page after page while `hasNextPage` says there are more and the
-        peer's `totalPages`, when it gives one, is not reached.
+        peer's `totalPages`, when it gives one, is not reached; each page read as `get_json` reads, with `retry`.
 
         Raises `InvalidPeerAnswer` for a peer that would have us page for ever: one that serves a page again
         (it ignores `pageNumber`), or claims more pages than `MAX_PAGES`.
         """
         previous: list[dict[str, Any]] | None = None
         for number in range(1, MAX_PAGES + 1):
-            page = self.get_json(path, {**(params or {}), "pageSize": page_size, "pageNumber": number})
+            page = self.get_json(path, {**(params or {}), "pageSize": page_size, "pageNumber": number}, retry=retry)
             items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise InvalidPeerAnswer(f"{self._what('GET', path)}: page {number} is not an OOAPI page")
@@ -125,6 +138,27 @@ class OoapiClient:
             f"{self._what('GET', path)}: still hasNextPage true after {MAX_PAGES} pages of {page_size}, "
             "more than any OKE listing holds: the peer does not end its listing"
         )
+
+    def _read(self, path: str, params: Params | None, retry: ReadRetry | None) -> httpx.Response:
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return self._success("GET", path, params=params)
+            except PeerUnavailable as error:
+                wait = None if retry is None else retry(tries, error)
+                if wait is None and tries == 1:
+                    raise
+                if wait is None:
+                    given_up = f"{error} (given up after {tries} tries)"
+                    raise PeerUnavailable(
+                        given_up, retry_after=error.retry_after, peer_status=error.peer_status
+                    ) from error
+                # the error's text names the path (ids): the log says its kind (docs/operations.md, "Logs")
+                logger.info(
+                    "%s: a GET failed (%s), try %d; trying again in %.1f s", self.name, loggable(error), tries, wait
+                )
+                time.sleep(wait)
 
     def _success(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = self.request(method, path, **kwargs)

@@ -7,7 +7,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+
+from oke.ooapi.retry_after import retry_after_seconds
 
 #: Statuses below 500 that say "try again later" rather than "this request is wrong".
 RETRYABLE_4XX = frozenset({408, 429})
@@ -109,14 +110,20 @@ class RetryPolicy:
                 return Park(
                     f"HTTP {status} at attempt {attempts}, {_span(waited)} after it was queued: {patience.meaning}"
                 )
-        if self.max_attempts is not None and attempts >= self.max_attempts:
+        if self.gives_up(attempts):
             last = "no answer" if status is None else f"HTTP {status}"
             return Park(f"gave up after {attempts} attempts (last: {last})")
+        return Retry(now + timedelta(seconds=self.delay(attempts, retry_after_seconds(retry_after, now=now), rng)))
+
+    def gives_up(self, attempts: int) -> bool:
+        """Whether `attempts` failed attempts are all there may be (`max_attempts`)."""
+        return self.max_attempts is not None and attempts >= self.max_attempts
+
+    def delay(self, attempts: int, asked: float | None, rng: random.Random) -> float:
+        """The seconds to wait after `attempts` failures: the backoff less jitter, or the `asked` seconds of the
+        peer's `Retry-After` (capped at `max_retry_after_seconds`) when they are more."""
         delay = self.backoff(attempts) * (1 - self.jitter * rng.random())
-        asked = retry_after_seconds(retry_after, now=now)
-        if asked is not None:
-            delay = max(delay, min(asked, self.max_retry_after_seconds))
-        return Retry(now + timedelta(seconds=delay))
+        return delay if asked is None else max(delay, min(asked, self.max_retry_after_seconds))
 
     def backoff(self, attempts: int) -> float:
         """The delay before jitter after `attempts` failures: non-decreasing, at most `max_seconds`."""
@@ -129,22 +136,6 @@ class RetryPolicy:
 def retryable(status: int | None) -> bool:
     """Transport errors (None), 5xx, 408 and 429 may succeed later; any other failure will not."""
     return status is None or status >= 500 or status in RETRYABLE_4XX
-
-
-def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
-    """`Retry-After` as seconds from `now`: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # an HTTP date is always GMT
-        return None
-    return max((when - now).total_seconds(), 0.0)
 
 
 def _span(seconds: float) -> str:

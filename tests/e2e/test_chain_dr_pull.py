@@ -24,6 +24,7 @@ from oke.auth.caller import ClientRole
 from oke.cli import app as oke
 from oke.client.peers import PeerDirectory
 from oke.config import Settings
+from oke.outbox.retry import RetryPolicy
 from oke.roles.deelnemerregistratie import school
 from oke.roles.deelnemerregistratie.services import push
 from oke.roles.toetsplanning import dr_sync
@@ -60,6 +61,14 @@ def in_the_schools_term(monkeypatch: pytest.MonkeyPatch) -> None:
             return TERM_DAY
 
     monkeypatch.setattr(dr_sync, "date", TermDate)
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pull's failed reads tried again at once: a schedule pulls every DR of the session's database, among them
+    those of earlier tests that no longer listen, and each would cost its turn seconds of backoff."""
+    quick = RetryPolicy(base_seconds=0.01, max_seconds=0.01, max_attempts=5, max_retry_after_seconds=0.01)
+    monkeypatch.setattr(dr_sync, "READ_RETRY", quick)
 
 
 def connect_to_dr(tp: TP, dr: DR) -> str:
@@ -217,6 +226,7 @@ def test_a_dr_that_cannot_be_reached_is_a_clear_error_and_nothing_changes(tp: TP
     assert "no DR peer" in oke_sync(tp_database_url, tp.configure_ta("ta-x"), exit_code=1)
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_tp_pulls_on_its_schedule(tp: TP, dr: DR, tp_settings: Settings) -> None:
     connect_to_dr(tp, dr)
     scheduled = tp_settings.model_copy(update={"port": free_port(), "dr_sync_minutes": 1})
@@ -224,6 +234,7 @@ def test_tp_pulls_on_its_schedule(tp: TP, dr: DR, tp_settings: Settings) -> None
         eventually(lambda: len(held(tp)["associations"]) == 10, seconds=30)
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_the_schedule_pulls_again_at_every_turn(tp: TP, dr: DR, tp_database_url: str) -> None:
     connect_to_dr(tp, dr)
     database = Database(tp_database_url)

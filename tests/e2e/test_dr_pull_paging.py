@@ -29,6 +29,7 @@ from tests.api_client import TP, new_id, zitting_offering
 from tests.dr_client import DR
 from tests.e2e.test_chain_dr_pull import connect_to_dr, held, oke_sync
 from tests.e2e.test_chain_dr_pull import in_the_schools_term as in_the_schools_term  # autouse: the fixture
+from tests.e2e.test_chain_dr_pull import quick_retries as quick_retries  # the fixture
 from tests.servers import free_port, running
 
 #: After this many pages the fake DR lets go (an empty page): a client without a bound then ends, and its
@@ -109,6 +110,7 @@ def test_a_dr_that_ignores_page_number_cannot_be_read_and_nothing_changes(tp: TP
     assert len(fake.listings) == 2 and held(tp)["offerings"] == {}
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_on_the_schedule_a_dr_that_ignores_page_number_fails_its_turn_and_the_others_are_pulled(
     tp: TP, dr: DR, tp_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

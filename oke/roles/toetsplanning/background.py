@@ -43,5 +43,7 @@ async def working(settings: Settings, database: Database) -> AsyncIterator[None]
             yield
         else:  # flow 1 pulled from DR on a schedule
             tx = database.transactions(ToetsplanningUnitOfWork)
-            async with pulling(peers, tx, settings.dr_sync_minutes * 60, database_url=database.url):
+            every = settings.dr_sync_minutes * 60
+            reads_at_once = settings.dr_sync_reads_at_once
+            async with pulling(peers, tx, every, database_url=database.url, reads_at_once=reads_at_once):
                 yield

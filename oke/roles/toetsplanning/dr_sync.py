@@ -7,14 +7,20 @@ the code of the push, in a write of its own. The history marks these rows as pul
 method `GET` and the object's path at DR. An object TP holds as DR serves it is left alone, so a second pull
 writes nothing.
 
+Two kinds of listed association are skipped, and counted: those TP created at DR for extra attempts (flow 5.2),
+TP's own, which are not read; and those DR answers 404 or 410 for, deleted since DR listed them, as the churn of
+a large school must not stop its every pull.
+
 A school of 100,000 students is about 500,000 objects, each its own GET at DR: the enrolments are read
-`READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order.
+`READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order. A read DR does not
+answer, or answers 408, 429 or 5xx, is tried again (`READ_RETRY`): one busy moment of DR must not fail the pull.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, asynccontextmanager, contextmanager
@@ -30,11 +36,12 @@ import anyio.to_thread
 import orjson
 
 from oke.auth.caller import Caller, ClientRole
-from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable, loggable
+from oke.client.errors import InvalidPeerAnswer, PeerError, PeerRefused, PeerUnavailable, loggable
 from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import OkeError
 from oke.ooapi.common import nl_test_admin_block
+from oke.outbox.retry import RetryPolicy
 from oke.roles.toetsplanning.reconcile import Refusal
 from oke.roles.toetsplanning.services import enrolments
 from oke.roles.toetsplanning.services.enrolments import Kept
@@ -54,8 +61,18 @@ PULL_LOCK = "oke-dr-pull"
 #: The context enrolments a Toetsinschrijving may rest on (PDF Tabel 4.3.A).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 
-#: How many of DR's enrolments a pull reads at once.
+#: DR's answers to the read of an association it listed (or named as the one an enrolment rests on) that say it was
+#: deleted since (RFC 9110 15.5.5, 15.5.11).
+GONE = frozenset({404, 410})
+
+#: How many of DR's enrolments a pull reads at once, unless told (`dr_sync_reads_at_once` of the settings).
 READS_AT_ONCE = 8
+#: How a read of the pull that DR did not answer, or answered 408, 429 or 5xx, is tried again: 5 tries in all, after
+#: about 0.5, 1, 2 and 4 seconds, or after DR's `Retry-After` when it asks for longer, but never more than 30
+#: seconds a wait (at most 2 minutes of waiting; then the pull fails as for a DR that cannot be read).
+READ_RETRY = RetryPolicy(base_seconds=0.5, max_seconds=4.0, max_attempts=5, max_retry_after_seconds=30.0)
+#: The jitter of those waits, so that the pull's threads do not try again in step.
+_JITTER = random.Random()
 #: How many writes a pull hands to the group commit at once (it takes up to `MAX_BATCH` in a transaction).
 WRITES_AT_ONCE = 1000
 
@@ -97,6 +114,10 @@ class DrPull:
     persons: Tally = field(default_factory=Tally)
     #: What the flow 1 service refused, with its reason (DR served something the push would not pass either).
     refused: list[Refusal] = field(default_factory=list)
+    #: The associations DR listed that TP created there for extra attempts (flow 5.2): skipped, TP's own.
+    tps_own: int = 0
+    #: The associations DR listed and then answered 404 or 410 for: deleted since, skipped.
+    gone: int = 0
 
     def lines(self) -> list[str]:
         """The summary as an operator reads it."""
@@ -110,6 +131,7 @@ class DrPull:
             f"  enrolments: {self.enrolments}",
             f"  persons: {self.persons}",
             f"  refused: {len(self.refused)}",
+            f"  skipped: {self.gone} gone at DR since listed, {self.tps_own} of TP's own extra attempts",
         ]
 
 
@@ -117,6 +139,12 @@ class DrPull:
 class _Read:
     """DR's documents by id, in the order they are kept: persons, offerings, enrolments (as DR pushes)."""
 
+    #: The associations TP created at DR for extra attempts: not read (`tps_own_associations`).
+    tps_own: set[str]
+    #: Those of them DR listed.
+    listed_own: set[str] = field(default_factory=set)
+    #: The associations DR listed and then answered 404 or 410 for (`GONE`).
+    gone: set[str] = field(default_factory=set)
     persons: dict[str, dict[str, Any]] = field(default_factory=dict)
     offerings: dict[str, dict[str, Any]] = field(default_factory=dict)
     associations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -130,21 +158,24 @@ def pull_dr(
     *,
     since: date | None = None,
     until: date | None = None,
+    reads_at_once: int = READS_AT_ONCE,
 ) -> DrPull:
-    """Read the planbare toetsen overlapping [since, until] (today and the next 365 days by default) and keep them.
+    """Read the planbare toetsen overlapping [since, until] (today and the next 365 days by default), `reads_at_once`
+    GETs at a time, and keep them.
 
     `NotFound` for a peer that is no DR; a `PeerError` when DR cannot be read, and then nothing is changed.
     """
     since, until = pull_period(since, until)
     tenant = enrolments.tenant_of_dr(new_uow(), dr_peer)
+    read = _Read(enrolments.tps_own_associations(new_uow(), tenant))
     try:
         client = directory.client(dr_peer)
-        read = _read_dr(client, since, until)
+        _read_dr(client, since, until, read, reads_at_once)
     except PeerUnavailable as error:  # say which DR: a token endpoint's error names none
         raise PeerUnavailable(_unread(dr_peer, error), retry_after=error.retry_after) from error
     except PeerError as error:
         raise PeerError(_unread(dr_peer, error)) from error
-    summary = DrPull(dr_peer, tenant, since, until)
+    summary = DrPull(dr_peer, tenant, since, until, tps_own=len(read.listed_own), gone=len(read.gone))
     caller = Caller(PULLER, ClientRole.dr, tenant, dr_peer, frozenset())
     base = urlsplit(client.base_url).path
     kinds: tuple[tuple[dict[str, dict[str, Any]], str, Keep, Tally], ...] = (
@@ -160,6 +191,8 @@ def pull_dr(
             for object_id, kept in zip(chunk, write_all(writes), strict=True):
                 if isinstance(kept, OkeError):
                     summary.refused.append(Refusal(object_id, str(kept)))
+                elif kept is Kept.tps_own:  # TP created it at DR after the pull began
+                    summary.tps_own += 1
                 else:
                     tally.count(kept)
     return summary
@@ -186,6 +219,11 @@ def _keep(keep: Keep, caller: Caller, object_id: str, inbound: Inbound, uow: Toe
     return keep(uow, caller, object_id, inbound)
 
 
+def _read_again(tries: int, error: PeerUnavailable) -> float | None:
+    """The `ReadRetry` of the pull's reads: `READ_RETRY`."""
+    return None if READ_RETRY.gives_up(tries) else READ_RETRY.delay(tries, error.retry_after, _JITTER)
+
+
 def _unread(dr_peer: str, error: PeerError) -> str:
     return f"DR {dr_peer} could not be read, nothing was changed: {error}"
 
@@ -197,6 +235,7 @@ async def pull(
     *,
     since: date | None = None,
     until: date | None = None,
+    reads_at_once: int = READS_AT_ONCE,
 ) -> DrPull:
     """`pull_dr` off the event loop: HTTP and reads in worker threads, writes in `tx`'s group commit."""
 
@@ -214,7 +253,16 @@ async def pull(
     def write_from_thread(writes: Sequence[Write]) -> list[Kept | OkeError]:
         return anyio.from_thread.run(write_all, writes)
 
-    run = partial(pull_dr, directory, tx.new_uow, write_from_thread, dr_peer, since=since, until=until)
+    run = partial(
+        pull_dr,
+        directory,
+        tx.new_uow,
+        write_from_thread,
+        dr_peer,
+        since=since,
+        until=until,
+        reads_at_once=reads_at_once,
+    )
     return await anyio.to_thread.run_sync(run)
 
 
@@ -225,15 +273,17 @@ async def pulling(
     every_seconds: float,
     *,
     database_url: str | None = None,
+    reads_at_once: int = READS_AT_ONCE,
 ) -> AsyncIterator[None]:
-    """Pull every configured DR now and then every `every_seconds`, for as long as the block runs.
+    """Pull every configured DR now and then every `every_seconds`, `reads_at_once` GETs at a time, for as long as
+    the block runs.
 
     A failed pull is logged and tried again at the next turn; leaving the block stops the schedule. With
     `database_url` (TP's database), a process skips its turn while another one pulls into that database:
     several API processes and workers may run the schedule, and no two pull at once.
     """
     async with anyio.create_task_group() as group:
-        group.start_soon(_pull_every, directory, tx, every_seconds, database_url)
+        group.start_soon(_pull_every, directory, tx, every_seconds, database_url, reads_at_once)
         try:
             yield
         finally:
@@ -241,7 +291,11 @@ async def pulling(
 
 
 async def _pull_every(
-    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], seconds: float, database_url: str | None
+    directory: PeerDirectory,
+    tx: Transactions[ToetsplanningUnitOfWork],
+    seconds: float,
+    database_url: str | None,
+    reads_at_once: int,
 ) -> None:
     while True:
         with ExitStack() as held:
@@ -253,45 +307,45 @@ async def _pull_every(
             except Exception:  # a database that is briefly away must not end the schedule
                 logger.exception("flow 1 pull: the lock or the DR peers could not be read")
                 peers = []
-            await _pull_each(directory, tx, peers)
+            await _pull_each(directory, tx, peers, reads_at_once)
         await anyio.sleep(seconds)
 
 
-async def _pull_each(directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], peers: list[str]) -> None:
+async def _pull_each(
+    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], peers: list[str], reads_at_once: int
+) -> None:
     for peer in peers:
         try:
-            summary = await pull(directory, tx, peer)
+            summary = await pull(directory, tx, peer, reads_at_once=reads_at_once)
             logger.info("flow 1 pull: %s", " ".join(line.strip() for line in summary.counts()))
         except Exception as error:  # logged, tried again next turn: the server keeps running
             logger.warning("flow 1 pull from DR %s failed: %s (`oke sync dr %s` says why)", peer, loggable(error), peer)
 
 
-def _read_dr(client: OoapiClient, since: date, until: date) -> _Read:
+def _read_dr(client: OoapiClient, since: date, until: date, read: _Read, reads_at_once: int) -> None:
     """The planbare toetsen of the period, each with its enrolments read one by one (`expand=person,offering`);
     a cancelled toets without its enrolments, as TP cancels those with it."""
-    read = _Read()
     window = {  # the four filters of PDF 3.1.2.1
         "offeringType": "component",
         "component.componentType": "test",
         "since": since.isoformat(),
         "until": until.isoformat(),
     }
-    with _reading() as pool:
-        for toets in client.pages("/offerings", window):
+    with _reading(reads_at_once) as pool:
+        for toets in client.pages("/offerings", window, retry=_read_again):
             toets_id = _id_of(toets, "offeringId")
             read.offerings[toets_id] = toets
             block = nl_test_admin_block(toets.get("consumers")) or {}
             if block.get("offeringState") == "canceled":
                 continue
-            listed = client.pages(f"/offerings/{quote(toets_id, safe='')}/associations")
+            listed = client.pages(f"/offerings/{quote(toets_id, safe='')}/associations", retry=_read_again)
             _read_associations(client, pool, [_id_of(item, "associationId") for item in listed], read)
-    return read
 
 
 @contextmanager
-def _reading() -> Iterator[ThreadPoolExecutor]:
+def _reading(reads_at_once: int) -> Iterator[ThreadPoolExecutor]:
     """Threads for DR's GETs; once one fails, the reads not yet begun are dropped, not waited for."""
-    pool = ThreadPoolExecutor(READS_AT_ONCE, thread_name_prefix="oke-dr-pull")
+    pool = ThreadPoolExecutor(reads_at_once, thread_name_prefix="oke-dr-pull")
     try:
         yield pool
     finally:
@@ -300,11 +354,14 @@ def _reading() -> Iterator[ThreadPoolExecutor]:
 
 def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[str], read: _Read) -> None:
     """The enrolments with their persons and offerings, then the context enrolments they rest on, and so on."""
-    while ids := [i for i in dict.fromkeys(ids) if i not in read.associations]:
+    while ids := _to_read(ids, read):
         contexts: list[str] = []
         persons: list[tuple[str, Served]] = []
         offerings: list[tuple[str, Served]] = []
         for association_id, found in zip(ids, pool.map(partial(_association, client), ids), strict=True):
+            if found is None:
+                read.gone.add(association_id)
+                continue
             document = found.document
             read.associations[association_id] = document
             offerings.append((document["offering"], found.offering))
@@ -314,6 +371,13 @@ def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[
         _keep_served(client, pool, "persons", persons, read.persons)
         _keep_served(client, pool, "offerings", offerings, read.offerings)
         ids = contexts
+
+
+def _to_read(ids: list[str], read: _Read) -> list[str]:
+    """The associations of `ids` not read yet, but for TP's own extra attempts, which are counted in `read`."""
+    unread = [i for i in dict.fromkeys(ids) if i not in read.associations and i not in read.gone]
+    read.listed_own.update(i for i in unread if i in read.tps_own)
+    return [i for i in unread if i not in read.tps_own]
 
 
 #: A person or offering as DR served it in an enrolment: expanded, or its id.
@@ -346,8 +410,15 @@ class _Association(NamedTuple):
     offering: Served
 
 
-def _association(client: OoapiClient, association_id: str) -> _Association:
-    found = client.get_json(f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"})
+def _association(client: OoapiClient, association_id: str) -> _Association | None:
+    """DR's enrolment; None when DR says it is gone (`GONE`)."""
+    try:
+        path, expand = f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"}
+        found = client.get_json(path, expand, retry=_read_again)
+    except PeerRefused as refused:
+        if refused.peer_status in GONE:
+            return None
+        raise
     if not isinstance(found, dict):
         raise InvalidPeerAnswer(f"{client.name}: association {association_id} is not a JSON object")
     person: Any = found.get("person")
@@ -366,7 +437,7 @@ def _context_ids(block: dict[str, Any]) -> Iterator[str]:
 
 def _read_object(client: OoapiClient, collection: str, object_id: str) -> dict[str, Any]:
     """`GET /persons/{id}` or `/offerings/{id}`, for what DR did not expand."""
-    found = client.get_json(f"/{collection}/{quote(object_id, safe='')}")
+    found = client.get_json(f"/{collection}/{quote(object_id, safe='')}", retry=_read_again)
     if not isinstance(found, dict):
         raise InvalidPeerAnswer(f"{client.name}: {collection} {object_id} is not a JSON object")
     return found

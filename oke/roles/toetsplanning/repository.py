@@ -126,6 +126,16 @@ class ToetsplanningRepository(ResultRows):
             query = query.where(DrAssociation.data["result"]["state"].as_string() == result_state)
         return self._page(query.order_by(DrAssociation.association_id), offset, limit)
 
+    def extra_attempts(self, tenant: str, association_id: str | None = None) -> set[str]:
+        """The ids of the associations TP created at DR for extra attempts (flow 5.2), or `association_id` if it is
+        one: TP's own, which a DR may send or list back, and never one of DR's Toetsinschrijvingen."""
+        query = select(DrResult.association_id).where(
+            DrResult.tenant == tenant, DrResult.association_id != DrResult.toetsinschrijving_id
+        )
+        if association_id is not None:
+            query = query.where(DrResult.association_id == association_id)
+        return set(self.session.scalars(query.distinct()))
+
     def peer(self, name: str) -> PeerConfig | None:
         return self.session.get(PeerConfig, name)
 

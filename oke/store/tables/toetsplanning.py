@@ -222,4 +222,6 @@ class DrResult(Base):
         Index(None, "tenant", "updated_at", "deelname_id"),
         Index(None, "tenant", "state", "updated_at", "deelname_id"),
         Index(None, "tenant", "toetsinschrijving_id"),
+        # flow 1 (DR's push, TP's pull) tells TP's extra-attempt associations from DR's enrolments (migration 0022)
+        Index(None, "tenant", "association_id"),
     )

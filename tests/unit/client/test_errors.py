@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 
-from oke.client.errors import answer_error, loggable, transport_error
+from oke.client.errors import PeerUnavailable, answer_error, loggable, transport_error
 from oke.roles.toetsplanning.dr_sync import DrPull
 from oke.roles.toetsplanning.reconcile import Refusal
 
 WHAT = "dr dr-1: GET /persons/2205eaf6-0000-4000-8000-000000000001"
 DETAIL = {"type": "about:blank", "status": 404, "detail": "no person Jan Jansen <jan@example.nl>"}
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    busy = answer_error(WHAT, httpx.Response(429, headers={"retry-after": "7"}))
+    dated = answer_error(WHAT, httpx.Response(503, headers={"retry-after": in_a_minute}))
+    assert isinstance(busy, PeerUnavailable) and busy.retry_after == 7
+    assert isinstance(dated, PeerUnavailable) and dated.retry_after is not None and 55 <= dated.retry_after <= 60
 
 
 def test_a_refusal_is_logged_by_its_kind_and_status() -> None:

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oke.outbox.retry import Decision, Park, Patience, Retry, RetryPolicy, retry_after_seconds
+from oke.ooapi.retry_after import retry_after_seconds
+from oke.outbox.retry import Decision, Park, Patience, Retry, RetryPolicy
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -42,6 +42,13 @@ class Kept(StrEnum):
     changed = "changed"
     unchanged = "unchanged"  # nothing written, no history row: a pull that finds nothing new leaves no trace
     cancelled = "cancelled"  # changed, and now cancelled (with its enrolments, for an offering)
+    #: An association TP itself created at DR for an extra attempt (flow 5.2), sent or listed back by DR: TP's
+    #: own, not a Toetsinschrijving, so nothing is written (a push's history row says so).
+    tps_own = "tps_own"
+
+
+#: The history's note of DR's message for an association TP created at DR for an extra attempt.
+TPS_OWN = "not kept: TP created association {} at DR for an extra attempt (flow 5.2); it is no Toetsinschrijving of DR"
 
 
 def put_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: str, inbound: Inbound) -> bool:
@@ -108,14 +115,20 @@ def keep_association(
     *,
     record_unchanged: bool = False,
 ) -> Kept:
-    """Keep DR's enrolment `inbound.body` as a PUT does; `state: canceled` cancels it as DR's PATCH would."""
-    body = inbound.body
-    rules.require_discriminator(body, "associationType", ASSOCIATION_TYPES)
-    rules.require_same_id(body, "associationId", association_id)
-    document = {**body, "associationId": association_id}
-    rules.require_valid(rules.ASSOCIATION, document)
-    notes = rules.toetsinschrijving_notes(document)
+    """Keep DR's enrolment `inbound.body` as a PUT does; `state: canceled` cancels it as DR's PATCH would.
+
+    An association TP created for an extra attempt is acknowledged and left alone (`_tps_own`), whatever DR
+    sent: it is TP's, and refusing it would park it in a DR's outbox that pushes every association it holds.
+    """
     with uow:
+        if _tps_own(uow, caller, association_id, inbound, record=record_unchanged):
+            return Kept.tps_own
+        body = inbound.body
+        rules.require_discriminator(body, "associationType", ASSOCIATION_TYPES)
+        rules.require_same_id(body, "associationId", association_id)
+        document = {**body, "associationId": association_id}
+        rules.require_valid(rules.ASSOCIATION, document)
+        notes = rules.toetsinschrijving_notes(document)
         row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
         if row is None:
             was: str | None = None
@@ -132,8 +145,11 @@ def keep_association(
 
 
 def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str, inbound: Inbound) -> None:
-    """Change an enrolment; `state: canceled` cancels it, and its other fields are then ignored."""
+    """Change an enrolment; `state: canceled` cancels it, and its other fields are then ignored. An association TP
+    created for an extra attempt is acknowledged and left alone, as by `keep_association`."""
     with uow:
+        if _tps_own(uow, caller, association_id, inbound, record=True):
+            return
         row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
         if row is None:
             raise NotFound(f"no association {association_id}")
@@ -192,6 +208,12 @@ def tenant_of_dr(uow: ToetsplanningUnitOfWork, dr_peer: str) -> str:
         if peer is None or peer.role != "dr":
             raise NotFound(f"no DR peer {dr_peer!r} (oke peers add --role dr)")
         return peer.tenant
+
+
+def tps_own_associations(uow: ToetsplanningUnitOfWork, tenant: str) -> set[str]:
+    """The associations TP created at the school's DR for extra attempts (flow 5.2): what a pull does not take."""
+    with uow:
+        return uow.repo.extra_attempts(tenant)
 
 
 def dr_peers(uow: ToetsplanningUnitOfWork) -> list[str]:
@@ -277,6 +299,19 @@ def _record_deelnames(
     """A history row of DR's message for each Deelname it changed at TA, saying how."""
     for deelname in deelnames:
         _record(uow, caller, inbound, "deelname", deelname.deelname_id, notes=[note])
+
+
+def _tps_own(
+    uow: ToetsplanningUnitOfWork, caller: Caller, association_id: str, inbound: Inbound, *, record: bool
+) -> bool:
+    """Whether `association_id` is one TP created at DR for an extra attempt (flow 5.2) in the caller's school; if so
+    and `record`, DR's message is a history row saying it was not kept (and committed)."""
+    if association_id not in uow.repo.extra_attempts(caller.tenant, association_id):
+        return False
+    if record:
+        _record(uow, caller, inbound, "dr_association", association_id, notes=[TPS_OWN.format(association_id)])
+        uow.commit()
+    return True
 
 
 def _forget_person_if_unused(uow: ToetsplanningUnitOfWork, tenant: str, person_id: str) -> None:
