@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, null, s
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.observability.metrics import OUTBOX_ATTEMPTS
+from oke.observability.outages import REPEAT_SECONDS, Outage, Say
 from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage, error_of, problem_of
 from oke.outbox.retry import Decision, Park, Retry, RetryPolicy
 from oke.store.base import utcnow
@@ -37,8 +37,6 @@ _T = _TABLE.c
 #: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
 #: of one that died. A relay renews its round's leases every third of this while it delivers.
 LEASE_SECONDS = 15.0
-#: How often a relay whose rounds keep failing says so again.
-FAILURE_REPEAT_SECONDS = 60.0
 #: What orders messages: (peer, key).
 Key = tuple[str, str]
 #: How many claimable rows the claim reads at a time while it looks for due heads.
@@ -152,22 +150,18 @@ class Relay:
         A round that fails (the database is away) is tried again, never the end: the first failure is logged
         with its traceback, the ones after it once a minute in a line, and the recovery too.
         """
-        failing_since: float | None = None
-        told = 0.0
+        rounds = Outage(REPEAT_SECONDS)
         while not stop.is_set():
             try:
                 attempted = self.run_once()
-                if failing_since is not None:
-                    log.warning("outbox relay rounds work again, after %.0f s", time.monotonic() - failing_since)
-                    failing_since = None
+                if (lasted := rounds.worked()) is not None:
+                    log.warning("outbox relay rounds work again, after %.0f s", lasted)
             except Exception as error:
-                now = time.monotonic()
-                if failing_since is None:
+                said = rounds.failed()
+                if said is Say.FIRST:
                     log.exception("outbox relay round failed")
-                    failing_since = told = now
-                elif now - told >= FAILURE_REPEAT_SECONDS:
-                    log.warning("outbox relay rounds still fail, for %.0f s: %r", now - failing_since, error)
-                    told = now
+                elif said is Say.AGAIN:
+                    log.warning("outbox relay rounds still fail, for %.0f s: %r", rounds.lasting, error)
                 attempted = 0
             if not attempted and not stop.is_set():
                 self._wake.wait(idle_seconds)
