@@ -22,32 +22,36 @@ class Say(Enum):
 
 class Outage:
     """Which failures of one thing to log: the first, then one every `repeat_seconds` while they go on; and how long
-    they lasted when it works again. Safe to share between threads."""
+    they lasted when it works again. A thing that fails and works by turns (a peer's occasional 503 or 429) is told
+    at most once every `repeat_seconds` too: an outage that starts sooner after the last line is told once that
+    time is up, if it lasts, and its end only if it was told. Safe to share between threads."""
 
     def __init__(self, repeat_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._repeat = repeat_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._since: float | None = None
-        self._told = 0.0
+        self._since: float | None = None  # when the outage under way began
+        self._told: float | None = None  # when a failure was last told, of this outage or an earlier one
+        self._announced = False  # whether the outage under way was told
 
     def failed(self) -> Say | None:
-        """Count a failure: `FIRST` if it starts an outage, `AGAIN` if a repeat line is due, else None (say nothing)."""
+        """Count a failure: `FIRST` if its outage is to be told now, `AGAIN` if a repeat line is due, else None (say
+        nothing)."""
         now = self._clock()
         with self._lock:
             if self._since is None:
-                self._since = self._told = now
-                return Say.FIRST
-            if now - self._told >= self._repeat:
-                self._told = now
-                return Say.AGAIN
-            return None
+                self._since, self._announced = now, False
+            if self._told is not None and now - self._told < self._repeat:
+                return None
+            said = Say.AGAIN if self._announced else Say.FIRST
+            self._told, self._announced = now, True
+            return said
 
     def worked(self) -> float | None:
-        """Count a success: how many seconds the outage it ends lasted, or None when there was none."""
+        """Count a success: how many seconds the outage it ends lasted, or None when there was none that was told."""
         with self._lock:
-            since, self._since = self._since, None
-        return None if since is None else self._clock() - since
+            since, told, self._since = self._since, self._announced, None
+        return None if since is None or not told else self._clock() - since
 
     @property
     def lasting(self) -> float:

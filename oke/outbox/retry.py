@@ -107,7 +107,7 @@ class RetryPolicy:
             waited = (now - written_at).total_seconds()
             if waited >= patience.seconds:
                 return Park(
-                    f"HTTP {status} at attempt {attempts}, {_span(waited)} after it was queued: {patience.meaning}"
+                    f"HTTP {status} at attempt {attempts}, {span(waited)} after it was queued: {patience.meaning}"
                 )
         if self.max_attempts is not None and attempts >= self.max_attempts:
             last = "no answer" if status is None else f"HTTP {status}"
@@ -147,6 +147,6 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     return max((when - now).total_seconds(), 0.0)
 
 
-def _span(seconds: float) -> str:
+def span(seconds: float) -> str:
     """A time span as an operator reads it: whole minutes, or seconds under two minutes."""
     return f"{seconds:.0f} seconds" if seconds < 120 else f"{seconds / 60:.0f} minutes"
