@@ -86,8 +86,8 @@ class Settings(BaseSettings):
     #: The CAs that outbound calls trust (a PEM bundle), e.g. a private CA of the peers; None: the default bundle.
     #: Certificates are always verified.
     ca_bundle: Path | None = None
-    #: `json`: every log line one JSON object with the request's id, client and tenant, and one access line per
-    #: request by route template (`oke.observability.logs`); `text`: uvicorn's own lines.
+    #: `json`: every log line one JSON object with the request's id, client and tenant (`oke.observability.logs`);
+    #: `text`: a line of text each, uvicorn's as uvicorn writes them. Either has one access line per request, oke's.
     log_format: Literal["text", "json"] = "text"
     #: FastAPI's own OpenTelemetry traces, metrics and logs, for a process run with an OpenTelemetry SDK (e.g.
     #: under `opentelemetry-instrument`). Off: FastAPI then does not look for one on every request (about 2% of
