@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL; the embedded default is a SQLite file per role under `data_dir`.
     database_url: str | None = None
     data_dir: Path = Path(".oke")
+    #: The connections of a process's services to a PostgreSQL database: this many kept open once used, and up to
+    #: `database_max_overflow` more while it is busy (its outbox relay has `outbox_concurrency` + 1 of its own).
+    #: docs/operations.md, "Database connections", adds them up against the server's `max_connections`.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     #: The bilateral base path of the OOAPI endpoints.
     base_path: str = "/ooapi"
     #: Largest request body accepted (413 above it).
