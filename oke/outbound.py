@@ -34,7 +34,7 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
                 response = directory.client(message.peer).request("GET", message.path, headers={"accept": ANY_FILE})
             else:
                 response = directory.client(message.peer).request(message.method, message.path, json=message.body)
-        except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, then parked
+        except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, never parked
             return Delivery(status=None, error=str(error), reason=reason(error))
         return Delivery(status=response.status_code, headers=dict(response.headers), body=response.content)
 

@@ -50,8 +50,8 @@ class Outage:
     def worked(self) -> float | None:
         """Count a success: how many seconds the outage it ends lasted, or None when there was none that was told."""
         with self._lock:
-            since, told, self._since = self._since, self._announced, None
-        return None if since is None or not told else self._clock() - since
+            since, announced, self._since = self._since, self._announced, None
+        return None if since is None or not announced else self._clock() - since
 
     @property
     def lasting(self) -> float:
