@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL; the embedded default is a SQLite file per role under `data_dir`.
     database_url: str | None = None
     data_dir: Path = Path(".oke")
+    #: The connections of a process's services to a PostgreSQL database: this many kept open once used, and up to
+    #: `database_max_overflow` more while it is busy (its outbox relay has `outbox_concurrency` + 1 of its own).
+    #: docs/operations.md, "Database connections", adds them up against the server's `max_connections`.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     #: The bilateral base path of the OOAPI endpoints.
     base_path: str = "/ooapi"
     #: Largest request body accepted (413 above it).
@@ -89,8 +94,8 @@ class Settings(BaseSettings):
     #: The CAs that outbound calls trust (a PEM bundle), e.g. a private CA of the peers; None: the default bundle.
     #: Certificates are always verified.
     ca_bundle: Path | None = None
-    #: `json`: every log line one JSON object with the request's id, client and tenant, and one access line per
-    #: request by route template (`oke.observability.logs`); `text`: uvicorn's own lines.
+    #: `json`: every log line one JSON object with the request's id, client and tenant (`oke.observability.logs`);
+    #: `text`: a line of text each, uvicorn's as uvicorn writes them. Either has one access line per request, oke's.
     log_format: Literal["text", "json"] = "text"
     #: FastAPI's own OpenTelemetry traces, metrics and logs, for a process run with an OpenTelemetry SDK (e.g.
     #: under `opentelemetry-instrument`). Off: FastAPI then does not look for one on every request (about 2% of

@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from oke.client.errors import PeerError
+from oke.client.errors import PeerError, reason
 from oke.client.ooapi import ANY_FILE
 from oke.client.peers import PeerDirectory
 from oke.config import Settings
@@ -34,8 +34,8 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
                 response = directory.client(message.peer).request("GET", message.path, headers={"accept": ANY_FILE})
             else:
                 response = directory.client(message.peer).request(message.method, message.path, json=message.body)
-        except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, then parked
-            return Delivery(status=None, error=str(error))
+        except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, never parked
+            return Delivery(status=None, error=str(error), reason=reason(error))
         return Delivery(status=response.status_code, headers=dict(response.headers), body=response.content)
 
     return deliver

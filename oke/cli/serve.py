@@ -165,10 +165,11 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
         "port": settings.url_port,
         "log_level": log_level,
         "log_config": log_config,
+        # uvicorn's access lines give way to the middleware's (`oke.access`), in either format: one line per request,
+        # by route template (not the path asked for, with its ids), with its request id and duration
+        "access_log": False,
         **tls,
     }
-    if settings.log_format == "json":  # uvicorn's access lines give way to the middleware's, by route template
-        options["access_log"] = False
     if workers == 1:
         app = CREATE[settings.role](settings, background=background)
         tune_garbage_collector()

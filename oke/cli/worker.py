@@ -62,7 +62,7 @@ def worker_command(
 
 
 async def _work(settings: Settings) -> None:
-    database = Database(settings.database)
+    database = Database.of(settings)
     try:
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
             async with WORK[settings.role](settings, database):

@@ -17,12 +17,28 @@ from oke.ooapi.retry_after import retry_after_seconds
 #: Answers that say "later", not "no": the peer is overloaded or timed the request out.
 _TRANSIENT = frozenset({408, 429})
 _EXCERPT = 500
+#: The `error` codes of a token endpoint's refusal (RFC 6749 §5.2): words of the standard, so a log line may name
+#: them; any other value is the peer's own text.
+OAUTH_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+#: `PeerError.endpoint` of the errors of a token fetch.
+TOKEN_ENDPOINT = "token endpoint"
 
 
 class PeerError(OkeError):
     """Peer error"""
 
     status = 502
+    #: Which of the peer's endpoints failed, as `reason` names it: `TOKEN_ENDPOINT`, or None for the call itself.
+    endpoint: str | None = None
 
 
 class PeerUnavailable(PeerError):
@@ -83,6 +99,21 @@ def loggable(error: BaseException) -> str:
         status = status or getattr(cause, "peer_status", None)
         cause = cause.__cause__
     return " from ".join(kinds) + (f" (HTTP {status})" if status else "")
+
+
+def reason(error: PeerError) -> str:
+    """Why a call failed, as an operator's log line says it ("token endpoint answered 401 invalid_client"): where,
+    the peer's status and a token endpoint's OAuth error code, or the kind of error when no answer came. Never the
+    error's text, as in `loggable`."""
+    where = f"{error.endpoint} " if error.endpoint else ""
+    status = getattr(error, "peer_status", None)
+    if status is not None:
+        code = error.body.get("error") if isinstance(error, PeerRefused) and isinstance(error.body, dict) else None
+        return f"{where}answered {status}" + (f" {code}" if code in OAUTH_ERRORS else "")
+    if isinstance(error, PeerUnavailable):
+        cause = error.__cause__
+        return f"{where}gave no answer" + (f" ({type(cause).__name__})" if cause is not None else "")
+    return f"{error.endpoint}: {error.title}" if error.endpoint else error.title
 
 
 def _body(response: httpx.Response) -> Any:

@@ -16,7 +16,14 @@ import orjson
 from oke.auth.assertions import ASSERTION_TYPE, assertion_claims
 from oke.auth.jwk import load_private_pem
 from oke.auth.secrets import basic_authorization
-from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, transport_error
+from oke.client.errors import (
+    TOKEN_ENDPOINT,
+    InvalidPeerAnswer,
+    PeerError,
+    PeerUnavailable,
+    answer_error,
+    transport_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +106,14 @@ class TokenSource:
                 self._token = None
 
     def _fetch(self) -> _Token:
+        try:
+            return self._ask()
+        except PeerError as error:
+            error.endpoint = TOKEN_ENDPOINT
+            raise
+
+    def _ask(self) -> _Token:
+        """A new token from the token endpoint."""
         what = f"token endpoint {self.token_url} (client {self.client_id!r})"
         started = self._clock()
         headers = {"accept": "application/json"}

@@ -65,7 +65,8 @@ def json_log_config(level: str) -> dict[str, Any]:
 
 def text_log_config(level: str) -> dict[str, Any]:
     """uvicorn's own `log_config`, plus every other logger's lines (oke's) on stderr in `TEXT_FORMAT`: without it
-    they came out bare, with no time or level, and those below WARNING not at all."""
+    they came out bare, with no time or level, and those below WARNING not at all. uvicorn's access log is to be
+    switched off here too (`access_log=False`): oke's access line is the one line per request."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["formatters"]["text"] = {"format": TEXT_FORMAT}
     config["handlers"]["text"] = {"class": "logging.StreamHandler", "formatter": "text", "stream": "ext://sys.stderr"}

@@ -41,6 +41,9 @@ class Delivery:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     error: str | None = None
+    #: Why the call got no answer (`status` None), as a log line may say it ("token endpoint answered 401
+    #: invalid_client"): never the peer's words or the path, which `error` may hold.
+    reason: str | None = None
 
     def header(self, name: str) -> str | None:
         """A header by its case-insensitive name."""

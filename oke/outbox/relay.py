@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -25,8 +24,9 @@ from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, null, s
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke.observability.metrics import OUTBOX_ATTEMPTS
+from oke.observability.outages import REPEAT_SECONDS, Outage, Say
 from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage, error_of, problem_of
-from oke.outbox.retry import Decision, Park, Retry, RetryPolicy
+from oke.outbox.retry import Decision, Park, Retry, RetryPolicy, retryable, span
 from oke.store.base import utcnow
 from oke.store.tables.outbox import DELIVERED, LIVE, PARKED, PENDING, OutboxMessage
 
@@ -37,8 +37,9 @@ _T = _TABLE.c
 #: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
 #: of one that died. A relay renews its round's leases every third of this while it delivers.
 LEASE_SECONDS = 15.0
-#: How often a relay whose rounds keep failing says so again.
-FAILURE_REPEAT_SECONDS = 60.0
+#: How often a relay says again that a peer keeps failing: as often as its backoff tries a message at most (the
+#: default `OKE_RETRY_MAX_SECONDS`), so that a peer down for a weekend is a few hundred lines, not thousands.
+PEER_REPEAT_SECONDS = 600.0
 #: What orders messages: (peer, key).
 Key = tuple[str, str]
 #: How many claimable rows the claim reads at a time while it looks for due heads.
@@ -129,6 +130,8 @@ class Relay:
         self._wake = threading.Event()
         self._on_delivered = on_delivered or {}
         self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send")
+        self._failing: dict[str, Outage] = {}  # by peer: the peers whose deliveries fail, once one has
+        self._failing_lock = threading.Lock()
 
     def run_once(self) -> int:
         """Claim the due messages, deliver them and record the outcomes; the number attempted."""
@@ -152,22 +155,18 @@ class Relay:
         A round that fails (the database is away) is tried again, never the end: the first failure is logged
         with its traceback, the ones after it once a minute in a line, and the recovery too.
         """
-        failing_since: float | None = None
-        told = 0.0
+        rounds = Outage(REPEAT_SECONDS)
         while not stop.is_set():
             try:
                 attempted = self.run_once()
-                if failing_since is not None:
-                    log.warning("outbox relay rounds work again, after %.0f s", time.monotonic() - failing_since)
-                    failing_since = None
+                if (lasted := rounds.worked()) is not None:
+                    log.warning("outbox relay rounds work again, after %.0f s", lasted)
             except Exception as error:
-                now = time.monotonic()
-                if failing_since is None:
+                said = rounds.failed()
+                if said is Say.FIRST:
                     log.exception("outbox relay round failed")
-                    failing_since = told = now
-                elif now - told >= FAILURE_REPEAT_SECONDS:
-                    log.warning("outbox relay rounds still fail, for %.0f s: %r", now - failing_since, error)
-                    told = now
+                elif said is Say.AGAIN:
+                    log.warning("outbox relay rounds still fail, for %.0f s: %r", rounds.lasting, error)
                 attempted = 0
             if not attempted and not stop.is_set():
                 self._wake.wait(idle_seconds)
@@ -276,6 +275,10 @@ class Relay:
             decision = self._record(message, round_, delivery)
             outcome = "delivered" if decision is None else "parked" if isinstance(decision, Park) else "retry"
             OUTBOX_ATTEMPTS.labels(message.peer, message.kind, outcome).inc()
+            if decision is None:
+                self._peer_delivered(message.peer)
+            elif retryable(delivery.status):
+                self._peer_failed(message.peer, delivery)
             if decision is not None:
                 if delivery.status is None and isinstance(decision, Retry):
                     round_.silence(message.peer, decision.at)
@@ -287,8 +290,42 @@ class Relay:
         try:
             return self._deliver(message)
         except Exception as error:  # a sender's bug or a network library's error: a transport error
-            log.warning("outbox message %d to %s: %s", message.id, message.peer, type(error).__name__)
-            return Delivery(status=None, error=f"{type(error).__name__}: {error}")
+            kind = type(error).__name__
+            log.warning("outbox message %d to %s: %s", message.id, message.peer, kind)
+            return Delivery(status=None, error=f"{kind}: {error}", reason=f"its sender raised {kind}")
+
+    def _peer_failed(self, peer: str, delivery: Delivery) -> None:
+        """Say that a peer fails (no answer, or one that means "later"): when it starts, then every
+        `PEER_REPEAT_SECONDS` while it lasts, with why and how many of its messages wait. Its messages stay
+        pending: a wrong secret or scope is the operator's to fix (`oke peers update`, then `oke outbox retry`)."""
+        with self._failing_lock:
+            outage = self._failing.setdefault(peer, Outage(PEER_REPEAT_SECONDS, self._seconds))
+        said = outage.failed()
+        if said is None:
+            return
+        why = delivery.reason or ("gave no answer" if delivery.status is None else f"answered {delivery.status}")
+        waiting = self._waiting(peer)
+        if said is Say.FIRST:
+            log.warning("peer %s: %s; %d messages wait (`oke outbox list --peer %s`)", peer, why, waiting, peer)
+        else:
+            lasting = span(outage.lasting)
+            log.warning("peer %s still fails, for %s: %s; %d messages wait", peer, lasting, why, waiting)
+
+    def _peer_delivered(self, peer: str) -> None:
+        """Say that a peer that failed takes its messages again."""
+        outage = self._failing.get(peer)
+        if outage is not None and (lasted := outage.worked()) is not None:
+            log.info("peer %s takes its messages again, after %s", peer, span(lasted))
+
+    def _waiting(self, peer: str) -> int:
+        """How many messages to `peer` are pending."""
+        query = select(func.count()).select_from(_TABLE).where(LIVE, _T.peer == peer, _T.state == PENDING)
+        with self._statement() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def _seconds(self) -> float:
+        """The relay's clock in seconds, for `Outage`."""
+        return self._clock().timestamp()
 
     def _record(self, message: OutboundMessage, round_: _Round, delivery: Delivery) -> Decision | None:
         """Store the outcome (a delivery at the end of the round), unless the lease was lost and another relay

@@ -108,7 +108,7 @@ class RetryPolicy:
             waited = (now - written_at).total_seconds()
             if waited >= patience.seconds:
                 return Park(
-                    f"HTTP {status} at attempt {attempts}, {_span(waited)} after it was queued: {patience.meaning}"
+                    f"HTTP {status} at attempt {attempts}, {span(waited)} after it was queued: {patience.meaning}"
                 )
         if self.gives_up(attempts):
             last = "no answer" if status is None else f"HTTP {status}"
@@ -138,6 +138,6 @@ def retryable(status: int | None) -> bool:
     return status is None or status >= 500 or status in RETRYABLE_4XX
 
 
-def _span(seconds: float) -> str:
+def span(seconds: float) -> str:
     """A time span as an operator reads it: whole minutes, or seconds under two minutes."""
     return f"{seconds:.0f} seconds" if seconds < 120 else f"{seconds / 60:.0f} minutes"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,20 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 PING_AFTER_IDLE_SECONDS = 2.0
 
 
+@dataclass(frozen=True)
+class Pool:
+    """An engine's connections to a PostgreSQL database: `size` kept open once used, and up to `overflow` more while
+    it is busy; a caller that finds them all in use waits for one (30 s, then the database counts as unavailable)."""
+
+    size: int
+    overflow: int
+
+
+#: The pool of an engine made without settings (a management command's): the defaults of
+#: `Settings.database_pool_size` and `database_max_overflow`.
+DEFAULT_POOL = Pool(size=10, overflow=20)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -29,8 +44,9 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str, *, for_writes: bool = True, wait_for_disk: bool = True) -> Engine:
-    """An engine for `url`; on SQLite, WAL and foreign keys, and write transactions that lock up front.
+def make_engine(url: str, *, for_writes: bool = True, wait_for_disk: bool = True, pool: Pool = DEFAULT_POOL) -> Engine:
+    """An engine for `url`; on SQLite, WAL and foreign keys, and write transactions that lock up front; on PostgreSQL,
+    with the connections of `pool`.
 
     A SQLite engine made with `for_writes=False` begins its transactions deferred: in WAL mode its
     readers then never wait for the writer. A PostgreSQL engine made with `wait_for_disk=False` commits
@@ -45,8 +61,8 @@ def make_engine(url: str, *, for_writes: bool = True, wait_for_disk: bool = True
     engine = create_engine(
         url,
         hide_parameters=True,  # a logged database error must not carry a student's data
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool.size,
+        max_overflow=pool.overflow,
         # A database host that does not answer fails the request (503) instead of holding it for minutes.
         connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
         | ({} if wait_for_disk else {"options": "-c synchronous_commit=off"}),

@@ -12,6 +12,7 @@ import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
+from oke.observability.outages import REPEAT_SECONDS, Outage, Say
 from oke.store.engine import is_sqlite
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,23 @@ def listening(url: str, channel: str, on_notice: Callable[[], None]) -> Iterator
 
 
 def _listen(conninfo: str, channel: str, on_notice: Callable[[], None], stop: threading.Event) -> None:
+    """Listen until `stop`; while the database is away, connect again every `RECONNECT_SECONDS`, and say so when it
+    starts, once a minute while it lasts, and when listening works again."""
+    outage = Outage(REPEAT_SECONDS)
     while not stop.is_set():
         try:
             with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as connection:
                 connection.execute(f"LISTEN {channel}")
+                if (lasted := outage.worked()) is not None:
+                    log.warning("listening on %s works again, after %.0f s", channel, lasted)
                 on_notice()  # what was notified while it was not listening
                 while not stop.is_set():
                     for _notice in connection.notifies(timeout=POLL_SECONDS, stop_after=1):
                         on_notice()
         except psycopg.Error as error:  # the database away: listen again later; the waiter polls meanwhile
-            log.warning("listening on %s failed: %s", channel, error)
+            said = outage.failed()
+            if said is Say.FIRST:
+                log.warning("listening on %s failed: %s", channel, error)
+            elif said is Say.AGAIN:
+                log.warning("listening on %s still fails, for %.0f s: %s", channel, outage.lasting, error)
             stop.wait(RECONNECT_SECONDS)

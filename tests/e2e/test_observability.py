@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import signal
 import subprocess
 import sys
 import uuid
@@ -27,6 +29,8 @@ from oke.store.tables.outbox import PARKED, PENDING, OutboxMessage
 from tests.api_client import TP, new_id
 from tests.databases import fresh_database
 from tests.e2e.test_chain_database_outage import postgres_away
+from tests.e2e.test_chain_flow2 import eventually
+from tests.servers import free_port
 
 ASSOCIATION = "/ooapi/associations/{associationId}"
 
@@ -213,3 +217,27 @@ def test_metrics_add_up_over_worker_processes(tmp_path: Path) -> None:
     assert requests(scraped, "GET", "/healthz", "200") == 2
     attempts = samples(scraped, "oke_outbox_attempts_total")
     assert attempts[frozenset({("peer", "ta-x"), ("kind", "flow2.offering"), ("outcome", "delivered")})] == 4
+
+
+def test_the_text_log_has_one_access_line_per_request_oke_s(tmp_path: Path) -> None:
+    """`oke serve` in the default text format: uvicorn's access line (`"GET /healthz HTTP/1.1" 200 OK`, with the path
+    asked for) gave way to oke's in JSON only, so each request had two."""
+    port = free_port()
+    environment = {**os.environ, "OKE_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "oke", "serve", "tp", "--port", str(port), "--no-background"]
+    # uvicorn writes its access lines on stdout, the others on stderr: both are the log
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        eventually(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), seconds=60)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    access = [line for line in output.splitlines() if "/healthz" in line]
+    assert access and all(re.fullmatch(r"\S+ \S+ INFO oke\.access: GET /healthz 200", line) for line in access), access
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -4,9 +4,12 @@ second process cannot take, and a commit that adds outbox messages notifying the
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from sqlalchemy import select
 from oke.outbox.writer import CHANNEL
 from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store import notices
 from oke.store.database import Database
 from oke.store.engine import make_engine
 from oke.store.locks import exclusive
@@ -27,7 +31,9 @@ from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsplanning import TpDocument
 from oke.store.uow import Appends, write_appends
 from tests.databases import fresh_database, waiting_for_a_lock
+from tests.e2e.test_chain_database_outage import postgres_away
 from tests.e2e.test_chain_flow2 import eventually
+from tests.servers import free_port
 
 
 def test_four_upgrades_at_once_leave_a_fresh_database_at_head(backend: str, tmp_path: Path) -> None:
@@ -87,6 +93,38 @@ def test_a_transaction_that_added_outbox_messages_notifies_the_listeners_once(tm
                 assert not notices.acquire(timeout=1.5)  # one notice per transaction, none without messages
         finally:
             database.close()
+
+
+def test_a_listener_whose_database_is_away_says_so_once_not_at_every_reconnect(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The drill found a line every 2 s (19 in 36 s per worker): one a minute is what docs/operations.md says."""
+    monkeypatch.setattr(notices, "RECONNECT_SECONDS", 0.01)
+    caplog.set_level(logging.WARNING, logger="oke.store.notices")
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/oke"  # nothing listens there
+    with listening(nowhere, CHANNEL, lambda: None):
+        time.sleep(1)  # some fifty attempts
+    [line] = [record.getMessage() for record in caplog.records if record.name == "oke.store.notices"]
+    assert line.startswith(f"listening on {CHANNEL} failed: ")
+
+
+@pytest.mark.postgres
+def test_a_listener_says_when_its_database_is_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(notices, "RECONNECT_SECONDS", 0.05)
+    caplog.set_level(logging.WARNING, logger="oke.store.notices")
+    heard = threading.Semaphore(0)
+    with fresh_database("postgresql", tmp_path) as url, listening(url, CHANNEL, heard.release):
+        assert heard.acquire(timeout=30)
+        with postgres_away(url):
+            eventually(lambda: "failed" in caplog.text, seconds=30)
+            time.sleep(0.5)  # some ten attempts
+        assert heard.acquire(timeout=30)  # listening again: it looks for what it missed
+    told = [record.getMessage() for record in caplog.records if record.name == "oke.store.notices"]
+    assert len(told) == 2, told
+    assert told[0].startswith(f"listening on {CHANNEL} failed: ")
+    assert re.fullmatch(f"listening on {CHANNEL} works again, after \\d+ s", told[1]), told
 
 
 DOCUMENT = {"documentId": "d-race", "documentType": "assessmentForm", "documentName": "form.pdf"}

@@ -1,6 +1,6 @@
 """PostgreSQL connections: one the server cut while it sat idle in the pool is replaced before it is used, one
-in steady use is not pinged first (a ping is a round trip, as costly as a statement of a busy path), and only
-the outbox relay commits without waiting for the disk."""
+in steady use is not pinged first (a ping is a round trip, as costly as a statement of a busy path), only
+the outbox relay commits without waiting for the disk, and the pools are as large as the settings say."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import QueuePool
 
+from oke.config import Settings
 from oke.store import engine as engines
 from oke.store.database import Database
 from tests.databases import POSTGRES_URL, fresh_database
@@ -87,3 +89,17 @@ def test_only_the_outbox_relays_commits_do_not_wait_for_the_disk(tmp_path: Path)
         finally:
             database.close()
     assert settings == {"services": "on", "relay": "off"}
+
+
+def test_the_pools_are_sized_by_the_settings_and_the_relays_by_its_senders() -> None:
+    """The drill's budget: each process had two pools of 10 + 20, fixed; `--workers 4` and two workers passed
+    PostgreSQL's default max_connections of 100. The relay uses one connection per sender and one for its rounds."""
+    settings = Settings(database_url=POSTGRES_URL, database_pool_size=3, database_max_overflow=2, outbox_concurrency=4)
+    database = Database.of(settings)  # connects to nothing yet
+    try:
+        services, relay = database.engine.pool, database.relay_engine.pool
+        assert isinstance(services, QueuePool) and isinstance(relay, QueuePool)
+        assert (services.size(), services._max_overflow) == (3, 2)
+        assert (relay.size(), relay._max_overflow) == (5, 0)
+    finally:
+        database.close()

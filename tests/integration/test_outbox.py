@@ -320,6 +320,49 @@ def test_a_parked_message_is_logged_without_the_peers_answer(
     )
 
 
+def test_a_peer_that_keeps_failing_is_logged_when_it_starts_once_in_ten_minutes_and_when_it_is_back(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The drill found a wrong secret (the token endpoint's 401 invalid_client) retried for ever with nothing in the
+    log. Its messages stay pending; the log says why once, then every ten minutes, never the error's text."""
+    waiting = [add(database, f"o-{n}", peer="dr-x") for n in range(3)]
+    add(database, "o-ta", peer="ta-1")
+    secret_text = "token endpoint https://dr.example/oauth2/token (client 'oke') answered 401: invalid_client: s3cret"
+    refused = Delivery(None, error=secret_text, reason="token endpoint answered 401 invalid_client")
+    fixed = threading.Event()
+
+    def deliver(message: OutboundMessage) -> Delivery:
+        return Delivery(204) if message.peer != "dr-x" or fixed.is_set() else refused
+
+    clock = Clock()
+    outbox = relay(database, deliver, clock)
+    caplog.set_level(logging.INFO, logger="oke.outbox.relay")
+    for _ in range(67):  # attempts at 0, 10, 30, 70, 150, 250 ... 650 s (the backoff is at most 100 s)
+        outbox.run_once()
+        clock.advance(10)
+    told = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert told == [
+        (
+            "WARNING",
+            "peer dr-x: token endpoint answered 401 invalid_client; 3 messages wait (`oke outbox list --peer dr-x`)",
+        ),
+        (
+            "WARNING",
+            "peer dr-x still fails, for 11 minutes: token endpoint answered 401 invalid_client; 3 messages wait",
+        ),
+    ]
+    assert {states(database)[id_] for id_ in waiting} == {"pending"}
+    assert "s3cret" not in caplog.text
+    caplog.clear()
+    fixed.set()  # the operator fixed the secret (`oke peers update`)
+    clock.advance(100)
+    while outbox.run_once():
+        pass
+    assert {states(database)[id_] for id_ in waiting} == {"delivered"}
+    told = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert told == [("INFO", "peer dr-x takes its messages again, after 13 minutes")]
+
+
 def test_retry_all_parked_makes_every_parked_message_of_a_peer_due(database: Database) -> None:
     ids = [add(database, f"o-{n}", peer=f"ta-{n % 2}") for n in range(4)]
     peer = FakePeer(*[Delivery(404)] * 4)

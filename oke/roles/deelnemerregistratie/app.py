@@ -23,7 +23,7 @@ serves programme enrolments to TA (flow 6). OOAPI v5 with the nl-test-admin cons
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """A DR app on an already migrated database (`oke.store.migrate.upgrade`); `oke dr seed` fills a school. With
     `background`, it also delivers its outbox (`oke.outbound.outbox_work`), else an `oke worker --server dr` must."""
-    database = Database(settings.database)
+    database = Database.of(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -26,7 +26,7 @@ OOAPI v5 with the nl-test-admin consumer."""
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """A TA app on an already migrated database (`oke.store.migrate.upgrade`); with `background`, it also
     delivers its outbox (`oke.outbound.outbox_work`), else an `oke worker --server ta` must."""
-    database = Database(settings.database)
+    database = Database.of(settings)
     link_key = _first_start(database)
 
     @asynccontextmanager

@@ -34,7 +34,7 @@ session reports (flow 4) from TA. OOAPI v5 with the nl-test-admin consumer."""
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """A TP app on an already migrated database (`oke.store.migrate.upgrade`); with `background`, it also does
     TP's background work (`background.working`), else an `oke worker --server tp` must."""
-    database = Database(settings.database)
+    database = Database.of(settings)
     peers = peer_directory(database.read_sessions, settings)  # calls a planner waits for (2.7, 3.4)
 
     @asynccontextmanager

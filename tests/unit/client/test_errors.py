@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 
-from oke.client.errors import PeerUnavailable, answer_error, loggable, transport_error
+from oke.client.errors import PeerError, PeerUnavailable, UnknownPeer, answer_error, loggable, reason, transport_error
 from oke.roles.toetsplanning.dr_sync import DrPull
 from oke.roles.toetsplanning.reconcile import Refusal
 
@@ -48,3 +48,14 @@ def test_the_logged_summary_of_a_pull_names_no_refused_document() -> None:
     assert "  refused person-jan: email: jan@example is not an e-mail address" in pull.lines()
     logged = " ".join(pull.counts())
     assert "refused: 1" in logged and "person-jan" not in logged and "jan@example" not in logged
+
+
+def test_the_reason_a_relay_logs_names_no_path_and_only_the_oauth_error_codes_of_the_standard() -> None:
+    refused = answer_error(WHAT, httpx.Response(400, json={"error": "Jan Jansen", "error_description": "Jan"}))
+    assert reason(refused) == "answered 400"
+    assert reason(answer_error(WHAT, httpx.Response(503, text="Jan Jansen is busy"))) == "answered 503"
+    try:
+        raise transport_error(WHAT, httpx.ConnectError("refused")) from httpx.ConnectError("refused")
+    except PeerError as error:
+        assert reason(error) == "gave no answer (ConnectError)"
+    assert reason(UnknownPeer("no peer dr-9")) == "Unknown peer"

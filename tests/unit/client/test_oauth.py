@@ -6,6 +6,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -17,8 +19,12 @@ from oke.auth.api import token_router
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.tokens import TokenIssuer
-from oke.client.errors import InvalidPeerAnswer, PeerRefused, PeerUnavailable
+from oke.client.errors import InvalidPeerAnswer, PeerRefused, PeerUnavailable, reason
 from oke.client.oauth import TokenSource
+from oke.client.ooapi import OoapiClient
+from oke.outbound import http_delivery
+from oke.outbox.delivery import OutboundMessage
+from oke.store.base import utcnow
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
 from tests.servers import free_port, running
@@ -194,6 +200,18 @@ def test_a_wrong_secret_is_refused_with_the_peers_error(token_url: str, http: ht
     assert refused.value.body["error"] == "invalid_client"
     assert "invalid_client" in str(refused.value)
     assert "not the secret" not in str(refused.value)
+    assert reason(refused.value) == "token endpoint answered 401 invalid_client"  # what the relay logs
+
+
+def test_a_delivery_refused_its_token_is_retried_with_a_reason_to_log(token_url: str, http: httpx.Client) -> None:
+    """The outbox relay's `deliver`: the whole error stays in the row, the log line gets the reason."""
+    source = TokenSource(http, token_url=token_url, client_id=CLIENT_ID, secret="not the secret at all", scope=None)
+    peer = OoapiClient("http://dr.test/ooapi", source, http, name="dr-x")
+    directory: Any = SimpleNamespace(client=lambda name: peer)
+    message = OutboundMessage(1, "roc-a", "dr-x", "flow1.person", "p-1", "PUT", "/persons/p-1", {}, None, 0, utcnow())
+    delivery = http_delivery(directory)(message)
+    assert (delivery.status, delivery.reason) == (None, "token endpoint answered 401 invalid_client")
+    assert delivery.error is not None and "invalid_client" in delivery.error
 
 
 def test_a_scope_the_client_lacks_is_refused(token_url: str, http: httpx.Client) -> None:
@@ -202,13 +220,15 @@ def test_a_scope_the_client_lacks_is_refused(token_url: str, http: httpx.Client)
         source.token()
     assert refused.value.peer_status == 400
     assert "invalid_scope" in str(refused.value)
+    assert reason(refused.value) == "token endpoint answered 400 invalid_scope"
 
 
 def test_a_server_that_is_down_is_unavailable(http: httpx.Client) -> None:
     url = f"http://127.0.0.1:{free_port()}/oauth2/token"
     source = TokenSource(http, token_url=url, client_id=CLIENT_ID, secret=SECRET, scope=None)
-    with pytest.raises(PeerUnavailable, match="ConnectError"):
+    with pytest.raises(PeerUnavailable, match="ConnectError") as unavailable:
         source.token()
+    assert reason(unavailable.value) == "token endpoint gave no answer (ConnectError)"
 
 
 def test_a_5xx_or_429_is_unavailable_with_retry_after() -> None:
