@@ -169,6 +169,21 @@ def test_a_cancellation_at_dr_reaches_tp_by_the_next_pull(tp: TP, dr: DR, tp_dat
     assert [r.method for r in history_rows(tp) if r.object_id == JACOB_REKENEN] == ["GET", "GET"]
 
 
+def test_an_enrolment_dr_no_longer_lists_is_kept_and_counted(tp: TP, dr: DR, tp_database_url: str) -> None:
+    """Found by a DR vendor: an enrolment DR deleted (not cancelled) stayed plannable at TP without a word."""
+    peer = connect_to_dr(tp, dr)
+    oke_sync(tp_database_url, peer)
+    with dr.session_factory() as session:  # a DR that deletes, where the standard has it cancel
+        enrolment = session.get(SchoolEnrolment, (dr.tenant, JACOB_REKENEN))
+        session.delete(enrolment)
+        session.commit()
+
+    output = oke_sync(tp_database_url, peer)
+
+    assert "not listed by DR any more: 1 open enrolments, kept (DR cancels, a pull does not)" in output
+    assert held(tp)["associations"][JACOB_REKENEN][3] == "associated"
+
+
 def test_a_cancellation_pulled_from_dr_cancels_the_planned_deelname_at_ta_once(
     tp: TP, dr: DR, tp_database_url: str
 ) -> None:

@@ -118,6 +118,9 @@ class DrPull:
     tps_own: int = 0
     #: The associations DR listed and then answered 404 or 410 for: deleted since, skipped.
     gone: int = 0
+    #: The open enrolments TP holds of the planbare toetsen read that DR did not list: kept, and still planned and
+    #: plannable (a pull cancels nothing: DR cancels, PDF 3.1.2.1), but an operator may ask DR about them.
+    unlisted: int = 0
 
     def lines(self) -> list[str]:
         """The summary as an operator reads it."""
@@ -132,6 +135,7 @@ class DrPull:
             f"  persons: {self.persons}",
             f"  refused: {len(self.refused)}",
             f"  skipped: {self.gone} gone at DR since listed, {self.tps_own} of TP's own extra attempts",
+            f"  not listed by DR any more: {self.unlisted} open enrolments, kept (DR cancels, a pull does not)",
         ]
 
 
@@ -176,6 +180,9 @@ def pull_dr(
     except PeerError as error:
         raise PeerError(_unread(dr_peer, error)) from error
     summary = DrPull(dr_peer, tenant, since, until, tps_own=len(read.listed_own), gone=len(read.gone))
+    toetsen = [i for i, offering in read.offerings.items() if offering.get("offeringType") == "component"]
+    listed = read.associations.keys() | read.gone | read.listed_own
+    summary.unlisted = len(enrolments.open_enrolments_in(new_uow(), tenant, toetsen) - listed)
     caller = Caller(PULLER, ClientRole.dr, tenant, dr_peer, frozenset())
     base = urlsplit(client.base_url).path
     kinds: tuple[tuple[dict[str, dict[str, Any]], str, Keep, Tally], ...] = (

@@ -106,6 +106,18 @@ class ToetsplanningRepository(ResultRows):
         )
         return self.session.scalars(query.order_by(DrAssociation.association_id)).all()
 
+    def open_enrolments_in(self, tenant: str, offering_ids: Sequence[str]) -> set[str]:
+        """The ids of the enrolments of these planbare toetsen that DR has not cancelled; `_IDS_AT_ONCE` a statement."""
+        found: set[str] = set()
+        for start in range(0, len(offering_ids), _IDS_AT_ONCE):
+            query = select(DrAssociation.association_id).where(
+                DrAssociation.tenant == tenant,
+                DrAssociation.offering_id.in_(offering_ids[start : start + _IDS_AT_ONCE]),
+                DrAssociation.state != "canceled",
+            )
+            found.update(self.session.scalars(query))
+        return found
+
     def dr_associations_page(
         self,
         tenant: str,

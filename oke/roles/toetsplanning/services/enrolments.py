@@ -216,6 +216,13 @@ def tps_own_associations(uow: ToetsplanningUnitOfWork, tenant: str) -> set[str]:
         return uow.repo.extra_attempts(tenant)
 
 
+def open_enrolments_in(uow: ToetsplanningUnitOfWork, tenant: str, toets_ids: Sequence[str]) -> set[str]:
+    """The enrolments TP holds of these planbare toetsen that DR has not cancelled: a pull compares them with what
+    DR lists."""
+    with uow:
+        return uow.repo.open_enrolments_in(tenant, toets_ids)
+
+
 def dr_peers(uow: ToetsplanningUnitOfWork) -> list[str]:
     """The names of every configured DR (`oke peers add --role dr`), whatever their school: what a schedule pulls."""
     with uow:
