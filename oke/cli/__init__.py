@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
@@ -47,8 +49,8 @@ app.command("worker")(worker.worker_command)
 
 
 def main() -> None:
-    """`oke`. A mistake in the settings, or a database it cannot reach or that is another server's, is told in one
-    line: not a traceback."""
+    """`oke`. A mistake in the settings, a database it cannot reach or that is another server's, a port in use or a
+    folder it cannot write is told in one line: not a traceback."""
     try:
         app(prog_name="oke")
     except ValidationError as error:
@@ -66,3 +68,17 @@ def main() -> None:
     except DatabaseOfAnotherServer as error:
         typer.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
+    except OSError as error:  # the machine's: a port in use (`oke.web.sockets`), a read-only folder
+        typer.echo(f"error: {_os_reason(error)}", err=True)
+        raise SystemExit(1) from None
+
+
+def _os_reason(error: OSError) -> str:
+    if error.filename is None:
+        return error.strerror or str(error)
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write {error.filename}: {error.strerror} (oke writes beside its SQLite database, and in"
+            " $OKE_DATA_DIR: default .oke in the working directory)"
+        )
+    return f"{error.filename}: {error.strerror}"
