@@ -26,9 +26,11 @@ from oke.cli import (
     ta,
     worker,
 )
-from oke.store.migrate import DatabaseOfAnotherServer
+from oke.store.migrate import UnfitDatabase
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
+
+
 app.add_typer(serve.app, name="serve")
 app.add_typer(clients.app, name="clients")
 app.add_typer(keys.app, name="keys")
@@ -49,8 +51,8 @@ app.command("worker")(worker.worker_command)
 
 
 def main() -> None:
-    """`oke`. A mistake in the settings, a database it cannot reach or that is another server's, a port in use or a
-    folder it cannot write is told in one line: not a traceback."""
+    """`oke`. A mistake in the settings, a database it cannot reach or must not use (another server's, a newer
+    oke's), a port in use or a folder it cannot write is told in one line: not a traceback."""
     try:
         app(prog_name="oke")
     except ValidationError as error:
@@ -65,7 +67,7 @@ def main() -> None:
         reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
         typer.echo(f"error: the database cannot be used: {reason}", err=True)
         raise SystemExit(1) from None
-    except DatabaseOfAnotherServer as error:
+    except UnfitDatabase as error:
         typer.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
     except OSError as error:  # the machine's: a port in use (`oke.web.sockets`), a read-only folder

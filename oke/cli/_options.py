@@ -18,7 +18,7 @@ from oke.outbound import peer_directory
 from oke.store.checks import server_warnings
 from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory, shown_url
-from oke.store.migrate import upgrade
+from oke.store.migrate import Migrated, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +74,18 @@ def settings_for(role: Role | None, **given: Any) -> Settings:
     return Settings(**values)
 
 
-def migrated(settings: Settings) -> str:
-    """The URL of the server's database, brought to the newest schema and checked to be that server's. A new
-    database is told on stderr: a mistyped path or name makes one, where the command meant an existing one."""
-    if upgrade(settings.database, server=settings.role):
+def migrate(settings: Settings) -> Migrated:
+    """Bring the server's database to the newest schema, checked to be that server's. A new database is told on
+    stderr: a mistyped path or name makes one, where the command meant an existing one."""
+    done = upgrade(settings.database, server=settings.role)
+    if done.created:
         typer.echo(f"note: {shown_url(settings.database)} held no oke database: created it", err=True)
+    return done
+
+
+def migrated(settings: Settings) -> str:
+    """The URL of the server's database, once `migrate` has brought it to the newest schema."""
+    migrate(settings)
     return settings.database
 
 
@@ -137,8 +144,10 @@ def peer_clients(database: Database) -> PeerDirectory:
     return peer_directory(database.read_sessions, settings_for(None))
 
 
-def migrate_and_check(settings: Settings) -> None:
-    """`migrated`, and log a warning for each setting of the database server that would make oke slow as the
+def migrate_and_check(settings: Settings) -> Migrated:
+    """`migrate`, and log a warning for each setting of the database server that would make oke slow as the
     data grows."""
-    for warning in server_warnings(migrated(settings)):
+    done = migrate(settings)
+    for warning in server_warnings(settings.database):
         logger.warning(warning)
+    return done

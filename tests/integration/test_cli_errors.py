@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from oke.config import Settings
+from oke.store.engine import make_engine
+from oke.store.migrate import latest_revision
 from tests.databases import POSTGRES_URL
 
 
@@ -125,3 +128,21 @@ def test_a_data_dir_oke_cannot_write_is_one_line_naming_it(command: tuple[str, .
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) == 1 and "Not a directory" in result.stderr
     assert str(tmp_path / "file") in result.stderr
+
+
+def test_a_database_a_newer_oke_migrated_is_refused_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tp.sqlite3'}"
+    assert oke("db", "upgrade", "--database-url", url).returncode == 0
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    finally:
+        engine.dispose()
+    for command in (("db", "upgrade"), ("db", "current"), ("clients", "list")):
+        result = oke(*command, "--database-url", url)
+        said_in_one_line(
+            result,
+            f"the database {url} is at schema 0099_from_the_future, which this oke (latest {latest_revision()}) does"
+            " not know: it was migrated by a newer oke",
+        )
