@@ -9,6 +9,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from oke.store.files import private_folder
+
 #: Where every worker process writes its metrics in multiprocess mode; prometheus_client's own variable.
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: Read once, as prometheus_client reads it when first imported (above): then this process's metrics live there.
@@ -33,10 +35,11 @@ def prepare_multiprocess(directory: Path) -> None:
 
     Each worker then writes its counters and histograms to files in `directory`, and `/metrics` of whichever
     worker is scraped adds up those of all of them. Call it in the parent before uvicorn starts the workers:
-    it empties `directory` (made if missing), since files of an earlier run would count again, and sets
-    PROMETHEUS_MULTIPROC_DIR, which the workers inherit. The calling process keeps its metrics in memory.
+    it empties `directory` (made if missing, for its owner only), since files of an earlier run would count
+    again, and sets PROMETHEUS_MULTIPROC_DIR, which the workers inherit. The calling process keeps its metrics in
+    memory. The caller makes sure that no running process uses `directory` (`oke serve` holds a lock).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     for stale in directory.glob("*.db"):
         stale.unlink()
     os.environ[MULTIPROCESS_ENV] = str(directory.resolve())
