@@ -28,6 +28,8 @@ from oke.store.engine import shown_url
 from oke.store.locks import file_lock
 from oke.web.tls import tls_options
 
+logger = logging.getLogger(__name__)
+
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
 
 TlsCert = Annotated[
@@ -60,6 +62,8 @@ Background = Annotated[
 ]
 #: How `oke serve --workers N` hands its settings to the processes uvicorn starts (JSON).
 SERVING = "OKE_SERVE_PROCESS"
+#: Hosts that mean every address of the machine: no client reaches the server by them.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", ""})
 
 
 @app.command("tp")
@@ -158,6 +162,7 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
         if workers > 1:  # before its metrics directory is emptied, and before SO_REUSEPORT lets it share the port
             held.enter_context(_only_instance(metrics.with_suffix(".lock"), settings))
         migrate_and_check(settings)
+        _warn_of_wildcard_issuer(settings)
         console = Console(soft_wrap=True)
         console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {shown_url(settings.database)})")
         console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")
@@ -208,6 +213,18 @@ def _only_instance(lock: Path, settings: Settings) -> Iterator[None]:
             raise typer.Exit(1)
         lock.write_text(f"{os.getpid()}\n")
         yield
+
+
+def _warn_of_wildcard_issuer(settings: Settings) -> None:
+    """Warn when the tokens' issuer (and the audience of client assertions) defaults to a URL of a wildcard
+    address, which no client reaches the server by and which every host of one server shares only by chance."""
+    if settings.host in WILDCARD_HOSTS and settings.issuer == settings.url:
+        logger.warning(
+            "tokens name the issuer %s, the address this server listens on: set OKE_ISSUER to its public URL"
+            " (the same on every host of this server), which clients also send as the audience of a client"
+            " assertion",
+            settings.issuer,
+        )
 
 
 def app_of_process() -> FastAPI:
