@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from oke import __version__
 from oke.cli import (
     audit,
     catalogue,
@@ -29,6 +31,21 @@ from oke.cli import (
 from oke.store.migrate import UnfitDatabase
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"oke {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _oke(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
+    """oke: the OKE test-administration exchange (NED-OOAPI)."""
 
 
 app.add_typer(serve.app, name="serve")
