@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -64,6 +65,19 @@ DatabaseUrl = Annotated[
         show_default="$OKE_DATABASE_URL, else the role's SQLite file in $OKE_DATA_DIR, else in .oke",
     ),
 ]
+
+
+def read_secret(*, from_stdin: bool, missing: str) -> str:
+    """A secret typed at the terminal without echo; else, `from_stdin` (`--secret -`), the first line of stdin (a
+    pipe, a file), stripped: out of the shell history and the process list either way. Without a terminal and
+    without a line, the command fails with `missing`: a prompt there would only print a warning and abort."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("Secret", hide_input=True))
+    secret = sys.stdin.readline().strip() if from_stdin else ""
+    if not secret:
+        typer.echo(f"error: {missing}", err=True)
+        raise typer.Exit(2)
+    return secret
 
 
 def settings_for(role: Role | None, **given: Any) -> Settings:

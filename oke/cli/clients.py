@@ -13,7 +13,15 @@ from oke.auth import scopes as known
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import load_public_pem
-from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    JsonOutput,
+    Server,
+    migrated_session,
+    read_secret,
+    school_option,
+    settings_for,
+)
 from oke.cli._tables import print_rows
 from oke.config import Role
 from oke.store.tables.auth import OAuthClient
@@ -42,7 +50,13 @@ def add(
         typer.Option(help="The peer it speaks for: that peer's `oke peers add --name`. Default: the client id."),
     ] = None,
     client_id: Annotated[str | None, typer.Option(help="Default: ROLE-<random hex>.")] = None,
-    secret: Annotated[str | None, typer.Option(help="At least 16 characters. Default (safer): generated.")] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            help="At least 16 characters; `--secret -` reads it from stdin (one line) or asks for it at a terminal."
+            " Default (safer): generated."
+        ),
+    ] = None,
     public_key: Annotated[Path | None, typer.Option(help=PUBLIC_KEY_HELP, exists=True, dir_okay=False)] = None,
     jwks_url: Annotated[
         str | None, typer.Option(help="Instead of --public-key: where the client publishes its keys.")
@@ -52,6 +66,8 @@ def add(
     as_json: JsonOutput = False,
 ) -> None:
     """Register a client and print its id and secret: the secret is shown only this once."""
+    if secret == "-":
+        secret = read_secret(from_stdin=True, missing="no secret on stdin for --secret -")
     settings = settings_for(server, database_url=database_url)
     scopes = scope or sorted(known.defaults(role, settings.role))
     try:
