@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+from typing import Annotated
+
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from oke import __version__
 from oke.cli import (
     audit,
     catalogue,
@@ -24,9 +28,26 @@ from oke.cli import (
     ta,
     worker,
 )
-from oke.store.migrate import DatabaseOfAnotherServer
+from oke.store.migrate import UnfitDatabase
 
 app = typer.Typer(help="oke: the OKE test-administration exchange (NED-OOAPI).", no_args_is_help=True)
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"oke {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _oke(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
+    """oke: the OKE test-administration exchange (NED-OOAPI)."""
+
+
 app.add_typer(serve.app, name="serve")
 app.add_typer(clients.app, name="clients")
 app.add_typer(keys.app, name="keys")
@@ -47,8 +68,8 @@ app.command("worker")(worker.worker_command)
 
 
 def main() -> None:
-    """`oke`. A mistake in the settings, or a database it cannot reach or that is another server's, is told in one
-    line: not a traceback."""
+    """`oke`. A mistake in the settings, a database it cannot reach or must not use (another server's, a newer
+    oke's), a port in use or a folder it cannot write is told in one line: not a traceback."""
     try:
         app(prog_name="oke")
     except ValidationError as error:
@@ -63,6 +84,20 @@ def main() -> None:
         reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
         typer.echo(f"error: the database cannot be used: {reason}", err=True)
         raise SystemExit(1) from None
-    except DatabaseOfAnotherServer as error:
+    except UnfitDatabase as error:
         typer.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
+    except OSError as error:  # the machine's: a port in use (`oke.web.sockets`), a read-only folder
+        typer.echo(f"error: {_os_reason(error)}", err=True)
+        raise SystemExit(1) from None
+
+
+def _os_reason(error: OSError) -> str:
+    if error.filename is None:
+        return error.strerror or str(error)
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write {error.filename}: {error.strerror} (oke writes beside its SQLite database, and in"
+            " $OKE_DATA_DIR: default .oke in the working directory)"
+        )
+    return f"{error.filename}: {error.strerror}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,7 +22,7 @@ from oke.outbound import peer_directory
 from oke.store.checks import server_warnings
 from oke.store.database import Database
 from oke.store.engine import make_engine, make_session_factory, shown_url
-from oke.store.migrate import upgrade
+from oke.store.migrate import Migrated, upgrade
 from oke.store.tables.auth import OAuthClient
 from oke.store.tables.peers import PeerConfig
 
@@ -69,6 +70,19 @@ DatabaseUrl = Annotated[
         show_default="$OKE_DATABASE_URL, else the role's SQLite file in $OKE_DATA_DIR, else in .oke",
     ),
 ]
+
+
+def read_secret(*, from_stdin: bool, missing: str) -> str:
+    """A secret typed at the terminal without echo; else, `from_stdin` (`--secret -`), the first line of stdin (a
+    pipe, a file), stripped: out of the shell history and the process list either way. Without a terminal and
+    without a line, the command fails with `missing`: a prompt there would only print a warning and abort."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("Secret", hide_input=True))
+    secret = sys.stdin.readline().strip() if from_stdin else ""
+    if not secret:
+        typer.echo(f"error: {missing}", err=True)
+        raise typer.Exit(2)
+    return secret
 
 
 def settings_for(role: Role | None, **given: Any) -> Settings:
@@ -122,11 +136,18 @@ def note_new_school(session: Session, tenant: str) -> None:
         typer.echo(f"note: school {tenant!r} is new here (no client or peer of it yet)", err=True)
 
 
-def migrated(settings: Settings) -> str:
-    """The URL of the server's database, brought to the newest schema and checked to be that server's. A new
-    database is told on stderr: a mistyped path or name makes one, where the command meant an existing one."""
-    if upgrade(settings.database, server=settings.role):
+def migrate(settings: Settings) -> Migrated:
+    """Bring the server's database to the newest schema, checked to be that server's. A new database is told on
+    stderr: a mistyped path or name makes one, where the command meant an existing one."""
+    done = upgrade(settings.database, server=settings.role)
+    if done.created:
         typer.echo(f"note: {shown_url(settings.database)} held no oke database: created it", err=True)
+    return done
+
+
+def migrated(settings: Settings) -> str:
+    """The URL of the server's database, once `migrate` has brought it to the newest schema."""
+    migrate(settings)
     return settings.database
 
 
@@ -185,8 +206,10 @@ def peer_clients(database: Database) -> PeerDirectory:
     return peer_directory(database.read_sessions, settings_for(None))
 
 
-def migrate_and_check(settings: Settings) -> None:
-    """`migrated`, and log a warning for each setting of the database server that would make oke slow as the
+def migrate_and_check(settings: Settings) -> Migrated:
+    """`migrate`, and log a warning for each setting of the database server that would make oke slow as the
     data grows."""
-    for warning in server_warnings(migrated(settings)):
+    done = migrate(settings)
+    for warning in server_warnings(settings.database):
         logger.warning(warning)
+    return done

@@ -19,6 +19,7 @@ from oke.cli._options import (
     Server,
     migrated_session,
     note_new_school,
+    read_secret,
     school_option,
     settings_for,
 )
@@ -51,7 +52,13 @@ def add(
         typer.Option(help="The peer it speaks for: that peer's `oke peers add --name`. Default: the client id."),
     ] = None,
     client_id: Annotated[str | None, typer.Option(help="Default: ROLE-<random hex>.")] = None,
-    secret: Annotated[str | None, typer.Option(help="At least 16 characters. Default (safer): generated.")] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            help="At least 16 characters; `--secret -` reads it from stdin (one line) or asks for it at a terminal."
+            " Default (safer): generated."
+        ),
+    ] = None,
     public_key: Annotated[Path | None, typer.Option(help=PUBLIC_KEY_HELP, exists=True, dir_okay=False)] = None,
     jwks_url: Annotated[
         str | None, typer.Option(help="Instead of --public-key: where the client publishes its keys.")
@@ -61,6 +68,8 @@ def add(
     as_json: JsonOutput = False,
 ) -> None:
     """Register a client and print its id and secret: the secret is shown only this once."""
+    if secret == "-":
+        secret = read_secret(from_stdin=True, missing="no secret on stdin for --secret -")
     settings = settings_for(server, database_url=database_url)
     needed = known.defaults(role, settings.role)
     if not needed and not scope:

@@ -20,6 +20,7 @@ from oke.cli._options import (
     migrated_session,
     note_new_school,
     peer_clients,
+    read_secret,
     school_option,
     settings_for,
 )
@@ -37,8 +38,11 @@ app = typer.Typer(
 NAME_HELP = "Unique on this server: the peer name plans use (taPeer), and the --peer of that system's client here."
 SECRET_HELP = (
     "The client secret oke presents at the peer's token endpoint. Stored as given (oke must send it), "
-    "so protect the database. Read from $OKE_PEER_SECRET, or asked for, when left out."
+    "so protect the database. `--secret -` reads it from stdin (one line) or asks for it at a terminal; "
+    "left out, it is read from $OKE_PEER_SECRET, else asked for at a terminal."
 )
+#: What `oke peers add` says when it has no secret, and no terminal to ask for one at.
+MISSING_SECRET = "no secret for the peer: pipe it to --secret - (one line), set $OKE_PEER_SECRET, or give --private-key"
 PRIVATE_KEY_HELP = (
     "Instead of a secret: a PEM private key (Ed25519, EC, RSA) oke signs client assertions with "
     "(private_key_jwt, RFC 7523); register its public key at the peer. Stored as given, like a secret."
@@ -59,8 +63,8 @@ SCOPE_HELP = (
     "nl-test-admin-flow-0 and -2-3-4, a DR for -1-5); `--scope ''` asks for none."
 )
 NEW_SECRET_HELP = (
-    "A new client secret, which replaces the private key if the peer had one. `--secret -` asks for it, "
-    "keeping it out of the shell history and the process list."
+    "A new client secret, which replaces the private key if the peer had one. `--secret -` reads it from stdin "
+    "(one line) or asks for it at a terminal, keeping it out of the shell history and the process list."
 )
 NEW_PRIVATE_KEY_HELP = "A new PEM private key to sign client assertions with, which replaces the secret."
 NEW_SCOPE_HELP = "Repeatable: the scopes to ask for from now on; `--scope ''` asks for none again."
@@ -91,8 +95,8 @@ def add(
     as_json: JsonOutput = False,
 ) -> None:
     """Configure a peer; the secret is never printed again."""
-    if secret is None and private_key is None:
-        secret = typer.prompt("Secret", hide_input=True)
+    if secret == "-" or (secret is None and private_key is None):
+        secret = read_secret(from_stdin=secret == "-", missing=MISSING_SECRET)
     settings = settings_for(server, database_url=database_url)
     with migrated_session(settings) as session:
         note_new_school(session, tenant)
@@ -162,7 +166,7 @@ def update(
     """Change a peer in place (what is not given stays); running servers take it within 60 s. Its role and school
     stay too: for another, remove it and add it again."""
     if secret == "-":
-        secret = typer.prompt("Secret", hide_input=True)
+        secret = read_secret(from_stdin=True, missing="no secret on stdin for --secret -")
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         changed = update_peer(
             session,

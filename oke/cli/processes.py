@@ -19,6 +19,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from oke.web.sockets import bound_socket
+
 log = logging.getLogger(__name__)
 
 #: How long a process may take to finish its requests after SIGTERM before it is killed.
@@ -27,23 +29,11 @@ STOP_SECONDS = 30
 SPREADS_CONNECTIONS = hasattr(socket, "SO_REUSEPORT")
 
 
-def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to (`host`, `port`) that other such sockets can share (SO_REUSEPORT).
-
-    Its protocol is named: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on the connections of a socket
-    made with IPPROTO_TCP, and with it on, an answer written in two parts waits 40 ms for the client's ACK."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
-
-
 def serve_processes(app: str, workers: int, options: dict[str, Any]) -> None:
     """Serve the uvicorn app factory `app` (an import string) in `workers` processes until SIGINT or SIGTERM;
     a process that ends is started again. `options` are uvicorn's (`host` and `port` included)."""
-    holder = reuse_port_socket(options["host"], options["port"])  # a port in use fails here, before any process
+    # a port in use fails here, before any process starts
+    holder = bound_socket(options["host"], options["port"], reuse_port=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -77,6 +67,6 @@ def serve_processes(app: str, workers: int, options: dict[str, Any]) -> None:
 def _serve_one(app: str, options: dict[str, Any]) -> None:
     config = uvicorn.Config(app, factory=True, **options)
     server = uvicorn.Server(config)
-    server.run(sockets=[reuse_port_socket(config.host, config.port)])
+    server.run(sockets=[bound_socket(config.host, config.port, reuse_port=True)])
     if not server.started:
         raise SystemExit(STARTUP_FAILURE)

@@ -7,6 +7,8 @@ import gc
 import json
 import logging.config
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +26,10 @@ from oke.observability.logs import json_log_config, text_log_config
 from oke.observability.metrics import prepare_multiprocess
 from oke.store.engine import shown_url
 from oke.store.files import private_folder
+from oke.store.locks import file_lock
 from oke.web.tls import tls_options
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Run a server.", no_args_is_help=True)
 
@@ -58,6 +63,8 @@ Background = Annotated[
 ]
 #: How `oke serve --workers N` hands its settings to the processes uvicorn starts (JSON).
 SERVING = "OKE_SERVE_PROCESS"
+#: Hosts that mean every address of the machine: no client reaches the server by them.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", ""})
 
 
 @app.command("tp")
@@ -151,38 +158,76 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
     """Migrate, say where the server is and how to register its clients, and run it in `workers` processes."""
     log_config = json_log_config(log_level) if settings.log_format == "json" else text_log_config(log_level)
     logging.config.dictConfig(log_config)  # the warnings of the check are log lines like any other
-    migrate_and_check(settings)
-    console = Console(soft_wrap=True)
-    console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {shown_url(settings.database)})")
-    console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")
-    console.print(f"  API docs:     {settings.url}/docs")
-    console.print(f"  token:        POST {settings.url}/oauth2/token (client_secret_basic)")
-    console.print(f"  clients:      {clients}")
-    console.print(f"  processes:    {workers}, {'with' if background else 'without'} background work")
-    tls = tls_options(settings.tls_cert_file, settings.tls_key_file)
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.url_port,
-        "log_level": log_level,
-        "log_config": log_config,
-        # uvicorn's access lines give way to the middleware's (`oke.access`), in either format: one line per request,
-        # by route template (not the path asked for, with its ids), with its request id and duration
-        "access_log": False,
-        **tls,
-    }
-    if workers == 1:
-        app = CREATE[settings.role](settings, background=background)
-        tune_garbage_collector()
-        uvicorn.run(app, **options)
-        return
-    # the processes' metrics added up in /metrics of whichever one is scraped
-    private_folder(settings.data_dir)  # with PostgreSQL, nothing else has made it
-    prepare_multiprocess(settings.data_dir / "metrics" / f"{settings.role.value}-{settings.url_port}")
-    os.environ[SERVING] = json.dumps({"settings": _plain(settings), "background": background})
-    if SPREADS_CONNECTIONS:
-        serve_processes(f"{__name__}:app_of_process", workers, options)
-    else:  # uvicorn's workers, on one shared socket
-        uvicorn.run(f"{__name__}:app_of_process", factory=True, workers=workers, **options)
+    with ExitStack() as held:
+        metrics = settings.data_dir / "metrics" / f"{settings.role.value}-{settings.url_port}"
+        if workers > 1:  # before its metrics directory is emptied, and before SO_REUSEPORT lets it share the port
+            held.enter_context(_only_instance(metrics.with_suffix(".lock"), settings))
+        migrate_and_check(settings)
+        _warn_of_wildcard_issuer(settings)
+        console = Console(soft_wrap=True)
+        console.print(f"[bold]{title}[/] on [link]{settings.url}[/]  (database {shown_url(settings.database)})")
+        console.print(f"  OOAPI:        {settings.url}{settings.base_path}/")
+        console.print(f"  API docs:     {settings.url}/docs")
+        console.print(f"  token:        POST {settings.url}/oauth2/token (client_secret_basic)")
+        console.print(f"  clients:      {clients}")
+        console.print(f"  processes:    {workers}, {'with' if background else 'without'} background work")
+        tls = tls_options(settings.tls_cert_file, settings.tls_key_file)
+        options: dict[str, Any] = {
+            "host": settings.host,
+            "port": settings.url_port,
+            "log_level": log_level,
+            "log_config": log_config,
+            # uvicorn's access lines give way to the middleware's (`oke.access`), in either format: one line per
+            # request, by route template (not the path asked for, with its ids), with its request id and duration
+            "access_log": False,
+            **tls,
+        }
+        if workers == 1:
+            app = CREATE[settings.role](settings, background=background)
+            tune_garbage_collector()
+            uvicorn.run(app, **options)
+            return
+        # the processes' metrics added up in /metrics of whichever one is scraped
+        private_folder(metrics)  # for its owner only, as the data dir above it
+        prepare_multiprocess(metrics)
+        os.environ[SERVING] = json.dumps({"settings": _plain(settings), "background": background})
+        if SPREADS_CONNECTIONS:
+            serve_processes(f"{__name__}:app_of_process", workers, options)
+        else:  # uvicorn's workers, on one shared socket
+            uvicorn.run(f"{__name__}:app_of_process", factory=True, workers=workers, **options)
+
+
+@contextmanager
+def _only_instance(lock: Path, settings: Settings) -> Iterator[None]:
+    """Hold `lock` while this `oke serve --workers N` runs, or refuse to start (exit 1) when another holds it.
+
+    Its processes share their port with any other process that sets SO_REUSEPORT, and its start empties the
+    metrics directory of its role and port: a second instance would take half the connections, and the first
+    one's `/metrics` would lose its counters. The lock file names the pid of its holder."""
+    with file_lock(lock, wait=False) as held:
+        if not held:
+            pid = lock.read_text().strip()
+            holder = f" (pid {pid})" if pid else ""
+            typer.echo(
+                f"error: another oke serve {settings.role} already serves port {settings.url_port}{holder}:"
+                " stop it first, or give another --port",
+                err=True,
+            )
+            raise typer.Exit(1)
+        lock.write_text(f"{os.getpid()}\n")
+        yield
+
+
+def _warn_of_wildcard_issuer(settings: Settings) -> None:
+    """Warn when the tokens' issuer (and the audience of client assertions) defaults to a URL of a wildcard
+    address, which no client reaches the server by and which every host of one server shares only by chance."""
+    if settings.host in WILDCARD_HOSTS and settings.issuer == settings.url:
+        logger.warning(
+            "tokens name the issuer %s, the address this server listens on: set OKE_ISSUER to its public URL"
+            " (the same on every host of this server), which clients also send as the audience of a client"
+            " assertion",
+            settings.issuer,
+        )
 
 
 def app_of_process() -> FastAPI:

@@ -20,6 +20,7 @@ from oke.outbound import outbox_work
 from oke.roles.toetsplanning import background as toetsplanning
 from oke.store.database import Database
 from oke.store.engine import shown_url
+from oke.web.sockets import naming_address
 
 WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None]]] = {
     Role.toetsplanning: toetsplanning.working,
@@ -55,7 +56,8 @@ def worker_command(
     log_config = json_log_config if settings.log_format == "json" else text_log_config
     logging.config.dictConfig(log_config(log_level))
     if metrics_port is not None:  # a worker has no API: its counters are served apart (the depth by the API)
-        start_http_server(metrics_port, metrics_host)
+        with naming_address(metrics_host, metrics_port):
+            start_http_server(metrics_port, metrics_host)
     migrate_and_check(settings)
     typer.echo(f"oke worker ({settings.role.value}) on {shown_url(settings.database)}: until SIGTERM or Ctrl-C")
     anyio.run(_work, settings)

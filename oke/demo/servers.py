@@ -19,6 +19,7 @@ from oke.roles.toetsafname.app import create_app as create_ta_app
 from oke.roles.toetsplanning.app import create_app as create_tp_app
 from oke.store.database import Database
 from oke.store.migrate import upgrade
+from oke.web.sockets import bound_socket
 from oke.web.tls import tls_options
 
 CREATE = {Role.toetsplanning: create_tp_app, Role.toetsafname: create_ta_app, Role.deelnemerregistratie: create_dr_app}
@@ -36,23 +37,26 @@ def free_port() -> int:
 def running(app: FastAPI, port: int, host: str = "127.0.0.1", *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
     """Serve `app` on `host`:`port` until the block ends; yields its base URL.
 
-    With `tls` (certificate and key files) it serves HTTPS as `oke serve` does.
+    With `tls` (certificate and key files) it serves HTTPS as `oke serve` does. A port in use is an OSError that
+    names it, raised here: the socket is bound before the server's thread starts.
     """
     options = tls_options(*tls) if tls else {}
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", **options)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = bound_socket(host, port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the server on port {port} did not start")
-        time.sleep(0.01)
     try:
+        deadline = time.monotonic() + START_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server on port {port} did not start")
+            time.sleep(0.01)
         yield f"{'https' if tls else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
 
 
 @dataclass(frozen=True)

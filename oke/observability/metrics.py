@@ -33,8 +33,9 @@ def prepare_multiprocess(directory: Path) -> None:
 
     Each worker then writes its counters and histograms to files in `directory`, and `/metrics` of whichever
     worker is scraped adds up those of all of them. Call it in the parent before uvicorn starts the workers:
-    it empties `directory` (made if missing), since files of an earlier run would count again, and sets
-    PROMETHEUS_MULTIPROC_DIR, which the workers inherit. The calling process keeps its metrics in memory.
+    it empties `directory` (which the caller makes, for its owner only), since files of an earlier run would count
+    again, and sets PROMETHEUS_MULTIPROC_DIR, which the workers inherit. The calling process keeps its metrics in
+    memory. The caller makes sure that no running process uses `directory` (`oke serve` holds a lock).
     """
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):

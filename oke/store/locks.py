@@ -1,5 +1,5 @@
 """Locks across processes and machines that share one database: a PostgreSQL advisory lock, or on SQLite
-(one machine) an exclusive file lock on a sidecar file next to the database."""
+(one machine) an exclusive file lock on a sidecar file next to the database; and file locks of one machine."""
 
 from __future__ import annotations
 
@@ -52,7 +52,14 @@ def _file_lock(database: str | None, name: str, *, wait: bool) -> Iterator[bool]
     if not database or database == ":memory:":  # a database of one connection: nobody else to wait for
         yield True
         return
-    path = Path(f"{database}.{name}.lock")
+    with file_lock(Path(f"{database}.{name}.lock"), wait=wait) as held:
+        yield held
+
+
+@contextmanager
+def file_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive lock on the file `path` (made for its owner only, if missing) for the block; yields
+    whether it is held, as `exclusive` does. The lock is the open file's: it ends with the process."""
     private_file(path)
     with path.open("a") as file:
         try:

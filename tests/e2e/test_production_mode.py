@@ -243,3 +243,34 @@ def test_two_api_processes_and_two_workers_deliver_every_result_once_in_its_newe
             assert len(received) - len(set(received)) <= (1 if kill else 0)  # only what was in flight, once
             resent += len(received) - len(set(received))
     assert resent >= 1 if kill else resent == 0  # the killed worker was cut off mid-delivery
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table (Linux)")
+def test_a_second_instance_on_the_port_is_refused_and_leaves_the_first_ones_metrics(tmp_path: Path) -> None:
+    """A second `oke serve tp --workers 2` on the same port took half its connections (SO_REUSEPORT) and emptied the
+    metrics directory the first one counts in: its `/metrics` showed no requests until it was restarted."""
+    port = free_port()
+    serve = ("serve", "tp", "--workers", "2", "--no-background", "--port", str(port))
+    first = oke(*serve, data_dir=tmp_path)
+    try:
+        eventually(lambda: _listening(port) == 2, seconds=60)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert client.get("/ooapi/").status_code == 200
+            metrics = tmp_path / "metrics" / f"tp-{port}"
+            assert (metrics.stat().st_mode & 0o777, metrics.parent.stat().st_mode & 0o777) == (0o700, 0o700)
+            environment = {**os.environ, "OKE_DATA_DIR": str(tmp_path)}
+            second = subprocess.run(
+                [sys.executable, "-m", "oke", *serve], env=environment, capture_output=True, text=True, timeout=60
+            )
+            assert second.returncode == 1 and "Traceback" not in second.stderr, second.stderr
+            assert second.stderr.splitlines()[-1] == (
+                f"error: another oke serve tp already serves port {port} (pid {first.pid}): stop it first, or give"
+                " another --port"
+            )
+            assert _listening(port) == 2
+            assert re.search(
+                r'oke_http_requests_total\{method="GET",route="/ooapi/",status="200"\} [1-9]',
+                client.get("/metrics").text,
+            )
+    finally:
+        assert stopped(first) == 0

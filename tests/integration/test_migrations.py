@@ -18,7 +18,7 @@ from oke.store import tables
 from oke.store.base import Base
 from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
-from oke.store.migrate import DatabaseOfAnotherServer, alembic_config, upgrade
+from oke.store.migrate import DatabaseOfAnotherServer, alembic_config, latest_revision, upgrade
 from oke.store.tables.toetsplanning import dr_document_id
 from tests.databases import BACKENDS, fresh_database
 
@@ -42,9 +42,9 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_first_server_named_claims_the_database(backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path, migrated=False) as url:
-        assert upgrade(url) is True  # a new database
-        assert upgrade(url, server=Role.toetsafname) is False
-        assert upgrade(url, server=Role.toetsafname) is False
+        assert upgrade(url).created  # a new database
+        assert not upgrade(url, server=Role.toetsafname).created
+        assert not upgrade(url, server=Role.toetsafname).created
         with pytest.raises(DatabaseOfAnotherServer, match=r"is toetsafname's \(ta\), not toetsplanning's \(tp\)"):
             upgrade(url, server=Role.toetsplanning)
 
@@ -105,11 +105,40 @@ def test_upgrade_takes_the_server_as_every_command_does(tmp_path: Path, monkeypa
     runner = CliRunner()
     ran = runner.invoke(app, ["db", "upgrade", "--server", "ta"])
     assert ran.exit_code == 0, ran.output
-    assert f"{tmp_path / 'ta.sqlite3'}: up to date" in ran.output
+    assert f"{tmp_path / 'ta.sqlite3'}: migrated" in ran.output
     monkeypatch.setenv("OKE_ROLE", "dr")
-    assert f"{tmp_path / 'dr.sqlite3'}: up to date" in runner.invoke(app, ["db", "upgrade"]).output
-    assert f"{tmp_path / 'tp.sqlite3'}: up to date" in runner.invoke(app, ["db", "upgrade", "--role", "tp"]).output
+    assert f"{tmp_path / 'dr.sqlite3'}: migrated" in runner.invoke(app, ["db", "upgrade"]).output
+    assert f"{tmp_path / 'tp.sqlite3'}: migrated" in runner.invoke(app, ["db", "upgrade", "--role", "tp"]).output
     assert "--role" not in runner.invoke(app, ["db", "upgrade", "--help"]).output
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_and_current_say_which_schema_the_database_is_at(backend: str, tmp_path: Path) -> None:
+    """`oke db upgrade` said "up to date" also when it had just migrated an empty database."""
+    latest, runner = latest_revision(), CliRunner()
+    with fresh_database(backend, tmp_path, migrated=False) as url:
+        shown = make_url(url).render_as_string(hide_password=True)
+
+        def said(*command: str) -> str:
+            ran = runner.invoke(app, [*command, "--database-url", url])
+            assert ran.exit_code == 0, ran.output
+            return ran.stdout
+
+        assert said("db", "current") == f"{shown}: no oke schema (`oke db upgrade` makes it, at {latest})\n"
+        upgrade(url, "0020_zitting_toets_index")
+        assert (
+            said("db", "current")
+            == f"{shown}: at 0020_zitting_toets_index, behind the latest, {latest}: run `oke db upgrade`\n"
+        )
+        assert said("db", "upgrade") == f"{shown}: migrated from 0020_zitting_toets_index to {latest}\n"
+        assert said("db", "upgrade") == f"{shown}: up to date at {latest}\n"
+        assert said("db", "current") == f"{shown}: at {latest}, the latest\n"
+
+
+def test_current_makes_no_sqlite_file(tmp_path: Path) -> None:
+    ran = CliRunner().invoke(app, ["db", "current", "--database-url", f"sqlite:///{tmp_path / 'typo.sqlite3'}"])
+    assert ran.exit_code == 0 and "no oke schema" in ran.stdout
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

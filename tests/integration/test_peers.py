@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -331,3 +334,55 @@ def test_the_directory_calls_a_configured_peer(ta: tuple[str, str], sessions: se
         directory.forget(name)
         with pytest.raises(UnknownPeer):
             directory.client(name)
+
+
+def oke_with_stdin(*args: str, stdin: str | None) -> subprocess.CompletedProcess[str]:
+    """`oke ARGS` as a script runs it: stdin a pipe holding `stdin`, or /dev/null; never a terminal."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("OKE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "oke", *args],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_without_a_terminal_a_missing_secret_is_one_line_naming_how_to_give_it(tmp_path: Path) -> None:
+    """It printed getpass's "Password input may be echoed" warning, then "Aborted.", naming no way to give it."""
+    args = [
+        arg for arg in _add_args(_name(), f"sqlite:///{tmp_path / 'tp.sqlite3'}") if arg not in ("--secret", SECRET)
+    ]
+    result = oke_with_stdin(*args, stdin=None)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: no secret for the peer: pipe it to --secret - (one line), set $OKE_PEER_SECRET, or give --private-key\n"
+    )
+
+
+def test_secret_dash_reads_one_line_of_stdin_without_a_warning(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tp.sqlite3'}"
+    name = _name()
+    args = _add_args(name, url)
+    args[args.index(SECRET)] = "-"
+    added = oke_with_stdin(*args, stdin="  piped secret \nnext line\n")
+    assert (added.returncode, added.stderr.count("Warning")) == (0, 0), added.stderr
+    updated = oke_with_stdin("peers", "update", name, "--secret", "-", "--database-url", url, stdin="rotated\n")
+    assert (updated.returncode, updated.stdout, updated.stderr) == (0, f"updated {name}: secret\n", "")
+    empty = oke_with_stdin("peers", "update", name, "--secret", "-", "--database-url", url, stdin="")
+    assert (empty.returncode, empty.stderr) == (2, "error: no secret on stdin for --secret -\n")
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            peer = session.get(PeerConfig, name)
+            assert peer is not None and peer.secret == "rotated"
+    finally:
+        engine.dispose()
+    client = oke_with_stdin(
+        "clients", "add", "--role", "ta", "--school", "roc-a", "--secret", "-", "--database-url", url,
+        stdin="a client secret of 26 chars\n",
+    )  # fmt: skip
+    assert client.returncode == 0 and "client_secret: a client secret of 26 chars\n" in client.stdout, client.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,8 @@ def test_a_script_may_give_the_school_by_either_name(option: str, tmp_path: Path
     url = f"sqlite:///{tmp_path / 'tp.sqlite3'}"
     listed = CliRunner().invoke(app, ["results", "list", option, "roc-a", "--json", "--database-url", url])
     assert (listed.exit_code, listed.stdout) == (0, '{"items":[],"next":null}\n'), listed.output
+
+
+def test_version_is_the_installed_packages() -> None:
+    ran = CliRunner().invoke(app, ["--version"])
+    assert (ran.exit_code, ran.stdout) == (0, f"oke {version('oke')}\n")
