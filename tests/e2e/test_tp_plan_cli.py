@@ -62,7 +62,12 @@ def test_a_planner_plans_moves_retakes_and_cancels_from_the_command_line(tp: TP,
     )
     assert "attemptLeft 1" in refused
 
-    moved = oke_plan(tp, tp_database_url, "move", deelnames[1], retake_zitting)
+    with tp.session_factory() as session:  # the other student's: a person takes part in a session once
+        query = select(Deelname.deelname_id).where(
+            Deelname.zitting_id == zitting, Deelname.toetsinschrijving_id == enrolments[1]
+        )
+        other = session.scalars(query).one()
+    moved = oke_plan(tp, tp_database_url, "move", other, retake_zitting)
     [new] = ids(moved, "deelname")
     assert "attempt 1" in moved
     oke_plan(tp, tp_database_url, "cancel", new)
