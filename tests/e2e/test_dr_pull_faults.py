@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from sqlalchemy import select
 
 from oke.auth.caller import ClientRole
+from oke.store.tables.deelnemerregistratie import SchoolEnrolment, SchoolPerson
 from tests.api_client import TP
-from tests.dr_client import DR
+from tests.dr_client import DR, JACOB_REKENEN
 from tests.e2e.test_chain_dr_pull import held, history_rows, oke_sync
 from tests.e2e.test_chain_dr_pull import in_the_schools_term as in_the_schools_term  # autouse: the fixture
 from tests.fault_proxy import DROP, PASS, FaultProxy, error, slow
@@ -39,6 +41,32 @@ def test_associations_deleted_while_the_pull_reads_are_skipped_and_the_rest_is_k
     kept = {seen.path.rsplit("/", 1)[1] for seen in details if seen.answered == 200}
     assert len(gone) == 2 and "skipped: 2 gone at DR since listed, 0 of TP's own extra attempts" in output
     assert set(held(tp)["associations"]) == kept and f"enrolments: {len(kept)} new" in output
+
+
+def test_a_person_deleted_while_the_pull_reads_is_skipped_with_its_enrolments(
+    tp: TP, dr: DR, tp_database_url: str
+) -> None:
+    """A person DR deleted after listing their enrolments (404 on `GET /persons/{id}`, read by id from a DR that does
+    not expand) failed the whole pull: it is skipped with the enrolments that rest on it, the rest is kept."""
+    with dr.session_factory() as session:
+        enrolment = session.get(SchoolEnrolment, (dr.tenant, JACOB_REKENEN))
+        assert enrolment is not None
+        person = session.get(SchoolPerson, (dr.tenant, enrolment.person_id))
+        session.delete(person)
+        resting = session.scalars(
+            select(SchoolEnrolment.association_id).where(
+                SchoolEnrolment.tenant == dr.tenant, SchoolEnrolment.person_id == enrolment.person_id
+            )
+        ).all()
+        session.commit()
+    with FaultProxy(dr.url, ignored_query=frozenset({"expand"})).serving() as proxy:
+        peer = tp.configure_dr("dr-churn", proxy.url, client=dr.register(ClientRole.tp))
+        output = oke_sync(tp_database_url, peer)  # exit status 0
+
+    associations = held(tp)["associations"]
+    assert JACOB_REKENEN in resting and not set(resting) & set(associations)
+    assert len(associations) == 10 - len(resting) and f"enrolments: {len(associations)} new" in output
+    assert f"skipped: {1 + len(resting)} gone at DR since listed" in output and "persons: 4 new" in output
 
 
 def test_reads_dr_answers_busy_or_not_at_all_are_tried_again_honouring_retry_after(

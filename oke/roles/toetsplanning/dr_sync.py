@@ -116,7 +116,8 @@ class DrPull:
     refused: list[Refusal] = field(default_factory=list)
     #: The associations DR listed that TP created there for extra attempts (flow 5.2): skipped, TP's own.
     tps_own: int = 0
-    #: The associations DR listed and then answered 404 or 410 for: deleted since, skipped.
+    #: What DR listed (or an enrolment named) and then answered 404 or 410 for, and the enrolments resting on it:
+    #: deleted since, skipped.
     gone: int = 0
     #: The open enrolments TP holds of the planbare toetsen read that DR did not list: kept, and still planned and
     #: plannable (a pull cancels nothing: DR cancels, PDF 3.1.2.1), but an operator may ask DR about them.
@@ -147,7 +148,7 @@ class _Read:
     tps_own: set[str]
     #: Those of them DR listed.
     listed_own: set[str] = field(default_factory=set)
-    #: The associations DR listed and then answered 404 or 410 for (`GONE`).
+    #: The associations, persons and offerings DR answered 404 or 410 for (`GONE`), and the enrolments of those.
     gone: set[str] = field(default_factory=set)
     persons: dict[str, dict[str, Any]] = field(default_factory=dict)
     offerings: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -375,8 +376,13 @@ def _read_associations(client: OoapiClient, pool: ThreadPoolExecutor, ids: list[
             if document.get("state") != "canceled":  # its person is not read: TP removes it with it
                 persons.append((document["person"], found.person))
             contexts += _context_ids(nl_test_admin_block(document.get("consumers")) or {})
-        _keep_served(client, pool, "persons", persons, read.persons)
-        _keep_served(client, pool, "offerings", offerings, read.offerings)
+        _keep_served(client, pool, "persons", persons, read.persons, read.gone)
+        _keep_served(client, pool, "offerings", offerings, read.offerings, read.gone)
+        for association_id in ids:  # one whose person or offering DR deleted since is deleted too, or soon will be
+            kept = read.associations.get(association_id)
+            if kept is not None and {kept["person"], kept["offering"]} & read.gone:
+                del read.associations[association_id]
+                read.gone.add(association_id)
         ids = contexts
 
 
@@ -397,8 +403,10 @@ def _keep_served(
     collection: str,
     served: list[tuple[str, Served]],
     documents: dict[str, dict[str, Any]],
+    gone: set[str],
 ) -> None:
-    """Keep the persons or offerings DR expanded, and read by id, once each, those it did not."""
+    """Keep the persons or offerings DR expanded, and read by id, once each, those it did not; those DR answers
+    404 or 410 for (deleted since an enrolment named them) go into `gone`."""
     unread: list[str] = []
     for object_id, document in served:
         if object_id in documents:
@@ -407,7 +415,11 @@ def _keep_served(
             documents[object_id] = document
         elif object_id not in unread:
             unread.append(object_id)
-    documents.update(zip(unread, pool.map(partial(_read_object, client, collection), unread), strict=True))
+    for object_id, found in zip(unread, pool.map(partial(_read_object, client, collection), unread), strict=True):
+        if found is None:
+            gone.add(object_id)
+        else:
+            documents[object_id] = found
 
 
 class _Association(NamedTuple):
@@ -442,9 +454,14 @@ def _context_ids(block: dict[str, Any]) -> Iterator[str]:
             yield value
 
 
-def _read_object(client: OoapiClient, collection: str, object_id: str) -> dict[str, Any]:
-    """`GET /persons/{id}` or `/offerings/{id}`, for what DR did not expand."""
-    found = client.get_json(f"/{collection}/{quote(object_id, safe='')}", retry=_read_again)
+def _read_object(client: OoapiClient, collection: str, object_id: str) -> dict[str, Any] | None:
+    """`GET /persons/{id}` or `/offerings/{id}`, for what DR did not expand; None when DR says it is gone (`GONE`)."""
+    try:
+        found = client.get_json(f"/{collection}/{quote(object_id, safe='')}", retry=_read_again)
+    except PeerRefused as refused:
+        if refused.peer_status in GONE:
+            return None
+        raise
     if not isinstance(found, dict):
         raise InvalidPeerAnswer(f"{client.name}: {collection} {object_id} is not a JSON object")
     return found
