@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Union
 
 from pydantic import (
@@ -54,8 +54,14 @@ def _date_string(value: Any) -> Any:
 
 
 def _with_offset(value: datetime) -> datetime:
+    """A moment with its zone offset, that is a moment in UTC too: `0001-01-01T00:30:00+01:00` is one of the year
+    0, which no database stores (and whose conversion failed with 500)."""
     if value.tzinfo is None:
         raise ValueError("must be an RFC 3339 date-time with a zone offset")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range: in UTC it is before 0001-01-01 or after 9999-12-31") from None
     return value
 
 

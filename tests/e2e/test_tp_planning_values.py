@@ -152,3 +152,10 @@ def test_staff_planned_with_an_attempt_before_move_without_one(tp: TP) -> None:
     moved = tp.peer(ClientRole.planner).post_planning(f"/deelnames/{deelname}/move", {"zittingId": other})
     assert moved.status_code == 201, moved.text
     assert (moved.json()["role"], moved.json()["attempt"]) == ("coordinator", None)
+
+
+def test_a_start_in_the_year_0_in_utc_is_400(tp: TP) -> None:
+    """Found by the fuzzer (in the listing's `until`): `0001-01-01T00:30:00+01:00` is a moment of the year 0 in UTC,
+    which no column stores, and converting it failed with 500."""
+    problem = problem_of(plan(tp, [], startDateTime="0001-01-01T00:30:00+01:00"), 400)
+    assert pointers(problem) == ["/offering/startDateTime"]

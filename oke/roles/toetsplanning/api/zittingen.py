@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
+from oke.ooapi.common import DateTime
 from oke.ooapi.paging import PAGE_SIZES
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import zitting_change, zittingen
@@ -106,8 +107,8 @@ async def list_zittingen(
     taPeer: str | None = None,
     planbareToetsId: str | None = None,
     state: Literal["active", "canceled"] | None = None,
-    start_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    until: AwareDatetime | None = None,
+    start_from: Annotated[DateTime | None, Query(alias="from")] = None,
+    until: DateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = DEFAULT_LIMIT,
     after: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ZittingenOut:
