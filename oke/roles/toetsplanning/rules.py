@@ -135,6 +135,12 @@ def toetsinschrijving_notes(association: dict[str, Any]) -> list[str]:
     return [] if block.get("attempt") is not None else ["no attempt given: taken as attempt 1"]
 
 
+def own_attempt(association: dict[str, Any]) -> int:
+    """The attempt a Toetsinschrijving is for: its nl-test-admin `attempt`, and 1 where DR gave none
+    (`toetsinschrijving_notes`)."""
+    return (nl_test_admin_block(association.get("consumers")) or {}).get("attempt") or 1
+
+
 def check_result(change: dict[str, Any], merged: dict[str, Any], role: str) -> None:
     """Flow 3: a student's Deelname gets a valid, complete Result with an nl-test-admin block.
 

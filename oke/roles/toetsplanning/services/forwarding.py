@@ -291,7 +291,7 @@ def _row_of(uow: ToetsplanningUnitOfWork, tenant: str, deelname_id: str) -> dict
 def _new_row(uow: ToetsplanningUnitOfWork, target: ResultTarget, context: ForwardContext) -> dict[str, Any]:
     """The first result of a Deelname for DR: to DR's enrolment for its own attempt, else a new association."""
     assert target.toetsinschrijving_id is not None
-    own = (nl_test_admin_block(context.enrolment.get("consumers")) or {}).get("attempt") or 1
+    own = rules.own_attempt(context.enrolment)
     attempt = target.attempt or own
     association_id = target.toetsinschrijving_id
     if attempt != own:  # another Deelname of this attempt (a cancelled one TA still reported on) may have one

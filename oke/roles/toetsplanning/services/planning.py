@@ -344,7 +344,7 @@ def _with_enrolment(
     block = nl_test_admin_block(enrolment.data.get("consumers")) or {}
     try:
         attempt = rules.attempt_to_plan(
-            own_attempt=block.get("attempt") or 1,
+            own_attempt=rules.own_attempt(enrolment.data),
             attempt_left=block.get("attemptLeft"),
             planned=_attempts_held(uow, enrolment),
             asked=participant.attempt,

@@ -71,7 +71,7 @@ class ListedEnrolment:
             (person.data or {}).get("displayName") if person is not None else None,
             enrolment.data.get("role"),
             enrolment.state,
-            block.get("attempt") or (1 if enrolment.data.get("role") == "student" else None),
+            rules.own_attempt(enrolment.data) if enrolment.data.get("role") == "student" else block.get("attempt"),
             block.get("attemptLeft"),
             planned,
         )
