@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -109,11 +109,9 @@ class ToetsplanningRepository(ResultRows):
     def open_enrolments_in(self, tenant: str, offering_ids: Sequence[str]) -> set[str]:
         """The ids of the enrolments of these planbare toetsen that DR has not cancelled; `_IDS_AT_ONCE` a statement."""
         found: set[str] = set()
-        for start in range(0, len(offering_ids), _IDS_AT_ONCE):
+        for ids in _in_chunks(offering_ids):
             query = select(DrAssociation.association_id).where(
-                DrAssociation.tenant == tenant,
-                DrAssociation.offering_id.in_(offering_ids[start : start + _IDS_AT_ONCE]),
-                DrAssociation.state != "canceled",
+                DrAssociation.tenant == tenant, DrAssociation.offering_id.in_(ids), DrAssociation.state != "canceled"
             )
             found.update(self.session.scalars(query))
         return found
@@ -266,13 +264,13 @@ class ToetsplanningRepository(ResultRows):
         """The Deelnames of these enrolments that are not cancelled and TA has not reported on, locked in id order
         (as flow 3 locks them), with their Zittingen; `_IDS_AT_ONCE` ids a statement."""
         found: list[Deelname] = []
-        for start in range(0, len(toetsinschrijving_ids), _IDS_AT_ONCE):
+        for ids in _in_chunks(toetsinschrijving_ids):
             query = (
                 select(Deelname)
                 .options(joinedload(Deelname.zitting))
                 .where(
                     Deelname.tenant == tenant,
-                    Deelname.toetsinschrijving_id.in_(toetsinschrijving_ids[start : start + _IDS_AT_ONCE]),
+                    Deelname.toetsinschrijving_id.in_(ids),
                     *_STILL_PLANNED,
                 )
                 .order_by(Deelname.deelname_id)
@@ -419,6 +417,12 @@ class ToetsplanningRepository(ResultRows):
         """Whether TP has read TA's catalogue (flow 0): it keeps one of its tests at least."""
         query = select(TpComponent.component_id).where(TpComponent.ta_peer == ta_peer).limit(1)
         return self.session.scalars(query).first() is not None
+
+
+def _in_chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    """`ids` in parts of `_IDS_AT_ONCE`, one `IN` list each."""
+    for start in range(0, len(ids), _IDS_AT_ONCE):
+        yield ids[start : start + _IDS_AT_ONCE]
 
 
 def _planned_in_toets(tenant: str, offering_id: str) -> Select[Any]:
