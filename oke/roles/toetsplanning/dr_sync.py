@@ -8,8 +8,9 @@ method `GET` and the object's path at DR. An object TP holds as DR serves it is 
 writes nothing.
 
 Two kinds of listed association are skipped, and counted: those TP created at DR for extra attempts (flow 5.2),
-TP's own, which are not read; and those DR answers 404 or 410 for, deleted since DR listed them, as the churn of
-a large school must not stop its every pull.
+TP's own, which are not read; and those DR answers 404 or 410 for, deleted since DR listed them (as are a person or
+offering an enrolment names, with the enrolments resting on it), as the churn of a large school must not stop its
+every pull.
 
 A school of 100,000 students is about 500,000 objects, each its own GET at DR: the enrolments are read
 `READS_AT_ONCE` at a time, and their writes handed to the group commit many at once, in order. A read DR does not
@@ -61,8 +62,8 @@ PULL_LOCK = "oke-dr-pull"
 #: The context enrolments a Toetsinschrijving may rest on (PDF Tabel 4.3.A).
 _CONTEXT = ("programOfferingAssociationId", "courseOfferingAssociationId")
 
-#: DR's answers to the read of an association it listed (or named as the one an enrolment rests on) that say it was
-#: deleted since (RFC 9110 15.5.5, 15.5.11).
+#: DR's answers to the read of an object it listed (or an enrolment named) that say it was deleted since (RFC 9110
+#: 15.5.5, 15.5.11).
 GONE = frozenset({404, 410})
 
 #: How many of DR's enrolments a pull reads at once, unless told (`dr_sync_reads_at_once` of the settings).
@@ -431,15 +432,10 @@ class _Association(NamedTuple):
 
 def _association(client: OoapiClient, association_id: str) -> _Association | None:
     """DR's enrolment; None when DR says it is gone (`GONE`)."""
-    try:
-        path, expand = f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"}
-        found = client.get_json(path, expand, retry=_read_again)
-    except PeerRefused as refused:
-        if refused.peer_status in GONE:
-            return None
-        raise
-    if not isinstance(found, dict):
-        raise InvalidPeerAnswer(f"{client.name}: association {association_id} is not a JSON object")
+    path, expand = f"/associations/{quote(association_id, safe='')}", {"expand": "person,offering"}
+    found = _read_unless_gone(client, path, f"association {association_id}", expand)
+    if found is None:
+        return None
     person: Any = found.get("person")
     offering: Any = found.get("offering")
     person_id = person if isinstance(person, str) else _id_of(person, "personId")
@@ -456,14 +452,22 @@ def _context_ids(block: dict[str, Any]) -> Iterator[str]:
 
 def _read_object(client: OoapiClient, collection: str, object_id: str) -> dict[str, Any] | None:
     """`GET /persons/{id}` or `/offerings/{id}`, for what DR did not expand; None when DR says it is gone (`GONE`)."""
+    return _read_unless_gone(client, f"/{collection}/{quote(object_id, safe='')}", f"{collection} {object_id}")
+
+
+def _read_unless_gone(
+    client: OoapiClient, path: str, what: str, params: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The JSON object DR serves at `path` (`what` it is), tried again as `_read_again` says; None when DR says it is
+    gone (`GONE`)."""
     try:
-        found = client.get_json(f"/{collection}/{quote(object_id, safe='')}", retry=_read_again)
+        found = client.get_json(path, params, retry=_read_again)
     except PeerRefused as refused:
         if refused.peer_status in GONE:
             return None
         raise
     if not isinstance(found, dict):
-        raise InvalidPeerAnswer(f"{client.name}: {collection} {object_id} is not a JSON object")
+        raise InvalidPeerAnswer(f"{client.name}: {what} is not a JSON object")
     return found
 
 
