@@ -14,7 +14,7 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.table import Column, Table
+from rich.table import Table
 
 from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, school_option, settings_for
 from oke.cli._tables import print_rows
@@ -427,9 +427,7 @@ def toetsen_(
     if as_json:
         typer.echo(ToetsenOut(items=[ToetsListed.of(t) for t in page.items], next=page.next).model_dump_json())
         return
-    table = Table(
-        Column("planbare toets", no_wrap=True), "name", "code", "state", "tests", "from", "until", "enrolments"
-    )
+    table = Table("planbare toets", "name", "code", "state", "tests", "from", "until", "enrolments")
     rows = [
         (t.toets_id, t.name, t.code, t.state, " ".join(t.tests), t.start_date, t.end_date, t.enrolments)
         for t in page.items
@@ -454,9 +452,7 @@ def enrolments_(
     if as_json:
         typer.echo(EnrolmentsOut(items=[EnrolmentListed.of(e) for e in page.items], next=page.next).model_dump_json())
         return
-    table = Table(
-        Column("toetsinschrijving", no_wrap=True), "person", "name", "role", "state", "attempt", "left", "planned"
-    )
+    table = Table("toetsinschrijving", "person", "name", "role", "state", "attempt", "left", "planned")
     rows = [
         (e.toetsinschrijving_id, e.person_id, e.name, e.role, e.state, e.attempt, e.attempt_left)
         + ("yes" if e.planned else "no",)
