@@ -72,7 +72,7 @@ DatabaseUrl = Annotated[
 ]
 
 
-def read_secret(*, from_stdin: bool, missing: str) -> str:
+def read_secret(*, from_stdin: bool = True, missing: str = "no secret on stdin for --secret -") -> str:
     """A secret typed at the terminal without echo; else, `from_stdin` (`--secret -`), the first line of stdin (a
     pipe, a file), stripped: out of the shell history and the process list either way. Without a terminal and
     without a line, the command fails with `missing`: a prompt there would only print a warning and abort."""

@@ -69,7 +69,7 @@ def add(
 ) -> None:
     """Register a client and print its id and secret: the secret is shown only this once."""
     if secret == "-":
-        secret = read_secret(from_stdin=True, missing="no secret on stdin for --secret -")
+        secret = read_secret()
     settings = settings_for(server, database_url=database_url)
     needed = known.defaults(role, settings.role)
     if not needed and not scope:

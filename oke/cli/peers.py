@@ -166,7 +166,7 @@ def update(
     """Change a peer in place (what is not given stays); running servers take it within 60 s. Its role and school
     stay too: for another, remove it and add it again."""
     if secret == "-":
-        secret = read_secret(from_stdin=True, missing="no secret on stdin for --secret -")
+        secret = read_secret()
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         changed = update_peer(
             session,
