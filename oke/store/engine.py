@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke.config import Settings
 from oke.store.files import private_file
 
 #: How long opening a PostgreSQL connection may take; below a peer's usual timeout, so it still gets the 503.
@@ -32,7 +33,10 @@ class Pool:
 
 #: The pool of an engine made without settings (a management command's): the defaults of
 #: `Settings.database_pool_size` and `database_max_overflow`.
-DEFAULT_POOL = Pool(size=10, overflow=20)
+DEFAULT_POOL = Pool(
+    size=Settings.model_fields["database_pool_size"].default,
+    overflow=Settings.model_fields["database_max_overflow"].default,
+)
 
 
 def is_sqlite(url: str) -> bool:
