@@ -77,6 +77,16 @@ class ClientRegistry:
         self._session.flush()
         return True
 
+    def set_disabled(self, client_id: str, disabled: bool) -> bool:
+        """Suspend or restore a client without forgetting it: a disabled client gets no token, and the tokens it
+        holds are refused within `CLIENT_RECHECK_SECONDS`. False for an unknown client."""
+        client = self.get(client_id)
+        if client is None:
+            return False
+        client.disabled = disabled
+        self._session.flush()
+        return True
+
     def authenticate(self, client_id: str, secret: str) -> Caller | None:
         """The caller, or None for an unknown, disabled or wrong client; as slow for each of them."""
         client = self.get(client_id)

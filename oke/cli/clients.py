@@ -140,14 +140,33 @@ def list_(server: Server = None, database_url: DatabaseUrl = None, as_json: Json
 
 @app.command()
 def remove(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
-    """Remove a client; tokens it already holds stay valid until they expire."""
+    """Remove a client; running servers refuse the tokens it holds within 30 s."""
     with migrated_session(settings_for(server, database_url=database_url)) as session:
-        registry = ClientRegistry(session)
-        removed = registry.remove(client_id)
-    if not removed:
+        _require(ClientRegistry(session).remove(client_id), client_id)
+    typer.echo(f"removed {client_id}")
+
+
+@app.command()
+def disable(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Suspend a client, keeping its registration: it gets no token, and running servers refuse the tokens it
+    holds within 30 s. `oke clients enable` restores it."""
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
+        _require(ClientRegistry(session).set_disabled(client_id, True), client_id)
+    typer.echo(f"disabled {client_id}")
+
+
+@app.command()
+def enable(client_id: str, server: Server = None, database_url: DatabaseUrl = None) -> None:
+    """Restore a disabled client: running servers take its tokens again within 30 s."""
+    with migrated_session(settings_for(server, database_url=database_url)) as session:
+        _require(ClientRegistry(session).set_disabled(client_id, False), client_id)
+    typer.echo(f"enabled {client_id}")
+
+
+def _require(found: bool, client_id: str) -> None:
+    if not found:
         typer.echo(f"error: no client {client_id!r}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"removed {client_id}")
 
 
 def _warn_about_peer(named: PeerConfig | None, peer: str, tenant: str, server: Role) -> None:

@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from oke.auth import scopes
+from oke.auth.clients import ClientRegistry
 from oke.auth.jwk import new_private_pem
 from oke.cli import clients, keys, peers
 
@@ -36,6 +39,27 @@ def test_add_list_remove(database_url: str) -> None:
 
     assert runner.invoke(clients.app, ["remove", client["client_id"]]).exit_code == 0
     assert runner.invoke(clients.app, ["remove", client["client_id"]]).exit_code == 1
+
+
+def test_a_disabled_client_keeps_its_registration_and_gets_no_token_until_enabled(database_url: str) -> None:
+    runner = CliRunner()
+    client = json.loads(runner.invoke(clients.app, ["add", "--role", "ta", "--tenant", "roc-a", "--json"]).stdout)
+    client_id, secret = client["client_id"], client["client_secret"]
+
+    def state() -> tuple[bool, bool]:
+        with Session(create_engine(database_url)) as session:
+            listed = {row.client_id: row.disabled for row in ClientRegistry(session).list()}
+            return listed[client_id], ClientRegistry(session).authenticate(client_id, secret) is not None
+
+    disabled = runner.invoke(clients.app, ["disable", client_id])
+    assert (disabled.exit_code, disabled.stdout) == (0, f"disabled {client_id}\n")
+    assert state() == (True, False)
+    assert json.loads(runner.invoke(clients.app, ["list", "--json"]).stdout)[0]["disabled"] is True
+
+    assert runner.invoke(clients.app, ["enable", client_id]).exit_code == 0
+    assert state() == (False, True)
+    unknown = runner.invoke(clients.app, ["disable", "nobody"])
+    assert (unknown.exit_code, unknown.stderr) == (1, "error: no client 'nobody'\n")
 
 
 def test_add_reports_bad_input_without_a_traceback(database_url: str) -> None:
