@@ -29,16 +29,27 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
     """Deliver an outbox message as an OOAPI call to its peer; any answer is the peer's, to be judged."""
 
     def deliver(message: OutboundMessage) -> Delivery:
+        # the same id on every attempt: the peer's log lines of a message match `oke outbox show ID`
+        traced = {"x-request-id": outbox_request_id(message.id)}
         try:
             if message.method == "GET":  # a document fetch: no body, its answer kept as bytes
-                response = directory.client(message.peer).request("GET", message.path, headers={"accept": ANY_FILE})
+                response = directory.client(message.peer).request(
+                    "GET", message.path, headers={**traced, "accept": ANY_FILE}
+                )
             else:
-                response = directory.client(message.peer).request(message.method, message.path, json=message.body)
+                response = directory.client(message.peer).request(
+                    message.method, message.path, json=message.body, headers=traced
+                )
         except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, never parked
             return Delivery(status=None, error=str(error), reason=reason(error))
         return Delivery(status=response.status_code, headers=dict(response.headers), body=response.content)
 
     return deliver
+
+
+def outbox_request_id(message_id: int) -> str:
+    """The `X-Request-ID` of every attempt to deliver outbox message `message_id`."""
+    return f"outbox-{message_id}"
 
 
 def peer_directory(read_sessions: sessionmaker[Session], settings: Settings) -> PeerDirectory:

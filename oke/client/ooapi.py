@@ -12,6 +12,7 @@ import orjson
 
 from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, loggable, transport_error
 from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
+from oke.observability.context import current_request
 from oke.ooapi.paging import PAGE_SIZES
 from oke.ooapi.problems import PROBLEM_JSON
 
@@ -74,11 +75,15 @@ class OoapiClient:
 
         `json` is serialized, `content` sent as it is (a stored message); PATCH bodies go as merge-patch.
         A 401 renews the token and retries once, for a peer that revoked it early or restarted with new keys.
+        A call made while serving a request carries that request's `X-Request-ID` (unless `headers` give one), so
+        that the peer's logs and ours can be matched.
         Raises `PeerUnavailable` when no answer comes, and the `TokenSource`'s errors when no token does.
         """
         method = method.upper()
         body = content if content is not None else None if json is None else orjson.dumps(json)
         sent = {"accept": f"{JSON}, {PROBLEM_JSON}"}
+        if (serving := current_request()) is not None:
+            sent["x-request-id"] = serving.request_id
         if body is not None:
             sent["content-type"] = MERGE_PATCH if method == "PATCH" else JSON
         sent.update(headers or {})

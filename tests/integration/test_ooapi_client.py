@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from itertools import islice
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI, Request, Response
 
@@ -22,6 +26,10 @@ from oke.client.errors import InvalidPeerAnswer, PeerRefused, PeerUnavailable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import NotFound, ServiceUnavailable, Unauthorized
+from oke.observability.context import begin_request
+from oke.outbound import http_delivery
+from oke.outbox.delivery import OutboundMessage
+from oke.store.base import utcnow
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
 from oke.web.problems import install_problem_handlers
@@ -53,6 +61,7 @@ class Peer:
                 "contentType": request.headers.get("content-type"),
                 "body": (await request.body()).decode(),
                 "query": dict(request.query_params),
+                "requestId": request.headers.get("x-request-id"),
             }
 
         @app.get("/ooapi/refused/{key}/{times}")
@@ -144,6 +153,27 @@ def test_a_bearer_token_is_sent(peer: tuple[Peer, str], http: httpx.Client) -> N
     assert answer["client"] == CLIENT_ID
     assert answer["query"] == {"q": "x", "flag": "true"}
     assert answer["contentType"] is None
+
+
+def test_a_call_made_serving_a_request_carries_its_request_id(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    assert client.get_json("/echo")["requestId"] is None
+    with ThreadPoolExecutor(1) as pool:  # a context of its own, as each request has
+        served = pool.submit(copy_context().run, lambda: (begin_request("r-1"), client.get_json("/echo"))[1])
+        assert served.result()["requestId"] == "r-1"
+    given = client.request("GET", "/echo", headers={"x-request-id": "outbox-7"})
+    assert given.json()["requestId"] == "outbox-7"
+
+
+def test_every_attempt_of_an_outbox_message_carries_its_id(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    directory: Any = SimpleNamespace(client=lambda name: client)
+    for attempts in (0, 1):
+        message = OutboundMessage(
+            5, "roc-a", "ta", "flow2.session", "z-1", "PUT", "/echo", {}, None, attempts, utcnow()
+        )
+        delivery = http_delivery(directory)(message)
+        assert orjson.loads(delivery.body)["requestId"] == "outbox-5"
 
 
 def test_patch_sends_a_merge_patch_and_put_json(peer: tuple[Peer, str], http: httpx.Client) -> None:
