@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from difflib import get_close_matches
 from typing import Annotated, Any
 
@@ -70,6 +71,19 @@ DatabaseUrl = Annotated[
         show_default="$OKE_DATABASE_URL, else the role's SQLite file in $OKE_DATA_DIR, else in .oke",
     ),
 ]
+
+
+def moment_option(value: str | None, option: str) -> datetime | None:
+    """A date-time option with its UTC offset, as the sessions' start is compared with it."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is no date-time", param_hint=option) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} needs its UTC offset, e.g. +01:00", param_hint=option)
+    return moment
 
 
 def read_secret(*, from_stdin: bool = True, missing: str = "no secret on stdin for --secret -") -> str:

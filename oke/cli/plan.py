@@ -9,14 +9,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, school_option, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    migrated_database,
+    moment_option,
+    peer_clients,
+    school_option,
+    settings_for,
+)
 from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
 from oke.config import Role
@@ -356,8 +362,8 @@ def list_(
             ta_peer=ta,
             planbare_toets_id=toets,
             state=state,
-            start_from=_moment(start_from, "--from"),
-            start_until=_moment(until, "--until"),
+            start_from=moment_option(start_from, "--from"),
+            start_until=moment_option(until, "--until"),
             after=after,
             limit=limit,
         )
@@ -491,16 +497,3 @@ def _session_options(
         "locationCode": location,
     }
     return {k: v for k, v in fields.items() if v is not None}, {k: v for k, v in block.items() if v is not None}
-
-
-def _moment(value: str | None, option: str) -> datetime | None:
-    """A date-time option with its UTC offset, as the listing compares it with the sessions' start."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is no date-time", param_hint=option) from None
-    if moment.tzinfo is None:
-        raise typer.BadParameter(f"{value!r} needs its UTC offset, e.g. +01:00", param_hint=option)
-    return moment

@@ -2,32 +2,78 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
 import typer
 
-from oke.cli._options import DatabaseUrl, migrated_database, peer_clients, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    migrated_database,
+    moment_option,
+    peer_clients,
+    school_option,
+    settings_for,
+)
 from oke.config import Role
-from oke.roles.toetsplanning.reconcile import Reconciliation, reconcile
+from oke.roles.toetsplanning.reconcile import Reconciliation, Unread, reconcile, reconcile_held
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 
 
 def reconcile_command(
-    session: Annotated[str, typer.Argument(help="TP's zittingId (the offeringId TA knows the session by).")],
+    session: Annotated[
+        str | None, typer.Argument(help="TP's zittingId (the offeringId TA knows the session by).", show_default=False)
+    ] = None,
+    school: Annotated[
+        str | None, school_option("With --from instead of SESSION: every active session of this school.")
+    ] = None,
+    start_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="With --school: the sessions starting at or after, e.g. 2026-12-01T00:00:00+01:00."
+        ),
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="With --school: only those starting before, like --from.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Read TA's results and session report of SESSION and apply what TP misses, as flows 3 and 4 would."""
+    """Read TA's results and session report of SESSION and apply what TP misses, as flows 3 and 4 would; with
+    --school and --from, of every active session of the school starting since (after a restore, say)."""
+    if (session is None) == (school is None) or (school is None) != (start_from is None):
+        raise typer.BadParameter("give SESSION, or --school with --from", param_hint="SESSION")
+    since, before = moment_option(start_from, "--from"), moment_option(until, "--until")
     settings = settings_for(Role.toetsplanning, database_url=database_url)
     # an unknown session, or TA not reachable: nothing was changed
-    with migrated_database(settings, failing=f"reconcile {session}") as database:
+    with migrated_database(settings, failing=f"reconcile {session or school}") as database:
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
         with peer_clients(database) as directory:
-            summary = anyio.run(lambda: reconcile(directory, tx, session, tenant=None))
+            if session is not None:
+                failed = _shown(anyio.run(lambda: reconcile(directory, tx, session, tenant=None)))
+            elif school is not None and since is not None:
+                held = reconcile_held(directory, tx, school, since, before)
+                failed = anyio.run(lambda: _shown_each(held, f"sessions of {school} starting from {start_from}"))
+    if failed:
+        raise typer.Exit(1)
+
+
+async def _shown_each(reconciled: AsyncIterator[Reconciliation | Unread], what: str) -> bool:
+    """Print each summary as it comes, then how many there were; whether any failed."""
+    count, failed = 0, False
+    async for summary in reconciled:
+        count += 1
+        failed = _shown(summary) or failed
+    typer.echo(f"{count} {what}")
+    return failed
+
+
+def _shown(summary: Reconciliation | Unread) -> bool:
+    """Print a summary; whether the session failed (TA unread, or a change refused)."""
+    if isinstance(summary, Unread):
+        typer.echo(f"session {summary.zitting_id}: not reconciled, nothing changed: {summary.reason}")
+        return True
     for line in summary_lines(summary):
         typer.echo(line)
-    if summary.refused:
-        raise typer.Exit(1)
+    return bool(summary.refused)
 
 
 def summary_lines(summary: Reconciliation) -> list[str]:

@@ -172,3 +172,38 @@ def test_a_ta_that_cannot_be_reached_is_a_clear_error_and_changes_nothing(tp: TP
     assert f"reconcile {zitting}:" in answer.output and "failed" in answer.output
     assert history_count(tp, ids) == 0
     assert documents_of(tp, zitting) == {}
+
+
+def test_every_session_of_a_school_since_a_moment_is_reconciled_and_an_unread_ta_fails_its_own(
+    tp: TP, ta: TA, tp_settings: Settings
+) -> None:
+    """What a restore from a backup asks for (docs/operations.md): every session held since, in one command."""
+    at_ta = connect(tp, ta)
+    cut_return_route(ta)
+    zitting = planned_at_ta(tp, ta, at_ta)["zittingId"]
+    run(ta, zitting, seed=3)
+    down = tp.plan("ta-down", students=1)["zittingId"]  # TA configured at an address nothing listens on
+    command = ["reconcile", "--school", tp.tenant, "--from", "2000-01-01T00:00:00+00:00"]
+
+    answer = CliRunner().invoke(cli, [*command, "--database-url", tp_settings.database])
+
+    assert answer.exit_code == 1, answer.output
+    assert f"session {zitting} at {tp.peer_name('ta-real')}: {STUDENTS} participations checked, " in answer.output
+    assert f"{STUDENTS} updated, session report updated" in answer.output
+    assert f"session {down}: not reconciled, nothing changed: " in answer.output
+    assert answer.output.endswith(f"2 sessions of {tp.tenant} starting from 2000-01-01T00:00:00+00:00\n")
+    until = CliRunner().invoke(
+        cli, [*command, "--until", "2000-01-02T00:00:00Z", "--database-url", tp_settings.database]
+    )
+    assert (until.exit_code, until.output) == (
+        0,
+        f"0 sessions of {tp.tenant} starting from 2000-01-01T00:00:00+00:00\n",
+    )
+
+
+def test_reconcile_takes_a_session_or_a_school_with_a_moment(tp_settings: Settings) -> None:
+    for wrong in (["z-1", "--school", "s"], ["--school", "s"], ["--from", "2000-01-01T00:00:00Z"], []):
+        answer = CliRunner().invoke(cli, ["reconcile", *wrong, "--database-url", tp_settings.database])
+        assert answer.exit_code == 2 and "give SESSION, or --school with --from" in answer.output, wrong
+    naive = ["reconcile", "--school", "s", "--from", "2000-01-01T00:00:00", "--database-url", tp_settings.database]
+    assert "needs its UTC offset" in CliRunner().invoke(cli, naive).output

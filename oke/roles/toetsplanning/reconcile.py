@@ -11,8 +11,9 @@ the caller's thread; every write goes through `write`, so that a server runs it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -32,6 +33,7 @@ from oke.ooapi.enums import ResultState
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning.rules import REPORT_FIELDS
 from oke.roles.toetsplanning.services import results, session_reports
+from oke.roles.toetsplanning.services.zittingen import list_zittingen
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.transactions import Transactions
@@ -40,6 +42,8 @@ T = TypeVar("T")
 
 #: The history's client id of what reconciliation applied: no message of a TA client was received.
 RECONCILER = "oke-reconcile"
+#: How many Zittingen `reconcile_held` reads from TP's database at once.
+_PAGE = 250
 #: Staff carry no result (PDF 3.3.1: a result is a student's), so their listing items need no single read.
 _STUDENT = "student"
 
@@ -232,6 +236,45 @@ async def reconcile(
 
     run = partial(reconcile_zitting, directory, tx.new_uow, write, zitting_id, tenant=tenant)
     return await anyio.to_thread.run_sync(run)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A Zitting `reconcile_held` could not reconcile: its TA could not be read, and nothing of it was changed."""
+
+    zitting_id: str
+    reason: str
+
+
+async def reconcile_held(
+    directory: PeerDirectory,
+    tx: Transactions[ToetsplanningUnitOfWork],
+    tenant: str,
+    start_from: datetime,
+    start_until: datetime | None,
+) -> AsyncIterator[Reconciliation | Unread]:
+    """Reconcile each active Zitting of the school that starts in [`start_from`, `start_until`), in order of start:
+    what a restore from a backup asks for every session held since. A TA that cannot be read fails its own
+    Zittingen only."""
+    after = None
+    while True:
+        page = list_zittingen(
+            tx.new_uow(),
+            tenant,
+            state="active",
+            start_from=start_from,
+            start_until=start_until,
+            after=after,
+            limit=_PAGE,
+        )
+        for zitting in page.items:
+            try:
+                yield await reconcile(directory, tx, zitting.zitting_id, tenant=tenant)
+            except PeerError as error:
+                yield Unread(zitting.zitting_id, str(error))
+        if page.next is None:
+            return
+        after = page.next
 
 
 def _read_held(uow: ToetsplanningUnitOfWork, zitting_id: str, tenant: str | None) -> _Held:
