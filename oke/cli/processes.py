@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
+import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: How long a process may take to finish its requests after SIGTERM before it is killed.
 STOP_SECONDS = 30
+#: How often an API process checks that the process that started it still runs.
+PARENT_CHECK_SECONDS = 1.0
 #: Where the kernel spreads connections over the sockets of several processes (Linux and the BSDs).
 SPREADS_CONNECTIONS = hasattr(socket, "SO_REUSEPORT")
 
@@ -40,7 +44,7 @@ def serve_processes(app: str, workers: int, options: dict[str, Any]) -> None:
     spawn = multiprocessing.get_context("spawn")
 
     def started() -> BaseProcess:
-        process = spawn.Process(target=_serve_one, args=(app, options), name="oke-api")
+        process = spawn.Process(target=_serve_one, args=(app, options, os.getpid()), name="oke-api")
         process.start()
         return process
 
@@ -64,9 +68,20 @@ def serve_processes(app: str, workers: int, options: dict[str, Any]) -> None:
         holder.close()
 
 
-def _serve_one(app: str, options: dict[str, Any]) -> None:
+def _serve_one(app: str, options: dict[str, Any], parent: int) -> None:
+    threading.Thread(target=_end_with, args=(parent,), name="oke-parent-watch", daemon=True).start()
     config = uvicorn.Config(app, factory=True, **options)
     server = uvicorn.Server(config)
     server.run(sockets=[bound_socket(config.host, config.port, reuse_port=True)])
     if not server.started:
         raise SystemExit(STARTUP_FAILURE)
+
+
+def _end_with(parent: int) -> None:
+    """Stop this API process (SIGTERM: its requests under way are finished) once `parent` is gone: a parent killed
+    with SIGKILL stops none of its processes, which would go on serving the port, unsupervised, beside the next
+    `oke serve` started there."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    log.warning("the oke serve that started this API process (pid %s) is gone: stopping", parent)
+    os.kill(os.getpid(), signal.SIGTERM)

@@ -246,6 +246,18 @@ def test_two_api_processes_and_two_workers_deliver_every_result_once_in_its_newe
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table (Linux)")
+def test_api_processes_stop_when_their_oke_serve_is_killed(tmp_path: Path) -> None:
+    """Found by an operator's drill: after a SIGKILL of `oke serve --workers 2` its API processes went on serving
+    the port, unsupervised and without the instance lock, beside the next `oke serve` started there."""
+    port = free_port()
+    serve = oke("serve", "tp", "--workers", "2", "--no-background", "--port", str(port), data_dir=tmp_path)
+    eventually(lambda: _listening(port) == 2, seconds=60)
+    serve.kill()
+    serve.wait()
+    eventually(lambda: _listening(port) == 0, seconds=30)
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table (Linux)")
 def test_a_second_instance_on_the_port_is_refused_and_leaves_the_first_ones_metrics(tmp_path: Path) -> None:
     """A second `oke serve tp --workers 2` on the same port took half its connections (SO_REUSEPORT) and emptied the
     metrics directory the first one counts in: its `/metrics` showed no requests until it was restarted."""
