@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import orjson
@@ -16,11 +17,12 @@ from typer.testing import CliRunner
 from oke.auth.caller import Caller, ClientRole
 from oke.cli import app as oke
 from oke.roles.toetsplanning.repository import ToetsplanningRepository
-from oke.roles.toetsplanning.services import forwarding, results
+from oke.roles.toetsplanning.services import forwarding, planning, results
+from oke.roles.toetsplanning.services.planning import Participant
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.tables.outbox import OutboxMessage
-from oke.store.tables.toetsplanning import DrResult, TpComponent
+from oke.store.tables.toetsplanning import Deelname, DrResult, TpComponent
 from tests.api_client import (
     TP,
     Enrolment,
@@ -584,3 +586,45 @@ def test_ta_repeating_a_message_queues_nothing_new_for_dr_but_an_operators_forwa
     forwarded = tp.peer(ClientRole.planner).post_planning(f"/results/{deelname}/forward")
     assert forwarded.status_code == 200, forwarded.text
     assert [m.body for m in to_dr(tp)] == [to_dr(tp)[0].body] * 2
+
+
+def test_two_processes_planning_an_extra_attempt_of_one_enrolment_at_once_plan_two_attempts(
+    tp: TP, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two API processes on PostgreSQL each counted the enrolment's attempts before the other's commit: both planned
+    attempt 2, and DR got two results for one attempt. Planning now locks the enrolment first. SQLite has one
+    writer: there is nothing to interleave."""
+    if backend != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    enrolment = dr_enrols(tp, attempt_left=3)
+    planned(tp, enrolment)  # its own attempt, 1
+    sessions = [planned(tp, dr_enrols(tp, enrolment.toets)) for _ in range(2)]  # two more sessions of the toets
+    with tp.session_factory() as session:
+        zittingen = [session.get_one(Deelname, deelname).zitting_id for deelname in sessions]
+    first_counted = threading.Event()
+    attempts_held = ToetsplanningRepository.attempts_held
+
+    def pausing(repository: ToetsplanningRepository, tenant: str, enrolment_id: str) -> Any:
+        held = attempts_held(repository, tenant, enrolment_id)
+        if threading.current_thread().name == "first":  # until the second waits for its lock (at most 5 s)
+            first_counted.set()
+            with suppress(AssertionError):
+                eventually(lambda: waiting_for_a_lock(tp.session_factory), seconds=5)
+        return held
+
+    monkeypatch.setattr(ToetsplanningRepository, "attempts_held", pausing)
+    extra = [Participant(toetsinschrijving_id=enrolment.enrolment, extra_attempt=True)]
+    outcomes: list[Any] = []
+
+    def plans(zitting: str) -> None:
+        uow = ToetsplanningUnitOfWork(tp.session_factory)
+        outcomes.append(planning.add_deelnames(uow, tenant=tp.tenant, zitting_id=zitting, participants=extra)[0])
+
+    first = threading.Thread(target=plans, args=(zittingen[0],), name="first")
+    first.start()
+    assert first_counted.wait(30)
+    second = threading.Thread(target=plans, args=(zittingen[1],), name="second")
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert sorted(deelname.attempt for deelname in outcomes) == [2, 3]

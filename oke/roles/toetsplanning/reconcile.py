@@ -258,14 +258,16 @@ async def reconcile_held(
     Zittingen only."""
     after = None
     while True:
-        page = list_zittingen(
-            tx.new_uow(),
-            tenant,
-            state="active",
-            start_from=start_from,
-            start_until=start_until,
-            after=after,
-            limit=_PAGE,
+        page = await tx.read(
+            partial(
+                list_zittingen,
+                tenant=tenant,
+                state="active",
+                start_from=start_from,
+                start_until=start_until,
+                after=after,
+                limit=_PAGE,
+            )
         )
         for zitting in page.items:
             try:

@@ -315,7 +315,8 @@ def _with_enrolment(
     of the session's planbare toets if they have one (`_own_enrolment`), and is ad hoc otherwise.
     """
     tenant = zitting.tenant
-    enrolment = uow.repo.dr_association(tenant, participant.toetsinschrijving_id or "")
+    # locked: two processes planning an attempt of it at once would each count the attempts held without the other's
+    enrolment = uow.repo.dr_association(tenant, participant.toetsinschrijving_id or "", for_update=True)
     if enrolment is None and participant.toetsinschrijving_id is None:
         enrolment = _own_enrolment(uow, zitting, participant, pointer)
     if enrolment is None:
@@ -383,7 +384,8 @@ def _own_enrolment(
             f"{where} {participant.person_id} has Toetsinschrijvingen {ids} for the session's planbare toets "
             f"{zitting.planbare_toets_id}: plan the student by toetsinschrijvingId"
         )
-    return found[0] if found else None
+    # locked, as `_with_enrolment` locks one named by id
+    return uow.repo.dr_association(zitting.tenant, found[0].association_id, for_update=True) if found else None
 
 
 def _require_session_of_toets(
