@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from rich.console import Console
+from uvicorn.config import STARTUP_FAILURE
 
 from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, migrate_and_check, settings_for
 from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
@@ -27,6 +28,7 @@ from oke.observability.metrics import prepare_multiprocess
 from oke.store.engine import shown_url
 from oke.store.files import private_folder
 from oke.store.locks import file_lock
+from oke.web.sockets import bound_socket
 from oke.web.tls import tls_options
 
 logger = logging.getLogger(__name__)
@@ -183,9 +185,13 @@ def _serve(settings: Settings, title: str, clients: str, log_level: str, workers
             **tls,
         }
         if workers == 1:
+            listening = bound_socket(settings.host, settings.url_port)  # a port in use: one line naming it, exit 1
             app = CREATE[settings.role](settings, background=background)
             tune_garbage_collector()
-            uvicorn.run(app, **options)
+            server = uvicorn.Server(uvicorn.Config(app, **options))
+            server.run(sockets=[listening])
+            if not server.started:
+                raise SystemExit(STARTUP_FAILURE)
             return
         # the processes' metrics added up in /metrics of whichever one is scraped
         private_folder(metrics)  # for its owner only, as the data dir above it

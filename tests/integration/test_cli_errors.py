@@ -98,10 +98,11 @@ def said_in_one_line(result: subprocess.CompletedProcess[str], said: str) -> Non
     ("command", "busy"),
     [
         (("serve", "tp", "--workers", "2", "--port", "{port}"), "{port}"),
+        (("serve", "tp", "--port", "{port}"), "{port}"),  # uvicorn's own lines and exit 3, once
         (("worker", "--metrics-port", "{port}"), "{port}"),
         (("demo", "--exit", "--students", "2", "--port-base", "{below}"), "{port}"),  # TA's port, the first started
     ],
-    ids=["serve-workers", "worker-metrics", "demo"],
+    ids=["serve-workers", "serve", "worker-metrics", "demo"],
 )
 def test_a_port_in_use_is_one_line_naming_it(
     command: tuple[str, ...], busy: str, busy_port: int, tmp_path: Path
