@@ -40,7 +40,7 @@ class OutboxMessage(Base):
     tenant: Mapped[str] = mapped_column(String(128))
     #: The name of the peer system the call goes to.
     peer: Mapped[str] = mapped_column(String(128))
-    #: What the call is, e.g. "flow2.offering".
+    #: What the call is, e.g. "flow2" (a session's PUT), "flow5", "documents.fetch".
     kind: Mapped[str] = mapped_column(String(64))
     #: The ordering key, usually the object's id: one message in flight per (peer, key).
     key: Mapped[str] = mapped_column(String(256))
