@@ -26,6 +26,7 @@ from oke.store.engine import make_engine, make_session_factory, shown_url
 from oke.store.migrate import Migrated, upgrade
 from oke.store.tables.auth import OAuthClient
 from oke.store.tables.peers import PeerConfig
+from oke.tenants import tenant_faults
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,9 @@ def _likely(name: str, known: set[str]) -> str | None:
 
 def note_new_school(session: Session, tenant: str) -> None:
     """Told on stderr when no client or peer of `tenant` exists yet: a mistyped school silently makes a second one,
-    whose planning and results are then empty."""
+    whose planning and results are then empty. A name that is no school's (`tenant_faults`) is left to the refusal."""
+    if tenant_faults(tenant):
+        return
     known = (
         select(OAuthClient.tenant)
         .where(OAuthClient.tenant == tenant)

@@ -98,6 +98,7 @@ def test_a_school_is_one_word_and_a_new_one_is_told(database_url: str) -> None:
     for bad in ("", "roc a", "roc\ta"):
         refused = runner.invoke(clients.app, ["add", "--role", "dr", "--school", bad])
         assert (refused.exit_code, "/tenant" in refused.stderr) == (1, True), refused.output
+        assert "is new here" not in refused.stderr  # told it is new, then refused: only the refusal
 
     first = runner.invoke(clients.app, ["add", "--role", "dr", "--school", "roc-c"])
     second = runner.invoke(clients.app, ["add", "--role", "planner", "--school", "roc-c"])
