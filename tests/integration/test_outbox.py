@@ -24,8 +24,9 @@ from typer.testing import CliRunner
 from oke.cli import outbox as outbox_cli
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
+from oke.outbox.claims import SCAN_CHUNK
 from oke.outbox.delivery import Delivery, OutboundMessage
-from oke.outbox.relay import SCAN_CHUNK, Relay, running
+from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
 from oke.store.base import utcnow
