@@ -21,9 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import httpx
 from sqlalchemy import Connection, Engine, null, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke.observability.logs import bare_traceback
 from oke.observability.metrics import OUTBOX_ATTEMPTS
 from oke.observability.outages import REPEAT_SECONDS, Outage, Say
 from oke.outbox.claims import DELIVERED_ROW, RELEASED, Key, claim
@@ -32,6 +34,7 @@ from oke.outbox.peer_health import PeerHealth
 from oke.outbox.retry import Decision, Park, Retry, RetryPolicy, retryable
 from oke.store.base import utcnow
 from oke.store.tables.outbox import PARKED, PENDING, OutboxMessage
+from oke.store.transactions import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,13 @@ _T = OutboxMessage.__table__.c
 #: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
 #: of one that died. A relay renews its round's leases every third of this while it delivers.
 LEASE_SECONDS = 15.0
+#: What a sender may raise when the network fails or the database it reads the peer's settings from is away:
+#: a transport error, retried as such. Anything else is oke's bug (an internal error): retried too, with the
+#: backoff, so that a fixed release sends the message without an operator, but logged with its traceback.
+#: (`oke.outbound.http_delivery` answers a `PeerError` itself: the outbox knows nothing of the client.)
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx.RequestError, ConnectionError, TimeoutError, *UNAVAILABLE)
+#: The most messages whose last internal error a relay remembers, so as to log its traceback once per message.
+_TOLD_AT_MOST = 10_000
 
 
 class Relay:
@@ -81,6 +91,8 @@ class Relay:
         self._on_delivered = on_delivered or {}
         self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send")
         self._peers = PeerHealth(self._statement, self._seconds)
+        self._told: dict[int, str] = {}  # by message: the internal error whose traceback was logged last
+        self._told_lock = threading.Lock()
 
     def run_once(self) -> int:
         """Claim the due messages, deliver them and record the outcomes; the number attempted."""
@@ -149,29 +161,66 @@ class Relay:
             if silent_until is not None:  # a hanging peer would cost a timeout per message, and hold up others
                 self._give_back(run[position:], round_.holder, silent_until)
                 return attempted
-            delivery = self._attempt(message)
+            delivery, internal = self._attempt(message)
             attempted += 1
             decision = self._record(message, round_, delivery)
             outcome = "delivered" if decision is None else "parked" if isinstance(decision, Park) else "retry"
             OUTBOX_ATTEMPTS.labels(message.peer, message.kind, outcome).inc()
+            if not isinstance(decision, Retry):
+                self._settled(message)
             if decision is None:
                 self._peers.delivered(message.peer)
-            elif retryable(delivery.status):
+            elif retryable(delivery.status) and not internal:  # oke's error says nothing of the peer
                 self._peers.failed(message.peer, delivery)
             if decision is not None:
-                if delivery.status is None and isinstance(decision, Retry):
+                if delivery.status is None and isinstance(decision, Retry) and not internal:
                     round_.silence(message.peer, decision.at)
                 self._give_back(run[position + 1 :], round_.holder, None)
                 return attempted
         return attempted
 
-    def _attempt(self, message: OutboundMessage) -> Delivery:
+    def _attempt(self, message: OutboundMessage) -> tuple[Delivery, bool]:
+        """The outcome of one delivery, and whether it is an internal error (the sender raised what no peer,
+        network or database outage explains)."""
         try:
-            return self._deliver(message)
-        except Exception as error:  # a sender's bug or a network library's error: a transport error
+            return self._deliver(message), False
+        except TRANSPORT_ERRORS as error:
             kind = type(error).__name__
             log.warning("outbox message %d to %s: %s", message.id, message.peer, kind)
-            return Delivery(status=None, error=f"{kind}: {error}", reason=f"its sender raised {kind}")
+            return Delivery(status=None, error=f"{kind}: {error}", reason=f"its sender raised {kind}"), False
+        except Exception as error:
+            self._internal_error(message, "its sender raised", error)
+            kind = type(error).__name__
+            return Delivery(status=None, error=f"internal error: {kind}: {error}"), True
+
+    def _internal_error(self, message: OutboundMessage, what: str, error: Exception) -> None:
+        """Log oke's own error with its traceback, once per message while the error stays the same; its text goes
+        to the row's `last_error` only, as it may hold a path or a peer's words (docs/operations.md, "Logs")."""
+        kind = type(error).__name__
+        said = f"{what} {type(error).__module__}.{type(error).__qualname__}: {error}"
+        with self._told_lock:
+            repeated = self._told.get(message.id) == said
+            self._told.pop(message.id, None)
+            self._told[message.id] = said
+            if len(self._told) > _TOLD_AT_MOST:
+                del self._told[next(iter(self._told))]
+        where = f"outbox message {message.id} to {message.peer} ({message.kind})"
+        if repeated:
+            log.warning("%s: %s %s again (internal error); tried again after backoff", where, what, kind)
+            return
+        log.error(
+            "%s: %s %s, an internal error; tried again after backoff, `oke outbox show %d` shows the error:\n%s",
+            where,
+            what,
+            kind,
+            message.id,
+            bare_traceback(error),
+        )
+
+    def _settled(self, message: OutboundMessage) -> None:
+        """Forget the internal error of a message that is delivered or parked."""
+        with self._told_lock:
+            self._told.pop(message.id, None)
 
     def _seconds(self) -> float:
         """The relay's clock in seconds, for `Outage`."""
@@ -202,8 +251,15 @@ class Relay:
                 return None
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
                 failed = type(failure).__name__
-                log.warning("outbox message %d to %s: keeping the answer failed: %s", message.id, message.peer, failed)
-                delivery = Delivery(status=None, error=f"keeping the answer failed: {failed}: {failure}")
+                if isinstance(failure, UNAVAILABLE):
+                    log.warning(
+                        "outbox message %d to %s: keeping the answer failed: %s", message.id, message.peer, failed
+                    )
+                    why = f"keeping the answer failed: {failed}: {failure}"
+                else:
+                    self._internal_error(message, "keeping the answer raised", failure)
+                    why = f"internal error keeping the answer: {failed}: {failure}"
+                delivery = Delivery(status=None, error=why)
                 values["last_status"] = None
         decision = self._policy.after_failure(
             attempts,
