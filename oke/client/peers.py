@@ -90,11 +90,6 @@ class PeerDirectory:
             self._entries[name] = entry
             return entry.client
 
-    def forget(self, name: str) -> None:
-        """Drop the cached client of `name`: the next call reads its row (and fetches a token) afresh."""
-        with self._lock:
-            self._entries.pop(name, None)
-
     def close(self) -> None:
         with self._lock:
             self._entries.clear()
