@@ -13,6 +13,7 @@ import httpx
 
 from oke.errors import OkeError
 from oke.ooapi.retry_after import retry_after_seconds
+from oke.store.transactions import UNAVAILABLE
 
 #: Answers that say "later", not "no": the peer is overloaded or timed the request out.
 _TRANSIENT = frozenset({408, 429})
@@ -31,6 +32,10 @@ OAUTH_ERRORS = frozenset(
 )
 #: `PeerError.endpoint` of the errors of a token fetch.
 TOKEN_ENDPOINT = "token endpoint"
+#: What work that calls peers on a schedule (a pull, a version probe) may fail with that is no bug of oke's: an
+#: `OkeError` (a `PeerError`, a peer removed meanwhile), a network error, the database away. It logs these in a line
+#: and goes on; anything else it logs with its traceback (`oke.observability.logs.bare_traceback`), and goes on.
+FORESEEN = (OkeError, httpx.RequestError, *UNAVAILABLE)
 
 
 class PeerError(OkeError):

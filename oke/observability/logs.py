@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,3 +74,29 @@ def text_log_config(level: str) -> dict[str, Any]:
     config["root"] = {"handlers": ["text"], "level": level.upper()}
     config["loggers"] |= {name: {"level": "WARNING"} for name in _URL_LOGGERS}
     return config
+
+
+def bare_traceback(error: BaseException) -> str:
+    """The traceback of an unexpected `error` and of its causes, as Python prints it but without their texts: where
+    it was raised and the kinds of error only. The text of an error nobody foresaw may hold what a log line must not
+    (a path with ids, a peer's words); the caller keeps it where an operator can read it (e.g. an outbox row)."""
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and all(link is not seen for seen in chain):
+        chain.append(link)
+        link = link.__cause__ if link.__cause__ is not None or link.__suppress_context__ else link.__context__
+    lines: list[str] = []
+    for earlier, later in zip([None, *reversed(chain)], reversed(chain), strict=False):
+        if earlier is not None:
+            direct = later.__cause__ is earlier
+            lines.append(
+                "\nThe above exception was the direct cause of the following exception:\n\n"
+                if direct
+                else "\nDuring handling of the above exception, another exception occurred:\n\n"
+            )
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(traceback.format_tb(later.__traceback__))
+        kind = type(later)
+        lines.append(kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}")
+        lines.append("\n")
+    return "".join(lines).rstrip("\n")

@@ -51,6 +51,8 @@ class Delivery:
         return next((value for key, value in self.headers.items() if key.lower() == name), None)
 
 
+#: Sends a message. What it raises counts as no answer: a network error or the database away as a transport error,
+#: anything else as an internal error (oke's bug), logged with its traceback; either is retried with the backoff.
 Deliver = Callable[[OutboundMessage], Delivery]
 #: Keeps what a successful delivery answered (e.g. a fetched document), in the transaction that records it:
 #: the answer is kept iff the message counts as delivered. If it raises, the attempt counts as failed.

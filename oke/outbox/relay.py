@@ -6,6 +6,7 @@ A failed attempt is recorded at once; the round's deliveries are recorded togeth
 (one statement: a message is sent again if its outcome is lost, which every message allows).
 Several relays may run at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`). A relay renews the leases of its
 round while it delivers, so that a lease can be short: a relay that dies leaves leases that expire soon.
+What a round claims, and how, is `oke.outbox.claims`; what the relay says of peers that fail, `oke.outbox.peer_health`.
 """
 
 from __future__ import annotations
@@ -13,82 +14,41 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, null, select, tuple_, update
+import httpx
+from sqlalchemy import Connection, Engine, null, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from oke.observability.logs import bare_traceback
 from oke.observability.metrics import OUTBOX_ATTEMPTS
 from oke.observability.outages import REPEAT_SECONDS, Outage, Say
+from oke.outbox.claims import DELIVERED_ROW, RELEASED, Key, claim
 from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage, error_of, problem_of
-from oke.outbox.retry import Decision, Park, Retry, RetryPolicy, retryable, span
+from oke.outbox.peer_health import PeerHealth
+from oke.outbox.retry import Decision, Park, Retry, RetryPolicy, retryable
 from oke.store.base import utcnow
-from oke.store.tables.outbox import DELIVERED, LIVE, PARKED, PENDING, OutboxMessage
+from oke.store.tables.outbox import PARKED, PENDING, OutboxMessage
+from oke.store.transactions import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
-_TABLE = OutboxMessage.__table__
-_T = _TABLE.c
+_T = OutboxMessage.__table__.c
 #: How long a relay's claim on a message lasts unless renewed: how soon another relay takes over the messages
 #: of one that died. A relay renews its round's leases every third of this while it delivers.
 LEASE_SECONDS = 15.0
-#: How often a relay says again that a peer keeps failing: as often as its backoff tries a message at most (the
-#: default `OKE_RETRY_MAX_SECONDS`), so that a peer down for a weekend is a few hundred lines, not thousands.
-PEER_REPEAT_SECONDS = 600.0
-#: What orders messages: (peer, key).
-Key = tuple[str, str]
-#: How many claimable rows the claim reads at a time while it looks for due heads.
-SCAN_CHUNK = 1000
-#: A row a relay may take now: pending, due, and not leased to a relay.
-_CLAIMABLE = (
-    (_T.state == PENDING)
-    & (_T.next_attempt_at <= bindparam("now"))
-    & (_T.lease_until.is_(None) | (_T.lease_until <= bindparam("now")))
-)
-
-
-def _claimable_rows(passed: Collection[Key]) -> Select[Any]:
-    """The claimable rows after a given id, in `id` order, but those of the keys in `passed` (full runs, or
-    cut by a row that waits). Read through the index of live rows in id order, a chunk at a time: the claim
-    stops reading once it has its batch, however many messages are due behind it."""
-    query = select(_T.id, _T.peer, _T.key).where(LIVE, _CLAIMABLE, _T.id > bindparam("after"))
-    if passed:
-        query = query.where(tuple_(_T.peer, _T.key).not_in(list(passed)))
-    return query.order_by(_T.id).limit(SCAN_CHUNK)
-
-
-#: What releases a message from a relay's lease.
-_RELEASED: dict[str, Any] = {"lease_until": None, "lease_holder": None}
-#: Records one delivered message of a round; run for all of them at once (`executemany`).
-_DELIVERED = (
-    update(OutboxMessage)
-    .where(_T.id == bindparam("message_id"), _T.state == PENDING, _T.lease_holder == bindparam("holder"))
-    .values(
-        state=DELIVERED,
-        attempts=bindparam("attempts_now"),
-        lease_until=None,
-        lease_holder=None,
-        last_status=bindparam("status"),
-        delivered_at=bindparam("at"),
-        last_error=None,
-        problem=null(),
-    )
-)
-
-
-def _first_waiting(keys: Collection[Key]) -> Select[Any]:
-    """The first live row of each of `keys` that a relay may not take now (waiting, leased or parked): the
-    key's later rows wait behind it."""
-    return (
-        select(_T.peer, _T.key, func.min(_T.id))
-        .where(LIVE, ~_CLAIMABLE, tuple_(_T.peer, _T.key).in_(list(keys)))
-        .group_by(_T.peer, _T.key)
-    )
+#: What a sender may raise when the network fails or the database it reads the peer's settings from is away:
+#: a transport error, retried as such. Anything else is oke's bug (an internal error): retried too, with the
+#: backoff, so that a fixed release sends the message without an operator, but logged with its traceback.
+#: (`oke.outbound.http_delivery` answers a `PeerError` itself: the outbox knows nothing of the client.)
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx.RequestError, ConnectionError, TimeoutError, *UNAVAILABLE)
+#: The most messages whose last internal error a relay remembers, so as to log its traceback once per message.
+_TOLD_AT_MOST = 10_000
 
 
 class Relay:
@@ -130,15 +90,25 @@ class Relay:
         self._wake = threading.Event()
         self._on_delivered = on_delivered or {}
         self._senders = ThreadPoolExecutor(concurrency, "oke-outbox-send")
-        self._failing: dict[str, Outage] = {}  # by peer: the peers whose deliveries fail, once one has
-        self._failing_lock = threading.Lock()
+        self._peers = PeerHealth(self._statement, self._seconds)
+        self._told: dict[int, str] = {}  # by message: the internal error whose traceback was logged last
+        self._told_lock = threading.Lock()
 
     def run_once(self) -> int:
         """Claim the due messages, deliver them and record the outcomes; the number attempted."""
         now = self._clock()
         round_ = _Round(uuid4().hex, now + self._lease)
         runs: dict[Key, list[OutboundMessage]] = {}
-        for message in self._claim(now, round_):
+        with self._transaction() as connection:
+            claimed = claim(
+                connection,
+                now,
+                holder=round_.holder,
+                lease_until=round_.lease_until,
+                batch=self._batch,
+                run_length=self._run_length,
+            )
+        for message in claimed:
             runs.setdefault((message.peer, message.key), []).append(message)
         sending = [self._senders.submit(self._deliver_run, run, round_) for run in runs.values()]
         while wait(sending, timeout=self._renew_every).not_done:
@@ -146,7 +116,7 @@ class Relay:
         attempted = sum(run.result() for run in sending)
         if round_.delivered:
             with self._transaction() as connection:
-                connection.execute(_DELIVERED, round_.delivered)
+                connection.execute(DELIVERED_ROW, round_.delivered)
         return attempted
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
@@ -180,85 +150,6 @@ class Relay:
         """Stop the sending threads (after the round under way)."""
         self._senders.shutdown()
 
-    def _claim(self, now: datetime, round_: _Round) -> list[OutboundMessage]:
-        """Lease a run of due messages at the head of each (peer, key), oldest first.
-
-        The head of a (peer, key) is its oldest live message. A key whose head is not due, is leased to
-        another relay or is parked is passed over as a whole: a parked message holds back the later ones
-        of its key until an operator retries it (or a newer snapshot replaces it); sent past it, they would
-        reach the peer out of order. The rows are read, body and all, in the transaction that
-        leases them, with `FOR UPDATE SKIP LOCKED`: a row a writer is replacing is skipped (the run ends there),
-        and a writer never replaces a leased row (`oke.outbox.writer`), so what is sent is what the row holds.
-        """
-        with self._transaction() as connection:
-            wanted = self._due_runs(connection, now)
-            if not wanted:
-                return []
-            query = (
-                select(_TABLE)
-                .where(_T.id.in_([id_ for id_, _key in wanted]), _T.state == PENDING)
-                .where(_T.lease_until.is_(None) | (_T.lease_until <= now))
-                .order_by(_T.id)
-            )
-            if connection.dialect.name != "sqlite":  # SQLite has one writer: the transaction is the lock
-                query = query.with_for_update(skip_locked=True)
-            locked = connection.execute(query).all()
-            rows = _unbroken(wanted, locked)
-            if rows:
-                ids = [row.id for row in rows]
-                connection.execute(
-                    update(OutboxMessage)
-                    .where(_T.id.in_(ids))
-                    .values(lease_until=round_.lease_until, lease_holder=round_.holder)
-                )
-        return [
-            OutboundMessage(
-                id=row.id,
-                tenant=row.tenant,
-                peer=row.peer,
-                kind=row.kind,
-                key=row.key,
-                method=row.method,
-                path=row.path,
-                body=row.body,
-                content_type=row.content_type,
-                attempts=row.attempts,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
-
-    def _due_runs(self, connection: Connection, now: datetime) -> list[tuple[int, Key]]:
-        """The ids to claim, oldest first: of each (peer, key), its claimable rows before its first row that
-        waits (none if that is its head), up to `run_length`; `batch` in all. Reads the claimable rows and
-        the live rows of their keys only: a backlog waiting for a peer that is down costs nothing."""
-        wanted: list[tuple[int, Key]] = []
-        taken: dict[Key, int] = {}
-        waiting: dict[Key, int | None] = {}  # key -> its first row that waits, if any
-        passed: set[Key] = set()  # keys whose later rows the claim does not take: left out of the next chunks
-        after = 0
-        while True:
-            chunk = connection.execute(_claimable_rows(passed), {"now": now, "after": after}).all()
-            for position, row in enumerate(chunk):
-                key = (row.peer, row.key)
-                if key not in waiting:  # look up the keys of as many rows as the batch still lacks, at once
-                    ahead = chunk[position : position + self._batch - len(wanted)]
-                    unknown = {(later.peer, later.key) for later in ahead} - waiting.keys()
-                    waiting |= dict.fromkeys(unknown)
-                    first_rows = connection.execute(_first_waiting(unknown), {"now": now})
-                    waiting |= {(peer, key_): first for peer, key_, first in first_rows}
-                first_waiting = waiting[key]
-                if taken.get(key, 0) == self._run_length or (first_waiting is not None and row.id > first_waiting):
-                    passed.add(key)
-                    continue
-                wanted.append((row.id, key))
-                taken[key] = taken.get(key, 0) + 1
-                if len(wanted) == self._batch:
-                    return wanted
-            if len(chunk) < SCAN_CHUNK:
-                return wanted
-            after = chunk[-1].id
-
     def _deliver_run(self, run: list[OutboundMessage], round_: _Round) -> int:
         """Deliver the messages of one (peer, key) in order, up to the first that is not delivered; the
         rest is given back, to go after it. The number attempted."""
@@ -270,58 +161,66 @@ class Relay:
             if silent_until is not None:  # a hanging peer would cost a timeout per message, and hold up others
                 self._give_back(run[position:], round_.holder, silent_until)
                 return attempted
-            delivery = self._attempt(message)
+            delivery, internal = self._attempt(message)
             attempted += 1
             decision = self._record(message, round_, delivery)
             outcome = "delivered" if decision is None else "parked" if isinstance(decision, Park) else "retry"
             OUTBOX_ATTEMPTS.labels(message.peer, message.kind, outcome).inc()
+            if not isinstance(decision, Retry):
+                self._settled(message)
             if decision is None:
-                self._peer_delivered(message.peer)
-            elif retryable(delivery.status):
-                self._peer_failed(message.peer, delivery)
+                self._peers.delivered(message.peer)
+            elif retryable(delivery.status) and not internal:  # oke's error says nothing of the peer
+                self._peers.failed(message.peer, delivery)
             if decision is not None:
-                if delivery.status is None and isinstance(decision, Retry):
+                if delivery.status is None and isinstance(decision, Retry) and not internal:
                     round_.silence(message.peer, decision.at)
                 self._give_back(run[position + 1 :], round_.holder, None)
                 return attempted
         return attempted
 
-    def _attempt(self, message: OutboundMessage) -> Delivery:
+    def _attempt(self, message: OutboundMessage) -> tuple[Delivery, bool]:
+        """The outcome of one delivery, and whether it is an internal error (the sender raised what no peer,
+        network or database outage explains)."""
         try:
-            return self._deliver(message)
-        except Exception as error:  # a sender's bug or a network library's error: a transport error
+            return self._deliver(message), False
+        except TRANSPORT_ERRORS as error:
             kind = type(error).__name__
             log.warning("outbox message %d to %s: %s", message.id, message.peer, kind)
-            return Delivery(status=None, error=f"{kind}: {error}", reason=f"its sender raised {kind}")
+            return Delivery(status=None, error=f"{kind}: {error}", reason=f"its sender raised {kind}"), False
+        except Exception as error:
+            self._internal_error(message, "its sender raised", error)
+            kind = type(error).__name__
+            return Delivery(status=None, error=f"internal error: {kind}: {error}"), True
 
-    def _peer_failed(self, peer: str, delivery: Delivery) -> None:
-        """Say that a peer fails (no answer, or one that means "later"): when it starts, then every
-        `PEER_REPEAT_SECONDS` while it lasts, with why and how many of its messages wait. Its messages stay
-        pending: a wrong secret or scope is the operator's to fix (`oke peers update`, then `oke outbox retry`)."""
-        with self._failing_lock:
-            outage = self._failing.setdefault(peer, Outage(PEER_REPEAT_SECONDS, self._seconds))
-        said = outage.failed()
-        if said is None:
+    def _internal_error(self, message: OutboundMessage, what: str, error: Exception) -> None:
+        """Log oke's own error with its traceback, once per message while the error stays the same; its text goes
+        to the row's `last_error` only, as it may hold a path or a peer's words (docs/operations.md, "Logs")."""
+        kind = type(error).__name__
+        said = f"{what} {type(error).__module__}.{type(error).__qualname__}: {error}"
+        with self._told_lock:
+            repeated = self._told.get(message.id) == said
+            self._told.pop(message.id, None)
+            self._told[message.id] = said
+            if len(self._told) > _TOLD_AT_MOST:
+                del self._told[next(iter(self._told))]
+        where = f"outbox message {message.id} to {message.peer} ({message.kind})"
+        if repeated:
+            log.warning("%s: %s %s again (internal error); tried again after backoff", where, what, kind)
             return
-        why = delivery.reason or ("gave no answer" if delivery.status is None else f"answered {delivery.status}")
-        waiting = self._waiting(peer)
-        if said is Say.FIRST:
-            log.warning("peer %s: %s; %d messages wait (`oke outbox list --peer %s`)", peer, why, waiting, peer)
-        else:
-            lasting = span(outage.lasting)
-            log.warning("peer %s still fails, for %s: %s; %d messages wait", peer, lasting, why, waiting)
+        log.error(
+            "%s: %s %s, an internal error; tried again after backoff, `oke outbox show %d` shows the error:\n%s",
+            where,
+            what,
+            kind,
+            message.id,
+            bare_traceback(error),
+        )
 
-    def _peer_delivered(self, peer: str) -> None:
-        """Say that a peer that failed takes its messages again."""
-        outage = self._failing.get(peer)
-        if outage is not None and (lasted := outage.worked()) is not None:
-            log.info("peer %s takes its messages again, after %s", peer, span(lasted))
-
-    def _waiting(self, peer: str) -> int:
-        """How many messages to `peer` are pending."""
-        query = select(func.count()).select_from(_TABLE).where(LIVE, _T.peer == peer, _T.state == PENDING)
-        with self._statement() as connection:
-            return int(connection.execute(query).scalar_one())
+    def _settled(self, message: OutboundMessage) -> None:
+        """Forget the internal error of a message that is delivered or parked."""
+        with self._told_lock:
+            self._told.pop(message.id, None)
 
     def _seconds(self) -> float:
         """The relay's clock in seconds, for `Outage`."""
@@ -332,7 +231,7 @@ class Relay:
         has taken the message over; what becomes of the message (None: delivered)."""
         now = self._clock()
         attempts = message.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_status": delivery.status} | _RELEASED
+        values: dict[str, Any] = {"attempts": attempts, "last_status": delivery.status} | RELEASED
         if self._policy.delivered(message.kind, delivery.status):
             delivered = {
                 "message_id": message.id,
@@ -347,13 +246,20 @@ class Relay:
                 return None
             try:
                 with self._transaction() as connection:
-                    if connection.execute(_DELIVERED, delivered).rowcount == 1:
+                    if connection.execute(DELIVERED_ROW, delivered).rowcount == 1:
                         keep(connection, message, delivery)
                 return None
             except Exception as failure:  # the answer could not be kept: tried again like a failed delivery
                 failed = type(failure).__name__
-                log.warning("outbox message %d to %s: keeping the answer failed: %s", message.id, message.peer, failed)
-                delivery = Delivery(status=None, error=f"keeping the answer failed: {failed}: {failure}")
+                if isinstance(failure, UNAVAILABLE):
+                    log.warning(
+                        "outbox message %d to %s: keeping the answer failed: %s", message.id, message.peer, failed
+                    )
+                    why = f"keeping the answer failed: {failed}: {failure}"
+                else:
+                    self._internal_error(message, "keeping the answer raised", failure)
+                    why = f"internal error keeping the answer: {failed}: {failure}"
+                delivery = Delivery(status=None, error=why)
                 values["last_status"] = None
         decision = self._policy.after_failure(
             attempts,
@@ -390,7 +296,7 @@ class Relay:
         """Release messages not attempted (no attempt counted); with `due`, not before then."""
         if not messages:
             return
-        values = _RELEASED | ({} if due is None else {"next_attempt_at": due})
+        values = RELEASED | ({} if due is None else {"next_attempt_at": due})
         with self._transaction() as connection:
             for message in messages:
                 self._update(connection, message, holder, values)
@@ -460,21 +366,6 @@ class _Round:
     def silent_until(self, peer: str) -> datetime | None:
         with self._lock:
             return self._silent.get(peer)
-
-
-def _unbroken(wanted: list[tuple[int, Key]], locked: Sequence[Row[Any]]) -> list[Row[Any]]:
-    """The locked rows whose key lost no earlier wanted row: a row another relay took (or that changed
-    since it was read) ends its key's run there."""
-    rows = {row.id: row for row in locked}
-    broken: set[Key] = set()
-    kept: list[Row[Any]] = []
-    for id_, key in wanted:
-        row = rows.get(id_)
-        if row is None:
-            broken.add(key)
-        elif key not in broken:
-            kept.append(row)
-    return kept
 
 
 @contextmanager

@@ -16,16 +16,19 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import Connection, delete, event, func, select
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from oke.cli import outbox as outbox_cli
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
+from oke.outbox.claims import SCAN_CHUNK
 from oke.outbox.delivery import Delivery, OutboundMessage
-from oke.outbox.relay import SCAN_CHUNK, Relay, running
+from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
 from oke.store.base import utcnow
@@ -401,9 +404,10 @@ def test_retry_all_pending_sends_a_peer_s_waiting_messages_now(database: Databas
     assert both.exit_code == 2
 
 
-def test_an_exception_in_deliver_is_a_transport_error(database: Database) -> None:
+@pytest.mark.parametrize("error", [ConnectionError("connection refused"), httpx.ConnectError("connection refused")])
+def test_a_network_error_raised_by_deliver_is_a_transport_error(database: Database, error: Exception) -> None:
     message_id = add(database)
-    peer = FakePeer(ConnectionError("connection refused"))
+    peer = FakePeer(error)
     clock = Clock()
     outbox = relay(database, peer, clock)
     assert outbox.run_once() == 1
@@ -411,11 +415,61 @@ def test_an_exception_in_deliver_is_a_transport_error(database: Database) -> Non
     assert (failed.state, failed.last_status, failed.last_error) == (
         "pending",
         None,
-        "ConnectionError: connection refused",
+        f"{type(error).__name__}: connection refused",
     )
     clock.advance(10)
     assert outbox.run_once() == 1
     assert row(database, message_id).state == "delivered"
+
+
+def test_a_bug_in_deliver_is_logged_with_its_traceback_once_and_retried_until_a_fixed_release_sends_it(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A sender's bug was taken for a transport error: one warning with the exception's type, retried for ever,
+    holding up its key. Now it is logged at ERROR with its traceback, once per message and error (not the error's
+    text, which may name a student: it is in the row), retried with the backoff, and says nothing of the peer."""
+    buggy = add(database, "a")
+    other = add(database, "b")  # the same peer, another key: not held up by the bug
+    peer = FakePeer(KeyError("Jansen"), Delivery(204), KeyError("Jansen"), TypeError("no Jansen"))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    caplog.set_level(logging.INFO, logger="oke.outbox.relay")
+    assert outbox.run_once() == 2
+    failed = row(database, buggy)
+    assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, None)
+    assert failed.last_error == "internal error: KeyError: 'Jansen'"
+    assert row(database, other).state == "delivered"
+    [told] = [record for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert told.levelname == "ERROR"
+    said = told.getMessage()
+    assert said.startswith(f"outbox message {buggy} to ta-1 (flow2.offering): its sender raised KeyError, an internal")
+    assert "Traceback (most recent call last)" in said and "in __call__" in said and "Jansen" not in said
+    for seconds in (10, 20):  # the same bug, then another one: a line without, then one with a traceback
+        caplog.clear()
+        clock.advance(seconds)
+        assert outbox.run_once() == 1
+        assert row(database, buggy).state == "pending"
+    assert row(database, buggy).last_error == "internal error: TypeError: no Jansen"
+    clock.advance(40)  # the fixed release
+    assert outbox.run_once() == 1
+    assert row(database, buggy).state == "delivered"
+
+
+def test_a_bug_said_again_is_a_line_without_its_traceback(database: Database, caplog: pytest.LogCaptureFixture) -> None:
+    message_id = add(database)
+    peer = FakePeer(KeyError("x"), KeyError("x"), RuntimeError("y"))
+    clock = Clock()
+    outbox = relay(database, peer, clock)
+    caplog.set_level(logging.INFO, logger="oke.outbox.relay")
+    for _ in range(3):
+        outbox.run_once()
+        clock.advance(100)
+    told = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert [level for level, _ in told] == ["ERROR", "WARNING", "ERROR"]
+    assert told[1][1] == f"outbox message {message_id} to ta-1 (flow2.offering): its sender raised KeyError again " + (
+        "(internal error); tried again after backoff"
+    )
+    assert "RuntimeError" in told[2][1] and "Traceback" in told[2][1]
 
 
 def test_giving_up_after_max_attempts_parks(database: Database) -> None:
@@ -1048,7 +1102,22 @@ def audit_trail_of(database: Database, object_id: str) -> Sequence[ReceivedMessa
         return audit_trail(session, AuditQuery(object_id=object_id))
 
 
-def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(database: Database) -> None:
+@pytest.mark.parametrize(
+    ("failure", "level", "last_error"),
+    [
+        (RuntimeError("disk full"), "ERROR", "internal error keeping the answer: RuntimeError: disk full"),
+        (
+            OperationalError("INSERT", {}, Exception("disk full")),
+            "WARNING",
+            "keeping the answer failed: OperationalError: (builtins.Exception) disk full",
+        ),
+    ],
+)
+def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(
+    database: Database, caplog: pytest.LogCaptureFixture, failure: Exception, level: str, last_error: str
+) -> None:
+    """The database away is expected, and said in a line; any other failure of the hook is a bug, logged with its
+    traceback (it was a warning with the error's type only). Either is retried."""
     message_id = add(database, "doc-1", method="GET", path="/documents/doc-1")
     answer = Delivery(200, {"Content-Type": "application/pdf"}, b"%PDF")
     peer = FakePeer(answer, answer)
@@ -1057,15 +1126,22 @@ def test_on_delivered_keeps_the_answer_and_a_failure_to_keep_it_is_retried(datab
 
     def keep(_connection: Any, message: OutboundMessage, delivery: Delivery) -> None:
         if broken[0]:
-            raise RuntimeError("disk full")
+            raise failure
         kept.append((message.key, delivery.body))
 
     clock = Clock()
     outbox = relay(database, peer, clock, on_delivered={"flow2.offering": keep})
+    caplog.set_level(logging.WARNING, logger="oke.outbox.relay")
     assert outbox.run_once() == 1
     failed = row(database, message_id)
     assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, None)
-    assert failed.last_error is not None and "disk full" in failed.last_error
+    assert failed.last_error is not None and failed.last_error.startswith(last_error)
+    [told] = [record for record in caplog.records if record.name == "oke.outbox.relay"]
+    assert (told.levelname, "in keep" in told.getMessage(), "disk full" in told.getMessage()) == (
+        level,
+        level == "ERROR",
+        False,
+    )
     broken[0] = False
     clock.advance(1000)
     assert outbox.run_once() == 1

@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Connection
 
-from oke.outbox.relay import Relay
-from oke.outbox.retry import RetryPolicy
+from oke.outbox.claims import due_runs
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.base import utcnow
@@ -88,7 +87,7 @@ def test_the_relay_claims_from_a_deep_due_backlog_in_id_order(backend: str, tmp_
                 session.commit()
             analyze(database)
             with recorded(database) as statements, database.engine.connect() as connection:
-                claimed = Relay(database.engine, print, RetryPolicy())._due_runs(connection, utcnow())
+                claimed = due_runs(connection, utcnow(), batch=200, run_length=25)
             assert len(claimed) == 200 and [key for _id, key in claimed[:3]] == [("tp", "deelname-0")] * 3
             scans = [statement for statement in statements if "LIMIT" in statement[0]]
             assert scans
