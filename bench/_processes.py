@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,13 @@ from oke.config import Role
 from oke.demo.servers import Node, Stack
 from oke.store.database import Database
 from oke.store.migrate import upgrade
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server the benchmark starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass

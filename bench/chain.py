@@ -41,14 +41,14 @@ from oke.demo.check import Planned
 from oke.demo.databases import postgres_databases, sqlite_databases
 from oke.demo.run import TENANT, DemoOptions, Serve, demo
 from oke.demo.school import TOETSEN
-from oke.demo.servers import Stack, free_port, serving
+from oke.demo.servers import Stack, serving
 from oke.store.checks import autovacuum_is_off
 from oke.store.engine import make_engine
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
 from oke.store.tables.messages import ReceivedMessage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _processes import Layout, Processes, serving_processes  # noqa: E402
+from _processes import Layout, Processes, free_port, serving_processes  # noqa: E402
 
 
 class Stamped(Console):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import Figures, Request, load  # noqa: E402
-from _processes import started  # noqa: E402
+from _processes import free_port, started  # noqa: E402
 
 Make = Callable[[int], Request]
 #: What is measured, in the order of the rounds and of the table.
@@ -160,12 +159,6 @@ def person(person_id: str) -> dict[str, object]:
         "mail": f"{person_id}@school.example",
         "consumers": [{"consumerKey": "nl-test-admin", "preferredName": "Sam", "idCheckName": "Jansen, Sam"}],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def oke(*args: str, env: dict[str, str]) -> str:

@@ -6,9 +6,16 @@ import socket
 from contextlib import ExitStack
 from typing import Any
 
-from oke.demo.servers import free_port, running
+from oke.demo.servers import running
 
 __all__ = ["free_port", "free_ports", "running", "without_none"]
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the system may give it to another process before the test binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def free_ports(count: int) -> list[int]:

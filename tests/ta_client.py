@@ -12,9 +12,11 @@ from typing import Any
 
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
+from oke.roles.toetsafname import catalogue, rules
 from oke.roles.toetsafname.catalogue import REKENEN_2F
-from oke.roles.toetsafname.services import catalogue, documents
+from oke.roles.toetsafname.services import documents
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
+from oke.store.tables.toetsafname import TaComponent
 from tests.api_client import Peer, Server, new_id, person
 
 DEFAULT_SCOPES = {
@@ -34,8 +36,18 @@ class TA(Server):
         return ToetsafnameUnitOfWork(self.session_factory)
 
     def add_component(self, document: dict[str, Any]) -> bool:
-        """Extend the catalogue as an operator would (`services.catalogue.put_component`)."""
-        return catalogue.put_component(self.uow(), document)
+        """Add a test to the catalogue (checked as `rules.check_component` does) or replace it; True when added.
+        The reference TA serves only its demo catalogue, so only tests extend it."""
+        component = rules.check_component(document)
+        with self.uow() as uow:
+            row = uow.repo.component(component.componentId, for_update=True)
+            created = row is None
+            if row is None:
+                row = TaComponent(component_id=component.componentId)
+                uow.repo.add(row)
+            row.data, row.status = document, catalogue.status_of(document)
+            uow.commit()
+            return created
 
     def store_document(
         self,
@@ -48,17 +60,20 @@ class TA(Server):
         media_type: str = documents.PDF,
         tenant: str | None = None,
     ) -> str:
-        """Keep a file as the session run will (`services.documents.store_document`)."""
-        return documents.store_document(
-            self.uow(),
-            tenant=tenant or self.tenant,
-            offering_id=offering_id,
-            association_id=association_id,
-            document_type=document_type,
-            name=name,
-            media_type=media_type,
-            data=data,
-        )
+        """Keep a file, in a transaction of its own, as the session run does (`services.documents.add_document`)."""
+        with self.uow() as uow:
+            document_id = documents.add_document(
+                uow,
+                tenant=tenant or self.tenant,
+                offering_id=offering_id,
+                association_id=association_id,
+                document_type=document_type,
+                name=name,
+                media_type=media_type,
+                data=data,
+            )
+            uow.commit()
+            return document_id
 
     def save_result(self, association_id: str, result: dict[str, Any]) -> None:
         """Give a participation a result as the session run will (flow 3), through the repository."""

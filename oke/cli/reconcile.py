@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import anyio
@@ -16,9 +16,12 @@ from oke.cli._options import (
     school_option,
     settings_for,
 )
+from oke.cli.audit import by_operator
+from oke.client.peers import PeerDirectory
 from oke.config import Role
-from oke.roles.toetsplanning.reconcile import Reconciliation, Unread, reconcile, reconcile_held
+from oke.roles.toetsplanning.reconcile import Reconciliation, Unread, keep_who_asked, reconcile, reconcile_held
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
+from oke.store.transactions import Transactions
 
 
 def reconcile_command(
@@ -48,21 +51,58 @@ def reconcile_command(
         tx = database.transactions(ToetsplanningUnitOfWork)  # writes as a running TP makes them
         with peer_clients(database) as directory:
             if session is not None:
-                failed = _shown(anyio.run(lambda: reconcile(directory, tx, session, tenant=None)))
+                record = _recorder(tx, f"reconcile {session}")
+                failed = anyio.run(lambda: _shown_each(_one(directory, tx, session), record, None))
             elif school is not None and since is not None:
                 held = reconcile_held(directory, tx, school, since, before)
-                failed = anyio.run(lambda: _shown_each(held, f"sessions of {school} starting from {start_from}"))
+                command = f"reconcile --school {school} --from {start_from}"
+                record = _recorder(tx, command, school=school, until=until, **{"from": start_from})
+                what = f"sessions of {school} starting from {start_from}"
+                failed = anyio.run(lambda: _shown_each(held, record, what))
     if failed:
         raise typer.Exit(1)
 
 
-async def _shown_each(reconciled: AsyncIterator[Reconciliation | Unread], what: str) -> bool:
-    """Print each summary as it comes, then how many there were; whether any failed."""
+async def _one(
+    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], session: str
+) -> AsyncIterator[Reconciliation]:
+    yield await reconcile(directory, tx, session, tenant=None)
+
+
+def _recorder(
+    tx: Transactions[ToetsplanningUnitOfWork], command: str, **options: str | None
+) -> Callable[[Reconciliation], Awaitable[None]]:
+    """The audit of each session reconciled (a row each, as the planning API's reconcile writes), in its school."""
+
+    async def record(summary: Reconciliation) -> None:
+        await tx.write(
+            by_operator(
+                keep_who_asked,
+                tenant=summary.tenant,
+                command=command,
+                object_type="zitting",
+                object_id=summary.zitting_id,
+                **options,
+            )
+        )
+
+    return record
+
+
+async def _shown_each(
+    reconciled: AsyncIterator[Reconciliation | Unread],
+    record: Callable[[Reconciliation], Awaitable[None]],
+    what: str | None,
+) -> bool:
+    """Record and print each summary as it comes, then (`what`) how many there were; whether any failed."""
     count, failed = 0, False
     async for summary in reconciled:
         count += 1
+        if isinstance(summary, Reconciliation):
+            await record(summary)
         failed = _shown(summary) or failed
-    typer.echo(f"{count} {what}")
+    if what is not None:
+        typer.echo(f"{count} {what}")
     return failed
 
 

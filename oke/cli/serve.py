@@ -22,9 +22,9 @@ from uvicorn.config import STARTUP_FAILURE
 from oke.cli._options import DatabaseUrl, Host, LogFormat, LogLevel, Port, migrate_and_check, settings_for
 from oke.cli.processes import SPREADS_CONNECTIONS, serve_processes
 from oke.config import Role, Settings
-from oke.demo.servers import CREATE
 from oke.observability.logs import json_log_config, text_log_config
 from oke.observability.metrics import prepare_multiprocess
+from oke.roles.apps import CREATE
 from oke.store.engine import shown_url
 from oke.store.files import private_folder
 from oke.store.locks import file_lock

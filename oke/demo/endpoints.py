@@ -53,6 +53,5 @@ class Endpoints:
     @classmethod
     def load(cls, path: Path) -> Endpoints:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            **{k: Credential(**v) if isinstance(v, dict) else v for k, v in data.items()}  # type: ignore[arg-type]
-        )
+        fields: dict[str, Any] = {k: Credential(**v) if isinstance(v, dict) else v for k, v in data.items()}
+        return cls(**fields)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,23 +13,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from oke.config import Role, Settings
-from oke.roles.deelnemerregistratie.app import create_app as create_dr_app
-from oke.roles.toetsafname.app import create_app as create_ta_app
-from oke.roles.toetsplanning.app import create_app as create_tp_app
+from oke.roles.apps import CREATE
 from oke.store.database import Database
 from oke.store.migrate import upgrade
 from oke.web.sockets import bound_socket
 from oke.web.tls import tls_options
 
-CREATE = {Role.toetsplanning: create_tp_app, Role.toetsafname: create_ta_app, Role.deelnemerregistratie: create_dr_app}
 #: How long a server may take to start (its app's start-up included): a loaded machine takes seconds.
 START_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -152,7 +152,7 @@ class Transactions(Generic[U]):
                         run = None
                     try:
                         if run is None and job.ahead is not None and not savepoints:
-                            run = _Run(job.ahead, job.ahead.load(connection, _keys_of_run(batch, i)))
+                            run = _Run(job.ahead, job.ahead.load(connection, _keys_of_run(batch, i, job.ahead.load)))
                         uow = self.new_uow().in_batch(
                             connection,
                             savepoint=savepoints,
@@ -195,9 +195,8 @@ class _Run:
             self.ahead.write(connection, self.read)
 
 
-def _keys_of_run(batch: list[_Job], first: int) -> list[Any]:
-    """The keys of the run of calls from `first` on that read ahead with the same `load`."""
-    load = batch[first].ahead.load  # type: ignore[union-attr]
+def _keys_of_run(batch: list[_Job], first: int, load: Callable[[Connection, list[Any]], Any]) -> list[Any]:
+    """The keys of the run of calls from `first` on that read ahead with `load` (the first call's)."""
     keys = []
     for job in batch[first:]:
         if job.ahead is None or job.ahead.load is not load:

@@ -4,6 +4,7 @@ the flow 3 and 4 services, and TA's delayed messages change nothing for the wors
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select, update
@@ -137,6 +138,9 @@ def test_reconciliation_takes_over_what_ta_could_not_deliver(tp: TP, ta: TA, tp_
     assert again.exit_code == 0, again.output
     assert f"{STUDENTS} participations checked, 0 updated, session report unchanged" in again.output
     assert history_count(tp, [*students, zitting]) == STUDENTS + 1
+    asked = [(row.flow, row.method, row.path) for row in history(tp, zitting) if "reconcile" in row.path]
+    reconciling = f"/planning/zittingen/{zitting}/reconcile"  # who asked: the planner, then the operator
+    assert asked == [("planning", "POST", reconciling), ("operator", "CLI", f"oke reconcile {zitting}")]
 
     restore_return_route(ta, route)  # TA's own messages arrive after all, in their order
     eventually(lambda: delivered(ta), seconds=30)
@@ -192,6 +196,10 @@ def test_every_session_of_a_school_since_a_moment_is_reconciled_and_an_unread_ta
     assert f"{STUDENTS} updated, session report updated" in answer.output
     assert f"session {down}: not reconciled, nothing changed: " in answer.output
     assert answer.output.endswith(f"2 sessions of {tp.tenant} starting from 2000-01-01T00:00:00+00:00\n")
+    [asked] = history(tp, zitting, "operator")  # one row per session reconciled; none where nothing changed
+    assert (asked.client_id.startswith("cli:"), asked.object_type) == (True, "zitting")
+    assert json.loads(asked.body) == {"school": tp.tenant, "from": "2000-01-01T00:00:00+00:00"}
+    assert history(tp, down, "operator") == []
     until = CliRunner().invoke(
         cli, [*command, "--until", "2000-01-02T00:00:00Z", "--database-url", tp_settings.database]
     )

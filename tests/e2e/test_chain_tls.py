@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from oke.auth.caller import ClientRole
 from oke.config import Role, Settings
-from oke.demo.servers import CREATE
+from oke.roles.apps import CREATE
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.engine import make_engine
 from oke.store.tables.messages import ReceivedMessage

@@ -280,6 +280,26 @@ def test_an_operator_gives_the_pass_with_a_score_on_a_scale_that_has_none(tp: TP
     assert (to_dr(tp)[-1].body["result"]["score"], to_dr(tp)[-1].body["result"]["pass"]) == ("insufficient", "failed")
 
 
+def test_scoring_and_forwarding_are_audited_under_the_deelname_by_api_and_cli_alike(
+    tp: TP, tp_database_url: str
+) -> None:
+    """The planning API recorded them as object "result", `oke results` as "deelname", the Deelname's other rows'."""
+    tp.configure_dr()
+    deelname = planned(tp, dr_enrols(tp, value_type="insufficient-satisfactory-good"))
+    reports(tp.peer(ClientRole.ta, peer="ta-x"), deelname, score("7.5"))
+    planner = tp.peer(ClientRole.planner)
+    assert planner.post_planning(f"/results/{deelname}/forward").status_code == 200
+    assert planner.post_planning(f"/results/{deelname}/score", {"score": "good"}).status_code == 200
+    forwarded = CliRunner().invoke(
+        oke, ["results", "forward", deelname, "--school", tp.tenant, "--database-url", tp_database_url]
+    )
+    assert forwarded.exit_code == 0, forwarded.output
+    assert oke_results_score(tp, tp_database_url, deelname, "satisfactory").exit_code == 0
+
+    audited = [(row.flow, row.object_type) for row in tp.history(deelname) if row.flow in ("planning", "operator")]
+    assert audited == [("planning", "deelname")] * 2 + [("operator", "deelname")] * 2
+
+
 def test_an_operators_pass_that_contradicts_a_pass_or_fail_score_is_refused(tp: TP) -> None:
     tp.configure_dr()
     ta_scores_on(tp, "0.0-10.0", pass_from="5.5")

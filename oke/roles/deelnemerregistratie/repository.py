@@ -1,4 +1,8 @@
-"""Queries of the Deelnemerregistratie role; every one is scoped to a tenant (school), and nothing here commits."""
+"""Queries of the Deelnemerregistratie role; nothing here commits.
+
+Every query of a school's data is scoped to its tenant; only `tp_peer` is not: a peer's name is unique per
+server, and the operator's `oke dr push PEER` looks it up to learn the school it acts in.
+"""
 
 from __future__ import annotations
 
@@ -177,5 +181,6 @@ class DeelnemerregistratieRepository(Repository):
         return self.session.scalars(query.order_by(PeerConfig.name)).all()
 
     def tp_peer(self, name: str) -> PeerConfig | None:
+        """The TP peer of that name, of whatever school (its `tenant` says which); None if there is none."""
         row = self.session.get(PeerConfig, name)
         return row if row is not None and row.role == "tp" else None

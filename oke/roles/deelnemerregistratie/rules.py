@@ -405,6 +405,14 @@ def window_day(value: str | None, name: str) -> date | None:
         raise InvalidContent(FieldError(f"/query/{name}", reason)) from None
 
 
+def window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """Flow 1a's `since`..`until` as days (`window_day`), either open; an `until` before `since` is refused."""
+    first, last = window_day(since, "since"), window_day(until, "until")
+    if first and last and last < first:
+        raise InvalidContent(FieldError("/query/until", "must not be before since"))
+    return first, last
+
+
 def period_of(offering: dict[str, Any]) -> tuple[date, date]:
     """An offering's period in dates: startDateTime/endDateTime (component) or startDate/endDate."""
     if offering.get("offeringType") == "component":

@@ -75,4 +75,4 @@ class ToetsafnameRepository(Repository):
                 self.session.add(TaSecret(name=name, value=new_value))
             return new_value
         except IntegrityError:
-            return self.session.get(TaSecret, name, populate_existing=True).value  # type: ignore[union-attr]
+            return self.session.get_one(TaSecret, name, populate_existing=True).value  # the other's row

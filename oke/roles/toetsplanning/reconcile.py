@@ -130,6 +130,8 @@ class Reconciliation:
 
     zitting_id: str
     ta_peer: str
+    #: The school of the Zitting, whose history records who asked (not in `wire`: the planner knows it).
+    tenant: str
     #: TP's participations compared with TA's.
     checked: int = 0
     #: Deelnames whose result TA's state brought up to date.
@@ -198,6 +200,7 @@ def reconcile_zitting(
     summary = Reconciliation(
         zitting_id,
         held.ta_peer,
+        held.tenant,
         checked=len(held.results),
         kept=list(found.kept),
         unknown_at_ta=found.unknown_at_ta,
@@ -236,6 +239,12 @@ async def reconcile(
 
     run = partial(reconcile_zitting, directory, tx.new_uow, write, zitting_id, tenant=tenant)
     return await anyio.to_thread.run_sync(run)
+
+
+def keep_who_asked(uow: ToetsplanningUnitOfWork) -> None:
+    """The write that keeps, `audited`, who asked for a reconciliation (planner or operator): what it took over
+    was written as it was applied, each as TA's message; this commits only the row naming the one who asked."""
+    uow.commit()
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,10 +19,10 @@ from oke.auth.api import token_router
 from oke.auth.assertions import ASSERTION_TYPE, assertion_claims
 from oke.auth.caller import Caller, ClientRole
 from oke.auth.clients import ClientRegistry
-from oke.auth.deps import require_scope
+from oke.auth.deps import CallerDep, allow
 from oke.auth.jwk import public_jwk
 from oke.auth.tokens import TokenIssuer
-from oke.errors import OkeError
+from oke.errors import Forbidden, OkeError
 
 pytestmark = pytest.mark.anyio
 
@@ -41,8 +41,9 @@ async def client(session_factory: sessionmaker[Session], tokens: TokenIssuer) ->
         return JSONResponse({"title": error.title, "detail": error.detail}, status_code=error.status)
 
     @app.get("/flow-2-3-4")
-    async def guarded(caller: Annotated[Caller, Depends(require_scope(scopes.FLOW_2_3_4))]) -> str:
-        return caller.client_id
+    async def guarded(caller: CallerDep) -> str:
+        refused = "a {role} client has no access; a TA client has"
+        return allow(caller, {ClientRole.ta}, scopes.FLOW_2_3_4, refused).client_id
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tp") as http:
         yield http
@@ -88,6 +89,14 @@ async def test_a_subset_of_scopes_may_be_asked(client: httpx.AsyncClient, ta_cli
     guarded = await client.get("/flow-2-3-4", headers={"authorization": f"Bearer {answer.json()['access_token']}"})
     assert guarded.status_code == 403
     assert guarded.json()["detail"] == f"needs scope {scopes.FLOW_2_3_4}"
+
+
+def test_allow_refuses_another_role_before_looking_at_scopes() -> None:
+    caller = Caller("dr-1", ClientRole.dr, "roc-a", "dr", frozenset({scopes.FLOW_2_3_4}))
+    with pytest.raises(Forbidden) as refused:
+        allow(caller, {ClientRole.ta}, scopes.FLOW_2_3_4, "a {role} client has no access; a TA client has")
+    assert refused.value.detail == "a dr client has no access; a TA client has"
+    assert allow(caller, {ClientRole.dr}, None, "unused") is caller  # None: the scope was checked already
 
 
 @pytest.mark.parametrize(

@@ -160,6 +160,14 @@ def test_expand_and_the_window() -> None:
     assert rules.window_day("2026-12-01", "since") == date(2026, 12, 1)
     assert rules.window_day("2026-12-01T23:30:00-01:00", "since") == date(2026, 12, 1)
     assert faults(lambda: rules.window_day("2026-12-01T10:00:00", "until")) == ["/query/until"]
+    assert expansions("offering.program", ("offering.program",), implied=("offering",)) == {
+        "offering",
+        "offering.program",
+    }
+    assert expansions("offeringX", ("offeringX",), implied=("offering",)) == {"offeringX"}
+    assert rules.window("2026-12-01", None) == (date(2026, 12, 1), None)
+    assert rules.window("2026-12-01", "2026-12-01T00:00:00+01:00") == (date(2026, 12, 1), date(2026, 12, 1))
+    assert faults(lambda: rules.window("2026-12-02", "2026-12-01")) == ["/query/until"]
 
 
 def test_the_flow_5_facts_of_a_planbare_toets() -> None:

@@ -21,9 +21,7 @@ EXPANSIONS = ("person", "offering", "offering.program", "offering.organization")
 @router.get("/associations/{associationId}")
 async def get_association(associationId: str, call: TpReadDep, expand: str | None = None) -> dict[str, Any]:
     """Flow 1a: a Toetsinschrijving (with its result once TP sent one), or an Opleidings- or Deelinschrijving."""
-    expanded = expansions(expand, EXPANSIONS)
-    if any(name.startswith("offering.") for name in expanded):
-        expanded |= {"offering"}
+    expanded = expansions(expand, EXPANSIONS, implied=("offering",))
     return await call.tx.read(lambda uow: reads.read_association(uow, call.tenant, associationId, expanded))
 
 

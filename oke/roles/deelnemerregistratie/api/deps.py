@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from oke.auth.caller import Caller, ClientRole
-from oke.auth.deps import authenticate
+from oke.auth.deps import allow, authenticate
 from oke.auth.scopes import FLOW_1_5, FLOW_6, PLANNING
-from oke.errors import Forbidden
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 from oke.store.history import Inbound
 from oke.store.transactions import Transactions
@@ -42,35 +41,34 @@ class Write(Call):
     version: str
 
 
-def _allowed(caller: Caller, role: ClientRole, scope: str, what: str) -> Caller:
-    if caller.role != role:
-        raise Forbidden(f"a {caller.role} client has no access to {what} of DR; a {role} client has")
-    if not caller.has_scope(scope):
-        raise Forbidden(f"needs scope {scope}")
-    return caller
-
-
 def _call(request: Request, caller: Caller) -> Call:
     return Call(caller, request.app.state.transactions)
 
 
+def _tp(caller: Caller) -> Caller:
+    refused = "a {role} client has no access to flows 1 and 5 of DR; a tp client has"
+    return allow(caller, (ClientRole.tp,), FLOW_1_5, refused)
+
+
 async def tp_read(request: Request) -> Call:
-    return _call(request, _allowed(await authenticate(request), ClientRole.tp, FLOW_1_5, "flows 1 and 5"))
+    return _call(request, _tp(await authenticate(request)))
 
 
 async def tp_write(request: Request) -> Write:
-    caller = _allowed(await authenticate(request), ClientRole.tp, FLOW_1_5, "flows 1 and 5")
+    caller = _tp(await authenticate(request))
     inbound = await inbound_message(request, strict_type=True)
     version = request.app.state.settings.nl_test_admin_version
     return Write(caller, request.app.state.transactions, inbound, version)
 
 
 async def ta_analysis(request: Request) -> Call:
-    return _call(request, _allowed(await authenticate(request), ClientRole.ta, FLOW_6, "flow 6"))
+    refused = "a {role} client has no access to flow 6 of DR; a ta client has"
+    return _call(request, allow(await authenticate(request), (ClientRole.ta,), FLOW_6, refused))
 
 
 async def operator(request: Request) -> Call:
-    return _call(request, _allowed(await authenticate(request), ClientRole.planner, PLANNING, "the operator API"))
+    refused = "a {role} client has no access to the operator API of DR; a planner client has"
+    return _call(request, allow(await authenticate(request), (ClientRole.planner,), PLANNING, refused))
 
 
 TpReadDep = Annotated[Call, Depends(tp_read)]

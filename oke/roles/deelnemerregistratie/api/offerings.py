@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from oke.errors import FieldError, InvalidContent
 from oke.ooapi.enums import AssociationRole, AssociationState, ComponentType, OfferingType, ResultState
 from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from oke.roles.deelnemerregistratie import rules
@@ -45,9 +44,7 @@ async def list_offerings(
     """Flow 1a: the offerings whose period overlaps `since`..`until` (inclusive; dates, or date-times whose
     date counts); `offeringType=component` gives the planbare toetsen, and so does `component.componentType=test`
     (PDF 3.1.2.1: TP sends both; another component type gives none)."""
-    first, last = rules.window_day(since, "since"), rules.window_day(until, "until")
-    if first and last and last < first:
-        raise InvalidContent(FieldError("/query/until", "must not be before since"))
+    first, last = rules.window(since, until)
     expanded = expansions(expand, ("program", "organization"))
     page = await call.tx.read(
         lambda uow: reads.list_offerings(

@@ -35,9 +35,7 @@ async def list_person_associations(
 ) -> dict[str, Any]:
     """Flow 6: the student's Opleidingsinschrijvingen only (course and test enrolments are excluded), with
     `expand=offering,offering.program,offering.organization`; `expand=person` is refused."""
-    expanded = expansions(expand, FLOW_6_EXPANSIONS, refused=NO_PERSON)
-    if any(name.startswith("offering.") for name in expanded):
-        expanded |= {"offering"}
+    expanded = expansions(expand, FLOW_6_EXPANSIONS, refused=NO_PERSON, implied=("offering",))
     page = await call.tx.read(
         lambda uow: reads.list_person_associations(
             uow, call.tenant, personId, expand=expanded, paging=Paging(pageSize, pageNumber)

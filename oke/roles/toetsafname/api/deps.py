@@ -13,15 +13,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from oke.auth.caller import Caller, ClientRole
-from oke.auth.deps import authenticate
-from oke.auth.scopes import FLOW_0, FLOW_2_3_4
-from oke.errors import Forbidden
+from oke.auth.deps import allow, authenticate
+from oke.auth.scopes import FLOW_0, FLOW_2_3_4, PLANNING
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.history import Inbound
 from oke.store.transactions import Transactions
 from oke.web.bodies import inbound_message
 
 CATALOGUE_CLIENTS = (ClientRole.tp, ClientRole.dr)
+TP_CLIENTS = (ClientRole.tp,)
+PLANNERS = (ClientRole.planner,)
 
 
 @dataclass(frozen=True)
@@ -49,20 +50,20 @@ class LinkCall(Call):
 
 def _tp(caller: Caller) -> Caller:
     """A TP client holding the scope of flows 2, 3 and 4."""
-    if caller.role != ClientRole.tp:
-        raise Forbidden(f"a {caller.role} client has no access to flows 2, 3 and 4 of TA; a TP client has")
-    if not caller.has_scope(FLOW_2_3_4):
-        raise Forbidden(f"needs scope {FLOW_2_3_4}")
-    return caller
+    refused = "a {role} client has no access to flows 2, 3 and 4 of TA; a TP client has"
+    return allow(caller, TP_CLIENTS, FLOW_2_3_4, refused)
 
 
 async def catalogue_reader(request: Request) -> Call:
     caller = await authenticate(request)
-    if caller.role not in CATALOGUE_CLIENTS:
-        raise Forbidden(f"a {caller.role} client has no access to the catalogue; DR and TP clients have")
-    if not caller.has_scope(FLOW_0):
-        raise Forbidden(f"needs scope {FLOW_0}")
-    return Call(caller, request.app.state.transactions)
+    refused = "a {role} client has no access to the catalogue; DR and TP clients have"
+    return Call(allow(caller, CATALOGUE_CLIENTS, FLOW_0, refused), request.app.state.transactions)
+
+
+async def planner(request: Request) -> Call:
+    """A planner client of this TA's school (as TP's planning API): the one who may start a run."""
+    refused = f"needs a planner client with scope {PLANNING}"
+    return Call(allow(await authenticate(request), PLANNERS, PLANNING, refused), request.app.state.transactions)
 
 
 async def tp_read(request: Request) -> Call:
@@ -83,3 +84,4 @@ CatalogueDep = Annotated[Call, Depends(catalogue_reader)]
 TpReadDep = Annotated[Call, Depends(tp_read)]
 TpWriteDep = Annotated[Write, Depends(tp_write)]
 TpLinkDep = Annotated[LinkCall, Depends(tp_link)]
+PlannerDep = Annotated[Call, Depends(planner)]

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from oke.auth.caller import ClientRole, sender_of
-from oke.auth.deps import authenticate
-from oke.auth.scopes import PLANNING
-from oke.errors import Forbidden
-from oke.roles.toetsafname.api.deps import Call
+from oke.auth.caller import sender_of
+from oke.roles.toetsafname.api.deps import PlannerDep
 from oke.roles.toetsafname.services.running import run_session
 from oke.store.history import audited
 from oke.web.bodies import recorded_message
 
 router = APIRouter(prefix="/operator", tags=["operator"])
-
-
-async def planner(request: Request) -> Call:
-    """A planner client of this TA's school (as TP's planning API): the one who may start a run."""
-    caller = await authenticate(request)
-    if caller.role != ClientRole.planner or not caller.has_scope(PLANNING):
-        raise Forbidden(f"needs a planner client with scope {PLANNING}")
-    return Call(caller, request.app.state.transactions)
-
-
-PlannerDep = Annotated[Call, Depends(planner)]
 
 
 @router.post("/sessions/{offeringId}/run")

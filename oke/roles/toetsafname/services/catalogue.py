@@ -6,7 +6,7 @@ from typing import Any
 
 from oke.errors import NotFound
 from oke.ooapi.paging import Page, page_of
-from oke.roles.toetsafname import catalogue, rules
+from oke.roles.toetsafname import catalogue
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.tables.toetsafname import TaComponent
 
@@ -21,20 +21,6 @@ def seed_catalogue(uow: ToetsafnameUnitOfWork) -> int:
             uow.repo.add(TaComponent(component_id=test["componentId"], status=catalogue.status_of(test), data=test))
         uow.commit()
         return len(tests)
-
-
-def put_component(uow: ToetsafnameUnitOfWork, document: dict[str, Any]) -> bool:
-    """Add a test to the catalogue or replace it (a withdrawn test has `status: inactive`); True when added."""
-    component = rules.check_component(document)
-    with uow:
-        row = uow.repo.component(component.componentId, for_update=True)
-        created = row is None
-        if row is None:
-            row = TaComponent(component_id=component.componentId)
-            uow.repo.add(row)
-        row.data, row.status = document, catalogue.status_of(document)
-        uow.commit()
-        return created
 
 
 def list_components(

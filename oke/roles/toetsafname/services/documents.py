@@ -26,33 +26,6 @@ class StoredDocument:
     data: bytes
 
 
-def store_document(
-    uow: ToetsafnameUnitOfWork,
-    *,
-    tenant: str,
-    offering_id: str,
-    association_id: str | None,
-    document_type: str,
-    name: str,
-    media_type: str,
-    data: bytes,
-) -> str:
-    """Keep a file in its own transaction; returns its new documentId."""
-    with uow:
-        document_id = add_document(
-            uow,
-            tenant=tenant,
-            offering_id=offering_id,
-            association_id=association_id,
-            document_type=document_type,
-            name=name,
-            media_type=media_type,
-            data=data,
-        )
-        uow.commit()
-        return document_id
-
-
 def add_document(
     uow: ToetsafnameUnitOfWork,
     *,

@@ -1,7 +1,8 @@
 """What TP's routes get: one dependency per kind of call, resolved in one step.
 
 FastAPI resolves every dependency on every request, and on the flow 3 hot path a chain of small
-dependencies costs more than the work itself; so each route takes a single `Call`.
+dependencies costs more than the work itself; so each route takes a single `Call`, and only the planning
+routes that call a TA while they wait add a second, `PeersDep` (a lookup on the app's state).
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 
 from oke.auth.caller import Caller, ClientRole, sender_of
-from oke.auth.deps import authenticate
+from oke.auth.deps import allow, authenticate
 from oke.auth.scopes import FLOW_1_5, FLOW_2_3_4, PLANNING
 from oke.client.peers import PeerDirectory
-from oke.errors import Forbidden
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound, audited
 from oke.store.transactions import Transactions
@@ -24,6 +24,8 @@ from oke.web.bodies import inbound_message, recorded_message
 
 #: Which scope each kind of peer needs on TP's OOAPI endpoints (PDF chapter 5).
 FLOW_SCOPES = {ClientRole.dr: FLOW_1_5, ClientRole.ta: FLOW_2_3_4}
+DR_CLIENTS = (ClientRole.dr,)
+PLANNERS = (ClientRole.planner,)
 T = TypeVar("T")
 
 
@@ -45,11 +47,7 @@ class Write(Call):
 def _peer(caller: Caller) -> Caller:
     """A DR (flows 1, 5) or TA (flows 3, 4) client holding the scope of its flow."""
     scope = FLOW_SCOPES.get(caller.role)
-    if scope is None:
-        raise Forbidden(f"a {caller.role} client has no access to the OOAPI endpoints of TP")
-    if not caller.has_scope(scope):
-        raise Forbidden(f"needs scope {scope}")
-    return caller
+    return allow(caller, FLOW_SCOPES, scope, "a {role} client has no access to the OOAPI endpoints of TP")
 
 
 async def peer_read(request: Request) -> Call:
@@ -73,17 +71,20 @@ async def dr_call(request: Request) -> Call:
     return Call(_dr(_peer(await authenticate(request))), request.app.state.transactions)
 
 
-def _dr(caller: Caller) -> Caller:
-    if caller.role != ClientRole.dr:
-        raise Forbidden("only a DR client sends this (flow 1)")
-    return caller
+async def dr_read(request: Request) -> Call:
+    """A DR client's read of what only DR may see (flow 5: documents)."""
+    caller = _peer(await authenticate(request))
+    return Call(_dr(caller, "only a DR client reads documents at TP"), request.app.state.transactions)
+
+
+def _dr(caller: Caller, refused: str = "only a DR client sends this (flow 1)") -> Caller:
+    """A peer already checked by `_peer` (so holding its scope), that must be a DR client."""
+    return allow(caller, DR_CLIENTS, None, refused)
 
 
 async def planner(request: Request) -> Call:
-    caller = await authenticate(request)
-    if caller.role != ClientRole.planner or not caller.has_scope(PLANNING):
-        raise Forbidden(f"needs a planner client with scope {PLANNING}")
-    return Call(caller, request.app.state.transactions)
+    refused = f"needs a planner client with scope {PLANNING}"
+    return Call(allow(await authenticate(request), PLANNERS, PLANNING, refused), request.app.state.transactions)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def peers(request: Request) -> PeerDirectory:
 PeerReadDep = Annotated[Call, Depends(peer_read)]
 PeerWriteDep = Annotated[Write, Depends(peer_write)]
 DrWriteDep = Annotated[Write, Depends(dr_write)]
+DrReadDep = Annotated[Call, Depends(dr_read)]
 PlannerDep = Annotated[Call, Depends(planner)]
 PlannerWriteDep = Annotated[PlannerWrite, Depends(planner_write)]
 PeersDep = Annotated[PeerDirectory, Depends(peers)]

@@ -6,20 +6,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from oke.auth.caller import ClientRole
-from oke.errors import Forbidden
-from oke.roles.toetsplanning.api.deps import PeerReadDep
+from oke.roles.toetsplanning.api.deps import DrReadDep
 from oke.roles.toetsplanning.services import documents
 
 router = APIRouter(tags=["documents"])
 
 
 @router.get("/documents/{documentId}")
-async def get_document(documentId: str, call: PeerReadDep) -> Response:
+async def get_document(documentId: str, call: DrReadDep) -> Response:
     """Flow 5 (DR): a document of its school, by the `documentId` flow 5 named it by (TP's, not TA's: two TAs
     may use one id), once TP has fetched it from TA; 404 until then."""
-    if call.caller.role != ClientRole.dr:
-        raise Forbidden("only a DR client reads documents at TP")
     document = await call.tx.read(lambda uow: documents.read_document(uow, call.caller, documentId))
     name = document.name or document.document_id
     disposition = f"attachment; filename*=UTF-8''{quote(name, safe='')}"

@@ -88,7 +88,7 @@ async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerWriteDep) ->
     """Give the score DR gets for a result TP holds (it could not fit TA's to DR's scale), with its `pass`; it is
     sent at once. A result TP sent as TA scored it is a 409."""
     supply = partial(forwarding.supply_score, tenant=call.caller.tenant, deelname_id=deelnameId)
-    row = await call.write("result", deelnameId, lambda uow: supply(uow, score=body.score, pass_state=body.pass_))
+    row = await call.write("deelname", deelnameId, lambda uow: supply(uow, score=body.score, pass_state=body.pass_))
     return DrResultOut.of(row)
 
 
@@ -96,7 +96,7 @@ async def supply_score(deelnameId: str, body: ScoreIn, call: PlannerWriteDep) ->
 async def forward_again(deelnameId: str, call: PlannerWriteDep) -> DrResultOut:
     """Decide afresh for a held result: once a DR is configured, or DR's planbare toets changed."""
     row = await call.write(
-        "result",
+        "deelname",
         deelnameId,
         lambda uow: forwarding.forward_again(uow, tenant=call.caller.tenant, deelname_id=deelnameId),
     )

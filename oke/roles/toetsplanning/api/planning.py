@@ -15,7 +15,7 @@ from oke.ooapi.common import Id, Int32
 from oke.roles.toetsplanning.access_links import access_link
 from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.groups import group_participants
-from oke.roles.toetsplanning.reconcile import reconcile
+from oke.roles.toetsplanning.reconcile import keep_who_asked, reconcile
 from oke.roles.toetsplanning.services import catalogue, planning, reads
 from oke.web.bodies import JsonRoute
 
@@ -197,5 +197,5 @@ async def reconcile_zitting(zittingId: str, call: PlannerWriteDep, peers: PeersD
     A TA that cannot be read is a 502 or 503 naming the TA, the session and the failed call; nothing then changed.
     """
     summary = await reconcile(peers, call.tx, zittingId, tenant=call.caller.tenant)
-    await call.write("zitting", zittingId, lambda uow: uow.commit())  # who asked, once TA's state is taken over
+    await call.write("zitting", zittingId, keep_who_asked)  # who asked, once TA's state is taken over
     return summary.wire()
