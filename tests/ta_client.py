@@ -12,11 +12,10 @@ from typing import Any
 
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
-from oke.roles.toetsafname import catalogue, rules
 from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.roles.toetsafname.services import documents
+from oke.roles.toetsafname.services.catalogue import put_components
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
-from oke.store.tables.toetsafname import TaComponent
 from tests.api_client import Peer, Server, new_id, person
 
 DEFAULT_SCOPES = {
@@ -36,18 +35,9 @@ class TA(Server):
         return ToetsafnameUnitOfWork(self.session_factory)
 
     def add_component(self, document: dict[str, Any]) -> bool:
-        """Add a test to the catalogue (checked as `rules.check_component` does) or replace it; True when added.
-        The reference TA serves only its demo catalogue, so only tests extend it."""
-        component = rules.check_component(document)
-        with self.uow() as uow:
-            row = uow.repo.component(component.componentId, for_update=True)
-            created = row is None
-            if row is None:
-                row = TaComponent(component_id=component.componentId)
-                uow.repo.add(row)
-            row.data, row.status = document, catalogue.status_of(document)
-            uow.commit()
-            return created
+        """Add a test to the catalogue, as `oke ta catalogue add` does; True when added."""
+        [added] = put_components(self.uow(), [document])
+        return added
 
     def store_document(
         self,

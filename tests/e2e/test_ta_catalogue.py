@@ -16,14 +16,19 @@ Rules checked, with their sources:
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from oke.auth import scopes
 from oke.auth.caller import ClientRole
+from oke.cli import app as cli
+from oke.config import Settings
 from oke.ooapi.components import Component
 from oke.roles.toetsafname.catalogue import REKENEN_2F, demo_catalogue, demo_id
 from oke.roles.toetsafname.services.catalogue import seed_catalogue
@@ -199,5 +204,33 @@ def test_only_tests_enter_the_catalogue(ta: TA) -> None:
     with pytest.raises(Exception) as refused:
         ta.add_component(lecture)
 
-    assert [e.pointer for e in refused.value.errors] == ["/componentType", "/teachingLanguage"]  # type: ignore[attr-defined]
+    assert [e.pointer for e in refused.value.errors] == ["/0/componentType", "/0/teachingLanguage"]  # type: ignore[attr-defined]
     problem_of(ta.client().get(f"/components/{lecture['componentId']}"), 404)
+
+
+def test_an_operator_adds_and_replaces_tests_of_their_own_with_the_cli(
+    ta: TA, ta_settings: Settings, tmp_path: Path
+) -> None:
+    """`oke ta catalogue add`: a vendor tries TP and DR with the tests of its own exams (scales, passFrom)."""
+    mine = {**DEMO[REKENEN_2F], "componentId": new_id(), "name": [{"language": "nl-NL", "value": "Eigen toets"}]}
+    lecture = {**mine, "componentId": new_id(), "componentType": "lecture"}
+    (tmp_path / "mine.json").write_text(json.dumps(mine))
+    (tmp_path / "two.json").write_text(json.dumps([mine, lecture]))
+    database = ["--database-url", ta_settings.database]
+    tp = ta.client(ClientRole.tp)
+
+    added = CliRunner().invoke(cli, ["ta", "catalogue", "add", str(tmp_path / "mine.json"), *database])
+    refused = CliRunner().invoke(cli, ["ta", "catalogue", "add", str(tmp_path / "two.json"), *database])
+    listed = CliRunner().invoke(cli, ["ta", "catalogue", "list", "--json", *database])
+
+    assert (added.exit_code, added.stdout) == (0, f"added {mine['componentId']}\n")
+    assert tp.get(f"/components/{mine['componentId']}").json() == mine  # served at once
+    assert refused.exit_code == 1 and refused.stdout == ""  # all or none
+    assert refused.stderr == f"error: {tmp_path / 'two.json'}, test 2: /componentType: is always test in OKE\n"
+    problem_of(tp.get(f"/components/{lecture['componentId']}"), 404)
+    assert mine in json.loads(listed.stdout)
+    renamed = {**mine, "name": [{"language": "nl-NL", "value": "Eigen toets, herzien"}]}
+    (tmp_path / "mine.json").write_text(json.dumps(renamed))
+    again = CliRunner().invoke(cli, ["ta", "catalogue", "add", str(tmp_path / "mine.json"), *database])
+    assert (again.exit_code, again.stdout) == (0, f"replaced {mine['componentId']}\n")
+    assert tp.get(f"/components/{mine['componentId']}").json() == renamed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from oke.errors import NotFound
+from oke.errors import FieldError, FieldErrors, InvalidContent, NotFound
 from oke.ooapi.paging import Page, page_of
-from oke.roles.toetsafname import catalogue
+from oke.roles.toetsafname import catalogue, rules
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.tables.toetsafname import TaComponent
 
@@ -33,6 +33,12 @@ def list_components(
     return page_of(chosen[offset : offset + page_size], page_size=page_size, page_number=page_number, total=len(chosen))
 
 
+def all_components(uow: ToetsafnameUnitOfWork) -> list[dict[str, Any]]:
+    """Every test of the catalogue, withdrawn ones too, by componentId: an operator's listing."""
+    with uow:
+        return sorted((row.data for row in uow.repo.components()), key=lambda test: str(test["componentId"]))
+
+
 def read_component(uow: ToetsafnameUnitOfWork, component_id: str) -> dict[str, Any]:
     """Flow 0.2: one test, withdrawn ones included (they say so in their status)."""
     with uow:
@@ -40,3 +46,30 @@ def read_component(uow: ToetsafnameUnitOfWork, component_id: str) -> dict[str, A
         if row is None:
             raise NotFound(f"no test {component_id} in this catalogue")
         return row.data
+
+
+def put_components(uow: ToetsafnameUnitOfWork, documents: list[dict[str, Any]]) -> list[bool]:
+    """Add tests to the catalogue, or replace those of their `componentId`, all or none; whether each was added.
+
+    The reference TA serves its demo catalogue; an operator adds the tests of their own exams (their scales, their
+    `passFrom`) so that TP and DR can be tried with them. Refused as Tabel 4.1.A says (`rules.check_component`),
+    each fault at `/<index>/<field>`."""
+    errors = FieldErrors()
+    components = []
+    for index, document in enumerate(documents):
+        try:
+            components.append(rules.check_component(document))
+        except InvalidContent as refused:
+            errors += [FieldError(f"/{index}{e.pointer}", e.reason) for e in refused.errors]
+    errors.raise_any()
+    added = []
+    with uow:
+        for component, document in zip(components, documents, strict=True):
+            row = uow.repo.component(component.componentId, for_update=True)
+            added.append(row is None)
+            if row is None:
+                row = TaComponent(component_id=component.componentId)
+                uow.repo.add(row)
+            row.data, row.status = document, catalogue.status_of(document)
+        uow.commit()
+    return added
