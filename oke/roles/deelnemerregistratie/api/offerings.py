@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query
 
 from oke.errors import FieldError, InvalidContent
 from oke.ooapi.enums import AssociationRole, AssociationState, ComponentType, OfferingType, ResultState
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize, Paging
 from oke.roles.deelnemerregistratie import rules
 from oke.roles.deelnemerregistratie.api.deps import TpReadDep
 from oke.roles.deelnemerregistratie.services import reads
-from oke.roles.deelnemerregistratie.services.reads import Paging
 from oke.web.query import expansions
 
 router = APIRouter(tags=["offerings"])
