@@ -40,7 +40,9 @@ Port = Annotated[
         show_default="$OKE_PORT, else " + ", ".join(f"{port} for {role.value}" for role, port in DEFAULT_PORTS.items()),
     ),
 ]
-LogLevel = Annotated[str, typer.Option(help="uvicorn's log level; 'warning' leaves out the access log.")]
+LogLevel = Annotated[
+    str, typer.Option(help="Log level: debug, info, warning, error; 'warning' leaves out the API's access log.")
+]
 LogFormat = Annotated[
     str | None,
     typer.Option(
@@ -56,6 +58,11 @@ Server = Annotated[
 #: `--role` in its production recipe, and deployment scripts copied from it keep working.
 FormerServer = Annotated[Role | None, typer.Option("--role", hidden=True)]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+#: The most rows a listing of a server's own records for an operator (`oke audit list`, `oke outbox list`) prints
+#: at once: they are read whole, bodies included, into the command's memory. A listing of a role's API (`oke plan
+#: list`, `oke results list`) pages as that API does, at most `oke.ooapi.paging.MAX_LIMIT`.
+OPERATOR_MAX_LIMIT = 10_000
+NewestFirst = Annotated[int, typer.Option(min=1, max=OPERATOR_MAX_LIMIT, help="At most this many, newest first.")]
 
 
 def school_option(help: str) -> Any:

@@ -11,9 +11,18 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from oke.cli._options import DatabaseUrl, JsonOutput, Server, migrated_session, school_option, settings_for
+from oke.cli._options import (
+    DatabaseUrl,
+    JsonOutput,
+    NewestFirst,
+    Server,
+    migrated_session,
+    school_option,
+    settings_for,
+)
 from oke.cli._tables import print_rows
-from oke.store.history import FLOWS, AuditQuery, Inbound, Sender, audit_entry, audit_trail, audited
+from oke.ooapi.paging import DEFAULT_LIMIT
+from oke.store.history import AuditQuery, Flow, Inbound, Sender, audit_entry, audit_trail, audited
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.uow import UnitOfWork
 
@@ -40,21 +49,16 @@ def list_(
     school: Annotated[str | None, school_option("Only this school (tenant).")] = None,
     client: Annotated[str | None, typer.Option(help="Only the writes of this client id.")] = None,
     object_id: Annotated[str | None, typer.Option("--object", help="Only the writes to this object id.")] = None,
-    flow: Annotated[
-        str | None, typer.Option(help=f"Only this flow ({', '.join(FLOWS)}); a rare one: add --since.")
-    ] = None,
+    flow: Annotated[Flow | None, typer.Option(help="Only this flow; a rare one: add --since.")] = None,
     since: When = None,
     until: When = None,
     before: Annotated[int | None, typer.Option(help="Only messages older than this id: the next page.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, newest first.")] = 100,
+    limit: NewestFirst = DEFAULT_LIMIT,
     server: Server = None,
     database_url: DatabaseUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """List accepted writes, newest first."""
-    if flow is not None and flow not in FLOWS:
-        typer.echo(f"error: --flow {flow!r} is not one of {', '.join(FLOWS)}", err=True)
-        raise typer.Exit(2)
     query = AuditQuery(school, client, object_id, flow, _utc(since), _utc(until), before)
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         rows = [_public(m) for m in audit_trail(session, query, limit=limit)]

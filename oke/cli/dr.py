@@ -12,6 +12,7 @@ import typer
 from oke.cli._options import DatabaseUrl, migrated_database, school_option, settings_for
 from oke.cli.audit import by_operator
 from oke.config import Role
+from oke.ooapi.paging import MAX_LIMIT
 from oke.roles.deelnemerregistratie.services import push, reads, seeding
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 
@@ -19,8 +20,6 @@ app = typer.Typer(help="The reference Deelnemerregistratie's operator commands."
 
 School = Annotated[str, school_option("The school (tenant) whose records these are.")]
 T = TypeVar("T")
-#: Toetsinschrijvingen `oke dr results` reads at a time.
-RESULTS_PAGE = 250
 
 
 def _on_database(database_url: str | None, work: Callable[[DeelnemerregistratieUnitOfWork], T]) -> T:
@@ -104,7 +103,7 @@ def results(
     with migrated_database(settings) as database:
         while True:  # page by page: one short read at a time, however large the school
             uow = DeelnemerregistratieUnitOfWork(database.sessions)
-            page = reads.results_of(uow, tenant, enrolment, after=after, limit=RESULTS_PAGE)
+            page = reads.results_of(uow, tenant, enrolment, after=after, limit=MAX_LIMIT)
             found += page.items
             if page.next is None:
                 break

@@ -12,6 +12,7 @@ from rich.table import Table
 from oke.cli._options import (
     DatabaseUrl,
     JsonOutput,
+    NewestFirst,
     Server,
     migrated_database,
     migrated_session,
@@ -20,8 +21,9 @@ from oke.cli._options import (
 )
 from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
+from oke.ooapi.paging import DEFAULT_LIMIT
 from oke.outbox import operations
-from oke.store.tables.outbox import PARKED, PENDING, STATES, OutboxMessage
+from oke.store.tables.outbox import PARKED, PENDING, OutboxMessage, OutboxState
 from oke.store.uow import UnitOfWork
 
 app = typer.Typer(help="The outbox: calls a server makes to its peers, and their delivery.", no_args_is_help=True)
@@ -31,19 +33,16 @@ Peer = Annotated[str | None, typer.Option(help="Only the messages to this peer s
 
 @app.command("list")
 def list_(
-    state: Annotated[str | None, typer.Option(help=f"Only messages in this state: {', '.join(STATES)}.")] = None,
+    state: Annotated[OutboxState | None, typer.Option(help="Only messages in this state.")] = None,
     peer: Peer = None,
     school: Annotated[str | None, school_option("Only the messages of this school (tenant).")] = None,
     kind: Annotated[str | None, typer.Option(help="Only messages of this kind: flow2.offering, flow5, ...")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    limit: NewestFirst = DEFAULT_LIMIT,
     server: Server = None,
     database_url: DatabaseUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """List outbox messages, newest first."""
-    if state is not None and state not in STATES:
-        typer.echo(f"error: --state {state!r} is not one of {', '.join(STATES)}", err=True)
-        raise typer.Exit(2)
     with migrated_session(settings_for(server, database_url=database_url)) as session:
         found = operations.list_messages(session, state=state, peer=peer, tenant=school, kind=kind, limit=limit)
         rows = [_public(m) for m in found]

@@ -8,37 +8,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
 
-from oke.cli._options import (
-    DatabaseUrl,
-    migrated_database,
-    moment_option,
-    peer_clients,
-    school_option,
-    settings_for,
-)
-from oke.cli._tables import print_rows
+from oke.cli import plan_reads
+from oke.cli._options import DatabaseUrl, peer_clients
+from oke.cli._plan import Json, School, tp_database
 from oke.cli.audit import by_operator
-from oke.config import Role
-from oke.ooapi.common import NL_TEST_ADMIN, in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import OkeModeOfDelivery, Safety, StartOptions
 from oke.roles.toetsplanning.access_links import access_link
-from oke.roles.toetsplanning.api.toetsen import EnrolmentListed, EnrolmentsOut, ToetsenOut, ToetsListed
-from oke.roles.toetsplanning.api.zittingen import (
-    DeelnameListed,
-    ZittingChangedOut,
-    ZittingDetailOut,
-    ZittingenOut,
-    ZittingListed,
-)
-from oke.roles.toetsplanning.groups import group_participants
-from oke.roles.toetsplanning.services import planning, reads, toetsen, zitting_change, zittingen
+from oke.roles.toetsplanning.api.zittingen import ZittingChangedOut
+from oke.roles.toetsplanning.flow2 import SessionFields
+from oke.roles.toetsplanning.groups import group_members
+from oke.roles.toetsplanning.services import planning, reads, zitting_change
 from oke.roles.toetsplanning.services.planning import Participant, PlannedDeelname
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -47,7 +31,6 @@ T = TypeVar("T")
 
 app = typer.Typer(help="Planning at TP: sessions (Zittingen) and their participants (Deelnames).", no_args_is_help=True)
 
-School = Annotated[str, school_option("The school (tenant) whose planning this is.")]
 Enrolments = Annotated[
     list[str] | None, typer.Option("--enrolment", help="A Toetsinschrijving DR sent (flow 1); repeatable.")
 ]
@@ -62,7 +45,6 @@ Duration = Annotated[str | None, typer.Option(help="ISO 8601 duration of the tes
 LastStart = Annotated[str | None, typer.Option(help="lastPossibleStartDateTime, like --start.")]
 StartOption = Annotated[StartOptions | None, typer.Option(help="How students start.")]
 Location = Annotated[str | None, typer.Option(help="locationCode of the room.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON, as the planning API answers.")]
 
 
 #: The fields of the planning request `oke plan zitting` builds from its options: an error names the option.
@@ -85,10 +67,6 @@ ZITTING_OPTIONS = {
 }
 
 
-def _tp(database_url: str | None, options: dict[str, str] | None = None) -> AbstractContextManager[Database]:
-    return migrated_database(settings_for(Role.toetsplanning, database_url=database_url), options=options)
-
-
 def _participants(enrolments: list[str] | None, staff: list[str] | None, *, extra: bool = False) -> list[Participant]:
     students = [Participant(toetsinschrijving_id=e, extra_attempt=extra) for e in enrolments or []]
     members = []
@@ -100,11 +78,13 @@ def _participants(enrolments: list[str] | None, staff: list[str] | None, *, extr
     return students + members
 
 
-def _members(database: Database, school: str, dr_peer: str, group_id: str) -> list[Participant]:
+def _members(database: Database, school: str, dr_peer: str | None, group_id: str | None) -> list[Participant]:
     """The current members of DR's group, read over HTTP: ad-hoc participants (flow 1b)."""
-    planning.require_dr(ToetsplanningUnitOfWork(database.read_sessions), tenant=school, dr_peer=dr_peer)
+    if group_id is None:
+        return []
     with peer_clients(database) as directory:
-        return group_participants(directory, dr_peer, group_id)
+        uow = ToetsplanningUnitOfWork(database.read_sessions)
+        return group_members(uow, directory, tenant=school, dr_peer=dr_peer, group_id=group_id)
 
 
 def _as_operator(
@@ -171,31 +151,20 @@ def zitting(
 ) -> None:
     """Plan a session at a TA, with DR's enrolments, a group's members and staff as participants (flow 2 follows
     by itself)."""
-    fields, block = _session_options(
-        start=start,
-        end=end,
-        name=name,
-        code=code,
-        mode=mode,
-        duration=duration,
-        last_start=last_start,
-        start_option=start_option,
-        safety=safety,
-        location=location,
+    fields = SessionFields(
+        start, end, name, code, mode, duration, last_start, start_option, tuple(safety or ()), location
     )
-    offering = fields | {"consumers": [{"consumerKey": NL_TEST_ADMIN, "offeringState": "active", **block}]}
+    offering = fields.offering()
     if component:
         offering["component"] = component
     if all_enrolments and toets is None:
         raise typer.BadParameter("needs --toets", param_hint="--all-enrolments")
-    if group is not None and dr is None:
-        raise typer.BadParameter("needs --dr", param_hint="--group")
-    with _tp(database_url, ZITTING_OPTIONS) as database:
+    with tp_database(database_url, ZITTING_OPTIONS) as database:
         enrolments = list(enrolment or [])
         if all_enrolments and toets is not None:
             uow = ToetsplanningUnitOfWork(database.sessions)
             enrolments += planning.open_enrolments(uow, tenant=school, planbare_toets_id=toets)
-        members = _members(database, school, dr, group) if group is not None and dr is not None else []
+        members = _members(database, school, dr, group)
         zitting_id = str(uuid.uuid4())
         service = partial(
             planning.plan_zitting,
@@ -225,7 +194,7 @@ def add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Assign more students (or their extra attempt) and staff to a planned session."""
-    with _tp(database_url) as database:
+    with tp_database(database_url) as database:
         participants = _participants(enrolment, staff, extra=extra_attempt)
         service = partial(planning.add_deelnames, tenant=school, zitting_id=zitting_id, participants=participants)
         options = {"enrolment": enrolment, "extraAttempt": extra_attempt, "staff": staff}
@@ -241,7 +210,7 @@ def move(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Move a participant to another session: the same attempt there, the old participation cancelled."""
-    with _tp(database_url) as database:
+    with tp_database(database_url) as database:
         service = partial(planning.move_deelname, tenant=school, deelname_id=deelname_id, zitting_id=zitting_id)
         command = f"plan move {deelname_id} {zitting_id}"
         moved = _as_operator(database, service, school, command, ("deelname", deelname_id))
@@ -255,7 +224,7 @@ def cancel(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Cancel one participation (TA removes it; results that still come are accepted)."""
-    with _tp(database_url) as database:
+    with tp_database(database_url) as database:
         service = partial(planning.cancel_deelname, tenant=school, deelname_id=deelname_id)
         _as_operator(database, service, school, f"plan cancel {deelname_id}", ("deelname", deelname_id))
     typer.echo(f"deelname {deelname_id} cancelled")
@@ -268,7 +237,7 @@ def cancel_zitting(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Cancel a session and all its participations."""
-    with _tp(database_url) as database:
+    with tp_database(database_url) as database:
         service = partial(planning.cancel_zitting, tenant=school, zitting_id=zitting_id)
         _as_operator(database, service, school, f"plan cancel-zitting {zitting_id}", ("zitting", zitting_id))
     typer.echo(f"zitting {zitting_id} cancelled")
@@ -281,7 +250,7 @@ def link(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Print a participant's access link, as TA gives it now (2.7)."""
-    with _tp(database_url) as database, peer_clients(database) as directory:
+    with tp_database(database_url) as database, peer_clients(database) as directory:
         ta_peer = reads.ta_of_deelname(ToetsplanningUnitOfWork(database.read_sessions), school, deelname_id)
         typer.echo(access_link(directory, ta_peer, deelname_id))
 
@@ -305,23 +274,13 @@ def change(
 ) -> None:
     """Change a planned session (PDF 3.2.2): TA gets the whole changed session, and the participations whose extra
     time changes with it; a change that changes nothing sends nothing."""
-    patch, block = _session_options(
-        start=start,
-        end=end,
-        name=name,
-        code=code,
-        mode=mode,
-        duration=duration,
-        last_start=last_start,
-        start_option=start_option,
-        safety=safety,
-        location=location,
+    fields = SessionFields(
+        start, end, name, code, mode, duration, last_start, start_option, tuple(safety or ()), location
     )
-    if block:
-        patch["consumers"] = [{"consumerKey": NL_TEST_ADMIN, **block}]
+    patch = fields.patch()
     if not patch:
         raise typer.BadParameter("give at least one of the session's fields to change", param_hint="--start ...")
-    with _tp(database_url) as database:
+    with tp_database(database_url) as database:
         service = partial(zitting_change.change_zitting, tenant=school, zitting_id=zitting_id, patch=patch)
         target = ("zitting", zitting_id)
         changed = _as_operator(database, service, school, f"plan change {zitting_id}", target, patch=patch)
@@ -336,164 +295,4 @@ def change(
         typer.echo(f"warning: {warning}", err=True)
 
 
-@app.command("list")
-def list_(
-    school: School,
-    ta: Annotated[str | None, typer.Option(help="Only the sessions at this TA peer.")] = None,
-    toets: Annotated[str | None, typer.Option(help="Only the sessions of this planbare toets of DR.")] = None,
-    state: Annotated[str | None, typer.Option(help="Only sessions in this state: active or canceled.")] = None,
-    start_from: Annotated[
-        str | None, typer.Option("--from", help="Only sessions starting at or after, e.g. 2026-12-01T00:00:00+01:00.")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="Only sessions starting before, like --from.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=250, help="At most this many, in order of start.")] = 100,
-    after: Annotated[str | None, typer.Option(help="The next page: the `next` the page before printed.")] = None,
-    database_url: DatabaseUrl = None,
-    as_json: Json = False,
-) -> None:
-    """List a page of the school's sessions in order of start. `--json` prints what `GET /planning/zittingen`
-    answers."""
-    if state not in (None, "active", "canceled"):
-        raise typer.BadParameter("is active or canceled", param_hint="--state")
-    with _tp(database_url) as database:
-        page = zittingen.list_zittingen(
-            ToetsplanningUnitOfWork(database.read_sessions),
-            school,
-            ta_peer=ta,
-            planbare_toets_id=toets,
-            state=state,
-            start_from=moment_option(start_from, "--from"),
-            start_until=moment_option(until, "--until"),
-            after=after,
-            limit=limit,
-        )
-    if as_json:
-        typer.echo(ZittingenOut(items=[ZittingListed.of(z) for z in page.items], next=page.next).model_dump_json())
-        return
-    rows = []
-    for z in page.items:
-        block = nl_test_admin_block(z.offering.get("consumers")) or {}
-        row: tuple[Any, ...] = (z.zitting_id, z.ta_peer, z.planbare_toets_id, z.state, z.offering["startDateTime"])
-        rows.append(
-            row + (z.offering["endDateTime"], block.get("locationCode"), in_dutch_or_first(z.offering.get("name")))
-        )
-    print_rows(Table("zitting", "ta", "planbare toets", "state", "start", "end", "location", "name"), rows, page.next)
-
-
-@app.command("show")
-def show(
-    zitting_id: Annotated[str, typer.Argument(metavar="ZITTING")],
-    school: School,
-    database_url: DatabaseUrl = None,
-    as_json: Json = False,
-) -> None:
-    """Show a session as planned, with its participations, their state and what TA reported."""
-    with _tp(database_url) as database:
-        detail = zittingen.zitting_detail(ToetsplanningUnitOfWork(database.read_sessions), school, zitting_id)
-    listed = ZittingListed.of(detail.zitting)
-    deelnames = [DeelnameListed.of(d) for d in detail.deelnames]
-    if as_json:
-        typer.echo(ZittingDetailOut(**listed.model_dump(), deelnames=deelnames).model_dump_json(by_alias=True))
-        return
-    offering = listed.offering
-    block = nl_test_admin_block(offering.get("consumers")) or {}
-    typer.echo(
-        f"zitting {listed.zittingId} at {listed.taPeer}, {listed.state}: {in_dutch_or_first(offering.get('name'))}"
-    )
-    typer.echo(f"  start {offering['startDateTime']}, end {offering['endDateTime']}")
-    # only the options the session has: one it lacks was printed as None ("start None" was its startOptions)
-    options = {"duration": "duration", "locationCode": "location", "startOptions": "startOptions", "safety": "safety"}
-    given = [f"{label} {_shown(block[name])}" for name, label in options.items() if block.get(name) is not None]
-    if given:
-        typer.echo(f"  {', '.join(given)}")
-    rows = [
-        (d.deelnameId, d.role, d.personId, d.toetsinschrijvingId, d.attempt, d.state)
-        + ((d.result.state, d.result.score) if d.result is not None else (None, None))
-        for d in deelnames
-    ]
-    print_rows(Table("deelname", "role", "person", "toetsinschrijving", "attempt", "state", "result", "score"), rows)
-
-
-def _shown(value: Any) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
-Limit = Annotated[int, typer.Option(min=1, max=250, help="At most this many, by id.")]
-After = Annotated[str | None, typer.Option(help="The next page: the `next` the page before printed.")]
-
-
-@app.command("toetsen")
-def toetsen_(
-    school: School, limit: Limit = 100, after: After = None, database_url: DatabaseUrl = None, as_json: Json = False
-) -> None:
-    """List a page of DR's planbare toetsen (flow 1), what sessions are planned for, with their open enrolments.
-    `--json` prints what `GET /planning/toetsen` answers."""
-    with _tp(database_url) as database:
-        page = toetsen.list_toetsen(ToetsplanningUnitOfWork(database.read_sessions), school, after=after, limit=limit)
-    if as_json:
-        typer.echo(ToetsenOut(items=[ToetsListed.of(t) for t in page.items], next=page.next).model_dump_json())
-        return
-    table = Table("planbare toets", "name", "code", "state", "tests", "from", "until", "enrolments")
-    rows = [
-        (t.toets_id, t.name, t.code, t.state, " ".join(t.tests), t.start_date, t.end_date, t.enrolments)
-        for t in page.items
-    ]
-    print_rows(table, rows, page.next)
-
-
-@app.command("enrolments")
-def enrolments_(
-    toets: Annotated[str, typer.Argument(metavar="TOETS", help="The planbare toets (`oke plan toetsen`).")],
-    school: School,
-    limit: Limit = 100,
-    after: After = None,
-    database_url: DatabaseUrl = None,
-    as_json: Json = False,
-) -> None:
-    """List a page of a planbare toets's Toetsinschrijvingen, each with whether an attempt is planned. `--json`
-    prints what `GET /planning/toetsen/{id}/toetsinschrijvingen` answers."""
-    with _tp(database_url) as database:
-        uow = ToetsplanningUnitOfWork(database.read_sessions)
-        page = toetsen.list_enrolments(uow, school, toets, after=after, limit=limit)
-    if as_json:
-        typer.echo(EnrolmentsOut(items=[EnrolmentListed.of(e) for e in page.items], next=page.next).model_dump_json())
-        return
-    table = Table("toetsinschrijving", "person", "name", "role", "state", "attempt", "left", "planned")
-    rows = [
-        (e.toetsinschrijving_id, e.person_id, e.name, e.role, e.state, e.attempt, e.attempt_left)
-        + ("yes" if e.planned else "no",)
-        for e in page.items
-    ]
-    print_rows(table, rows, page.next)
-
-
-def _session_options(
-    *,
-    start: str | None,
-    end: str | None,
-    name: str | None,
-    code: str | None,
-    mode: OkeModeOfDelivery | None,
-    duration: str | None,
-    last_start: str | None,
-    start_option: StartOptions | None,
-    safety: list[Safety] | None,
-    location: str | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The session's options as the ComponentOffering's fields and its nl-test-admin block's, those given only:
-    what `zitting` plans a session with and `change` changes it by."""
-    fields = {
-        "startDateTime": start,
-        "endDateTime": end,
-        "name": [{"language": "nl-NL", "value": name}] if name else None,
-        "primaryCode": {"codeType": "offeringCode", "code": code} if code else None,
-        "modeOfDelivery": [mode.value] if mode else None,
-    }
-    block = {
-        "duration": duration,
-        "lastPossibleStartDateTime": last_start,
-        "startOptions": start_option.value if start_option else None,
-        "safety": [s.value for s in safety] if safety else None,
-        "locationCode": location,
-    }
-    return {k: v for k, v in fields.items() if v is not None}, {k: v for k, v in block.items() if v is not None}
+app.add_typer(plan_reads.app)  # list, show, toetsen, enrolments: after the changes, in `oke plan --help` too

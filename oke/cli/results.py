@@ -14,6 +14,7 @@ from oke.cli._tables import print_rows
 from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.ooapi.enums import PassState
+from oke.ooapi.paging import DEFAULT_LIMIT, MAX_LIMIT
 from oke.roles.toetsplanning.api.dr_results import DrResultOut, DrResultsOut
 from oke.roles.toetsplanning.services import forwarding
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
@@ -54,7 +55,9 @@ def _show(rows: list[forwarding.ResultForDr], next_page: str | None = None) -> N
 def list_(
     school: School,
     held: Annotated[bool, typer.Option(help="Only the results held for an operator.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, oldest change first.")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many, oldest change first.")
+    ] = DEFAULT_LIMIT,
     after: Annotated[str | None, typer.Option(help="The next page: the `next` the page before printed.")] = None,
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {items, next}.")] = False,

@@ -13,7 +13,7 @@ import anyio
 import typer
 from prometheus_client import start_http_server
 
-from oke.cli._options import DatabaseUrl, FormerServer, LogFormat, Server, migrate_and_check, settings_for
+from oke.cli._options import DatabaseUrl, FormerServer, LogFormat, LogLevel, Server, migrate_and_check, settings_for
 from oke.config import Role, Settings
 from oke.observability.logs import json_log_config, text_log_config
 from oke.outbound import outbox_work
@@ -32,7 +32,7 @@ WORK: dict[Role, Callable[[Settings, Database], AbstractAsyncContextManager[None
 def worker_command(
     server: Server = None,
     database_url: DatabaseUrl = None,
-    log_level: Annotated[str, typer.Option(help="Log level: debug, info, warning, error.")] = "info",
+    log_level: LogLevel = "info",
     log_format: LogFormat = None,
     metrics_port: Annotated[
         int | None,

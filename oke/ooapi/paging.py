@@ -1,13 +1,23 @@
-"""Pagination (Tabel 5.0.C): `pageSize` is one of 10, 20, 50, 100, 250 (default 10), `pageNumber` >= 1."""
+"""Pagination (Tabel 5.0.C): `pageSize` is one of 10, 20, 50, 100, 250 (default 10), `pageNumber` >= 1.
+
+oke's own listings (the planning and operator APIs, the CLI) page by `limit` and `after` instead, within the
+same largest page.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel
 
 PAGE_SIZES = (10, 20, 50, 100, 250)
 DEFAULT_PAGE_SIZE = 10
+
+#: Items a page of oke's own listings holds unless `limit` says otherwise.
+DEFAULT_LIMIT = 100
+#: The most a page of oke's own listings holds: the largest OOAPI `pageSize`, so that one page is one bounded read.
+MAX_LIMIT = max(PAGE_SIZES)
 
 
 def _one_of_the_sizes(size: int) -> int:
@@ -33,6 +43,18 @@ def _a_page_number(number: int) -> int:
 PageNumber = Annotated[int, AfterValidator(_a_page_number)]
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page a listing asks for (`pageSize`, `pageNumber`), as the database reads it."""
+
+    page_size: int
+    page_number: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page_number - 1) * self.page_size
 
 
 class Page(BaseModel, Generic[T]):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, insert, select
@@ -25,9 +26,19 @@ def _write_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
-#: The flows the history records a write under: the standard's flows with writes, a planner's change through the
-#: planning API, and an operator's command.
-FLOWS = ("1", "2", "3", "4", "5", "planning", "operator")
+
+
+class Flow(StrEnum):
+    """The flows the history records a write under: the standard's flows with writes, a planner's change through
+    the planning API, and an operator's command."""
+
+    flow1 = "1"
+    flow2 = "2"
+    flow3 = "3"
+    flow4 = "4"
+    flow5 = "5"
+    planning = "planning"
+    operator = "operator"
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,10 @@ def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP
     oke_plan(tp, tp_database_url, "list", "--from", "2026-12-01T00:00:00", exit_code=2)  # no UTC offset
     oke_plan(tp, tp_database_url, "cancel-zitting", zitting)
     assert "cancelled" in oke_plan(tp, tp_database_url, "change", zitting, "--location", "C2", exit_code=1)
+    canceled = json.loads(oke_plan(tp, tp_database_url, "list", "--state", "canceled", "--json"))
+    assert zitting in [z["zittingId"] for z in canceled["items"]]
+    unknown = oke_plan(tp, tp_database_url, "list", "--state", "gone", exit_code=2)
+    assert "'gone' is not one of 'active', 'canceled'" in " ".join(unknown.replace("│", " ").split())  # unboxed
 
 
 @pytest.mark.parametrize(
@@ -217,6 +221,7 @@ def test_a_planner_changes_lists_and_shows_sessions_from_the_command_line(tp: TP
         (["--code", "REK-1", "--name", "Rekenen", "--end", "2026-12-01T08:00:00+01:00"], "--end: must be after"),
         (["--code", "REK-1", "--name", "Rekenen", "--duration", "P1W"], "--duration: 'P1W' counts"),
         (["--code", "REK-1", "--name", "Rekenen", "--last-start", "2026-12-01T11:00:00+01:00"], "--last-start: must"),
+        (["--code", "REK-1", "--name", "Rekenen", "--group", "klas-1"], "--dr: is required with groupId"),  # the API's
     ],
 )
 def test_a_refused_option_is_named_as_the_planner_gave_it(

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from oke.cli import outbox as outbox_cli
+from oke.cli._options import OPERATOR_MAX_LIMIT
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
 from oke.outbox.claims import SCAN_CHUNK
@@ -1093,8 +1094,21 @@ def test_an_operator_discards_a_parked_message_and_the_later_ones_of_its_key_go_
         f"oke outbox discard {refused}",
         {"reason": "TA has no such session"},
     )
-    unknown = runner.invoke(outbox_cli.app, ["list", "--state", "park", *url])
-    assert (unknown.exit_code, "not one of pending, delivered, parked" in unknown.stderr) == (2, True)
+    unknown = runner.invoke(outbox_cli.app, ["list", "--state", "park", *url], env={"COLUMNS": "200"})
+    assert (unknown.exit_code, "not one of 'pending', 'delivered', 'parked'" in unknown.stderr) == (2, True)
+
+
+def test_the_cli_lists_from_one_to_a_bounded_number(database: Database) -> None:
+    """`oke outbox list --limit` is refused outside 1 to `OPERATOR_MAX_LIMIT`: `--limit -1` listed every message
+    (SQLite reads `LIMIT -1` as no limit), bodies included, and `--limit 0` none, without a word."""
+    add(database, "o-1")
+    newest = add(database, "o-2")
+    runner, url = CliRunner(), ["--database-url", database.url]
+    for limit in (-1, 0, OPERATOR_MAX_LIMIT + 1):
+        refused = runner.invoke(outbox_cli.app, ["list", "--limit", str(limit), "--json", *url])
+        assert refused.exit_code == 2, (limit, refused.output)
+    listed = runner.invoke(outbox_cli.app, ["list", "--limit", "1", "--json", *url])
+    assert [row["id"] for row in json.loads(listed.stdout)] == [newest], listed.output
 
 
 def audit_trail_of(database: Database, object_id: str) -> Sequence[ReceivedMessage]:

@@ -7,10 +7,12 @@ personal needs, staff carry no consumers (PDF 3.2, Tabel 4.2.A and 4.3.A).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.enums import OkeModeOfDelivery, Safety, StartOptions
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.offerings import FIXED_OFFERING_VALUES
 from oke.roles.toetsplanning.needs import Needs
@@ -29,6 +31,54 @@ CANCEL_OFFERING = {
     "consumers": [{"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled"}],
 }
 CANCEL_ASSOCIATION = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+
+
+@dataclass(frozen=True)
+class SessionFields:
+    """A planner's fields of a session, each None when not given (`oke plan zitting` and `oke plan change`): where
+    each goes in the ComponentOffering, or in its nl-test-admin block, is the wire's, not the command line's."""
+
+    start: str | None = None
+    end: str | None = None
+    name: str | None = None
+    code: str | None = None
+    mode: OkeModeOfDelivery | None = None
+    duration: str | None = None
+    last_start: str | None = None
+    start_option: StartOptions | None = None
+    safety: tuple[Safety, ...] = ()
+    location: str | None = None
+
+    def offering(self) -> dict[str, Any]:
+        """The ComponentOffering to plan a new session with: an active one for nl-test-admin."""
+        block = {"consumerKey": NL_TEST_ADMIN, "offeringState": "active", **self._block()}
+        return self._fields() | {"consumers": [block]}
+
+    def patch(self) -> dict[str, Any]:
+        """The merge patch of a planned session: the fields given, and its nl-test-admin block only if one of that
+        block's fields is given (the block is then merged by its `consumerKey`)."""
+        block = self._block()
+        return self._fields() | ({"consumers": [{"consumerKey": NL_TEST_ADMIN, **block}]} if block else {})
+
+    def _fields(self) -> dict[str, Any]:
+        fields = {
+            "startDateTime": self.start,
+            "endDateTime": self.end,
+            "name": [{"language": "nl-NL", "value": self.name}] if self.name else None,
+            "primaryCode": {"codeType": "offeringCode", "code": self.code} if self.code else None,
+            "modeOfDelivery": [self.mode.value] if self.mode else None,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
+
+    def _block(self) -> dict[str, Any]:
+        block = {
+            "duration": self.duration,
+            "lastPossibleStartDateTime": self.last_start,
+            "startOptions": self.start_option.value if self.start_option else None,
+            "safety": [s.value for s in self.safety] if self.safety else None,
+            "locationCode": self.location,
+        }
+        return {key: value for key, value in block.items() if value is not None}
 
 
 def zitting_message(data: dict[str, Any], state: str) -> dict[str, Any]:

@@ -19,13 +19,25 @@ from oke.client.errors import InvalidPeerAnswer, PeerRefused
 from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import FieldError, InvalidContent
-from oke.roles.toetsplanning.services.planning import Participant
+from oke.roles.toetsplanning.services.planning import Participant, require_dr
+from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 
 #: A membership without a role is a student's (the group is a class).
 _STUDENT = "student"
 
 
-def group_participants(directory: PeerDirectory, dr_peer: str, group_id: str) -> list[Participant]:
+def group_members(
+    uow: ToetsplanningUnitOfWork, directory: PeerDirectory, *, tenant: str, dr_peer: str | None, group_id: str
+) -> list[Participant]:
+    """The ad-hoc participants of a group, as the planning API and `oke plan` plan them: the group is one of a DR
+    of the school (a 400 naming `/drPeer` otherwise), read over HTTP once that DR is checked."""
+    if dr_peer is None:
+        raise InvalidContent(FieldError("/drPeer", "is required with groupId: the DR whose group it is"))
+    require_dr(uow, tenant=tenant, dr_peer=dr_peer)
+    return _participants(directory, dr_peer, group_id)
+
+
+def _participants(directory: PeerDirectory, dr_peer: str, group_id: str) -> list[Participant]:
     """The group's current members (not cancelled, not ended), each with the Person DR gives, in DR's order."""
     client = directory.client(dr_peer)
     now = datetime.now(UTC)

@@ -31,6 +31,7 @@ from oke.errors import NotFound, OkeError
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 from oke.ooapi.enums import ResultState
 from oke.ooapi.merge_patch import merge_patch
+from oke.ooapi.paging import MAX_LIMIT
 from oke.roles.toetsplanning.rules import REPORT_FIELDS
 from oke.roles.toetsplanning.services import results, session_reports
 from oke.roles.toetsplanning.services.zittingen import list_zittingen
@@ -42,8 +43,6 @@ T = TypeVar("T")
 
 #: The history's client id of what reconciliation applied: no message of a TA client was received.
 RECONCILER = "oke-reconcile"
-#: How many Zittingen `reconcile_held` reads from TP's database at once.
-_PAGE = 250
 #: Staff carry no result (PDF 3.3.1: a result is a student's), so their listing items need no single read.
 _STUDENT = "student"
 
@@ -275,7 +274,7 @@ async def reconcile_held(
                 start_from=start_from,
                 start_until=start_until,
                 after=after,
-                limit=_PAGE,
+                limit=MAX_LIMIT,  # Zittingen read from TP's database at once
             )
         )
         for zitting in page.items:

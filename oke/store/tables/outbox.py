@@ -6,6 +6,7 @@ A relay (`oke.outbox.relay`) delivers the rows later; operators see and retry th
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, text
@@ -23,7 +24,18 @@ PARKED = "parked"
 SUPERSEDED = "superseded"
 #: Parked, then given up for good by an operator (`oke outbox discard`): the later calls of its key go on.
 DISCARDED = "discarded"
-STATES = (PENDING, DELIVERED, PARKED, SUPERSEDED, DISCARDED)
+
+
+class OutboxState(StrEnum):
+    """The states above, as an operator filters by them (`oke outbox list --state`)."""
+
+    pending = PENDING
+    delivered = DELIVERED
+    parked = PARKED
+    superseded = SUPERSEDED
+    discarded = DISCARDED
+
+
 #: The rows still to be sent or waiting for an operator: a small, moving part of a table that keeps every
 #: delivered call. Written out literally, so that SQLite and PostgreSQL use the partial indexes below for
 #: every query that repeats this condition.

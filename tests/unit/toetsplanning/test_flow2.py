@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from oke.roles.toetsplanning.flow2 import deelname_message, person_message, zitting_message
+from oke.ooapi.enums import OkeModeOfDelivery, Safety
+from oke.roles.toetsplanning.flow2 import SessionFields, deelname_message, person_message, zitting_message
 from oke.roles.toetsplanning.needs import Needs
 
 ZITTING = {
@@ -98,3 +99,20 @@ def test_the_offering_state_ta_gets_is_tps_state() -> None:
     assert zitting_message(stored, "active")["consumers"] == [
         {"consumerKey": "nl-test-admin", "offeringState": "active"}
     ]
+
+
+def test_a_planners_fields_go_where_the_component_offering_has_them() -> None:
+    """`oke plan zitting` plans an active session with its nl-test-admin block; `oke plan change` patches the
+    block only when one of its fields is given, by its `consumerKey`."""
+    given = SessionFields(start="2026-12-01T09:00:00+01:00", mode=OkeModeOfDelivery.online, location="B1.12")
+    assert given.offering() == {
+        "startDateTime": "2026-12-01T09:00:00+01:00",
+        "modeOfDelivery": ["online"],
+        "consumers": [{"consumerKey": "nl-test-admin", "offeringState": "active", "locationCode": "B1.12"}],
+    }
+    assert given.patch()["consumers"] == [{"consumerKey": "nl-test-admin", "locationCode": "B1.12"}]
+    assert SessionFields(name="Rekenen", safety=(Safety.surveillance,)).patch() == {
+        "name": [{"language": "nl-NL", "value": "Rekenen"}],
+        "consumers": [{"consumerKey": "nl-test-admin", "safety": ["surveillance"]}],
+    }
+    assert SessionFields(code="REK").patch() == {"primaryCode": {"codeType": "offeringCode", "code": "REK"}}

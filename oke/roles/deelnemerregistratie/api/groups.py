@@ -6,10 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize, Paging
 from oke.roles.deelnemerregistratie.api.deps import TpReadDep
 from oke.roles.deelnemerregistratie.services import reads
-from oke.roles.deelnemerregistratie.services.reads import Paging
 from oke.web.query import expansions
 
 router = APIRouter(tags=["groups"])

@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from oke.ooapi.enums import AssociationRole, AssociationState, ComponentType, OfferingType, ResultState
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize, Paging
 from oke.roles.deelnemerregistratie import rules
 from oke.roles.deelnemerregistratie.api.deps import TpReadDep
 from oke.roles.deelnemerregistratie.services import reads
-from oke.roles.deelnemerregistratie.services.reads import Paging
 from oke.web.query import expansions
 
 router = APIRouter(tags=["offerings"])

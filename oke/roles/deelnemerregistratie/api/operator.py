@@ -6,20 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from oke.ooapi.paging import PAGE_SIZES
+from oke.ooapi.paging import DEFAULT_LIMIT, MAX_LIMIT
 from oke.roles.deelnemerregistratie.api.deps import OperatorDep
 from oke.roles.deelnemerregistratie.services import reads
 
 router = APIRouter(prefix="/operator", tags=["operator"])
-#: Toetsinschrijvingen per page unless `limit` says otherwise (at most the largest OOAPI `pageSize`).
-DEFAULT_LIMIT = 100
 
 
 @router.get("/results")
 async def results(
     call: OperatorDep,
     enrolment: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     after: Annotated[str | None, Query(max_length=512)] = None,
 ) -> dict[str, Any]:
     """The current result of every attempt of one Toetsinschrijving (`enrolment`), or of the Toetsinschrijvingen

@@ -13,20 +13,10 @@ from typing import Any
 
 from oke.errors import NotFound
 from oke.ooapi.enums import ComponentType, OfferingType
-from oke.ooapi.paging import Page, page_of
+from oke.ooapi.paging import Page, Paging, page_of
 from oke.roles.deelnemerregistratie.services._wire import enrolment_wire, offering_wire
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 from oke.store.tables.deelnemerregistratie import SchoolEnrolment
-
-
-@dataclass(frozen=True)
-class Paging:
-    page_size: int
-    page_number: int
-
-    @property
-    def offset(self) -> int:
-        return (self.page_number - 1) * self.page_size
 
 
 def list_offerings(

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from oke.ooapi.enums import ComponentType
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize, Paging
 from oke.roles.toetsafname.api.deps import CatalogueDep
 from oke.roles.toetsafname.catalogue import CatalogueQuery
 from oke.roles.toetsafname.services import catalogue
@@ -37,9 +37,7 @@ async def list_components(
         primary_code=primaryCode,
         sort=sort,
     )
-    page = await call.tx.read(
-        lambda uow: catalogue.list_components(uow, query, page_size=pageSize, page_number=pageNumber)
-    )
+    page = await call.tx.read(lambda uow: catalogue.list_components(uow, query, Paging(pageSize, pageNumber)))
     return page.model_dump(exclude_none=True)
 
 

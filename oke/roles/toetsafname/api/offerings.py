@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from oke.ooapi.enums import AssociationRole, AssociationState, ResultState
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize, Paging
 from oke.roles.toetsafname.api.deps import TpReadDep, TpWriteDep
 from oke.roles.toetsafname.services import reads, sessions
 from oke.web.query import expansions
@@ -57,8 +57,7 @@ async def get_offering_associations(
             state=state,
             result_state=result_state,
             expand=expanded,
-            page_size=pageSize,
-            page_number=pageNumber,
+            paging=Paging(pageSize, pageNumber),
         )
     )
     return page.model_dump(exclude_none=True)

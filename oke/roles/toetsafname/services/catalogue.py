@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oke.errors import FieldError, FieldErrors, InvalidContent, NotFound
-from oke.ooapi.paging import Page, page_of
+from oke.ooapi.paging import Page, Paging, page_of
 from oke.roles.toetsafname import catalogue, rules
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.tables.toetsafname import TaComponent
@@ -24,13 +24,13 @@ def seed_catalogue(uow: ToetsafnameUnitOfWork) -> int:
 
 
 def list_components(
-    uow: ToetsafnameUnitOfWork, query: catalogue.CatalogueQuery, *, page_size: int, page_number: int
+    uow: ToetsafnameUnitOfWork, query: catalogue.CatalogueQuery, paging: Paging
 ) -> Page[dict[str, Any]]:
     """Flow 0.1: the tests matching `query`, a page at a time."""
     with uow:
         chosen = catalogue.select((row.data for row in uow.repo.components()), query)
-    offset = (page_number - 1) * page_size
-    return page_of(chosen[offset : offset + page_size], page_size=page_size, page_number=page_number, total=len(chosen))
+    items = chosen[paging.offset : paging.offset + paging.page_size]
+    return page_of(items, page_size=paging.page_size, page_number=paging.page_number, total=len(chosen))
 
 
 def all_components(uow: ToetsafnameUnitOfWork) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from oke.auth.caller import Caller
 from oke.errors import NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.merge_patch import merge_patch
-from oke.ooapi.paging import Page, page_of
+from oke.ooapi.paging import Page, Paging, page_of
 from oke.roles.toetsafname.services.sessions import sent_by
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
 from oke.store.tables.toetsafname import TaDeelname, TaZitting
@@ -40,8 +40,7 @@ def list_deelnames(
     state: str | None,
     result_state: str | None,
     expand: frozenset[str],
-    page_size: int,
-    page_number: int,
+    paging: Paging,
 ) -> Page[dict[str, Any]]:
     """The participations of a Zitting, a page at a time (Tabel 5.0.C)."""
     with uow:
@@ -51,11 +50,11 @@ def list_deelnames(
             role=role,
             state=state,
             result_state=result_state,
-            offset=(page_number - 1) * page_size,
-            limit=page_size,
+            offset=paging.offset,
+            limit=paging.page_size,
         )
         items = [deelname_wire(d, expand, zitting) for d in deelnames]
-    return page_of(items, page_size=page_size, page_number=page_number, total=total)
+    return page_of(items, page_size=paging.page_size, page_number=paging.page_number, total=total)
 
 
 def read_deelname(

@@ -9,14 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from oke.ooapi.enums import PassState
-from oke.ooapi.paging import PAGE_SIZES
+from oke.ooapi.paging import DEFAULT_LIMIT, MAX_LIMIT
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import forwarding
 from oke.web.bodies import JsonRoute
 
 router = APIRouter(prefix="/planning/results", tags=["planning"], route_class=JsonRoute)
-#: Results per page unless `limit` says otherwise (at most the largest OOAPI `pageSize`).
-DEFAULT_LIMIT = 100
 
 
 class DrResultOut(BaseModel):
@@ -71,7 +69,7 @@ class DrResultsOut(BaseModel):
 async def list_results(
     call: PlannerDep,
     state: Literal["sent", "held"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     after: Annotated[str | None, Query(max_length=512)] = None,
 ) -> DrResultsOut:
     """The school's results for DR, oldest change first; `state=held` lists those waiting for an operator, with

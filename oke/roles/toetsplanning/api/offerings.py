@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from oke.auth.caller import ClientRole
 from oke.ooapi.enums import AssociationRole, AssociationState, ResultState
 from oke.ooapi.messages import offering_accepted
-from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from oke.ooapi.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize, Paging
 from oke.roles.toetsplanning.api.deps import DrWriteDep, PeerReadDep, PeerWriteDep
 from oke.roles.toetsplanning.services import enrolments, reads, session_reports
 from oke.web.responses import json_response
@@ -57,7 +57,7 @@ async def get_offering_associations(
     filters = {"role": role, "state": state, "result_state": result_state}
     page = await call.tx.read(
         lambda uow: reads.list_offering_associations(
-            uow, call.caller, offeringId, **filters, page_size=pageSize, page_number=pageNumber
+            uow, call.caller, offeringId, **filters, paging=Paging(pageSize, pageNumber)
         )
     )
     return page.model_dump(exclude_none=True)

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from oke.client.peers import PeerDirectory
-from oke.errors import FieldError, InvalidContent
 from oke.ooapi.common import Id, Int32
 from oke.roles.toetsplanning.access_links import access_link
 from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, PlannerWriteDep
-from oke.roles.toetsplanning.groups import group_participants
+from oke.roles.toetsplanning.groups import group_members
 from oke.roles.toetsplanning.reconcile import keep_who_asked, reconcile
 from oke.roles.toetsplanning.services import catalogue, planning, reads
 from oke.web.bodies import JsonRoute
@@ -135,13 +134,13 @@ async def _participants(
 ) -> list[planning.Participant]:
     """The participants given, then the group's members read from DR (HTTP in a worker thread)."""
     participants = [p.participant() for p in given]
-    if group.groupId is None:
+    group_id = group.groupId
+    if group_id is None:
         return participants
-    dr_peer = group.drPeer
-    if dr_peer is None:
-        raise InvalidContent(FieldError("/drPeer", "is required with groupId: the DR whose group it is"))
-    await call.tx.read(lambda uow: planning.require_dr(uow, tenant=call.caller.tenant, dr_peer=dr_peer))
-    return participants + await anyio.to_thread.run_sync(group_participants, peers, dr_peer, group.groupId)
+    tenant, dr_peer = call.caller.tenant, group.drPeer
+    return participants + await call.tx.read(
+        lambda uow: group_members(uow, peers, tenant=tenant, dr_peer=dr_peer, group_id=group_id)
+    )
 
 
 @router.post("/zittingen/{zittingId}/cancel", status_code=204, response_class=Response)

@@ -8,14 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from oke.ooapi.paging import PAGE_SIZES
+from oke.ooapi.paging import DEFAULT_LIMIT, MAX_LIMIT
 from oke.roles.toetsplanning.api.deps import PlannerDep
-from oke.roles.toetsplanning.api.zittingen import DEFAULT_LIMIT
 from oke.roles.toetsplanning.services import toetsen
 from oke.web.bodies import JsonRoute
 
 router = APIRouter(prefix="/planning/toetsen", tags=["planning"], route_class=JsonRoute)
-Limit = Annotated[int, Query(ge=1, le=max(PAGE_SIZES))]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 After = Annotated[str | None, Query(max_length=512)]
 
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from oke.ooapi.common import DateTime
-from oke.ooapi.paging import PAGE_SIZES
+from oke.ooapi.paging import DEFAULT_LIMIT, MAX_LIMIT
 from oke.roles.toetsplanning.api.deps import PlannerDep, PlannerWriteDep
 from oke.roles.toetsplanning.services import zitting_change, zittingen
 from oke.web.bodies import JsonRoute
 
 router = APIRouter(prefix="/planning/zittingen", tags=["planning"], route_class=JsonRoute)
-#: Zittingen per page unless `limit` says otherwise (at most the largest OOAPI `pageSize`).
-DEFAULT_LIMIT = 100
 
 
 class ZittingListed(BaseModel):
@@ -106,10 +104,10 @@ async def list_zittingen(
     call: PlannerDep,
     taPeer: str | None = None,
     planbareToetsId: str | None = None,
-    state: Literal["active", "canceled"] | None = None,
+    state: zittingen.ZittingState | None = None,
     start_from: Annotated[DateTime | None, Query(alias="from")] = None,
     until: DateTime | None = None,
-    limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     after: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ZittingenOut:
     """The school's sessions in order of start; `from` (inclusive) and `until` (exclusive) bound their

@@ -8,7 +8,7 @@ from oke.auth.caller import Caller, ClientRole
 from oke.errors import Conflict, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
 from oke.ooapi.merge_patch import merge_patch
-from oke.ooapi.paging import Page, page_of
+from oke.ooapi.paging import Page, Paging, page_of
 from oke.roles.toetsplanning import flow2
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import Deelname, Zitting
@@ -48,26 +48,26 @@ def list_offering_associations(
     role: str | None,
     state: str | None,
     result_state: str | None,
-    page_size: int,
-    page_number: int,
+    paging: Paging,
 ) -> Page[dict[str, Any]]:
-    offset = (page_number - 1) * page_size
     filters = {"role": role, "state": state, "result_state": result_state}
     with uow:
         if caller.role == ClientRole.dr:
             if uow.repo.dr_offering(caller.tenant, offering_id) is None:
                 raise NotFound(f"no offering {offering_id}")
             enrolments, total = uow.repo.dr_associations_page(
-                caller.tenant, offering_id, **filters, offset=offset, limit=page_size
+                caller.tenant, offering_id, **filters, offset=paging.offset, limit=paging.page_size
             )
             items = [e.data for e in enrolments]
         else:
             zitting = uow.repo.zitting(offering_id)
             if zitting is None or not _planned_with(zitting, caller):
                 raise NotFound(f"no offering {offering_id}")
-            deelnames, total = uow.repo.deelnames_page(offering_id, **filters, offset=offset, limit=page_size)
+            deelnames, total = uow.repo.deelnames_page(
+                offering_id, **filters, offset=paging.offset, limit=paging.page_size
+            )
             items = [deelname_wire(d) for d in deelnames]
-    return page_of(items, page_size=page_size, page_number=page_number, total=total)
+    return page_of(items, page_size=paging.page_size, page_number=paging.page_number, total=total)
 
 
 def deelname_wire(deelname: Deelname) -> dict[str, Any]:

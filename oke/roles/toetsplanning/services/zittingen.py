@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from oke.errors import NotFound
@@ -16,6 +17,13 @@ from oke.roles.toetsplanning.services._cursors import cursor, position
 from oke.roles.toetsplanning.services.reads import zitting_wire
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import Deelname, Zitting
+
+
+class ZittingState(StrEnum):
+    """The states a planner lists Zittingen by: planned, or cancelled (with all its Deelnames)."""
+
+    active = "active"
+    canceled = "canceled"
 
 
 @dataclass(frozen=True)
