@@ -36,7 +36,9 @@ def list_(
     state: Annotated[OutboxState | None, typer.Option(help="Only messages in this state.")] = None,
     peer: Peer = None,
     school: Annotated[str | None, school_option("Only the messages of this school (tenant).")] = None,
-    kind: Annotated[str | None, typer.Option(help="Only messages of this kind: flow2.offering, flow5, ...")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only messages of this kind: flow2, flow2.cancel, flow5, documents.fetch.")
+    ] = None,
     limit: NewestFirst = DEFAULT_LIMIT,
     server: Server = None,
     database_url: DatabaseUrl = None,
