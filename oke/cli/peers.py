@@ -114,11 +114,24 @@ def add(
             nl_test_admin_version=version,
         )
         shown = _public(peer)
+        other_drs = [
+            other.name
+            for other in list_peers(session)
+            if (other.role, other.tenant) == ("dr", tenant) and other.name != name
+        ]
         known_by, consequence = _KNOWN_BY_CLIENT.get(settings.role, (None, ""))
         unnamed = known_by == role and not ClientRegistry(session).speaks_for(
             role=ClientRole(role.value), tenant=tenant, peer=name
         )
     typer.echo(json.dumps(shown) if as_json else f"added {shown['role']} peer {shown['name']}")
+    if other_drs and role == "dr" and settings.role is Role.toetsplanning:
+        first = min([*other_drs, name])
+        typer.echo(
+            f"warning: {tenant} has a DR peer already ({', '.join(other_drs)}): TP keeps a school's DR objects as one, "
+            f"so two DRs overwrite each other's, and flow 5 goes to {first} only (the first by name). A school has one "
+            "DR: remove the other once its messages are delivered (oke outbox list --peer, oke peers remove)",
+            err=True,
+        )
     if unnamed:
         on = "" if settings.role is Role.toetsplanning else f" --server {settings.role}"
         register = f"oke clients add{on} --role {role} --school {tenant} --peer {name}"

@@ -427,3 +427,21 @@ def test_secret_dash_reads_one_line_of_stdin_without_a_warning(tmp_path: Path) -
         stdin="a client secret of 26 chars\n",
     )  # fmt: skip
     assert client.returncode == 0 and "client_secret: a client secret of 26 chars\n" in client.stdout, client.stderr
+
+
+def test_a_second_dr_of_a_school_is_warned_of(database_url: str) -> None:
+    """Found by a hostile-peer review: two DRs of one school overwrite each other's objects at TP, and flow 5 goes to
+    the first by name only; nothing said so."""
+    school = f"roc-{uuid.uuid4().hex[:6]}"
+
+    def add(name: str, role: str) -> Any:
+        args = _add_args(name, database_url)
+        args[args.index("--role") + 1], args[args.index("--tenant") + 1] = role, school
+        return CliRunner().invoke(oke, args)
+
+    first, ta, second = add("dr-b", "dr"), add("ta-b", "ta"), add("dr-a", "dr")
+
+    assert (first.exit_code, ta.exit_code, second.exit_code) == (0, 0, 0)
+    assert "has a DR peer already" not in first.stderr + ta.stderr
+    assert second.stderr.startswith(f"warning: {school} has a DR peer already (dr-b): ")
+    assert "flow 5 goes to dr-a only (the first by name)" in second.stderr
