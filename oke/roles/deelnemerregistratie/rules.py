@@ -9,10 +9,8 @@ accepts: a valid result on a cancelled or finished enrolment, and an attempt bey
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -31,6 +29,7 @@ from oke.ooapi.common import (
 )
 from oke.ooapi.enums import Attendance
 from oke.ooapi.results import NlTestAdminResult, Result
+from oke.ooapi.scales import takes
 
 V1_0_1 = "1.0.1"
 V1_1 = "1.1"
@@ -324,46 +323,13 @@ def _receives_results(enrolment: Enrolment, toets: PlanbareToets | None, errors:
 def _check_score(result: dict[str, Any], toets: PlanbareToets, errors: FieldErrors) -> None:
     """TP fits the score to DR's resultValueType and obeys finalResultsAllowed (PDF Tabel 4.3.D, 4.2.A)."""
     score = result.get("score")
-    if isinstance(score, str) and toets.value_type and not score_fits(toets.value_type, score):
+    if isinstance(score, str) and toets.value_type and not takes(score, toets.value_type):
         reason = f"{score!r} does not fit resultValueType {toets.value_type!r} of the planbare toets (PDF Tabel 4.3.D)"
         errors.add("/result/score", reason)
     index = nl_test_admin_index(result.get("consumers"))
     if index is not None and result["consumers"][index].get("final") is True and not toets.final_allowed:
         reason = "may not be true: the planbare toets has finalResultsAllowed false (PDF Tabel 4.2.A)"
         errors.add(f"/result/consumers/{index}/final", reason)
-
-
-_LETTERS = {"US letter": re.compile(r"^[A-DF][+-]?$"), "UK letter": re.compile(r"^[A-GU][+-]?$")}
-_WORDS = {
-    "pass-or-fail": ("passed", "failed"),
-    "insufficient-satisfactory-good": ("insufficient", "satisfactory", "good"),
-}
-_RKTR = re.compile(r"^(Op weg naar )?[1-4][FS]$")
-_ERK = re.compile(r"^(A1|A2|B1|B2|C1|C2)$")
-_DECIMAL = re.compile(r"^\d{1,3}(\.\d+)?$")
-_INTEGER = re.compile(r"^\d{1,3}$")
-
-
-def score_fits(value_type: str, score: str) -> bool:
-    """Whether `score` is a value of `value_type` (Tabel 4.1.D); unknown types are the model's concern."""
-    if value_type in _WORDS:
-        return score in _WORDS[value_type]
-    if value_type in _LETTERS:
-        return bool(_LETTERS[value_type].match(score))
-    if value_type == "referenceLevelRKTR":
-        return bool(_RKTR.match(score))
-    if value_type == "referenceLevelERK":
-        return bool(_ERK.match(score))
-    bounds = {"0-100": (0, 100, True), "0-10": (0, 10, True), "0.0-10.0": (0, 10, False), "DE grade": (1, 6, False)}
-    if value_type not in bounds:
-        return True
-    low, high, integer = bounds[value_type]
-    if not (_INTEGER if integer else _DECIMAL).match(score):
-        return False
-    try:
-        return low <= Decimal(score) <= high
-    except InvalidOperation:
-        return False
 
 
 def attempt_left_of(association: dict[str, Any]) -> int | None:
