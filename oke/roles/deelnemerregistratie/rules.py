@@ -27,13 +27,12 @@ from oke.ooapi.common import (
     nl_test_admin_index,
     repeated_nl_test_admin,
 )
-from oke.ooapi.enums import Attendance
+from oke.ooapi.enums import AssociationType, Attendance
 from oke.ooapi.results import NlTestAdminResult, Result
 from oke.ooapi.scales import takes
 
 V1_0_1 = "1.0.1"
 V1_1 = "1.1"
-COMPONENT_ASSOCIATION = "componentOfferingAssociation"
 #: Enrolment states OKE uses (PDF Tabel 4.3.C).
 STATES = ("associated", "canceled", "finished")
 #: planningState of the draft 1.1 (docs/standard.md).
@@ -122,8 +121,10 @@ def check_result_message(body: dict[str, Any], version: str, *, put_id: str | No
     errors = FieldErrors()
     if body.get("associationType") is None:
         errors.add("/associationType", "is required in every PUT and PATCH (PDF 1.0.1 changes)")
-    elif body["associationType"] != COMPONENT_ASSOCIATION:
-        reason = f"must be {COMPONENT_ASSOCIATION}: flow 5 returns results of Toetsinschrijvingen"
+    elif body["associationType"] != AssociationType.componentOfferingAssociation:
+        reason = (
+            f"must be {AssociationType.componentOfferingAssociation}: flow 5 returns results of Toetsinschrijvingen"
+        )
         errors.add("/associationType", reason)
     block_at, block = _association_block(body, errors)
     notes: list[str] = []
@@ -283,7 +284,11 @@ def check_against_original(
         reason = "names DR's own enrolment: its results are sent by PATCH (5.1); PUT is for a new extra attempt"
         raise InvalidContent(FieldError("/associationId", reason + " with a new id made by TP (5.2)"))
     org = put.message.org_association_id
-    if original is None or original.created_by != "dr" or original.association_type != COMPONENT_ASSOCIATION:
+    if (
+        original is None
+        or original.created_by != "dr"
+        or original.association_type != AssociationType.componentOfferingAssociation
+    ):
         raise InvalidContent(FieldError(f"{at}/orgAssociationId", f"no Toetsinschrijving {org!r} at this DR"))
     if existing is not None and existing.enrolment_id != org:
         reason = f"attempt {association_id} belongs to Toetsinschrijving {existing.enrolment_id!r}"
@@ -311,7 +316,7 @@ def check_against_original(
 
 
 def _receives_results(enrolment: Enrolment, toets: PlanbareToets | None, errors: FieldErrors) -> None:
-    if enrolment.association_type != COMPONENT_ASSOCIATION:
+    if enrolment.association_type != AssociationType.componentOfferingAssociation:
         reason = f"is a {enrolment.association_type}: flow 5 returns results of Toetsinschrijvingen only"
         errors.add("/associationType", reason)
     elif enrolment.role != "student":

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.enums import AssociationType
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.offerings import FIXED_OFFERING_VALUES
 from oke.roles.toetsplanning.needs import Needs
@@ -28,7 +29,7 @@ CANCEL_OFFERING = {
     "offeringType": "component",
     "consumers": [{"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled"}],
 }
-CANCEL_ASSOCIATION = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+CANCEL_ASSOCIATION = {"associationType": AssociationType.componentOfferingAssociation, "state": "canceled"}
 
 
 def zitting_message(data: dict[str, Any], state: str) -> dict[str, Any]:
