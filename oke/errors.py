@@ -46,6 +46,17 @@ class FieldErrors(list[FieldError]):
             raise InvalidContent(list(self))
 
 
+def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """`offeringType` and `associationType` are present in every PUT and PATCH (PDF 1.0.1 changes), and are one
+    of those the endpoint takes."""
+    value = body.get(field)
+    if value is None:
+        raise InvalidContent(FieldError(f"/{field}", "is required in every PUT and PATCH"))
+    if value not in allowed:
+        raise InvalidContent(FieldError(f"/{field}", f"{value!r} is not one of {', '.join(allowed)} here"))
+    return str(value)
+
+
 class OkeError(Exception):
     """Error"""
 

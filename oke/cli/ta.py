@@ -17,6 +17,7 @@ from oke.cli.audit import by_operator
 from oke.config import Role
 from oke.errors import InvalidContent
 from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
+from oke.ooapi.components import status_of
 from oke.roles.toetsafname.services.catalogue import all_components, put_components
 from oke.roles.toetsafname.services.running import run_session, session_tenant
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
@@ -90,9 +91,8 @@ def catalogue_list(database_url: DatabaseUrl = None, as_json: JsonOutput = False
     rows = []
     for test in tests:
         block = nl_test_admin_block(test.get("consumers")) or {}
-        status = block.get("status", "active")
         name = in_dutch_or_first(test.get("name"))
-        rows.append((test["componentId"], status, name, block.get("resultValueType"), block.get("passFrom")))
+        rows.append((test["componentId"], status_of(test), name, block.get("resultValueType"), block.get("passFrom")))
     print_rows(Table("component", "status", "name", "resultValueType", "passFrom"), rows)
 
 

@@ -6,7 +6,15 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt
 
-from oke.ooapi.common import Id, IdentifierEntry, LanguageTypedString, OoapiModel, consumers_of, reference_to
+from oke.ooapi.common import (
+    Id,
+    IdentifierEntry,
+    LanguageTypedString,
+    OoapiModel,
+    consumers_of,
+    nl_test_admin_block,
+    reference_to,
+)
 from oke.ooapi.enums import ComponentType, ModeOfDelivery, PersonalNeed, ResultValueType, Safety, TestStatus
 
 
@@ -37,3 +45,11 @@ class Component(OoapiModel):
     otherCodes: list[IdentifierEntry] | None = None
     organization: reference_to(dict[str, Any]) | None = None  # type: ignore[valid-type]
     consumers: consumers_of(NlTestAdminComponent)  # type: ignore[valid-type]
+
+
+def status_of(component: dict[str, Any]) -> str:
+    """A test's TestStatus (PDF Tabel 4.1.E), `active` or `inactive`: only `inactive` withdraws a test, so an absent
+    status (it is optional, Tabel 4.1.A) or one outside the enumeration, which a liberal reader may meet, is
+    `active`."""
+    block = nl_test_admin_block(component.get("consumers")) or {}
+    return TestStatus.inactive.value if block.get("status") == TestStatus.inactive else TestStatus.active.value

@@ -39,6 +39,14 @@ class AssociationRole(StrEnum):
     assessor = "assessor"  #: beoordelaar
 
 
+#: Roles struck in OKE: PDF Tabel 4.3.B lists them without a meaning.
+STRUCK_ROLES = frozenset({AssociationRole.lecturer.value, AssociationRole.teaching_assistant.value})
+#: Staff in a session (PDF 3.2): they carry no consumers and never a result.
+STAFF_ROLES = frozenset(role.value for role in AssociationRole) - STRUCK_ROLES - {AssociationRole.student.value}
+#: Who takes part in a session or is enrolled for a planbare toets: a student or staff.
+PARTICIPANT_ROLES = STAFF_ROLES | {AssociationRole.student.value}
+
+
 class ResultState(StrEnum):
     in_progress = "in progress"
     postponed = "postponed"

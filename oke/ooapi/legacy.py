@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import orjson
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.enums import AssociationType
 
 DRAFT_CONSUMER_KEY = "MBO-toetsafname"
 #: Fields of the draft association consumer that 1.0.1 moved into the result's nl-test-admin block.
@@ -50,8 +51,8 @@ def normalise_result_patch(body: dict[str, Any], received: date, *, has_result: 
     if isinstance(out.body.get("result"), dict):
         draft |= _rename_draft_keys(out, out.body["result"].get("consumers"), "/result/consumers")
     if draft and "associationType" not in out.body:
-        out.body["associationType"] = "componentOfferingAssociation"
-        out.notes.append("/associationType: absent in a draft message; read as componentOfferingAssociation")
+        out.body["associationType"] = read_as = AssociationType.componentOfferingAssociation
+        out.notes.append(f"/associationType: absent in a draft message; read as {read_as}")
     _move_result_fields(out, received, has_result)
     result = out.body.get("result")
     if isinstance(result, dict):

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from oke.ooapi.enums import AssociationType
 from oke.store.repository import Page, Repository
 from oke.store.tables.deelnemerregistratie import (
     SchoolEnrolment,
@@ -173,7 +174,7 @@ class DeelnemerregistratieRepository(Repository):
         """DR's own enrolments, Opleidings- and Deelinschrijvingen before the Toetsinschrijvingen resting on them."""
         query = select(SchoolEnrolment).where(SchoolEnrolment.tenant == tenant, SchoolEnrolment.created_by == "dr")
         rows = self.session.scalars(query.order_by(SchoolEnrolment.association_id)).all()
-        return sorted(rows, key=lambda row: row.association_type == "componentOfferingAssociation")
+        return sorted(rows, key=lambda row: row.association_type == AssociationType.componentOfferingAssociation)
 
     def tp_peers(self, tenant: str) -> Sequence[str]:
         """The TPs of the school (`peers` rows of role tp): where a cancellation is pushed."""

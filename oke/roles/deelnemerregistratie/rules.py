@@ -9,10 +9,8 @@ accepts: a valid result on a cancelled or finished enrolment, and an attempt bey
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -29,12 +27,12 @@ from oke.ooapi.common import (
     nl_test_admin_index,
     repeated_nl_test_admin,
 )
-from oke.ooapi.enums import Attendance
+from oke.ooapi.enums import AssociationType, Attendance
 from oke.ooapi.results import NlTestAdminResult, Result
+from oke.ooapi.scales import takes
 
 V1_0_1 = "1.0.1"
 V1_1 = "1.1"
-COMPONENT_ASSOCIATION = "componentOfferingAssociation"
 #: Enrolment states OKE uses (PDF Tabel 4.3.C).
 STATES = ("associated", "canceled", "finished")
 #: planningState of the draft 1.1 (docs/standard.md).
@@ -123,8 +121,10 @@ def check_result_message(body: dict[str, Any], version: str, *, put_id: str | No
     errors = FieldErrors()
     if body.get("associationType") is None:
         errors.add("/associationType", "is required in every PUT and PATCH (PDF 1.0.1 changes)")
-    elif body["associationType"] != COMPONENT_ASSOCIATION:
-        reason = f"must be {COMPONENT_ASSOCIATION}: flow 5 returns results of Toetsinschrijvingen"
+    elif body["associationType"] != AssociationType.componentOfferingAssociation:
+        reason = (
+            f"must be {AssociationType.componentOfferingAssociation}: flow 5 returns results of Toetsinschrijvingen"
+        )
         errors.add("/associationType", reason)
     block_at, block = _association_block(body, errors)
     notes: list[str] = []
@@ -284,7 +284,11 @@ def check_against_original(
         reason = "names DR's own enrolment: its results are sent by PATCH (5.1); PUT is for a new extra attempt"
         raise InvalidContent(FieldError("/associationId", reason + " with a new id made by TP (5.2)"))
     org = put.message.org_association_id
-    if original is None or original.created_by != "dr" or original.association_type != COMPONENT_ASSOCIATION:
+    if (
+        original is None
+        or original.created_by != "dr"
+        or original.association_type != AssociationType.componentOfferingAssociation
+    ):
         raise InvalidContent(FieldError(f"{at}/orgAssociationId", f"no Toetsinschrijving {org!r} at this DR"))
     if existing is not None and existing.enrolment_id != org:
         reason = f"attempt {association_id} belongs to Toetsinschrijving {existing.enrolment_id!r}"
@@ -312,7 +316,7 @@ def check_against_original(
 
 
 def _receives_results(enrolment: Enrolment, toets: PlanbareToets | None, errors: FieldErrors) -> None:
-    if enrolment.association_type != COMPONENT_ASSOCIATION:
+    if enrolment.association_type != AssociationType.componentOfferingAssociation:
         reason = f"is a {enrolment.association_type}: flow 5 returns results of Toetsinschrijvingen only"
         errors.add("/associationType", reason)
     elif enrolment.role != "student":
@@ -324,46 +328,13 @@ def _receives_results(enrolment: Enrolment, toets: PlanbareToets | None, errors:
 def _check_score(result: dict[str, Any], toets: PlanbareToets, errors: FieldErrors) -> None:
     """TP fits the score to DR's resultValueType and obeys finalResultsAllowed (PDF Tabel 4.3.D, 4.2.A)."""
     score = result.get("score")
-    if isinstance(score, str) and toets.value_type and not score_fits(toets.value_type, score):
+    if isinstance(score, str) and toets.value_type and not takes(score, toets.value_type):
         reason = f"{score!r} does not fit resultValueType {toets.value_type!r} of the planbare toets (PDF Tabel 4.3.D)"
         errors.add("/result/score", reason)
     index = nl_test_admin_index(result.get("consumers"))
     if index is not None and result["consumers"][index].get("final") is True and not toets.final_allowed:
         reason = "may not be true: the planbare toets has finalResultsAllowed false (PDF Tabel 4.2.A)"
         errors.add(f"/result/consumers/{index}/final", reason)
-
-
-_LETTERS = {"US letter": re.compile(r"^[A-DF][+-]?$"), "UK letter": re.compile(r"^[A-GU][+-]?$")}
-_WORDS = {
-    "pass-or-fail": ("passed", "failed"),
-    "insufficient-satisfactory-good": ("insufficient", "satisfactory", "good"),
-}
-_RKTR = re.compile(r"^(Op weg naar )?[1-4][FS]$")
-_ERK = re.compile(r"^(A1|A2|B1|B2|C1|C2)$")
-_DECIMAL = re.compile(r"^\d{1,3}(\.\d+)?$")
-_INTEGER = re.compile(r"^\d{1,3}$")
-
-
-def score_fits(value_type: str, score: str) -> bool:
-    """Whether `score` is a value of `value_type` (Tabel 4.1.D); unknown types are the model's concern."""
-    if value_type in _WORDS:
-        return score in _WORDS[value_type]
-    if value_type in _LETTERS:
-        return bool(_LETTERS[value_type].match(score))
-    if value_type == "referenceLevelRKTR":
-        return bool(_RKTR.match(score))
-    if value_type == "referenceLevelERK":
-        return bool(_ERK.match(score))
-    bounds = {"0-100": (0, 100, True), "0-10": (0, 10, True), "0.0-10.0": (0, 10, False), "DE grade": (1, 6, False)}
-    if value_type not in bounds:
-        return True
-    low, high, integer = bounds[value_type]
-    if not (_INTEGER if integer else _DECIMAL).match(score):
-        return False
-    try:
-        return low <= Decimal(score) <= high
-    except InvalidOperation:
-        return False
 
 
 def attempt_left_of(association: dict[str, Any]) -> int | None:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, in_dutch
+from oke.ooapi.enums import AssociationType
 
 _NAMESPACE = uuid.UUID("0b7f6f0e-3c55-4d7e-9a61-2f3d4c5e6a70")
 
@@ -295,7 +296,7 @@ def associations() -> list[dict[str, Any]]:
     found.append(
         {
             "associationId": STAFF_ENROLMENT,
-            "associationType": "componentOfferingAssociation",
+            "associationType": AssociationType.componentOfferingAssociation,
             "role": "coordinator",
             "state": "associated",
             "person": COORDINATOR,
@@ -311,7 +312,7 @@ def program_enrolment(
     """An Opleidingsinschrijving (flow 6; the context a Toetsinschrijving rests on)."""
     return {
         "associationId": association_id,
-        "associationType": "programOfferingAssociation",
+        "associationType": AssociationType.programOfferingAssociation,
         "role": "student",
         "state": "finished" if finished else "associated",
         "person": person_id,
@@ -341,7 +342,7 @@ def toetsinschrijving(
         block["attemptLeft"] = attempt_left
     return {
         "associationId": association_id,
-        "associationType": "componentOfferingAssociation",
+        "associationType": AssociationType.componentOfferingAssociation,
         "role": "student",
         "state": "associated",
         "person": person_id,

@@ -181,11 +181,6 @@ def _withdrawn(component: dict[str, Any]) -> dict[str, Any]:
     return component
 
 
-def status_of(component: dict[str, Any]) -> str:
-    block = nl_test_admin_block(component.get("consumers")) or {}
-    return str(block.get("status") or "active")
-
-
 @dataclass(frozen=True)
 class CatalogueQuery:
     """The filters of GET /components (PDF: componentType, q, licensed; YAML: primaryCode, sort)."""

@@ -12,11 +12,18 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from oke.errors import FieldError, FieldErrors, InvalidContent
+from oke.errors import FieldError, FieldErrors, InvalidContent, require_discriminator
 from oke.ooapi.associations import ComponentOfferingAssociation
 from oke.ooapi.common import NL_TEST_ADMIN, SEND_ONE, nl_test_admin_index, repeated_nl_test_admin
 from oke.ooapi.components import Component
-from oke.ooapi.enums import modes_outside_oke
+from oke.ooapi.enums import (
+    PARTICIPANT_ROLES,
+    STAFF_ROLES,
+    STRUCK_ROLES,
+    AssociationState,
+    AssociationType,
+    modes_outside_oke,
+)
 from oke.ooapi.offerings import ComponentOffering, fixed_value_faults, session_time_faults
 from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, person_faults
 
@@ -24,11 +31,9 @@ ZITTING = TypeAdapter(ComponentOffering)
 DEELNAME = TypeAdapter(ComponentOfferingAssociation)
 COMPONENT = TypeAdapter(Component)
 
-#: Who takes part in a session (PDF 3.2): staff carry no consumers and never a result.
-STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
-ROLES = STAFF_ROLES | {"student"}
-#: The states of a Deelname in flow 2: `associated` to add, `canceled` to remove.
-DEELNAME_STATES = ("associated", "canceled")
+#: The states of a Deelname in flow 2: `associated` to add, `canceled` to remove; the others are refused.
+DEELNAME_STATES = (AssociationState.associated, AssociationState.canceled)
+_NOT_IN_FLOW_2 = tuple(state for state in AssociationState if state not in DEELNAME_STATES)
 
 #: Fields of other flows (PDF 3.2.3): the strict TA refuses them in flow 2, naming the flow they belong to.
 OTHER_FLOWS_OFFERING = {"resultValueType": "flow 1 (DR's planbare toets)"}
@@ -70,16 +75,6 @@ class DeelnamePlan:
     person_id: str
     role: str
     state: str
-
-
-def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
-    """`offeringType` and `associationType` are present in every PUT and PATCH (PDF 1.0.1 changes)."""
-    value = body.get(field)
-    if value is None:
-        raise InvalidContent(FieldError(f"/{field}", "is required in every PUT and PATCH"))
-    if value not in allowed:
-        raise InvalidContent(FieldError(f"/{field}", f"{value!r} is not one of {', '.join(allowed)} here"))
-    return str(value)
 
 
 def require_id(body: dict[str, Any], field: str, path_id: str) -> None:
@@ -134,13 +129,14 @@ def check_zitting_cancel(body: dict[str, Any]) -> None:
 
 def check_deelname(body: dict[str, Any], association_id: str) -> DeelnamePlan:
     """Flow 2.2/2.3: a Deelname with its full Person (PDF figures 3.2.7, 3.2.8), or a 400 naming every fault."""
-    require_discriminator(body, "associationType", ("componentOfferingAssociation",))
+    require_discriminator(body, "associationType", (AssociationType.componentOfferingAssociation,))
     require_id(body, "associationId", association_id)
     errors = FieldErrors()
     role, state = body.get("role"), body.get("state")
-    if role in ("lecturer", "teaching assistant"):
-        errors.add("/role", f"{role!r} is struck in OKE: a Deelname's role is one of {', '.join(sorted(ROLES))}")
-    if state in ("pending", "denied", "queued", "finished"):
+    if isinstance(role, str) and role in STRUCK_ROLES:
+        reason = f"{role!r} is struck in OKE: a Deelname's role is one of {', '.join(sorted(PARTICIPANT_ROLES))}"
+        errors.add("/role", reason)
+    if state in _NOT_IN_FLOW_2:
         errors.add("/state", f"{state!r} is not used in flow 2: send associated to add, canceled to remove")
     _refuse(body, OTHER_FLOWS_DEELNAME, "", errors)
     if "offering" in body and not isinstance(body["offering"], str):
@@ -162,7 +158,7 @@ def check_deelname(body: dict[str, Any], association_id: str) -> DeelnamePlan:
 
 def check_deelname_cancel(body: dict[str, Any]) -> None:
     """Flow 2.4: `associationType` and `state: canceled` (PDF figure 3.2.9); TA ignores the rest."""
-    require_discriminator(body, "associationType", ("componentOfferingAssociation",))
+    require_discriminator(body, "associationType", (AssociationType.componentOfferingAssociation,))
     if body.get("state") != "canceled":
         reason = "must be 'canceled': a flow 2 PATCH only removes a participation; send a PUT to change it"
         raise InvalidContent(FieldError("/state", reason))

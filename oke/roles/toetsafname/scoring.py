@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oke.ooapi.enums import PassState, ResultValueType
+from oke.ooapi.scales import RANKED, TOWARDS
 
-#: Ordinal scales, worst first.
+#: Ordinal scales, worst first (`scales.RANKED`); TA grades RKTR with one "Op weg naar" value, below 1F.
 ORDINALS: dict[str, tuple[str, ...]] = {
-    ResultValueType.pass_or_fail: ("failed", "passed"),
-    ResultValueType.insufficient_satisfactory_good: ("insufficient", "satisfactory", "good"),
-    ResultValueType.us_letter: ("F", "D", "C", "B", "A"),
-    ResultValueType.uk_letter: ("U", "G", "F", "E", "D", "C", "B", "A"),
-    ResultValueType.reference_level_rktr: ("Op weg naar 1F", "1F", "1S", "2F", "2S", "3F", "3S", "4F", "4S"),
-    ResultValueType.reference_level_erk: ("A1", "A2", "B1", "B2", "C1", "C2"),
+    **RANKED,
+    ResultValueType.reference_level_rktr: (
+        TOWARDS + RANKED[ResultValueType.reference_level_rktr][0],
+        *RANKED[ResultValueType.reference_level_rktr],
+    ),
 }
 #: The share of the raw score a pass-or-fail, a letter or an OVG judgement needs (the usual cut-off).
 CUT_OFF = 0.55

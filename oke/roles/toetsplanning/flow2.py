@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
-from oke.ooapi.enums import OkeModeOfDelivery, Safety, StartOptions
+from oke.ooapi.enums import AssociationType, OkeModeOfDelivery, Safety, StartOptions
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.offerings import FIXED_OFFERING_VALUES
 from oke.roles.toetsplanning.needs import Needs
@@ -30,7 +30,7 @@ CANCEL_OFFERING = {
     "offeringType": "component",
     "consumers": [{"consumerKey": NL_TEST_ADMIN, "offeringState": "canceled"}],
 }
-CANCEL_ASSOCIATION = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+CANCEL_ASSOCIATION = {"associationType": AssociationType.componentOfferingAssociation, "state": "canceled"}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
+from oke.ooapi.enums import AssociationType
 from oke.ooapi.merge_patch import with_removals
 
 V1_0_1 = "1.0.1"
@@ -104,7 +105,7 @@ def message(
     top["weight"] = 100
     association: dict[str, Any] = {"consumerKey": NL_TEST_ADMIN, "orgAssociationId": attempt.toetsinschrijving_id}
     association["attempt"] = attempt.attempt
-    body: dict[str, Any] = {"associationType": "componentOfferingAssociation"}
+    body: dict[str, Any] = {"associationType": AssociationType.componentOfferingAssociation}
     if version == V1_1:
         association |= _planning_details(session, ta_block)
         body["consumers"] = [association]
@@ -117,7 +118,7 @@ def message(
     if attempt.extra:
         body = {
             "associationId": attempt.association_id,
-            "associationType": "componentOfferingAssociation",
+            "associationType": AssociationType.componentOfferingAssociation,
             "role": "student",
             "state": "associated",
             **{k: v for k, v in body.items() if k != "associationType"},

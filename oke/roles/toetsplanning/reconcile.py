@@ -29,7 +29,7 @@ from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
 from oke.errors import NotFound, OkeError
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
-from oke.ooapi.enums import ResultState
+from oke.ooapi.enums import AssociationType, ResultState
 from oke.ooapi.merge_patch import merge_patch
 from oke.ooapi.paging import MAX_LIMIT
 from oke.roles.toetsplanning.rules import REPORT_FIELDS
@@ -208,7 +208,7 @@ def reconcile_zitting(
     caller = Caller(RECONCILER, ClientRole.ta, held.tenant, held.ta_peer, frozenset())
     base = urlsplit(client.base_url).path
     for deelname_id, result in found.results.items():
-        patch = {"associationType": "componentOfferingAssociation", "result": result}
+        patch = {"associationType": AssociationType.componentOfferingAssociation, "result": result}
         inbound = _inbound(f"{base}/associations/{quote(deelname_id, safe='')}", patch)
         verdict = _write(summary, deelname_id, write, partial(_apply_result, caller, deelname_id, inbound))
         if verdict is Verdict.apply:

@@ -18,7 +18,7 @@ from oke.ooapi.common import (
     nl_test_admin_index,
     repeated_nl_test_admin,
 )
-from oke.ooapi.enums import modes_outside_oke
+from oke.ooapi.enums import PARTICIPANT_ROLES, STAFF_ROLES, AssociationType, modes_outside_oke
 from oke.ooapi.offerings import NlTestAdminOffering, Offering, fixed_value_faults, session_time_faults
 from oke.ooapi.persons import STUDENT_BLOCK_FIELDS, Person, person_faults
 from oke.ooapi.problems import field_errors, field_errors_of
@@ -33,23 +33,9 @@ OFFERING_CONSUMER = TypeAdapter(NlTestAdminOffering)
 #: The fields of a Zitting that TA modifies with its session report (flow 4); TP ignores the others.
 REPORT_FIELDS = ("irregularities", "documents")
 
-#: Staff in a session: they carry no consumers and never a result (PDF 3.2).
-STAFF_ROLES = frozenset({"coordinator", "invigilator", "assessor", "guest"})
-PARTICIPANT_ROLES = STAFF_ROLES | {"student"}
-
 #: The largest result TP holds (as JSON): its flow 5 message, the result with the association around it, must
 #: fit in the 1 MiB (1,048,576 bytes) every OKE role takes in one message (docs/vendors.md), DR included.
 MAX_RESULT_BYTES = 1_000_000
-
-
-def require_discriminator(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
-    """`offeringType` and `associationType` are present in every PUT and PATCH, also in a PATCH."""
-    value = body.get(field)
-    if value is None:
-        raise InvalidContent(FieldError(f"/{field}", "is required in every PUT and PATCH"))
-    if value not in allowed:
-        raise InvalidContent(FieldError(f"/{field}", f"{value!r} is not one of {', '.join(allowed)} here"))
-    return str(value)
 
 
 def require_valid(adapter: TypeAdapter[Any], document: Any, prefix: str = "") -> Any:
@@ -126,7 +112,8 @@ def _student_block_faults(person: dict[str, Any], prefix: str) -> list[tuple[str
 def toetsinschrijving_notes(association: dict[str, Any]) -> list[str]:
     """A student's Toetsinschrijving has its nl-test-admin block (Tabel 4.3.A: mandatory for a student); its
     `attempt` is optional there, and TP takes it as attempt 1. Returns the note saying so."""
-    if association.get("role") != "student" or association.get("associationType") != "componentOfferingAssociation":
+    toetsinschrijving = association.get("associationType") == AssociationType.componentOfferingAssociation
+    if association.get("role") != "student" or not toetsinschrijving:
         return []
     block = nl_test_admin_block(association.get("consumers"))
     if block is None:

@@ -5,21 +5,12 @@ converts exactly (or by a standard rounding) is converted, and TP keeps both; an
 operator with a reason naming both scales and the value, because sending a guessed grade to the SIS is worse
 than sending none. Pure and standard-library only, so every case can be tested on its own.
 
-Where the standard (PDF 1.0.1, Tabel 4.1.D and 4.3.D) is silent, this module decides, one line each:
+Which scores are values of a scale is `oke.ooapi.scales`, shared with TA and DR. Where the standard (PDF 1.0.1,
+Tabel 4.1.D and 4.3.D) is silent on converting, this module decides, one line each:
 
-- Numbers use a decimal point, never a comma: the PDF writes every decimal with a point ("(1.0,10.0)", Tabel
-  4.1.D) and uses the comma only to separate an interval's ends; "7,5" is Unfit.
-- The intervals "(0,100)", "(0,10)" and "(1.0,10.0)" include their ends: the scale names "0-100" and "0-10"
-  start at 0, so the brackets cannot mean an open interval.
-- `0.0-10.0` runs from 1.0 to 10.0 ("decimaal getal uit interval (1.0,10.0)"), with exactly one decimal as its
-  name shows; a conversion that lands below 1.0 (for example 0-100 "5" -> 0.5) is Unfit, never clamped. TA's
-  integer score on it ("9", as the standard's own flow 3 examples send it) is that number, and DR gets it with
-  its decimal ("9.0"); `fits` (an operator's value) still wants the decimal.
-- `0-100` and `0-10` take plain integers ("geheel getal"): no sign, no leading zero, no ".0".
-- `DE grade` ("waarde zoals in Duitsland wordt toegepast") takes 1 to 6, as an integer or with one decimal.
-- Letters (`US letter` A-D and F, `UK letter` A-G and U) may carry one "+" or "-" ("eventueel met + of -"),
-  upper case only.
-- `referenceLevelRKTR` takes the eight levels and "Op weg naar <level>", the one additional value the PDF names.
+- TA's integer score on `0.0-10.0` ("9", as the standard's own flow 3 examples send it) is that number, and DR
+  gets it with its decimal ("9.0"); `fits` (an operator's value) still wants the decimal. A conversion that
+  lands below 1.0 (for example 0-100 "5" -> 0.5) is Unfit, never clamped.
 - Rounding to an integer is half up (5.5 -> 6), the Dutch way of rounding a grade.
 - `passFrom` ("Resultaatwaarde vanaf welke (en hoger) de student geslaagd is") is compared as a number and must
   lie within the source scale; it need not be a value of it ("5.5" on 0-10 is fine).
@@ -42,6 +33,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from oke.ooapi.enums import PassState, ResultValueType
+from oke.ooapi.scales import NUMERIC, RANKED, SHAPE, as_written, fits, number
 
 RVT = ResultValueType
 
@@ -59,57 +51,17 @@ class Unfit:
     reason: str  #: for an operator, in English, naming both scales and the value
 
 
-_INTEGER = re.compile(r"0|[1-9][0-9]*")
-_ONE_DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]")
 _PASS_FROM = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-_RKTR = ("1F", "1S", "2F", "2S", "3F", "3S", "4F", "4S")
-
-#: Numeric scales: the forms a value may take and the closed interval it lies in.
-_NUMERIC: dict[str, tuple[tuple[re.Pattern[str], ...], Decimal, Decimal]] = {
-    RVT.zero_to_hundred: ((_INTEGER,), Decimal(0), Decimal(100)),
-    RVT.zero_to_ten: ((_INTEGER,), Decimal(0), Decimal(10)),
-    RVT.decimal_zero_to_ten: ((_ONE_DECIMAL,), Decimal(1), Decimal(10)),
-    RVT.de_grade: ((_INTEGER, _ONE_DECIMAL), Decimal(1), Decimal(6)),
-}
-#: Scales with a fixed list of values.
-_LISTED: dict[str, frozenset[str]] = {
-    RVT.pass_or_fail: frozenset({PassState.passed.value, PassState.failed.value}),
-    RVT.insufficient_satisfactory_good: frozenset({"insufficient", "satisfactory", "good"}),
-    RVT.reference_level_rktr: frozenset(_RKTR) | {f"Op weg naar {level}" for level in _RKTR},
-    RVT.reference_level_erk: frozenset({"A1", "A2", "B1", "B2", "C1", "C2"}),
-}
-_LETTERS: dict[str, re.Pattern[str]] = {
-    RVT.us_letter: re.compile(r"[A-DF][+-]?"),
-    RVT.uk_letter: re.compile(r"[A-GU][+-]?"),
-}
-#: What a value of each scale looks like, for the reasons.
-_SHAPE: dict[str, str] = {
-    RVT.pass_or_fail: "passed or failed",
-    RVT.insufficient_satisfactory_good: "insufficient, satisfactory or good",
-    RVT.us_letter: "a letter A-D or F, optionally with + or -",
-    RVT.uk_letter: "a letter A-G or U, optionally with + or -",
-    RVT.de_grade: "a grade from 1 to 6, integer or with one decimal and a point",
-    RVT.zero_to_hundred: "an integer from 0 to 100",
-    RVT.zero_to_ten: "an integer from 0 to 10",
-    RVT.decimal_zero_to_ten: "a number from 1.0 to 10.0 with one decimal and a point",
-    RVT.reference_level_rktr: "1F, 1S, 2F, 2S, 3F, 3S, 4F, 4S or 'Op weg naar' one of them",
-    RVT.reference_level_erk: "A1, A2, B1, B2, C1 or C2",
-}
 #: The scales numbers convert between (DE grade runs the other way and converts to none of them).
 _CONVERTIBLE = (RVT.zero_to_hundred, RVT.zero_to_ten, RVT.decimal_zero_to_ten)
 _ONE = Decimal(1)
 _TENTH = Decimal("0.1")
 
 
-def fits(score: str, value_type: str) -> bool:
-    """Whether `score` is a valid value of the scale `value_type` (Tabel 4.1.D); an unknown scale fits nothing."""
-    return _number(score, value_type) is not None or score in _LISTED.get(value_type, ()) or _letter(score, value_type)
-
-
 def operators_verdict(score: str, value_type: str | None, given: str | None = None) -> str | None:
     """The `pass` that goes with an operator's score on DR's scale `value_type`: on pass-or-fail the score itself
     (None when the operator's `given` pass contradicts it), elsewhere `given`, else `unknown`."""
-    if value_type == RVT.pass_or_fail and score in _LISTED[RVT.pass_or_fail]:
+    if value_type == RVT.pass_or_fail and score in RANKED[RVT.pass_or_fail]:
         return score if given in (None, score) else None
     return given or PassState.unknown.value
 
@@ -127,32 +79,25 @@ def fit_score(
         return Fitted(None, False)
     where = _Where(score, source_type, target_type)
     for name, role in ((source_type, "TA's catalogue"), (target_type, "DR's planbare toets")):
-        if name is not None and name not in _SHAPE:
+        if name is not None and name not in SHAPE:
             return where.unfit(f"{role} resultValueType {quoted(name)} is not a value of Tabel 4.1.D")
-    value = _with_decimal(score, source_type or target_type)
+    value = as_written(score, source_type or target_type)
     if target_type is None:
         if source_type is not None and not fits(value, source_type):
-            return where.unfit(f"it is not a value of {source_type} ({_SHAPE[source_type]})")
+            return where.unfit(f"it is not a value of {source_type} ({SHAPE[source_type]})")
         return Fitted(value, value != score)
     if source_type is None or source_type == target_type:
         if not fits(value, target_type):
-            return where.unfit(f"it is not a value of {target_type} ({_SHAPE[target_type]})")
+            return where.unfit(f"it is not a value of {target_type} ({SHAPE[target_type]})")
         return Fitted(value, value != score)
     if not fits(value, source_type):
-        return where.unfit(f"it is not a value of TA's own scale {source_type} ({_SHAPE[source_type]})")
+        return where.unfit(f"it is not a value of TA's own scale {source_type} ({SHAPE[source_type]})")
     fitted = _convert(where, value, pass_state, pass_from)
     if isinstance(fitted, Unfit):
         return fitted
     if not fits(fitted, target_type):  # cannot happen (see the tests); hold rather than send a wrong value
         return where.unfit(f"the conversion gave {fitted!r}, which is not a value of {target_type}")
     return Fitted(fitted, fitted != score)
-
-
-def _with_decimal(score: str, value_type: str | None) -> str:
-    """An integer score from 1 to 10 on 0.0-10.0 written with its one decimal ("9" -> "9.0"); any other as it is."""
-    if value_type == RVT.decimal_zero_to_ten and _INTEGER.fullmatch(score) and 1 <= Decimal(score) <= 10:
-        return f"{score}.0"
-    return score
 
 
 #: How much of TA's value a reason quotes: a score may be of any length and is kept whole (docs/vendors.md), but
@@ -188,7 +133,7 @@ def _convert(where: _Where, score: str, pass_state: str | None, pass_from: str |
         return _verdict(where, score, pass_state, pass_from)
     if source not in _CONVERTIBLE or target not in _CONVERTIBLE:
         return where.unfit(f"there is no exact conversion from {source} to {target}")
-    value = _number(score, source)
+    value = number(score, source)
     assert value is not None  # checked against the source scale by the caller
     on_ten = value / 10 if source == RVT.zero_to_hundred else value
     if target == RVT.zero_to_hundred:
@@ -212,32 +157,15 @@ def _verdict(where: _Where, score: str, pass_state: str | None, pass_from: str |
                 f"TA gave no passFrom and the result's pass is {pass_state!r}, so pass or fail is unknown"
             )
         return str(stated)
-    forms, low, high = _NUMERIC[source]
+    forms, low, high = NUMERIC[source]
     if not _PASS_FROM.fullmatch(pass_from) or not low <= Decimal(pass_from) <= high:
         return where.unfit(f"TA's passFrom {quoted(pass_from)} is not a number from {low} to {high} on {source}")
-    value = _number(score, source)
+    value = number(score, source)
     assert value is not None  # checked against the source scale by the caller
     verdict = PassState.passed if value >= Decimal(pass_from) else PassState.failed
     if stated is not None and stated != verdict:
         return where.unfit(f"passFrom {quoted(pass_from)} says {verdict.value} but the result's pass says {stated}")
     return verdict.value
-
-
-def _number(score: str, value_type: str) -> Decimal | None:
-    """The value of `score` on a numeric scale, or None when it is not one of its values."""
-    scale = _NUMERIC.get(value_type)
-    if scale is None:
-        return None
-    forms, low, high = scale
-    if not any(form.fullmatch(score) for form in forms):
-        return None
-    value = Decimal(score)
-    return value if low <= value <= high else None
-
-
-def _letter(score: str, value_type: str) -> bool:
-    pattern = _LETTERS.get(value_type)
-    return pattern is not None and pattern.fullmatch(score) is not None
 
 
 def _plain(value: Decimal) -> str:

@@ -14,15 +14,10 @@ from typing import Any
 from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oke.store.base import ID, Base, Json, UtcDateTime, utcnow
+from oke.store.base import ID, Base, Json, Timestamps, UtcDateTime
 
 
-class _Timestamps:
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
-
-
-class SchoolOrganization(_Timestamps, Base):
+class SchoolOrganization(Timestamps, Base):
     """An Organization of the school's tree (flow 1 context, flow 6 `offering.organization`)."""
 
     __tablename__ = "dr_organizations"
@@ -32,7 +27,7 @@ class SchoolOrganization(_Timestamps, Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
-class SchoolProgram(_Timestamps, Base):
+class SchoolProgram(Timestamps, Base):
     """An Opleidingsprogramma (Program): what `expand=offering.program` inlines (flows 1 and 6)."""
 
     __tablename__ = "dr_programs"
@@ -42,7 +37,7 @@ class SchoolProgram(_Timestamps, Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
-class SchoolPerson(_Timestamps, Base):
+class SchoolPerson(Timestamps, Base):
     """A student or staff member (Person, flow 1)."""
 
     __tablename__ = "dr_persons"
@@ -52,7 +47,7 @@ class SchoolPerson(_Timestamps, Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
-class SchoolOffering(_Timestamps, Base):
+class SchoolOffering(Timestamps, Base):
     """A planbare toets (component), an Opleiding (program) or an Opleidingsdeel (course).
 
     `starts_on` and `ends_on` are the offering's period in dates, for the `since`/`until` overlap of flow 1.
@@ -71,7 +66,7 @@ class SchoolOffering(_Timestamps, Base):
     __table_args__ = (Index(None, "tenant", "offering_type", "starts_on"),)
 
 
-class SchoolEnrolment(_Timestamps, Base):
+class SchoolEnrolment(Timestamps, Base):
     """An association: a Toetsinschrijving (DR's, or an extra attempt TP created in flow 5.2), an
     Opleidingsinschrijving or a Deelinschrijving.
 
@@ -108,7 +103,7 @@ class SchoolEnrolment(_Timestamps, Base):
     )
 
 
-class SchoolGroup(_Timestamps, Base):
+class SchoolGroup(Timestamps, Base):
     """A Toetsgroep (Group, flow 1b); `name` is its Dutch name, for `q`."""
 
     __tablename__ = "dr_groups"
@@ -119,7 +114,7 @@ class SchoolGroup(_Timestamps, Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
-class SchoolMembership(_Timestamps, Base):
+class SchoolMembership(Timestamps, Base):
     """A Groepslidmaatschap (MembershipItem, flow 1b): never deleted, ended by `state` or `endDateTime`."""
 
     __tablename__ = "dr_memberships"

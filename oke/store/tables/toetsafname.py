@@ -13,15 +13,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oke.store.base import ID, Base, Json, UtcDateTime, utcnow
+from oke.store.base import ID, Base, Json, Timestamps, UtcDateTime, utcnow
 
 
-class _Timestamps:
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
-
-
-class TaComponent(_Timestamps, Base):
+class TaComponent(Timestamps, Base):
     """A test of TA's catalogue (flow 0): the Component as served; `status` is its nl-test-admin status."""
 
     __tablename__ = "ta_components"
@@ -31,7 +26,7 @@ class TaComponent(_Timestamps, Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
-class TaZitting(_Timestamps, Base):
+class TaZitting(Timestamps, Base):
     """A session a TP planned at this TA (flow 2.1); `report` is the session report TA sends back (flow 4)."""
 
     __tablename__ = "ta_zittingen"
@@ -47,7 +42,7 @@ class TaZitting(_Timestamps, Base):
     __table_args__ = (Index(None, "tenant", "tp_peer"),)
 
 
-class TaDeelname(_Timestamps, Base):
+class TaDeelname(Timestamps, Base):
     """A participation in a Zitting (flow 2.2-2.4); `data` embeds the Person until it is cancelled.
 
     `result` is the participant's last result as TA sent it (flow 3), with the `null`s and `[]`s by which it removed

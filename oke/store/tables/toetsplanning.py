@@ -14,15 +14,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oke.store.base import ID, Base, Json, UtcDateTime, utcnow
+from oke.store.base import ID, Base, Json, Timestamps, UtcDateTime, utcnow
 
 
-class _Timestamps:
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
-
-
-class DrOffering(_Timestamps, Base):
+class DrOffering(Timestamps, Base):
     """A planbare toets (component) or a program/course offering pushed or pulled from DR (flow 1)."""
 
     __tablename__ = "tp_dr_offerings"
@@ -34,7 +29,7 @@ class DrOffering(_Timestamps, Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
-class DrAssociation(_Timestamps, Base):
+class DrAssociation(Timestamps, Base):
     """A Toetsinschrijving (component) or a program/course enrolment of DR (flow 1)."""
 
     __tablename__ = "tp_dr_associations"
@@ -53,7 +48,7 @@ class DrAssociation(_Timestamps, Base):
     )
 
 
-class DrPerson(_Timestamps, Base):
+class DrPerson(Timestamps, Base):
     """A person of DR; `data` is emptied (but the id kept) when TP must remove the person data."""
 
     __tablename__ = "tp_dr_persons"
@@ -64,7 +59,7 @@ class DrPerson(_Timestamps, Base):
     removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class Zitting(_Timestamps, Base):
+class Zitting(Timestamps, Base):
     """A session TP planned at one TA (flow 2); `report` is the merged session report (flow 4)."""
 
     __tablename__ = "tp_zittingen"
@@ -90,7 +85,7 @@ class Zitting(_Timestamps, Base):
     )
 
 
-class Deelname(_Timestamps, Base):
+class Deelname(Timestamps, Base):
     """A participation in a Zitting (flow 2), linked to DR's Toetsinschrijving and attempt; `result` is flow 3."""
 
     __tablename__ = "tp_deelnames"

@@ -613,3 +613,11 @@ def test_a_date_time_without_offset_is_rejected(value: str) -> None:
 
 def test_a_date_time_is_a_string() -> None:
     assert [p for p, _ in _errors(DATE_TIME, 1601281800)] == [""]
+
+
+def test_a_session_takes_a_student_and_staff_of_roletype_but_no_struck_role() -> None:
+    """PDF Tabel 4.3.B: lecturer and teaching assistant are listed without a meaning; the others take part."""
+    assert {"coordinator", "invigilator", "assessor", "guest"} == enums.STAFF_ROLES
+    assert enums.STAFF_ROLES | {"student"} == enums.PARTICIPANT_ROLES
+    assert {role.value for role in enums.AssociationRole} == enums.STRUCK_ROLES | enums.PARTICIPANT_ROLES
+    assert all(type(role) is str for role in enums.PARTICIPANT_ROLES | enums.STRUCK_ROLES)

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oke.ooapi.enums import ResultValueType
+from oke.ooapi.scales import fits
 from oke.roles.toetsafname.scoring import grade
-from oke.roles.toetsplanning.scores import Fitted, Unfit, fit_score, fits, operators_verdict
+from oke.roles.toetsplanning.scores import Fitted, Unfit, fit_score, operators_verdict
 
 SCALES = [value_type.value for value_type in ResultValueType]
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oke.errors import Conflict, NotFound
+from oke.ooapi.enums import AssociationType
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
 
 KIND = "flow1"
-CANCEL = {"associationType": "componentOfferingAssociation", "state": "canceled"}
+CANCEL = {"associationType": AssociationType.componentOfferingAssociation, "state": "canceled"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def cancel_enrolment(uow: DeelnemerregistratieUnitOfWork, tenant: str, associati
         row = uow.repo.enrolment(tenant, association_id, for_update=True)
         if row is None or row.created_by != "dr":
             raise NotFound(f"no enrolment {association_id} of {tenant}")
-        if row.association_type != "componentOfferingAssociation":
+        if row.association_type != AssociationType.componentOfferingAssociation:
             raise Conflict(f"{association_id} is a {row.association_type}; cancel Toetsinschrijvingen only")
         row.state = "canceled"
         row.data = {**row.data, "state": "canceled"}

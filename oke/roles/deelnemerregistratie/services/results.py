@@ -13,6 +13,7 @@ from typing import Any
 
 from oke.auth.caller import Caller, sender_of
 from oke.errors import NotFound
+from oke.ooapi.enums import AssociationType
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.deelnemerregistratie import rules
 from oke.roles.deelnemerregistratie.uow import DeelnemerregistratieUnitOfWork
@@ -70,7 +71,7 @@ def receive_attempt(
             row = SchoolEnrolment(tenant=caller.tenant, association_id=association_id, created_by="tp")
             uow.repo.add(row)
         document = {k: v for k, v in inbound.body.items() if k != "result"}
-        row.association_type, row.role, row.state = rules.COMPONENT_ASSOCIATION, "student", put.state
+        row.association_type, row.role, row.state = AssociationType.componentOfferingAssociation, "student", put.state
         row.person_id, row.offering_id = put.person_id, put.offering_id
         row.enrolment_id, row.attempt = original.association_id, put.message.attempt
         row.data = document

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oke.errors import FieldError, FieldErrors, InvalidContent, NotFound
+from oke.ooapi.components import status_of
 from oke.ooapi.paging import Page, Paging, page_of
 from oke.roles.toetsafname import catalogue, rules
 from oke.roles.toetsafname.uow import ToetsafnameUnitOfWork
@@ -18,7 +19,7 @@ def seed_catalogue(uow: ToetsafnameUnitOfWork) -> int:
             return 0
         tests = catalogue.demo_catalogue()
         for test in tests:
-            uow.repo.add(TaComponent(component_id=test["componentId"], status=catalogue.status_of(test), data=test))
+            uow.repo.add(TaComponent(component_id=test["componentId"], status=status_of(test), data=test))
         uow.commit()
         return len(tests)
 
@@ -70,6 +71,6 @@ def put_components(uow: ToetsafnameUnitOfWork, documents: list[dict[str, Any]]) 
             if row is None:
                 row = TaComponent(component_id=component.componentId)
                 uow.repo.add(row)
-            row.data, row.status = document, catalogue.status_of(document)
+            row.data, row.status = document, status_of(document)
         uow.commit()
     return added

@@ -15,7 +15,7 @@ from typing import Any
 
 from oke.errors import Conflict, NotFound
 from oke.ooapi.common import NL_TEST_ADMIN
-from oke.ooapi.enums import Attendance, OfferingDocumentType, ResultDocumentType, ResultState
+from oke.ooapi.enums import AssociationType, Attendance, OfferingDocumentType, ResultDocumentType, ResultState
 from oke.ooapi.merge_patch import with_removals
 from oke.roles.toetsafname.pdf import one_page_pdf
 from oke.roles.toetsafname.scoring import Grade, grade
@@ -191,7 +191,7 @@ def _send(uow: ToetsafnameUnitOfWork, zitting: TaZitting, deelname: TaDeelname, 
         key=deelname.association_id,
         method="PATCH",
         path=f"/associations/{deelname.association_id}",
-        body={"associationType": "componentOfferingAssociation", "result": sent},
+        body={"associationType": AssociationType.componentOfferingAssociation, "result": sent},
         snapshot=False,
     )
 

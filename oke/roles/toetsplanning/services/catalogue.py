@@ -14,6 +14,7 @@ from typing import Any
 from oke.auth.caller import Caller
 from oke.errors import NotFound
 from oke.ooapi.common import MAX_ID, nl_test_admin_block
+from oke.ooapi.components import status_of
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.tables.toetsplanning import TpComponent
 
@@ -70,8 +71,3 @@ def catalogue_entry(row: TpComponent) -> dict[str, Any]:
         "fetchedAt": row.fetched_at.isoformat(),
         "component": row.data,
     }
-
-
-def status_of(component: dict[str, Any]) -> str:
-    block = nl_test_admin_block(component.get("consumers")) or {}
-    return "inactive" if block.get("status") == "inactive" else "active"

@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import select
 
 from oke.auth.caller import Caller, sender_of
-from oke.errors import Conflict, NotFound
+from oke.errors import Conflict, NotFound, require_discriminator
 from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.enums import AssociationType
 from oke.ooapi.legacy import normalise_person
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
@@ -32,7 +33,11 @@ from oke.store.tables.peers import PeerConfig
 from oke.store.tables.toetsplanning import Deelname, DrAssociation, DrOffering, DrPerson
 
 OFFERING_TYPES = ("component", "program", "course")
-ASSOCIATION_TYPES = ("componentOfferingAssociation", "programOfferingAssociation", "courseOfferingAssociation")
+ASSOCIATION_TYPES = (
+    AssociationType.componentOfferingAssociation,
+    AssociationType.programOfferingAssociation,
+    AssociationType.courseOfferingAssociation,
+)
 
 
 class Kept(StrEnum):
@@ -61,7 +66,7 @@ def keep_offering(
 ) -> Kept:
     """Keep DR's offering `inbound.body` as a PUT does; an unchanged one is written only if `record_unchanged`."""
     body = inbound.body
-    kind = rules.require_discriminator(body, "offeringType", OFFERING_TYPES)
+    kind = require_discriminator(body, "offeringType", OFFERING_TYPES)
     rules.require_same_id(body, "offeringId", offering_id)
     document = {**body, "offeringId": offering_id}
     rules.require_valid(rules.OFFERING, document)
@@ -92,7 +97,7 @@ def patch_offering(uow: ToetsplanningUnitOfWork, caller: Caller, offering_id: st
         row = uow.repo.dr_offering(caller.tenant, offering_id, for_update=True)
         if row is None:
             raise NotFound(f"no offering {offering_id}")
-        rules.require_discriminator(inbound.body, "offeringType", (row.offering_type,))
+        require_discriminator(inbound.body, "offeringType", (row.offering_type,))
         merged = merge_patch(row.data, inbound.body)
         rules.require_valid(rules.OFFERING, merged)
         if "resultExpected" in inbound.body:  # a null removes it; a cancel of an older copy without it stays possible
@@ -124,7 +129,7 @@ def keep_association(
         if _tps_own(uow, caller, association_id, inbound, record=record_unchanged):
             return Kept.tps_own
         body = inbound.body
-        rules.require_discriminator(body, "associationType", ASSOCIATION_TYPES)
+        require_discriminator(body, "associationType", ASSOCIATION_TYPES)
         rules.require_same_id(body, "associationId", association_id)
         document = {**body, "associationId": association_id}
         rules.require_valid(rules.ASSOCIATION, document)
@@ -153,7 +158,7 @@ def patch_association(uow: ToetsplanningUnitOfWork, caller: Caller, association_
         row = uow.repo.dr_association(caller.tenant, association_id, for_update=True)
         if row is None:
             raise NotFound(f"no association {association_id}")
-        rules.require_discriminator(inbound.body, "associationType", (row.association_type,))
+        require_discriminator(inbound.body, "associationType", (row.association_type,))
         notes: list[str] = []
         if inbound.body.get("state") == "canceled":
             merged = {**row.data, "state": "canceled"}

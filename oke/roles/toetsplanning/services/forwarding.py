@@ -23,9 +23,10 @@ from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import in_dutch_or_first, nl_test_admin_block
 from oke.ooapi.enums import PassState
 from oke.ooapi.merge_patch import joined
+from oke.ooapi.scales import fits
 from oke.roles.toetsplanning import flow5, rules
 from oke.roles.toetsplanning.result_rows import ForwardContext, ResultTarget, Sharer
-from oke.roles.toetsplanning.scores import Fitted, fit_score, fits, operators_verdict
+from oke.roles.toetsplanning.scores import Fitted, fit_score, operators_verdict
 from oke.roles.toetsplanning.services import documents
 from oke.roles.toetsplanning.services._cursors import cursor, position
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork

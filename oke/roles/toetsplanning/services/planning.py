@@ -16,6 +16,7 @@ from typing import Any
 
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.ooapi.common import component_id, nl_test_admin_block
+from oke.ooapi.enums import STAFF_ROLES, AssociationType
 from oke.roles.toetsplanning import flow2, rules
 from oke.roles.toetsplanning.needs import Toets
 from oke.roles.toetsplanning.services._planned import (
@@ -276,7 +277,7 @@ def _add_deelname(
     deelname_id = str(uuid.uuid4())
     data: dict[str, Any] = {
         "associationId": deelname_id,
-        "associationType": "componentOfferingAssociation",
+        "associationType": AssociationType.componentOfferingAssociation,
         "role": role,
         "state": "associated",
         "person": person_id,
@@ -340,7 +341,7 @@ def _with_enrolment(
     if enrolment.state == "canceled":
         raise Conflict(f"{where} is cancelled by DR")
     _require_session_of_toets(uow, zitting, enrolment, where)
-    if role in rules.STAFF_ROLES:  # staff take no attempt (`rules.require_no_attempt`)
+    if role in STAFF_ROLES:  # staff take no attempt (`rules.require_no_attempt`)
         return replace(participant, toetsinschrijving_id=enrolment.association_id), enrolment.person_id
     block = nl_test_admin_block(enrolment.data.get("consumers")) or {}
     try:

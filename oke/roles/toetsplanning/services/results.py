@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from oke.auth.caller import Caller, sender_of
-from oke.errors import FieldError, InvalidContent, NotFound
+from oke.errors import FieldError, InvalidContent, NotFound, require_discriminator
 from oke.ooapi.common import nl_test_admin_block
+from oke.ooapi.enums import AssociationType
 from oke.ooapi.legacy import normalise_result_patch
 from oke.ooapi.merge_patch import merge_patch
 from oke.roles.toetsplanning import rules
@@ -35,7 +36,7 @@ def receive_result(uow: ToetsplanningUnitOfWork, caller: Caller, deelname_id: st
             raise NotFound(f"no participation {deelname_id}")  # any other TA's or school's is unknown to it
         normalised = normalise_result_patch(inbound.body, now.date(), has_result=deelname.result is not None)
         body = normalised.body
-        rules.require_discriminator(body, "associationType", ("componentOfferingAssociation",))
+        require_discriminator(body, "associationType", (AssociationType.componentOfferingAssociation,))
         if not isinstance(body.get("result"), dict):
             raise InvalidContent(FieldError("/result", "is required: a flow 3 message carries attendance or a result"))
         merged = merge_patch(deelname.result or {}, body["result"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from oke.auth.caller import Caller, sender_of
-from oke.errors import FieldError, InvalidContent, NotFound
+from oke.errors import FieldError, InvalidContent, NotFound, require_discriminator
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_index
 from oke.ooapi.legacy import normalise_report_patch
 from oke.ooapi.merge_patch import merge_patch
@@ -25,7 +25,7 @@ def receive_session_report(
             raise NotFound(f"no session {zitting_id}")
         normalised = normalise_report_patch(inbound.body)
         body = normalised.body
-        rules.require_discriminator(body, "offeringType", ("component",))
+        require_discriminator(body, "offeringType", ("component",))
         rules.refuse_repeated_block(body, "")
         index = nl_test_admin_index(body.get("consumers"))
         if index is None:
