@@ -27,7 +27,7 @@ from oke.cli import outbox as outbox_cli
 from oke.errors import Conflict, NotFound
 from oke.outbox import operations
 from oke.outbox.claims import SCAN_CHUNK
-from oke.outbox.delivery import Delivery, OutboundMessage
+from oke.outbox.delivery import PROBLEM_MAX_BYTES, Delivery, OutboundMessage
 from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
@@ -303,6 +303,38 @@ def test_a_refused_message_is_parked_with_the_problem_and_an_operator_retries_it
     assert (done.state, done.attempts, done.problem) == ("delivered", 2, None)
     with database.sessions() as session, pytest.raises(Conflict):
         operations.retry(session, refused)
+
+
+def test_a_problem_larger_than_a_few_kilobytes_is_not_stored(database: Database) -> None:
+    """A peer's 50 MB problem was stored whole in `problem`: one over `PROBLEM_MAX_BYTES` is dropped, and
+    `last_error` keeps its start."""
+    refused = add(database)
+    body = json.dumps({**PROBLEM, "detail": "A" * (PROBLEM_MAX_BYTES + 1)}).encode()
+    relay(database, FakePeer(Delivery(400, {"Content-Type": "application/problem+json"}, body)), Clock()).run_once()
+    parked = row(database, refused)
+    assert (parked.state, parked.last_status, parked.problem) == ("parked", 400, None)
+    assert parked.last_error is not None and len(parked.last_error) < 600
+    assert parked.last_error.startswith('HTTP 400: {"type": "about:blank"')
+
+
+def test_an_answer_the_sender_rejects_parks_the_message_whatever_its_status(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A document larger than the limit came with a 200: its fetch is parked, not delivered (nor kept), and the
+    later messages of its key wait behind it."""
+    message_id = add(database, "doc-1", method="GET", path="/documents/doc-1")
+    later = add(database, "doc-1", method="GET", path="/documents/doc-1", snapshot=False)
+    kept: list[bytes] = []
+    reason = "answer larger than 1000 bytes (OKE_MAX_DOCUMENT_BYTES)"
+    peer = FakePeer(Delivery(200, {"Content-Type": "application/pdf"}, rejected=reason))
+    outbox = relay(database, peer, Clock(), on_delivered={"flow2.offering": lambda _c, _m, d: kept.append(d.body)})
+    caplog.set_level(logging.WARNING, logger="oke.outbox.relay")
+    assert outbox.run_once() == 1
+    parked = row(database, message_id)
+    assert (parked.state, parked.attempts, parked.last_status, parked.problem) == ("parked", 1, 200, None)
+    assert parked.last_error == f"{reason}; HTTP 200"
+    assert kept == [] and row(database, later).state == "pending" and peer.ids == [message_id]
+    assert any(reason in record.getMessage() and "parked" in record.getMessage() for record in caplog.records)
 
 
 def test_a_parked_message_is_logged_without_the_peers_answer(
