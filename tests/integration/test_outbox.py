@@ -11,20 +11,26 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 from sqlalchemy import Connection, delete, event, func, select
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from oke.cli import outbox as outbox_cli
+from oke.client.oauth import TokenSource
+from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, NotFound
+from oke.outbound import http_delivery
 from oke.outbox import operations
 from oke.outbox.claims import SCAN_CHUNK
 from oke.outbox.delivery import PROBLEM_MAX_BYTES, Delivery, OutboundMessage
@@ -37,6 +43,7 @@ from oke.store.history import AuditQuery, audit_trail
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.uow import UnitOfWork
+from tests import servers
 from tests.e2e.test_chain_flow2 import eventually
 
 POLICY = RetryPolicy(base_seconds=10, factor=2, max_seconds=100, jitter=0)
@@ -239,6 +246,46 @@ def test_a_peer_that_gave_no_answer_is_not_called_again_in_the_same_round(databa
         pass
     assert peer.ids[2:] == silent
     assert set(states(database).values()) == {"delivered"}
+
+
+def test_a_peer_that_trickles_its_answer_holds_a_round_no_longer_than_a_calls_deadline(database: Database) -> None:
+    """A TA that answered a document fetch with 200 and then a byte every 3 s held the relay for ever (its lease
+    renewed, other schools' messages never sent): the fetch now fails at its deadline and is tried again later,
+    while the other peer's message goes in the same round."""
+    app = FastAPI()
+
+    @app.post("/oauth2/token")
+    async def token() -> dict[str, Any]:
+        return {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}
+
+    @app.get("/ooapi/documents/{documentId}")
+    async def document(documentId: str) -> StreamingResponse:
+        async def trickle() -> AsyncIterator[bytes]:
+            for _ in range(100):  # 10 s
+                yield b"%"
+                await asyncio.sleep(0.1)
+
+        return StreamingResponse(trickle(), media_type="application/pdf")
+
+    @app.put("/ooapi/offerings/{offeringId}")
+    async def offering(offeringId: str) -> dict[str, str]:
+        return {}
+
+    fetch = add(database, "doc-1", method="GET", path="/documents/doc-1", peer="ta-trickle")
+    other = add(database, "o-1", peer="ta-ok")
+    with servers.running(app, servers.free_port()) as base, httpx.Client() as http:
+        tokens = TokenSource(http, token_url=f"{base}/oauth2/token", client_id="tp", secret="s", scope=None)
+        timeout = httpx.Timeout(0.2, connect=5)
+        client = OoapiClient(f"{base}/ooapi", tokens, http, timeout=timeout)
+        directory: Any = SimpleNamespace(client=lambda name: client)
+        outbox = Relay(database.engine, http_delivery(directory, max_document_bytes=10_000), POLICY, concurrency=2)
+        started = time.monotonic()
+        assert outbox.run_once() == 2
+        assert time.monotonic() - started < 5  # its deadline: 3 reads of 0.2 s, 10 KB at 1 MB/s
+    failed = row(database, fetch)
+    assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, None)
+    assert failed.last_error is not None and "ReadTimeout: the answer took longer than" in failed.last_error
+    assert row(database, other).state == "delivered"
 
 
 def test_a_server_error_is_retried_after_the_backoff_and_delivered_once(database: Database) -> None:
