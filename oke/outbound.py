@@ -28,9 +28,9 @@ from oke.store.notices import listening
 def http_delivery(directory: PeerDirectory, *, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Deliver:
     """Deliver an outbox message as an OOAPI call to its peer; any answer is the peer's, to be judged.
 
-    A GET is a document fetch, whose answer may have up to `max_document_bytes` (`OKE_MAX_DOCUMENT_BYTES`); any
-    other call's a JSON answer's most (`oke.client.bounded.JSON_MAX_BYTES`). A larger successful answer is rejected:
-    the relay parks the message, as it would never be smaller when sent again."""
+    A GET is a document fetch, whose answer may have up to `max_document_bytes` (`OKE_MAX_DOCUMENT_BYTES`): a
+    larger one is rejected, and the relay parks the fetch (it would be no smaller when sent again). Of a write's
+    answer only the status counts: one larger than `oke.client.bounded.JSON_MAX_BYTES` is not read further."""
 
     def deliver(message: OutboundMessage) -> Delivery:
         # the same id on every attempt: the peer's log lines of a message match `oke outbox show ID`
@@ -45,10 +45,12 @@ def http_delivery(directory: PeerDirectory, *, max_document_bytes: int = DEFAULT
                     message.method, message.path, json=message.body, headers=traced
                 )
         except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, never parked
-            if isinstance(error, AnswerTooLarge) and error.endpoint is None:  # but the call's own answer is too large
-                setting = " (OKE_MAX_DOCUMENT_BYTES)" if message.method == "GET" else ""
+            if isinstance(error, AnswerTooLarge) and error.endpoint is None:  # the call's own answer is too large
+                if message.method != "GET":  # of a write's answer TP needs nothing but its status
+                    return Delivery(status=error.peer_status)
                 # the relay logs the reason: it names no path
-                return Delivery(status=error.peer_status, rejected=f"answer larger than {error.limit} bytes{setting}")
+                limit = f"answer larger than {error.limit} bytes (OKE_MAX_DOCUMENT_BYTES)"
+                return Delivery(status=error.peer_status, rejected=limit)
             return Delivery(status=None, error=str(error), reason=reason(error))
         return Delivery(status=response.status_code, headers=dict(response.headers), body=response.content)
 

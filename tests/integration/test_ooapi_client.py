@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
+from dataclasses import replace
 from itertools import islice
 from types import SimpleNamespace
 from typing import Any
@@ -32,7 +33,7 @@ from oke.client.ooapi import OoapiClient
 from oke.errors import NotFound, ServiceUnavailable, Unauthorized
 from oke.observability.context import begin_request
 from oke.outbound import http_delivery
-from oke.outbox.delivery import OutboundMessage, problem_of
+from oke.outbox.delivery import Delivery, OutboundMessage, problem_of
 from oke.store.base import utcnow
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
@@ -389,6 +390,8 @@ def test_a_document_over_the_limit_is_a_delivery_to_park(peer: tuple[Peer, str],
     assert (delivery.status, delivery.body) == (200, b"")
     assert delivery.rejected == "answer larger than 1000 bytes (OKE_MAX_DOCUMENT_BYTES)"
     assert http_delivery(directory, max_document_bytes=1001)(fetch).rejected is None
+    written = replace(fetch, kind="flow2.offering", method="PUT", path="/echo", body={"x": "A" * JSON_MAX_BYTES})
+    assert http_delivery(directory, max_document_bytes=1000)(written) == Delivery(200)  # its status is all that counts
 
 
 def test_a_long_problem_is_cut_and_not_parsed(peer: tuple[Peer, str], http: httpx.Client) -> None:
