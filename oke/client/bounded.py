@@ -1,4 +1,4 @@
-"""One exchange with a peer, bounded: its answer read whole within one deadline and up to a most bytes.
+"""One exchange with a peer, bounded: its answer read whole within one deadline, and only up to a size.
 
 httpx's timeout applies to each read, so a peer that sends a byte every few seconds would hold the call (and the
 relay round, or the planner's thread, waiting on it) for ever; and it reads any answer whole, decompressed, so a
@@ -40,8 +40,7 @@ class Bounds:
 
     @classmethod
     def of_document(cls, timeout: httpx.Timeout, max_bytes: int) -> Bounds:
-        """A document fetch's bounds: a JSON call's time, and as long again as `max_bytes` take at
-        `DOCUMENT_BYTES_PER_SECOND`."""
+        """A document fetch's bounds: a JSON call's time plus what `max_bytes` take at `DOCUMENT_BYTES_PER_SECOND`."""
         return cls(CALL_READS * _read_seconds(timeout) + max_bytes / DOCUMENT_BYTES_PER_SECOND, max_bytes)
 
 
