@@ -22,6 +22,10 @@ DATABASE_SCHEMES = {"sqlite": "sqlite", "postgresql+psycopg": "postgresql+psycop
     ("postgres", "postgresql"), "postgresql+psycopg"
 )
 
+#: `Settings.max_document_bytes` by default: a scanned report of many pages fits, with room.
+DEFAULT_MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+MAX_DOCUMENT_BYTES_LIMIT = 1024 * 1024 * 1024
+
 
 class Settings(BaseSettings):
     """One server's settings; roles differ by values, not by modules."""
@@ -65,7 +69,8 @@ class Settings(BaseSettings):
     auth_introspection_url: str | None = None
     auth_introspection_client_id: str | None = None
     auth_introspection_client_secret: SecretStr | None = None
-    #: How long an outbound call (the outbox relay's) may wait for the peer's answer before it counts as failed.
+    #: How long an outbound call may wait for each read of the peer's answer before it counts as failed; the whole
+    #: call ends within a few times this (`oke.client.bounded.Bounds`).
     outbound_timeout_seconds: float = Field(default=10.0, gt=0)
     #: The relay's first wait after a failed delivery; it doubles after each failure, up to `retry_max_seconds`.
     retry_base_seconds: float = Field(default=1.0, gt=0)
@@ -78,6 +83,10 @@ class Settings(BaseSettings):
     #: a TA's slow batch of PDFs, yet parks a fetch of a document TA never writes within an operator's working
     #: day; with the default backoff it is about 16 attempts. 0: a 404 parks the fetch at once.
     document_wait_minutes: float = Field(default=60.0, ge=0)
+    #: The largest document TP fetches from TA (flow 3.3), counted decompressed: the fetch reads at most this many
+    #: bytes (held in memory, then stored) and parks a larger one. Its deadline grows with it
+    #: (`oke.client.bounded.Bounds.of_document`). At most 1 GiB: each of `outbox_concurrency` fetches may hold it.
+    max_document_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1, le=MAX_DOCUMENT_BYTES_LIMIT)
     #: TP pulls flow 1 from every configured DR this often (minutes), and once at start; None: DR pushes.
     dr_sync_minutes: int | None = Field(default=None, gt=0)
     #: How many GETs a flow 1 pull (scheduled, or `oke sync dr`) makes at DR at once (`dr_sync.READS_AT_ONCE`):

@@ -13,10 +13,10 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from oke.client.errors import PeerError, reason
+from oke.client.errors import AnswerTooLarge, PeerError, reason
 from oke.client.ooapi import ANY_FILE
 from oke.client.peers import PeerDirectory
-from oke.config import Settings
+from oke.config import DEFAULT_MAX_DOCUMENT_BYTES, Settings
 from oke.outbox.delivery import Deliver, Delivery, KeptAnswers, OutboundMessage
 from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
@@ -25,8 +25,12 @@ from oke.store.database import Database
 from oke.store.notices import listening
 
 
-def http_delivery(directory: PeerDirectory) -> Deliver:
-    """Deliver an outbox message as an OOAPI call to its peer; any answer is the peer's, to be judged."""
+def http_delivery(directory: PeerDirectory, *, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Deliver:
+    """Deliver an outbox message as an OOAPI call to its peer; any answer is the peer's, to be judged.
+
+    A GET is a document fetch, whose answer may have up to `max_document_bytes` (`OKE_MAX_DOCUMENT_BYTES`): a
+    larger one is rejected, and the relay parks the fetch (it would be no smaller when sent again). Of a write's
+    answer only the status counts: one larger than `oke.client.bounded.JSON_MAX_BYTES` is not read further."""
 
     def deliver(message: OutboundMessage) -> Delivery:
         # the same id on every attempt: the peer's log lines of a message match `oke outbox show ID`
@@ -34,13 +38,19 @@ def http_delivery(directory: PeerDirectory) -> Deliver:
         try:
             if message.method == "GET":  # a document fetch: no body, its answer kept as bytes
                 response = directory.client(message.peer).request(
-                    "GET", message.path, headers={**traced, "accept": ANY_FILE}
+                    "GET", message.path, headers={**traced, "accept": ANY_FILE}, max_bytes=max_document_bytes
                 )
             else:
                 response = directory.client(message.peer).request(
                     message.method, message.path, json=message.body, headers=traced
                 )
         except PeerError as error:  # no answer, the token refused, an unknown peer: tried again, never parked
+            if isinstance(error, AnswerTooLarge) and error.endpoint is None:  # the call's own answer is too large
+                if message.method != "GET":  # of a write's answer TP needs nothing but its status
+                    return Delivery(status=error.peer_status)
+                # the relay logs the reason: it names no path
+                limit = f"answer larger than {error.limit} bytes (OKE_MAX_DOCUMENT_BYTES)"
+                return Delivery(status=error.peer_status, rejected=limit)
             return Delivery(status=None, error=str(error), reason=reason(error))
         return Delivery(status=response.status_code, headers=dict(response.headers), body=response.content)
 
@@ -102,7 +112,7 @@ def relaying(
     with peer_directory(read_sessions, settings) as directory:
         relay = Relay(
             writer,
-            http_delivery(directory),
+            http_delivery(directory, max_document_bytes=settings.max_document_bytes),
             retry_policy(settings, patience=patience, settled=settled),
             concurrency=settings.outbox_concurrency,
             on_delivered=on_delivered,

@@ -18,6 +18,9 @@ from oke.store.transactions import UNAVAILABLE
 #: Answers that say "later", not "no": the peer is overloaded or timed the request out.
 _TRANSIENT = frozenset({408, 429})
 _EXCERPT = 500
+#: The most bytes kept of an error answer (3xx, 4xx, 5xx): its status says what happened, and a problem longer than
+#: this is cut (`oke.client.bounded.exchange`), so no longer JSON: `PeerRefused.body` is then an excerpt of its text.
+ERROR_MAX_BYTES = 8 * 1024
 #: The `error` codes of a token endpoint's refusal (RFC 6749 §5.2): words of the standard, so a log line may name
 #: them; any other value is the peer's own text.
 OAUTH_ERRORS = frozenset(
@@ -74,6 +77,17 @@ class InvalidPeerAnswer(PeerError):
     """Invalid answer from a peer"""
 
 
+class AnswerTooLarge(InvalidPeerAnswer):
+    """Answer from a peer too large"""
+
+    def __init__(self, what: str, *, peer_status: int, limit: int) -> None:
+        super().__init__(f"{what}: the answer is larger than {limit} bytes")
+        #: The HTTP status of the peer's answer (a success: an error answer is cut, not refused).
+        self.peer_status = peer_status
+        #: The most bytes the answer might have had.
+        self.limit = limit
+
+
 class UnknownPeer(PeerError):
     """Unknown peer"""
 
@@ -112,6 +126,8 @@ def reason(error: PeerError) -> str:
     error's text, as in `loggable`."""
     where = f"{error.endpoint} " if error.endpoint else ""
     status = getattr(error, "peer_status", None)
+    if isinstance(error, AnswerTooLarge):
+        return f"{where}answered {status} with more than {error.limit} bytes"
     if status is not None:
         code = error.body.get("error") if isinstance(error, PeerRefused) and isinstance(error.body, dict) else None
         return f"{where}answered {status}" + (f" {code}" if code in OAUTH_ERRORS else "")
@@ -122,6 +138,8 @@ def reason(error: PeerError) -> str:
 
 
 def _body(response: httpx.Response) -> Any:
+    if len(response.content) > ERROR_MAX_BYTES:
+        return response.text[:_EXCERPT]
     try:
         return response.json()
     except ValueError:

@@ -16,19 +16,17 @@ import orjson
 from oke.auth.assertions import ASSERTION_TYPE, assertion_claims
 from oke.auth.jwk import load_private_pem
 from oke.auth.secrets import basic_authorization
+from oke.client.bounded import DEFAULT_TIMEOUT, Bounds, exchange
 from oke.client.errors import (
     TOKEN_ENDPOINT,
     InvalidPeerAnswer,
     PeerError,
     PeerUnavailable,
     answer_error,
-    transport_error,
 )
 
 logger = logging.getLogger(__name__)
 
-#: Every outbound call: quick to give up on a dead host, patient with a slow answer.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 #: The lifetime assumed when a token answer has no `expires_in` (RFC 6749 only recommends it).
 ASSUMED_LIFETIME = 300.0
 
@@ -73,6 +71,7 @@ class TokenSource:
         self._renew_before = renew_before_seconds
         self._clock = clock
         self._timeout = timeout
+        self._bounds = Bounds.of_call(timeout)
         self._lock = threading.Lock()
         self._token: _Token | None = None
 
@@ -130,10 +129,8 @@ class TokenSource:
             }
         else:
             headers["authorization"] = self._authorization
-        try:
-            response = self._http.post(self.token_url, data=form, headers=headers, timeout=self._timeout)
-        except httpx.RequestError as error:
-            raise transport_error(what, error) from error
+        request = self._http.build_request("POST", self.token_url, data=form, headers=headers, timeout=self._timeout)
+        response = exchange(self._http, request, self._bounds, what)
         if not response.is_success:
             raise answer_error(what, response)
         value, lifetime = _parse(what, response)

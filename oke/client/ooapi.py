@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import orjson
 
-from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, loggable, transport_error
-from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
+from oke.client.bounded import DEFAULT_TIMEOUT, Bounds, exchange
+from oke.client.errors import InvalidPeerAnswer, PeerUnavailable, answer_error, loggable
+from oke.client.oauth import TokenSource
 from oke.observability.context import current_request
 from oke.ooapi.paging import PAGE_SIZES
 from oke.ooapi.problems import PROBLEM_JSON
@@ -57,6 +58,7 @@ class OoapiClient:
         self.tokens = tokens
         self._http = http
         self._timeout = timeout
+        self._bounds = Bounds.of_call(timeout)
 
     def __repr__(self) -> str:
         return f"OoapiClient({self.base_url!r}, name={self.name!r})"
@@ -70,10 +72,14 @@ class OoapiClient:
         params: Params | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
     ) -> httpx.Response:
         """The peer's answer, whatever its status: what a non-2xx answer means is the caller's to decide.
 
         `json` is serialized, `content` sent as it is (a stored message); PATCH bodies go as merge-patch.
+        Each exchange (the token fetch, the call) ends within its `Bounds`: a JSON answer's (`Bounds.of_call`), or
+        with `max_bytes` a file's of up to that size (`Bounds.of_document`); a successful answer larger than that
+        raises `AnswerTooLarge`, an error answer is cut (`oke.client.bounded.exchange`).
         A 401 renews the token and retries once, for a peer that revoked it early or restarted with new keys.
         A call made while serving a request carries that request's `X-Request-ID` (unless `headers` give one), so
         that the peer's logs and ours can be matched.
@@ -87,12 +93,13 @@ class OoapiClient:
         if body is not None:
             sent["content-type"] = MERGE_PATCH if method == "PATCH" else JSON
         sent.update(headers or {})
+        bounds = self._bounds if max_bytes is None else Bounds.of_document(self._timeout, max_bytes)
         token = self.tokens.token()
-        response = self._send(method, path, token, body, params, sent)
+        response = self._send(method, path, token, body, params, sent, bounds)
         if response.status_code == 401:
             logger.info("%s: 401 on a %s; renewing the token and retrying once", self.name, method)
             self.tokens.invalidate(token)
-            response = self._send(method, path, self.tokens.token(), body, params, sent)
+            response = self._send(method, path, self.tokens.token(), body, params, sent, bounds)
         return response
 
     def get_json(self, path: str, params: Params | None = None, *, retry: ReadRetry | None = None) -> Any:
@@ -119,7 +126,8 @@ class OoapiClient:
         peer's `totalPages`, when it gives one, is not reached; each page read as `get_json` reads, with `retry`.
 
         Raises `InvalidPeerAnswer` for a peer that would have us page for ever: one that serves a page again
-        (it ignores `pageNumber`), or claims more pages than `MAX_PAGES`.
+        (it ignores `pageNumber`), or claims more pages than `MAX_PAGES`; and for a page of more items than
+        `page_size` (it ignores `pageSize`), so that `MAX_PAGES` bounds what a listing holds.
         """
         previous: list[dict[str, Any]] | None = None
         for number in range(1, MAX_PAGES + 1):
@@ -127,6 +135,11 @@ class OoapiClient:
             items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise InvalidPeerAnswer(f"{self._what('GET', path)}: page {number} is not an OOAPI page")
+            if len(items) > page_size:
+                raise InvalidPeerAnswer(
+                    f"{self._what('GET', path)}: page {number} has {len(items)} items, more than the pageSize "
+                    f"{page_size} asked: the peer ignores pageSize"
+                )
             if items and items == previous:
                 raise InvalidPeerAnswer(
                     f"{self._what('GET', path)}: page {number} repeats page {number - 1}, which said hasNextPage: "
@@ -179,18 +192,17 @@ class OoapiClient:
         body: bytes | None,
         params: Params | None,
         headers: dict[str, str],
+        bounds: Bounds,
     ) -> httpx.Response:
-        try:
-            return self._http.request(
-                method,
-                self.base_url + path,
-                content=body,
-                params=params,
-                headers={**headers, "authorization": f"Bearer {token}"},
-                timeout=self._timeout,
-            )
-        except httpx.RequestError as error:
-            raise transport_error(self._what(method, path), error) from error
+        request = self._http.build_request(
+            method,
+            self.base_url + path,
+            content=body,
+            params=params,
+            headers={**headers, "authorization": f"Bearer {token}"},
+            timeout=self._timeout,
+        )
+        return exchange(self._http, request, bounds, self._what(method, path))
 
     def _what(self, method: str, path: str) -> str:
         return f"{self.name}: {method} {path}"

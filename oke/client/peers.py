@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from oke import USER_AGENT
 from oke.auth.jwk import load_private_pem
+from oke.client.bounded import DEFAULT_TIMEOUT
 from oke.client.errors import FORESEEN, UnknownPeer, loggable
-from oke.client.oauth import DEFAULT_TIMEOUT, TokenSource
+from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, FieldError, InvalidContent, NotFound
 from oke.observability.logs import bare_traceback
@@ -294,7 +295,7 @@ def _credential_errors(secret: str | None, private_key_pem: str | None) -> list[
 
 def _url_errors(**urls: str | None) -> list[FieldError]:
     """The URLs given (not None) that are not http(s) URLs."""
-    wrong = [field for field, url in urls.items() if url is not None and not _is_http(url)]
+    wrong = [field for field, url in urls.items() if url is not None and not is_http_url(url)]
     return [FieldError(f"/{field}", "is not an http(s) URL") for field in wrong]
 
 
@@ -303,6 +304,7 @@ def _scope(scope: str | None) -> str | None:
     return " ".join((scope or "").split()) or None
 
 
-def _is_http(url: str) -> bool:
+def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host."""
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)

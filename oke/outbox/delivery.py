@@ -13,6 +13,8 @@ from sqlalchemy import Connection
 
 #: The most characters of a peer's answer kept in `last_error`.
 ERROR_EXCERPT = 500
+#: The largest problem detail kept in `problem`: a longer one is dropped (`last_error` keeps its start).
+PROBLEM_MAX_BYTES = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Delivery:
     #: Why the call got no answer (`status` None), as a log line may say it ("token endpoint answered 401
     #: invalid_client"): never the peer's words or the path, which `error` may hold.
     reason: str | None = None
+    #: Why the answer may not be kept (it is too large): the relay parks the message saying so, whatever `status`.
+    rejected: str | None = None
 
     def header(self, name: str) -> str | None:
         """A header by its case-insensitive name."""
@@ -62,9 +66,9 @@ KeptAnswers = Mapping[str, OnDelivered]
 
 
 def problem_of(delivery: Delivery) -> Any:
-    """The peer's problem detail, when it answered with application/problem+json."""
+    """The peer's problem detail, when it answered with application/problem+json of at most `PROBLEM_MAX_BYTES`."""
     content_type = (delivery.header("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/problem+json" or not delivery.body:
+    if content_type != "application/problem+json" or not delivery.body or len(delivery.body) > PROBLEM_MAX_BYTES:
         return None
     try:
         problem = orjson.loads(delivery.body)

@@ -232,7 +232,7 @@ class Relay:
         now = self._clock()
         attempts = message.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "last_status": delivery.status} | RELEASED
-        if self._policy.delivered(message.kind, delivery.status):
+        if delivery.rejected is None and self._policy.delivered(message.kind, delivery.status):
             delivered = {
                 "message_id": message.id,
                 "holder": round_.holder,
@@ -261,14 +261,18 @@ class Relay:
                     why = f"internal error keeping the answer: {failed}: {failure}"
                 delivery = Delivery(status=None, error=why)
                 values["last_status"] = None
-        decision = self._policy.after_failure(
-            attempts,
-            status=delivery.status,
-            retry_after=delivery.header("retry-after"),
-            now=now,
-            rng=self._rng,
-            kind=message.kind,
-            written_at=message.created_at,
+        decision: Decision = (
+            Park(delivery.rejected)
+            if delivery.rejected is not None
+            else self._policy.after_failure(
+                attempts,
+                status=delivery.status,
+                retry_after=delivery.header("retry-after"),
+                now=now,
+                rng=self._rng,
+                kind=message.kind,
+                written_at=message.created_at,
+            )
         )
         problem, error = problem_of(delivery), error_of(delivery)
         values |= {"last_error": error, "problem": null() if problem is None else problem}

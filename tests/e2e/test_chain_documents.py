@@ -97,6 +97,7 @@ def test_a_document_named_in_a_result_is_fetched_and_dr_reads_it(tp: TP, ta: TA)
     assert read.content == PDF_BYTES
     assert read.headers["content-type"].startswith("application/pdf")
     assert "Beoordeling.pdf" in read.headers["content-disposition"]
+    assert read.headers["x-content-type-options"] == "nosniff"  # TA's media type may be text/html: not run as such
     assert fetch_state(tp, document_id) == "delivered"
     # Flow 5 named documents by TA's id until migration 0018: where it names one document, it still answers.
     assert dr.get(f"/documents/{document_id}").content == PDF_BYTES

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from oke.auth.caller import ClientRole
@@ -16,6 +17,7 @@ from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsafname import TaComponent
 from tests.api_client import TP, Peer, new_id
+from tests.servers import free_port, running
 from tests.ta_client import TA
 
 
@@ -122,6 +124,31 @@ def test_no_access_link_while_ta_is_down_is_a_503(tp: TP) -> None:
     response = planner.get_planning(f"/deelnames/{deelname}/url")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_access_link_that_is_no_http_url_is_tas_invalid_answer(tp: TP) -> None:
+    """TA's link is put before a student: a `javascript:` URL (or a relative one) was passed on as it came."""
+    app = FastAPI(openapi_url=None)
+    links = ["javascript:alert(document.cookie)", "/start/1", "https://ta.example/start/1"]
+
+    @app.post("/oauth2/token")
+    async def token() -> dict[str, Any]:
+        return {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}
+
+    @app.get("/ooapi/associations/{associationId}/url")
+    async def link(associationId: str) -> str:
+        return links.pop(0)
+
+    with running(app, free_port()) as base:
+        tp.configure_ta("ta-links", base)
+        deelname = tp.plan("ta-links", students=1)["deelnames"][0]["deelnameId"]
+        planner = tp.peer(ClientRole.planner)
+        for _ in range(2):
+            response = planner.get_planning(f"/deelnames/{deelname}/url")
+            assert response.status_code == 502, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "no http(s) URL" in response.json()["detail"]
+        assert planner.get_planning(f"/deelnames/{deelname}/url").json()["url"] == "https://ta.example/start/1"
 
 
 def test_a_changed_session_reaches_ta_with_the_same_participations(tp: TP, ta: TA) -> None:

@@ -32,6 +32,8 @@ def oke(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ((), {"OKE_PORT": "abc"}, "error: port ($OKE_PORT or its option): Input should be a valid integer"),
         (("--database-url", "/srv/oke/tp.db"), {}, "error: database_url ($OKE_DATABASE_URL or its option): is not a"),
         (("--database-url", "mysql://oke@db/oke"), {}, "sqlite:///FILE or postgresql://USER@HOST/NAME"),
+        ((), {"OKE_MAX_DOCUMENT_BYTES": "0"}, "max_document_bytes ($OKE_MAX_DOCUMENT_BYTES or its option): Input"),
+        ((), {"OKE_MAX_DOCUMENT_BYTES": str(2**30 + 1)}, "Input should be less than or equal to 1073741824"),
     ],
 )
 def test_a_wrong_setting_is_one_line_naming_it(args: tuple[str, ...], env: dict[str, str], said: str) -> None:

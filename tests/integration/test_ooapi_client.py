@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gzip
+import time
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
+from dataclasses import replace
 from itertools import islice
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +17,7 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
 
 from oke.auth import scopes
 from oke.auth.api import token_router
@@ -22,13 +26,14 @@ from oke.auth.clients import ClientRegistry
 from oke.auth.deps import CallerDep
 from oke.auth.tokens import TokenIssuer
 from oke.client import ooapi
-from oke.client.errors import InvalidPeerAnswer, PeerRefused, PeerUnavailable
+from oke.client.bounded import JSON_MAX_BYTES
+from oke.client.errors import ERROR_MAX_BYTES, AnswerTooLarge, InvalidPeerAnswer, PeerRefused, PeerUnavailable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import NotFound, ServiceUnavailable, Unauthorized
 from oke.observability.context import begin_request
 from oke.outbound import http_delivery
-from oke.outbox.delivery import OutboundMessage
+from oke.outbox.delivery import Delivery, OutboundMessage, problem_of
 from oke.store.base import utcnow
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
@@ -113,7 +118,48 @@ class Peer:
             await anyio.sleep(1)
             return {}
 
+        @app.get("/ooapi/trickle/{times}")
+        async def trickle(times: int) -> StreamingResponse:
+            """200, then a byte every 0.1 s: each read gets one well within its timeout."""
+            return StreamingResponse(_trickled(times, b"{}"), media_type="application/json")
+
+        @app.post("/trickled-token")
+        async def trickled_token() -> StreamingResponse:
+            token = b'{"access_token": "t", "token_type": "Bearer", "expires_in": 60}'
+            return StreamingResponse(_trickled(40, token), media_type="application/json")
+
+        @app.get("/ooapi/large/{size}")
+        async def large(size: int) -> Response:
+            """A JSON answer of `size` bytes."""
+            return Response(b'{"x": "' + b"A" * (size - 9) + b'"}', media_type="application/json")
+
+        @app.get("/ooapi/bomb")
+        async def bomb() -> Response:
+            """A JSON answer of 11 MB gzipped to some 11 KB."""
+            return Response(GZIP_BOMB, media_type="application/json", headers={"content-encoding": "gzip"})
+
+        @app.get("/ooapi/long-problem")
+        async def long_problem() -> Response:
+            body = orjson.dumps({"title": "Invalid content", "status": 400, "detail": "A" * 50_000})
+            return Response(body, 400, media_type="application/problem+json")
+
+        @app.get("/ooapi/oversized")
+        async def oversized(pageSize: int) -> dict[str, Any]:
+            """A page of one item more than asked for, and `hasNextPage`: a peer that ignores `pageSize`."""
+            items = [{"itemId": str(n)} for n in range(pageSize + 1)]
+            return {"pageSize": pageSize, "pageNumber": 1, "hasNextPage": True, "items": items}
+
         return app
+
+
+async def _trickled(times: int, end: bytes) -> AsyncIterator[bytes]:
+    for _ in range(times):
+        yield b" "
+        await anyio.sleep(0.1)
+    yield end
+
+
+GZIP_BOMB = gzip.compress(b'{"x": "' + b"A" * (11 * 1024 * 1024) + b'"}')
 
 
 @pytest.fixture(scope="module")
@@ -285,3 +331,84 @@ def test_every_call_has_timeouts_by_default() -> None:
         tokens = TokenSource(http, token_url="https://ta.test/oauth2/token", client_id="c", secret="s", scope=None)
         OoapiClient("https://ta.test/ooapi", tokens, http).get_json("/")
     assert seen == [{"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}] * 2
+
+
+def test_an_answer_that_trickles_ends_at_the_calls_deadline(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    """httpx's timeout is per read: a byte every 0.1 s held a call as long as the peer liked (the relay's round
+    and a planner's thread with it). Now the whole call ends a few read timeouts after it began."""
+    client = _client(peer, http, timeout=httpx.Timeout(0.2, connect=5))
+    client.tokens.token()
+    started = time.monotonic()
+    with pytest.raises(PeerUnavailable, match="ReadTimeout: the answer took longer than 0.6 s"):
+        client.get_json("/trickle/40")  # 4 s
+    assert time.monotonic() - started < 2
+    assert client.get_json("/trickle/2") == {}  # in time
+
+
+def test_a_token_answer_that_trickles_ends_at_its_deadline(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    tokens = TokenSource(
+        http,
+        token_url=f"{peer[1]}/trickled-token",
+        client_id=CLIENT_ID,
+        secret=SECRET,
+        scope=None,
+        timeout=httpx.Timeout(0.2, connect=5),
+    )
+    started = time.monotonic()
+    with pytest.raises(PeerUnavailable, match="ReadTimeout"):
+        tokens.token()
+    assert time.monotonic() - started < 2
+
+
+def test_a_json_answer_over_the_limit_is_invalid(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    assert len(client.get_json(f"/large/{JSON_MAX_BYTES}")["x"]) == JSON_MAX_BYTES - 9
+    with pytest.raises(AnswerTooLarge, match=f"ta test: GET /large/{JSON_MAX_BYTES + 1}: the answer is larger than "):
+        client.get_json(f"/large/{JSON_MAX_BYTES + 1}")
+
+
+def test_a_gzip_bomb_is_counted_decompressed(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    """2 MB of gzip made 2 GB in TP's memory: the limit counts the bytes as they are decompressed."""
+    assert len(GZIP_BOMB) < 100_000
+    with pytest.raises(InvalidPeerAnswer, match=f"larger than {JSON_MAX_BYTES} bytes"):
+        _client(peer, http).get_json("/bomb")
+
+
+def test_a_file_may_be_as_large_as_asked_and_no_larger(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    assert len(client.request("GET", "/large/1000", max_bytes=1000).content) == 1000
+    with pytest.raises(AnswerTooLarge) as refused:
+        client.request("GET", "/large/1001", max_bytes=1000)
+    assert (refused.value.peer_status, refused.value.limit) == (200, 1000)
+
+
+def test_a_document_over_the_limit_is_a_delivery_to_park(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    client = _client(peer, http)
+    directory: Any = SimpleNamespace(client=lambda name: client)
+    fetch = OutboundMessage(5, "roc-a", "ta", "documents.fetch", "d-1", "GET", "/large/1001", None, None, 0, utcnow())
+    delivery = http_delivery(directory, max_document_bytes=1000)(fetch)
+    assert (delivery.status, delivery.body) == (200, b"")
+    assert delivery.rejected == "answer larger than 1000 bytes (OKE_MAX_DOCUMENT_BYTES)"
+    assert http_delivery(directory, max_document_bytes=1001)(fetch).rejected is None
+    written = replace(fetch, kind="flow2.offering", method="PUT", path="/echo", body={"x": "A" * JSON_MAX_BYTES})
+    assert http_delivery(directory, max_document_bytes=1000)(written) == Delivery(200)  # its status is all that counts
+
+
+def test_a_long_problem_is_cut_and_not_parsed(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    """A 50 MB problem+json was read whole, parsed into `PeerRefused.body` and stored in the outbox's `problem`."""
+    client = _client(peer, http)
+    with pytest.raises(PeerRefused) as refused:
+        client.get_json("/long-problem")
+    assert isinstance(refused.value.body, str) and len(refused.value.body) == 500
+    directory: Any = SimpleNamespace(client=lambda name: client)
+    fetch = OutboundMessage(5, "roc-a", "ta", "documents.fetch", "k", "GET", "/long-problem", None, None, 0, utcnow())
+    delivery = http_delivery(directory)(fetch)
+    assert (delivery.status, len(delivery.body), problem_of(delivery)) == (400, ERROR_MAX_BYTES, None)
+
+
+def test_a_page_of_more_items_than_asked_is_invalid(peer: tuple[Peer, str], http: httpx.Client) -> None:
+    """A DR that ignored `pageSize` sent 50,000 items a page, with hasNextPage, until TP held 5.5 GB."""
+    read: list[dict[str, Any]] = []
+    with pytest.raises(InvalidPeerAnswer, match="page 1 has 4 items, more than the pageSize 3 asked"):
+        read.extend(_client(peer, http).pages("/oversized", page_size=3))
+    assert read == []

@@ -11,13 +11,16 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 from sqlalchemy import Connection, delete, event, func, select
 from sqlalchemy.exc import OperationalError
@@ -25,10 +28,13 @@ from typer.testing import CliRunner
 
 from oke.cli import outbox as outbox_cli
 from oke.cli._options import OPERATOR_MAX_LIMIT
+from oke.client.oauth import TokenSource
+from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, NotFound
+from oke.outbound import http_delivery
 from oke.outbox import operations
 from oke.outbox.claims import SCAN_CHUNK
-from oke.outbox.delivery import Delivery, OutboundMessage
+from oke.outbox.delivery import PROBLEM_MAX_BYTES, Delivery, OutboundMessage
 from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
@@ -38,6 +44,7 @@ from oke.store.history import AuditQuery, audit_trail
 from oke.store.tables.messages import ReceivedMessage
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.uow import UnitOfWork
+from tests import servers
 from tests.e2e.test_chain_flow2 import eventually
 
 POLICY = RetryPolicy(base_seconds=10, factor=2, max_seconds=100, jitter=0)
@@ -242,6 +249,46 @@ def test_a_peer_that_gave_no_answer_is_not_called_again_in_the_same_round(databa
     assert set(states(database).values()) == {"delivered"}
 
 
+def test_a_peer_that_trickles_its_answer_holds_a_round_no_longer_than_a_calls_deadline(database: Database) -> None:
+    """A TA that answered a document fetch with 200 and then a byte every 3 s held the relay for ever (its lease
+    renewed, other schools' messages never sent): the fetch now fails at its deadline and is tried again later,
+    while the other peer's message goes in the same round."""
+    app = FastAPI()
+
+    @app.post("/oauth2/token")
+    async def token() -> dict[str, Any]:
+        return {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}
+
+    @app.get("/ooapi/documents/{documentId}")
+    async def document(documentId: str) -> StreamingResponse:
+        async def trickle() -> AsyncIterator[bytes]:
+            for _ in range(100):  # 10 s
+                yield b"%"
+                await asyncio.sleep(0.1)
+
+        return StreamingResponse(trickle(), media_type="application/pdf")
+
+    @app.put("/ooapi/offerings/{offeringId}")
+    async def offering(offeringId: str) -> dict[str, str]:
+        return {}
+
+    fetch = add(database, "doc-1", method="GET", path="/documents/doc-1", peer="ta-trickle")
+    other = add(database, "o-1", peer="ta-ok")
+    with servers.running(app, servers.free_port()) as base, httpx.Client() as http:
+        tokens = TokenSource(http, token_url=f"{base}/oauth2/token", client_id="tp", secret="s", scope=None)
+        timeout = httpx.Timeout(0.2, connect=5)
+        client = OoapiClient(f"{base}/ooapi", tokens, http, timeout=timeout)
+        directory: Any = SimpleNamespace(client=lambda name: client)
+        outbox = Relay(database.engine, http_delivery(directory, max_document_bytes=10_000), POLICY, concurrency=2)
+        started = time.monotonic()
+        assert outbox.run_once() == 2
+        assert time.monotonic() - started < 5  # its deadline: 3 reads of 0.2 s, 10 KB at 1 MB/s
+    failed = row(database, fetch)
+    assert (failed.state, failed.attempts, failed.last_status) == ("pending", 1, None)
+    assert failed.last_error is not None and "ReadTimeout: the answer took longer than" in failed.last_error
+    assert row(database, other).state == "delivered"
+
+
 def test_a_server_error_is_retried_after_the_backoff_and_delivered_once(database: Database) -> None:
     message_id = add(database)
     peer = FakePeer(Delivery(500, {"Content-Type": "text/plain"}, b"database down"))
@@ -304,6 +351,38 @@ def test_a_refused_message_is_parked_with_the_problem_and_an_operator_retries_it
     assert (done.state, done.attempts, done.problem) == ("delivered", 2, None)
     with database.sessions() as session, pytest.raises(Conflict):
         operations.retry(session, refused)
+
+
+def test_a_problem_larger_than_a_few_kilobytes_is_not_stored(database: Database) -> None:
+    """A peer's 50 MB problem was stored whole in `problem`: one over `PROBLEM_MAX_BYTES` is dropped, and
+    `last_error` keeps its start."""
+    refused = add(database)
+    body = json.dumps({**PROBLEM, "detail": "A" * (PROBLEM_MAX_BYTES + 1)}).encode()
+    relay(database, FakePeer(Delivery(400, {"Content-Type": "application/problem+json"}, body)), Clock()).run_once()
+    parked = row(database, refused)
+    assert (parked.state, parked.last_status, parked.problem) == ("parked", 400, None)
+    assert parked.last_error is not None and len(parked.last_error) < 600
+    assert parked.last_error.startswith('HTTP 400: {"type": "about:blank"')
+
+
+def test_an_answer_the_sender_rejects_parks_the_message_whatever_its_status(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A document larger than the limit came with a 200: its fetch is parked, not delivered (nor kept), and the
+    later messages of its key wait behind it."""
+    message_id = add(database, "doc-1", method="GET", path="/documents/doc-1")
+    later = add(database, "doc-1", method="GET", path="/documents/doc-1", snapshot=False)
+    kept: list[bytes] = []
+    reason = "answer larger than 1000 bytes (OKE_MAX_DOCUMENT_BYTES)"
+    peer = FakePeer(Delivery(200, {"Content-Type": "application/pdf"}, rejected=reason))
+    outbox = relay(database, peer, Clock(), on_delivered={"flow2.offering": lambda _c, _m, d: kept.append(d.body)})
+    caplog.set_level(logging.WARNING, logger="oke.outbox.relay")
+    assert outbox.run_once() == 1
+    parked = row(database, message_id)
+    assert (parked.state, parked.attempts, parked.last_status, parked.problem) == ("parked", 1, 200, None)
+    assert parked.last_error == f"{reason}; HTTP 200"
+    assert kept == [] and row(database, later).state == "pending" and peer.ids == [message_id]
+    assert any(reason in record.getMessage() and "parked" in record.getMessage() for record in caplog.records)
 
 
 def test_a_parked_message_is_logged_without_the_peers_answer(

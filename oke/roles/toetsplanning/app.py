@@ -21,6 +21,7 @@ from oke.roles.toetsplanning.api import (
     toetsen,
     zittingen,
 )
+from oke.roles.toetsplanning.api.deps import PeerThreads
 from oke.roles.toetsplanning.background import working
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.database import Database
@@ -53,6 +54,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.peers = peers
+    app.state.peer_threads = PeerThreads()
     for module in (associations, offerings, persons, documents, groups, metadata):  # flow 3's first: matched most
         app.include_router(module.router, prefix=settings.base_path)
     app.include_router(token_router())

@@ -29,15 +29,19 @@ _STUDENT = "student"
 def group_members(
     uow: ToetsplanningUnitOfWork, directory: PeerDirectory, *, tenant: str, dr_peer: str | None, group_id: str
 ) -> list[Participant]:
-    """The ad-hoc participants of a group, as the planning API and `oke plan` plan them: the group is one of a DR
-    of the school (a 400 naming `/drPeer` otherwise), read over HTTP once that DR is checked."""
+    """The ad-hoc participants of a group, as `oke plan` plans them: `group_dr`, then `group_participants`."""
+    return group_participants(directory, group_dr(uow, tenant=tenant, dr_peer=dr_peer), group_id)
+
+
+def group_dr(uow: ToetsplanningUnitOfWork, *, tenant: str, dr_peer: str | None) -> str:
+    """The DR a group is read from: one of the school's (a 400 naming `/drPeer` otherwise)."""
     if dr_peer is None:
         raise InvalidContent(FieldError("/drPeer", "is required with groupId: the DR whose group it is"))
     require_dr(uow, tenant=tenant, dr_peer=dr_peer)
-    return _participants(directory, dr_peer, group_id)
+    return dr_peer
 
 
-def _participants(directory: PeerDirectory, dr_peer: str, group_id: str) -> list[Participant]:
+def group_participants(directory: PeerDirectory, dr_peer: str, group_id: str) -> list[Participant]:
     """The group's current members (not cancelled, not ended), each with the Person DR gives, in DR's order."""
     client = directory.client(dr_peer)
     now = datetime.now(UTC)

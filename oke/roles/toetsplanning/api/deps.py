@@ -2,15 +2,18 @@
 
 FastAPI resolves every dependency on every request, and on the flow 3 hot path a chain of small
 dependencies costs more than the work itself; so each route takes a single `Call`, and only the planning
-routes that call a TA while they wait add a second, `PeersDep` (a lookup on the app's state).
+routes that call a TA while they wait add a second, `PeersDep` (a lookup on the app's state), and run those calls
+in `PeerThreadsDep`'s worker threads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 
 from oke.auth.caller import Caller, ClientRole, sender_of
@@ -27,6 +30,8 @@ FLOW_SCOPES = {ClientRole.dr: FLOW_1_5, ClientRole.ta: FLOW_2_3_4}
 DR_CLIENTS = (ClientRole.dr,)
 PLANNERS = (ClientRole.planner,)
 T = TypeVar("T")
+#: The most worker threads the calls of planners' requests to one peer hold at once.
+PEER_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,27 @@ def peers(request: Request) -> PeerDirectory:
     return directory
 
 
+class PeerThreads:
+    """Worker threads for the calls a planner's request makes to a peer while it waits, at most `PEER_THREADS` per
+    peer; the others wait their turn without a thread. A peer that answers slowly (each call ends by its deadline,
+    `oke.client.bounded`) holds that many: in anyio's pool of 40 it held them all, and every school's planner calls
+    waited. Used on the event loop only, so it needs no lock."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[str, CapacityLimiter] = {}
+
+    async def run(self, peer: str, work: Callable[..., T], *args: Any) -> T:
+        limiter = self._limiters.get(peer)
+        if limiter is None:
+            limiter = self._limiters[peer] = CapacityLimiter(PEER_THREADS)
+        return await anyio.to_thread.run_sync(work, *args, limiter=limiter)
+
+
+def peer_threads(request: Request) -> PeerThreads:
+    threads: PeerThreads = request.app.state.peer_threads
+    return threads
+
+
 PeerReadDep = Annotated[Call, Depends(peer_read)]
 PeerWriteDep = Annotated[Write, Depends(peer_write)]
 DrWriteDep = Annotated[Write, Depends(dr_write)]
@@ -119,3 +145,4 @@ DrReadDep = Annotated[Call, Depends(dr_read)]
 PlannerDep = Annotated[Call, Depends(planner)]
 PlannerWriteDep = Annotated[PlannerWrite, Depends(planner_write)]
 PeersDep = Annotated[PeerDirectory, Depends(peers)]
+PeerThreadsDep = Annotated[PeerThreads, Depends(peer_threads)]

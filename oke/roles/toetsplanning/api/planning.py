@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from oke.client.peers import PeerDirectory
 from oke.ooapi.common import Id, Int32
 from oke.roles.toetsplanning.access_links import access_link
-from oke.roles.toetsplanning.api.deps import Call, PeersDep, PlannerDep, PlannerWriteDep
-from oke.roles.toetsplanning.groups import group_members
+from oke.roles.toetsplanning.api.deps import Call, PeersDep, PeerThreads, PeerThreadsDep, PlannerDep, PlannerWriteDep
+from oke.roles.toetsplanning.groups import group_dr, group_participants
 from oke.roles.toetsplanning.reconcile import keep_who_asked, reconcile
 from oke.roles.toetsplanning.services import catalogue, planning, reads
 from oke.web.bodies import JsonRoute
@@ -91,10 +90,10 @@ class ZittingOut(BaseModel):
 
 
 @router.post("/zittingen", status_code=201)
-async def plan_zitting(plan: ZittingIn, call: PlannerWriteDep, peers: PeersDep) -> ZittingOut:
+async def plan_zitting(plan: ZittingIn, call: PlannerWriteDep, peers: PeersDep, threads: PeerThreadsDep) -> ZittingOut:
     """Plan a session at a TA: `offering` is the ComponentOffering without its id (TP creates it); `groupId` and
     `drPeer` add the members of one of DR's groups (flow 1b)."""
-    participants = await _participants(plan, plan.participants, call, peers)
+    participants = await _participants(plan, plan.participants, call, peers, threads)
     zitting_id = str(uuid.uuid4())
     planned = await call.write(
         "zitting",
@@ -114,11 +113,11 @@ async def plan_zitting(plan: ZittingIn, call: PlannerWriteDep, peers: PeersDep) 
 
 @router.post("/zittingen/{zittingId}/deelnames", status_code=201)
 async def add_deelnames(
-    zittingId: str, body: ParticipantsIn, call: PlannerWriteDep, peers: PeersDep
+    zittingId: str, body: ParticipantsIn, call: PlannerWriteDep, peers: PeersDep, threads: PeerThreadsDep
 ) -> list[DeelnameOut]:
     """Assign more participants to a session: students (an extra attempt with `extraAttempt`), staff, or the
     members of one of DR's groups (`groupId`, `drPeer`: flow 1b)."""
-    participants = await _participants(body, body.participants, call, peers)
+    participants = await _participants(body, body.participants, call, peers, threads)
     planned = await call.write(
         "zitting",
         zittingId,
@@ -130,17 +129,16 @@ async def add_deelnames(
 
 
 async def _participants(
-    group: GroupIn, given: list[ParticipantIn], call: Call, peers: PeerDirectory
+    group: GroupIn, given: list[ParticipantIn], call: Call, peers: PeerDirectory, threads: PeerThreads
 ) -> list[planning.Participant]:
     """The participants given, then the group's members read from DR (HTTP in a worker thread)."""
     participants = [p.participant() for p in given]
     group_id = group.groupId
     if group_id is None:
         return participants
-    tenant, dr_peer = call.caller.tenant, group.drPeer
-    return participants + await call.tx.read(
-        lambda uow: group_members(uow, peers, tenant=tenant, dr_peer=dr_peer, group_id=group_id)
-    )
+    tenant, given_dr = call.caller.tenant, group.drPeer
+    dr_peer = await call.tx.read(lambda uow: group_dr(uow, tenant=tenant, dr_peer=given_dr))
+    return participants + await threads.run(dr_peer, group_participants, peers, dr_peer, group_id)
 
 
 @router.post("/zittingen/{zittingId}/cancel", status_code=204, response_class=Response)
@@ -177,10 +175,10 @@ async def move_deelname(deelnameId: str, body: MoveIn, call: PlannerWriteDep) ->
 
 
 @router.get("/deelnames/{deelnameId}/url")
-async def get_access_link(deelnameId: str, call: PlannerDep, peers: PeersDep) -> AccessLinkOut:
+async def get_access_link(deelnameId: str, call: PlannerDep, peers: PeersDep, threads: PeerThreadsDep) -> AccessLinkOut:
     """The participant's access link, asked of TA at each call (2.7): 502/503 when TA cannot give it."""
     ta_peer = await call.tx.read(lambda uow: reads.ta_of_deelname(uow, call.caller.tenant, deelnameId))
-    return AccessLinkOut(url=await anyio.to_thread.run_sync(access_link, peers, ta_peer, deelnameId))
+    return AccessLinkOut(url=await threads.run(ta_peer, access_link, peers, ta_peer, deelnameId))
 
 
 @router.get("/catalogue")
