@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from contextvars import copy_context
 from dataclasses import replace
 from itertools import islice
@@ -26,7 +29,7 @@ from oke.auth.clients import ClientRegistry
 from oke.auth.deps import CallerDep
 from oke.auth.tokens import TokenIssuer
 from oke.client import ooapi
-from oke.client.bounded import JSON_MAX_BYTES
+from oke.client.bounded import JSON_MAX_BYTES, with_deadlines
 from oke.client.errors import ERROR_MAX_BYTES, AnswerTooLarge, InvalidPeerAnswer, PeerRefused, PeerUnavailable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
@@ -412,3 +415,48 @@ def test_a_page_of_more_items_than_asked_is_invalid(peer: tuple[Peer, str], http
     with pytest.raises(InvalidPeerAnswer, match="page 1 has 4 items, more than the pageSize 3 asked"):
         read.extend(_client(peer, http).pages("/oversized", page_size=3))
     assert read == []
+
+
+@contextmanager
+def trickling_headers(seconds: float) -> Iterator[str]:
+    """A server on loopback that answers every connection with a status line, then a header line every 0.1 s for
+    `seconds`: httpx reads headers before oke sees a byte of the answer. Its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                ends = time.monotonic() + seconds
+                while time.monotonic() < ends and not stop.is_set():
+                    with suppress(OSError):
+                        connection.sendall(b"X-Slow: a\r\n")
+                    time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(10)
+
+
+def test_headers_that_trickle_end_at_the_calls_deadline_with_deadlines() -> None:
+    """Found by a hostile-peer review: the call's deadline covered the body only; a peer that trickled its header
+    lines (a line every 0.1 s, each read in time) held the call, and the relay round with it, for ever."""
+    tokens: Any = SimpleNamespace(token=lambda: "t", invalidate=lambda token: None)
+    timeout = httpx.Timeout(0.2, connect=5)
+    with trickling_headers(seconds=6) as base, with_deadlines(httpx.Client()) as http:
+        client = OoapiClient(base, tokens, http, timeout=timeout, name="slow ta")
+        started = time.monotonic()
+        with pytest.raises(PeerUnavailable, match="ReadTimeout: the answer took longer than 0.6 s"):
+            client.get_json("/offerings/z-1")
+        assert time.monotonic() - started < 2
