@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from oke.errors import FieldError, InvalidContent, PayloadTooLarge, UnsupportedMediaType
 from oke.ooapi.problems import pointer
 from oke.store.history import Inbound
+from oke.web.unfit import unfit_path
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 #: The content type each write must carry where a role is strict about it (RFC 7396 for PATCH).
@@ -57,10 +58,26 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidContent(FieldError("", f"malformed JSON: {exc}")) from None
     if not isinstance(document, dict):
         raise InvalidContent(FieldError("", "the body must be a JSON object"))
-    _check_depth(document)
-    if b"\\u0000" in raw:
-        _refuse_nul(document)
+    check_document(document, raw)
     return document
+
+
+def check_document(document: dict[str, Any], raw: bytes | None = None) -> None:
+    """`InvalidContent` for a JSON object nested deeper than `MAX_DEPTH` or holding a NUL character: refused before
+    any code recurses over it or a database is asked to store it. `raw`, the JSON text it was parsed from, spares
+    the search for a NUL where the text has none."""
+    _check_depth(document)
+    if raw is None or b"\\u0000" in raw:
+        _refuse_nul(document)
+
+
+def check_received(path: str, document: dict[str, Any]) -> None:
+    """The checks a message a peer sends passes before any service sees it (`RefuseUnfitText` on its path,
+    `check_document` on its body), made of a document oke read from a peer at `path` (`GET`, the path as the
+    peer would send it, ids unquoted): `InvalidContent` naming what is wrong."""
+    if (unfit := unfit_path(path)) is not None:
+        raise InvalidContent(unfit)
+    check_document(document)
 
 
 def _check_depth(document: dict[str, Any]) -> None:

@@ -32,12 +32,17 @@ class RefuseUnfitText:
 
 
 def _unfit(scope: Scope) -> FieldError | None:
-    path: str = scope["path"]
     query: bytes = scope.get("query_string", b"")
-    if "\x00" in path:
-        return FieldError("/path", NUL)
     if b"%00" in query or b"\x00" in query:
         return FieldError("/query", NUL)
+    return unfit_path(scope["path"])
+
+
+def unfit_path(path: str) -> FieldError | None:
+    """Why oke could not store the ids of `path` (a NUL character, a segment longer than `MAX_ID`), or None:
+    also asked of the path at a peer of each object oke reads there (`bodies.check_received`)."""
+    if "\x00" in path:
+        return FieldError("/path", NUL)
     if any(len(segment) > MAX_ID for segment in path.split("/")):
         return FieldError("/path", TOO_LONG)
     return None

@@ -257,7 +257,7 @@ def test_the_schedule_pulls_again_at_every_turn(tp: TP, dr: DR, tp_database_url:
 
     async def run() -> None:
         with PeerDirectory(database.read_sessions) as directory:
-            async with pulling(directory, tx, every_seconds=0.2):
+            async with pulling(directory, tx, every_seconds=0.2, budget_seconds=60):
                 with anyio.fail_after(30):
                     while len(held(tp)["associations"]) < 10:
                         await anyio.sleep(0.1)

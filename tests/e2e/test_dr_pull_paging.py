@@ -122,7 +122,7 @@ def test_on_the_schedule_a_dr_that_ignores_page_number_fails_its_turn_and_the_ot
 
     async def run() -> None:
         with PeerDirectory(database.read_sessions) as directory:
-            async with pulling(directory, tx, every_seconds=0.2):
+            async with pulling(directory, tx, every_seconds=0.2, budget_seconds=60):
                 with anyio.move_on_after(30):  # not a timing check: ends the wait of a test that fails
                     while len(held(tp)["associations"]) < 10 or looping.turns < 2 or not failed():
                         await anyio.sleep(0.1)

@@ -27,7 +27,7 @@ from oke.auth.caller import Caller, ClientRole
 from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable
 from oke.client.ooapi import OoapiClient
 from oke.client.peers import PeerDirectory
-from oke.errors import NotFound, OkeError
+from oke.errors import InvalidContent, NotFound, OkeError
 from oke.ooapi.common import NL_TEST_ADMIN, nl_test_admin_block
 from oke.ooapi.enums import AssociationType, ResultState
 from oke.ooapi.merge_patch import merge_patch
@@ -38,6 +38,7 @@ from oke.roles.toetsplanning.services.zittingen import list_zittingen
 from oke.roles.toetsplanning.uow import ToetsplanningUnitOfWork
 from oke.store.history import Inbound
 from oke.store.transactions import Transactions
+from oke.web.bodies import check_document
 
 T = TypeVar("T")
 
@@ -190,7 +191,7 @@ def reconcile_zitting(
     held = _read_held(new_uow(), zitting_id, tenant)
     try:
         client = directory.client(held.ta_peer)
-        offering, at_ta = _read_ta(client, zitting_id)
+        offering, at_ta, unfit = _read_ta(client, zitting_id)
     except PeerUnavailable as error:  # say which TA and session: a token endpoint's error names neither
         raise PeerUnavailable(_unread(held, zitting_id, error), retry_after=error.retry_after) from error
     except PeerError as error:
@@ -204,6 +205,7 @@ def reconcile_zitting(
         kept=list(found.kept),
         unknown_at_ta=found.unknown_at_ta,
         unknown_at_tp=found.unknown_at_tp,
+        refused=unfit,
     )
     caller = Caller(RECONCILER, ClientRole.ta, held.tenant, held.ta_peer, frozenset())
     base = urlsplit(client.base_url).path
@@ -296,23 +298,38 @@ def _read_held(uow: ToetsplanningUnitOfWork, zitting_id: str, tenant: str | None
         return _Held(zitting.tenant, zitting.ta_peer, zitting.report, held)
 
 
-def _read_ta(client: OoapiClient, zitting_id: str) -> tuple[Any, dict[str, Any]]:
-    """TA's offering (4.2) and the result of each of its associations (3.4), None where it has none."""
+def _read_ta(client: OoapiClient, zitting_id: str) -> tuple[dict[str, Any] | None, dict[str, Any], list[Refusal]]:
+    """TA's offering (4.2) and the result of each of its associations (3.4), None where it has none, and what of
+    them TP refuses as it would refuse TA's message (`check_document`): such an offering or association is taken
+    as giving nothing (None), and the refusal says why."""
     path = f"/offerings/{quote(zitting_id, safe='')}"
     offering = client.get_json(path)
     if not isinstance(offering, dict):  # nothing of TA's can be trusted then, nor taken over
         raise InvalidPeerAnswer(f"{client.name}: GET {path}: the answer is not an OOAPI offering")
+    refused: list[Refusal] = []
     at_ta: dict[str, Any] = {}
     for item in client.pages(f"{path}/associations"):
         association_id = item.get("associationId")
         if not isinstance(association_id, str):
             continue
-        result = item.get("result")
-        if result is None and item.get("role", _STUDENT) == _STUDENT:  # a listing may leave results out
-            single = client.get_json(f"/associations/{quote(association_id, safe='')}")
-            result = single.get("result") if isinstance(single, dict) else None
+        association = _fit(item, association_id, refused)
+        result = association.get("result") if association is not None else None
+        if association is not None and result is None and item.get("role", _STUDENT) == _STUDENT:
+            single = client.get_json(f"/associations/{quote(association_id, safe='')}")  # a listing may leave it out
+            association = _fit(single, association_id, refused) if isinstance(single, dict) else None
+            result = association.get("result") if association is not None else None
         at_ta[association_id] = result if isinstance(result, dict) else None
-    return offering, at_ta
+    return _fit(offering, zitting_id, refused), at_ta, refused
+
+
+def _fit(document: dict[str, Any], object_id: str, refused: list[Refusal]) -> dict[str, Any] | None:
+    """`document`, or None with its refusal noted when TP would refuse it as a message of TA's."""
+    try:
+        check_document(document)
+    except InvalidContent as error:
+        refused.append(Refusal(object_id, str(error)))
+        return None
+    return document
 
 
 def _unread(held: _Held, zitting_id: str, error: PeerError) -> str:

@@ -20,7 +20,7 @@ def test_a_pull_that_fails_is_logged_and_the_next_dr_is_pulled_a_bug_with_its_tr
 ) -> None:
     pulled: list[str] = []
 
-    async def pull(_directory: Any, _tx: Any, peer: str, *, reads_at_once: int) -> None:
+    async def pull(_directory: Any, _tx: Any, peer: str, *, reads_at_once: int, budget_seconds: float) -> None:
         pulled.append(peer)
         if peer == "dr-bug":
             raise KeyError(NAME)
@@ -28,7 +28,7 @@ def test_a_pull_that_fails_is_logged_and_the_next_dr_is_pulled_a_bug_with_its_tr
 
     monkeypatch.setattr(dr_sync, "pull", pull)
     caplog.set_level(logging.INFO, logger=dr_sync.logger.name)
-    asyncio.run(dr_sync._pull_each(None, None, ["dr-bug", "dr-away"], 1))  # type: ignore[arg-type]
+    asyncio.run(dr_sync._pull_each(None, None, ["dr-bug", "dr-away"], 1, 60.0))  # type: ignore[arg-type]
     assert pulled == ["dr-bug", "dr-away"]
     bug, away = ((record.levelname, record.getMessage()) for record in caplog.records)
     assert bug[0] == "ERROR" and bug[1].startswith("flow 1 pull from DR dr-bug failed, an internal error:\nTraceback")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from oke.roles.toetsplanning import reconcile
 from oke.roles.toetsplanning.reconcile import Verdict, compare_result, differences, report_change
 
 
@@ -96,3 +100,60 @@ def test_tp_keeps_a_report_with_more_than_ta_has() -> None:
 def test_an_offering_without_a_report_gives_nothing() -> None:
     assert report_change(report("Geen."), {"offeringType": "component"}) == (Verdict.none, {})
     assert report_change(None, offering({"offeringState": "active"})) == (Verdict.none, {})
+
+
+def nested(levels: int) -> dict[str, Any]:
+    deep: dict[str, Any] = {}
+    for _ in range(levels):
+        deep = {"x": deep}
+    return deep
+
+
+class StubTa:
+    """A TA client that serves one session: its offering, and its associations in one listing page."""
+
+    name, base_url = "ta-stub", "https://ta.example/ooapi"
+
+    def __init__(self, offering: dict[str, Any], associations: list[dict[str, Any]]) -> None:
+        self.offering, self.associations = offering, associations
+
+    def client(self, _peer: str) -> StubTa:
+        return self
+
+    def get_json(self, path: str) -> Any:
+        assert path == "/offerings/z-1", path  # the listing gives every result: no single read
+        return self.offering
+
+    def pages(self, _path: str) -> Iterator[dict[str, Any]]:
+        yield from self.associations
+
+
+def test_what_ta_serves_nested_too_deep_or_with_a_nul_is_refused_and_the_rest_taken_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TA's state is judged as TA's message would be (`check_document`): a result 500 levels deep ended the
+    reconciliation with a TypeError (orjson's recursion limit), and nothing of the session was taken over."""
+    held = reconcile._Held("s1", "ta-stub", None, {"deep": None, "nul": None, "fine": None})
+    monkeypatch.setattr(reconcile, "_read_held", lambda *_args: held)
+    deep = result() | {"ext": nested(500)}
+    ta = StubTa(
+        offering({"irregularities": "A\x00B"}),
+        [
+            {"associationId": "deep", "role": "student", "result": deep},
+            {"associationId": "nul", "role": "student", "result": result(comment="A\x00B")},
+            {"associationId": "fine", "role": "student", "result": result()},
+        ],
+    )
+    applied: list[str] = []
+
+    def write(call: Any) -> Verdict:
+        applied.append(call.args[1])
+        return Verdict.apply
+
+    summary = reconcile.reconcile_zitting(ta, lambda: None, write, "z-1")  # type: ignore[arg-type]
+    assert applied == ["fine"] and summary.updated == ["fine"] and not summary.report_updated
+    assert [(r.object_id, r.reason) for r in summary.refused] == [
+        ("deep", "/: the body nests deeper than 64 levels"),
+        ("nul", "/result/consumers/0/comment: contains a NUL character (\\u0000)"),
+        ("z-1", "/consumers/0/irregularities: contains a NUL character (\\u0000)"),
+    ]
