@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 import anyio.from_thread
 import anyio.to_thread
 import orjson
+from anyio import CapacityLimiter
 
 from oke.auth.caller import Caller, ClientRole
 from oke.client.errors import InvalidPeerAnswer, PeerError, PeerUnavailable
@@ -231,15 +232,21 @@ def reconcile_zitting(
 
 
 async def reconcile(
-    directory: PeerDirectory, tx: Transactions[ToetsplanningUnitOfWork], zitting_id: str, *, tenant: str | None
+    directory: PeerDirectory,
+    tx: Transactions[ToetsplanningUnitOfWork],
+    zitting_id: str,
+    *,
+    tenant: str | None,
+    threads: CapacityLimiter | None = None,
 ) -> Reconciliation:
-    """`reconcile_zitting` off the event loop: HTTP and reads in a worker thread, writes in `tx`'s group commit."""
+    """`reconcile_zitting` off the event loop: HTTP and reads in a worker thread (of `threads`, else anyio's pool),
+    writes in `tx`'s group commit."""
 
     def write(call: Callable[[ToetsplanningUnitOfWork], T]) -> T:
         return anyio.from_thread.run(tx.write, call)
 
     run = partial(reconcile_zitting, directory, tx.new_uow, write, zitting_id, tenant=tenant)
-    return await anyio.to_thread.run_sync(run)
+    return await anyio.to_thread.run_sync(run, limiter=threads)
 
 
 def keep_who_asked(uow: ToetsplanningUnitOfWork) -> None:

@@ -127,10 +127,15 @@ class PeerThreads:
         self._limiters: dict[str, CapacityLimiter] = {}
 
     async def run(self, peer: str, work: Callable[..., T], *args: Any) -> T:
-        limiter = self._limiters.get(peer)
+        return await anyio.to_thread.run_sync(work, *args, limiter=self.of(peer))
+
+    def of(self, key: str) -> CapacityLimiter:
+        """The threads of `key`: a peer's name, or another holder whose calls wait on peers (a school's
+        reconciliations, which read whichever TA each session is at)."""
+        limiter = self._limiters.get(key)
         if limiter is None:
-            limiter = self._limiters[peer] = CapacityLimiter(PEER_THREADS)
-        return await anyio.to_thread.run_sync(work, *args, limiter=limiter)
+            limiter = self._limiters[key] = CapacityLimiter(PEER_THREADS)
+        return limiter
 
 
 def peer_threads(request: Request) -> PeerThreads:

@@ -188,11 +188,15 @@ async def get_catalogue(taPeer: str, call: PlannerDep) -> list[dict[str, Any]]:
 
 
 @router.post("/zittingen/{zittingId}/reconcile")
-async def reconcile_zitting(zittingId: str, call: PlannerWriteDep, peers: PeersDep) -> dict[str, Any]:
+async def reconcile_zitting(
+    zittingId: str, call: PlannerWriteDep, peers: PeersDep, threads: PeerThreadsDep
+) -> dict[str, Any]:
     """Flows 3.4 and 4.2: read TA's state of the session and take over what TP missed (`oke reconcile`).
 
     A TA that cannot be read is a 502 or 503 naming the TA, the session and the failed call; nothing then changed.
+    A school's reconciliations hold at most `PEER_THREADS` worker threads at once (`PeerThreads`).
     """
-    summary = await reconcile(peers, call.tx, zittingId, tenant=call.caller.tenant)
+    tenant = call.caller.tenant
+    summary = await reconcile(peers, call.tx, zittingId, tenant=tenant, threads=threads.of(f"reconcile {tenant}"))
     await call.write("zitting", zittingId, keep_who_asked)  # who asked, once TA's state is taken over
     return summary.wire()
