@@ -42,7 +42,7 @@ def reconcile_command(
 ) -> None:
     """Read TA's results and session report of SESSION and apply what TP misses, as flows 3 and 4 would; with
     --school and --from, of every active session of the school starting since (after a restore, say)."""
-    if (session is None) == (school is None) or (school is None) != (start_from is None):
+    if (session is None) == (school is None) or (school is None) != (start_from is None) or (until and not school):
         raise typer.BadParameter("give SESSION, or --school with --from", param_hint="SESSION")
     since, before = moment_option(start_from, "--from"), moment_option(until, "--until")
     settings = settings_for(Role.toetsplanning, database_url=database_url)

@@ -210,7 +210,13 @@ def test_every_session_of_a_school_since_a_moment_is_reconciled_and_an_unread_ta
 
 
 def test_reconcile_takes_a_session_or_a_school_with_a_moment(tp_settings: Settings) -> None:
-    for wrong in (["z-1", "--school", "s"], ["--school", "s"], ["--from", "2000-01-01T00:00:00Z"], []):
+    for wrong in (
+        ["z-1", "--school", "s"],
+        ["--school", "s"],
+        ["--from", "2000-01-01T00:00:00Z"],
+        ["z-1", "--until", "2000-01-01T00:00:00Z"],
+        [],
+    ):
         answer = CliRunner().invoke(cli, ["reconcile", *wrong, "--database-url", tp_settings.database])
         assert answer.exit_code == 2 and "give SESSION, or --school with --from" in answer.output, wrong
     naive = ["reconcile", "--school", "s", "--from", "2000-01-01T00:00:00", "--database-url", tp_settings.database]

@@ -234,3 +234,8 @@ def test_an_operator_adds_and_replaces_tests_of_their_own_with_the_cli(
     again = CliRunner().invoke(cli, ["ta", "catalogue", "add", str(tmp_path / "mine.json"), *database])
     assert (again.exit_code, again.stdout) == (0, f"replaced {mine['componentId']}\n")
     assert tp.get(f"/components/{mine['componentId']}").json() == renamed
+    twice = {**mine, "componentId": new_id()}
+    (tmp_path / "twice.json").write_text(json.dumps([twice, {**twice, "name": renamed["name"]}]))
+    both = CliRunner().invoke(cli, ["ta", "catalogue", "add", str(tmp_path / "twice.json"), *database])
+    assert (both.exit_code, both.stdout) == (0, f"added {twice['componentId']}\nreplaced {twice['componentId']}\n")
+    assert tp.get(f"/components/{twice['componentId']}").json()["name"] == renamed["name"]

@@ -72,5 +72,6 @@ def put_components(uow: ToetsafnameUnitOfWork, documents: list[dict[str, Any]]) 
                 row = TaComponent(component_id=component.componentId)
                 uow.repo.add(row)
             row.data, row.status = document, status_of(document)
+            uow.session.flush()  # a later test of the same id in `documents` finds this one, and replaces it
         uow.commit()
     return added
