@@ -246,7 +246,10 @@ async def reconcile(
         return anyio.from_thread.run(tx.write, call)
 
     run = partial(reconcile_zitting, directory, tx.new_uow, write, zitting_id, tenant=tenant)
-    return await anyio.to_thread.run_sync(run, limiter=threads)
+    if threads is None:
+        return await anyio.to_thread.run_sync(run)
+    async with threads:  # and then one of anyio's threads
+        return await anyio.to_thread.run_sync(run)
 
 
 def keep_who_asked(uow: ToetsplanningUnitOfWork) -> None:

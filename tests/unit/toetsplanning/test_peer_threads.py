@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import anyio
+import anyio.to_thread
 import pytest
 
 from oke.roles.toetsplanning import reconcile as reconcile_module
@@ -32,8 +33,8 @@ def test_a_hanging_peer_holds_a_few_threads_and_another_peers_call_goes_at_once(
         async with anyio.create_task_group() as tasks:
             for _ in range(40):
                 tasks.start_soon(threads.run, "ta-slow", hanging)
-            await anyio.sleep(0.2)
-            with anyio.fail_after(2):
+            await _until_held(running, PEER_THREADS)
+            with anyio.fail_after(10):
                 other = await threads.run("ta-other", lambda: "at once")
             held = len(running)
             release.set()
@@ -63,9 +64,41 @@ def test_a_schools_reconciliations_hold_a_few_threads(monkeypatch: pytest.Monkey
                 tasks.start_soon(
                     partial(reconcile_module.reconcile, None, tx, "z-1", tenant="s", threads=threads.of("reconcile s"))
                 )
-            await anyio.sleep(0.2)
+            await _until_held(running, PEER_THREADS)
             held = len(running)
             release.set()
         return held
 
     assert anyio.run(main) == PEER_THREADS
+
+
+def test_the_threads_of_every_peer_count_against_anyios_pool() -> None:
+    """Found in review: a limiter given to `run_sync` stands in for anyio's, so 10 peers held 80 threads."""
+    release = threading.Event()
+    running: list[int] = []
+
+    def hanging() -> None:
+        running.append(1)
+        release.wait(10)
+
+    async def main() -> int:
+        threads = PeerThreads()
+        pool = anyio.to_thread.current_default_thread_limiter().total_tokens
+        async with anyio.create_task_group() as tasks:
+            for peer in range(10):
+                for _ in range(PEER_THREADS):
+                    tasks.start_soon(threads.run, f"ta-{peer}", hanging)
+            await _until_held(running, int(pool))
+            held = len(running)
+            release.set()
+        return held - int(pool)
+
+    assert anyio.run(main) == 0
+
+
+async def _until_held(running: list[Any], count: int) -> None:
+    """Wait until `count` calls run, then a little longer: none more may start."""
+    with anyio.fail_after(30):
+        while len(running) < count:
+            await anyio.sleep(0.05)
+    await anyio.sleep(0.3)

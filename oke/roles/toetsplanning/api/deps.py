@@ -127,7 +127,8 @@ class PeerThreads:
         self._limiters: dict[str, CapacityLimiter] = {}
 
     async def run(self, peer: str, work: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(work, *args, limiter=self.of(peer))
+        async with self.of(peer):  # and then one of anyio's threads: the 40 stay the bound of them all
+            return await anyio.to_thread.run_sync(work, *args)
 
     def of(self, key: str) -> CapacityLimiter:
         """The threads of `key`: a peer's name, or another holder whose calls wait on peers (a school's
