@@ -20,7 +20,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from oke.client.errors import ERROR_MAX_BYTES, AnswerTooLarge, transport_error
+from oke.client.errors import AnswerTooLarge, transport_error
+from oke.ooapi.problems import PROBLEM_MAX_BYTES
 
 #: Every outbound call's timeouts: quick to give up on a dead host, patient with a slow answer (each read).
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -54,9 +55,10 @@ class Bounds:
 def exchange(http: httpx.Client, request: httpx.Request, bounds: Bounds, what: str) -> httpx.Response:
     """The answer to `request`, its body read (`content`) within `bounds`; `what` names the call in errors.
 
-    The deadline is checked as each chunk arrives, so a call ends at most one read's timeout after it. A
-    non-2xx answer keeps its first `ERROR_MAX_BYTES`. Raises `PeerUnavailable` when no answer comes in time (a
-    transport error: the outbox tries it again) and `AnswerTooLarge` for a successful answer over `max_bytes`.
+    Every socket operation of a client made `with_deadlines` waits at most what is left of the deadline, which is
+    also checked as each chunk arrives. A non-2xx answer keeps its first `PROBLEM_MAX_BYTES`, and one byte more when
+    it is longer. Raises `PeerUnavailable` when no answer comes in time (a transport error: the outbox tries it
+    again) and `AnswerTooLarge` for a successful answer over `max_bytes`.
     """
     deadline = time.monotonic() + bounds.seconds
     try:
@@ -75,7 +77,7 @@ def _read(response: httpx.Response, bounds: Bounds, what: str, deadline: float) 
     """The response with its body (`content`) read, up to its bounds; closed. The deadline is checked as each chunk
     arrives too, for a client not made `with_deadlines`."""
     try:
-        most = bounds.max_bytes if response.is_success else min(bounds.max_bytes, ERROR_MAX_BYTES)
+        most = bounds.max_bytes if response.is_success else min(bounds.max_bytes, PROBLEM_MAX_BYTES + 1)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():

@@ -12,15 +12,13 @@ from typing import Any
 import httpx
 
 from oke.errors import OkeError
+from oke.ooapi.problems import PROBLEM_MAX_BYTES
 from oke.ooapi.retry_after import retry_after_seconds
 from oke.store.transactions import UNAVAILABLE
 
 #: Answers that say "later", not "no": the peer is overloaded or timed the request out.
 _TRANSIENT = frozenset({408, 429})
 _EXCERPT = 500
-#: The most bytes kept of an error answer (3xx, 4xx, 5xx): its status says what happened, and a problem longer than
-#: this is cut (`oke.client.bounded.exchange`), so no longer JSON: `PeerRefused.body` is then an excerpt of its text.
-ERROR_MAX_BYTES = 8 * 1024
 #: The `error` codes of a token endpoint's refusal (RFC 6749 §5.2): words of the standard, so a log line may name
 #: them; any other value is the peer's own text.
 OAUTH_ERRORS = frozenset(
@@ -138,7 +136,7 @@ def reason(error: PeerError) -> str:
 
 
 def _body(response: httpx.Response) -> Any:
-    if len(response.content) > ERROR_MAX_BYTES:
+    if len(response.content) > PROBLEM_MAX_BYTES:  # cut (`oke.client.bounded`): an excerpt of its text
         return response.text[:_EXCERPT]
     try:
         return response.json()

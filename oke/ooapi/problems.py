@@ -10,6 +10,9 @@ from pydantic import ValidationError
 from oke.ooapi.common import DISCRIMINATOR_ERROR, UNION_TAGS, OoapiModel
 
 PROBLEM_JSON = "application/problem+json"
+#: The largest problem detail read from a peer: a longer error answer is kept cut (one byte more than this, so that
+#: it shows), neither parsed nor stored whole, as it may repeat a whole request.
+PROBLEM_MAX_BYTES = 8 * 1024
 
 
 class InvalidParam(OoapiModel):

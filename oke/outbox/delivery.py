@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from oke.ooapi.problems import PROBLEM_MAX_BYTES
+
 #: The most characters of a peer's answer kept in `last_error`.
 ERROR_EXCERPT = 500
-#: The largest problem detail kept in `problem`: a longer one is dropped (`last_error` keeps its start).
-PROBLEM_MAX_BYTES = 8 * 1024
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,12 @@ from oke.auth.deps import CallerDep
 from oke.auth.tokens import TokenIssuer
 from oke.client import ooapi
 from oke.client.bounded import JSON_MAX_BYTES, with_deadlines
-from oke.client.errors import ERROR_MAX_BYTES, AnswerTooLarge, InvalidPeerAnswer, PeerRefused, PeerUnavailable
+from oke.client.errors import AnswerTooLarge, InvalidPeerAnswer, PeerRefused, PeerUnavailable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import NotFound, ServiceUnavailable, Unauthorized
 from oke.observability.context import begin_request
+from oke.ooapi.problems import PROBLEM_MAX_BYTES
 from oke.outbound import http_delivery
 from oke.outbox.delivery import Delivery, OutboundMessage, problem_of
 from oke.store.base import utcnow
@@ -144,6 +145,12 @@ class Peer:
         @app.get("/ooapi/long-problem")
         async def long_problem() -> Response:
             body = orjson.dumps({"title": "Invalid content", "status": 400, "detail": "A" * 50_000})
+            return Response(body, 400, media_type="application/problem+json")
+
+        @app.get("/ooapi/padded-problem")
+        async def padded_problem() -> Response:
+            """Whole JSON in its first 8 KiB, then padding: cut, it would still parse."""
+            body = b'{"title": "Invalid content", "detail": "about Jansen"}' + b" " * 20_000
             return Response(body, 400, media_type="application/problem+json")
 
         @app.get("/ooapi/oversized")
@@ -406,7 +413,12 @@ def test_a_long_problem_is_cut_and_not_parsed(peer: tuple[Peer, str], http: http
     directory: Any = SimpleNamespace(client=lambda name: client)
     fetch = OutboundMessage(5, "roc-a", "ta", "documents.fetch", "k", "GET", "/long-problem", None, None, 0, utcnow())
     delivery = http_delivery(directory)(fetch)
-    assert (delivery.status, len(delivery.body), problem_of(delivery)) == (400, ERROR_MAX_BYTES, None)
+    assert (delivery.status, len(delivery.body), problem_of(delivery)) == (400, PROBLEM_MAX_BYTES + 1, None)
+    # found in review: cut to exactly the limit, a long problem whose JSON ends early was parsed and stored
+    with pytest.raises(PeerRefused) as padded:
+        client.get_json("/padded-problem")
+    assert isinstance(padded.value.body, str)
+    assert problem_of(http_delivery(directory)(replace(fetch, path="/padded-problem"))) is None
 
 
 def test_a_page_of_more_items_than_asked_is_invalid(peer: tuple[Peer, str], http: httpx.Client) -> None:

@@ -31,10 +31,11 @@ from oke.cli._options import OPERATOR_MAX_LIMIT
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
 from oke.errors import Conflict, NotFound
+from oke.ooapi.problems import PROBLEM_MAX_BYTES
 from oke.outbound import http_delivery
 from oke.outbox import operations
 from oke.outbox.claims import SCAN_CHUNK
-from oke.outbox.delivery import PROBLEM_MAX_BYTES, Delivery, OutboundMessage
+from oke.outbox.delivery import Delivery, OutboundMessage
 from oke.outbox.relay import Relay, running
 from oke.outbox.retry import Patience, RetryPolicy
 from oke.outbox.writer import Outbox
