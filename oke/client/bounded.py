@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def _read(response: httpx.Response, bounds: Bounds, what: str, deadline: float) 
         most = bounds.max_bytes if response.is_success else min(bounds.max_bytes, PROBLEM_MAX_BYTES + 1)
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
+        for chunk in _decoded(response, most):
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout("the call's deadline has passed", request=response.request)
             size += len(chunk)
@@ -97,6 +98,30 @@ def _read(response: httpx.Response, bounds: Bounds, what: str, deadline: float) 
     return response
 
 
+def _decoded(response: httpx.Response, most: int) -> Iterator[bytes]:
+    """The body as the peer meant it, decompressed at most `most` + 1 bytes at a time: httpx inflates each network
+    read whole, and 64 KiB of a gzip bomb are some 64 MB. Only the codings `ACCEPTED_CODINGS` asks for are taken."""
+    if response.is_stream_consumed:  # read, and decoded, by its transport already (a test's)
+        yield response.content
+        return
+    coding = response.headers.get("content-encoding", "identity").strip().lower()
+    if coding in ("", "identity"):
+        yield from response.iter_raw()
+        return
+    if coding not in _WBITS:
+        raise httpx.DecodingError(f"Content-Encoding {coding[:64]!r} was not asked for", request=response.request)
+    inflate = zlib.decompressobj(_WBITS[coding])
+    try:
+        for raw in response.iter_raw():
+            data = raw
+            while data:
+                yield inflate.decompress(data, most + 1)
+                data = inflate.unconsumed_tail
+        yield inflate.flush()
+    except zlib.error as error:
+        raise httpx.DecodingError(f"the {coding} answer is broken: {error}", request=response.request) from None
+
+
 def with_deadlines(client: httpx.Client) -> httpx.Client:
     """`client`, its connections holding every socket operation of an `exchange` (connecting, TLS, sending, and
     reading the status line, headers and body) to the exchange's deadline: each read and write waits at most what
@@ -110,6 +135,9 @@ def with_deadlines(client: httpx.Client) -> httpx.Client:
     return client
 
 
+#: What a peer may compress its answer with (`Accept-Encoding`), and how zlib reads each.
+ACCEPTED_CODINGS = "gzip, deflate"
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 #: How much sooner than its deadline a timeout counts as a read's own (the clock and the socket's differ a little).
 _EARLY = 0.05
 _CALL = threading.local()

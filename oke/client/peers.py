@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from oke import USER_AGENT
 from oke.auth.jwk import load_private_pem
-from oke.client.bounded import DEFAULT_TIMEOUT, with_deadlines
+from oke.client.bounded import ACCEPTED_CODINGS, DEFAULT_TIMEOUT, with_deadlines
 from oke.client.errors import FORESEEN, UnknownPeer, loggable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
@@ -73,7 +73,12 @@ class PeerDirectory:
         self._owns_http = http is None
         limits = httpx.Limits(keepalive_expiry=30)
         self._http = http or with_deadlines(
-            httpx.Client(timeout=timeout, limits=limits, verify=verify or True, headers={"user-agent": USER_AGENT})
+            httpx.Client(
+                timeout=timeout,
+                limits=limits,
+                verify=verify or True,
+                headers={"user-agent": USER_AGENT, "accept-encoding": ACCEPTED_CODINGS},
+            )
         )
         self._timeout = timeout
         self._reload_seconds = reload_seconds
