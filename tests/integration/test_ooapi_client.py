@@ -346,12 +346,12 @@ def test_every_call_has_timeouts_by_default() -> None:
 def test_an_answer_that_trickles_ends_at_the_calls_deadline(peer: tuple[Peer, str], http: httpx.Client) -> None:
     """httpx's timeout is per read: a byte every 0.1 s held a call as long as the peer liked (the relay's round
     and a planner's thread with it). Now the whole call ends a few read timeouts after it began."""
-    client = _client(peer, http, timeout=httpx.Timeout(0.2, connect=5))
+    client = _client(peer, http, timeout=httpx.Timeout(1, connect=5))
     client.tokens.token()
     started = time.monotonic()
-    with pytest.raises(PeerUnavailable, match="ReadTimeout: the answer took longer than 0.6 s"):
+    with pytest.raises(PeerUnavailable, match="ReadTimeout: the answer took longer than 3 s"):
         client.get_json("/trickle/40")  # 4 s
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 6  # twice the deadline
     assert client.get_json("/trickle/2") == {}  # in time
 
 
@@ -362,12 +362,12 @@ def test_a_token_answer_that_trickles_ends_at_its_deadline(peer: tuple[Peer, str
         client_id=CLIENT_ID,
         secret=SECRET,
         scope=None,
-        timeout=httpx.Timeout(0.2, connect=5),
+        timeout=httpx.Timeout(1, connect=5),
     )
     started = time.monotonic()
     with pytest.raises(PeerUnavailable, match="ReadTimeout"):
         tokens.token()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 6  # twice the deadline (the token comes in 4 s)
 
 
 def test_a_json_answer_over_the_limit_is_invalid(peer: tuple[Peer, str], http: httpx.Client) -> None:
@@ -465,10 +465,10 @@ def test_headers_that_trickle_end_at_the_calls_deadline_with_deadlines() -> None
     """Found by a hostile-peer review: the call's deadline covered the body only; a peer that trickled its header
     lines (a line every 0.1 s, each read in time) held the call, and the relay round with it, for ever."""
     tokens: Any = SimpleNamespace(token=lambda: "t", invalidate=lambda token: None)
-    timeout = httpx.Timeout(0.2, connect=5)
-    with trickling_headers(seconds=6) as base, with_deadlines(httpx.Client()) as http:
+    timeout = httpx.Timeout(1, connect=5)
+    with trickling_headers(seconds=10) as base, with_deadlines(httpx.Client()) as http:
         client = OoapiClient(base, tokens, http, timeout=timeout, name="slow ta")
         started = time.monotonic()
-        with pytest.raises(PeerUnavailable, match="ReadTimeout: the answer took longer than 0.6 s"):
+        with pytest.raises(PeerUnavailable, match="ReadTimeout: the answer took longer than 3 s"):
             client.get_json("/offerings/z-1")
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 6  # twice the deadline
