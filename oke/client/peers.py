@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from oke import USER_AGENT
 from oke.auth.jwk import load_private_pem
-from oke.client.bounded import ACCEPTED_CODINGS, DEFAULT_TIMEOUT, with_deadlines
+from oke.bounded_http import bounded_client
+from oke.client.bounded import DEFAULT_TIMEOUT
 from oke.client.errors import FORESEEN, UnknownPeer, loggable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
@@ -72,13 +73,8 @@ class PeerDirectory:
         self._session_factory = session_factory
         self._owns_http = http is None
         limits = httpx.Limits(keepalive_expiry=30)
-        self._http = http or with_deadlines(
-            httpx.Client(
-                timeout=timeout,
-                limits=limits,
-                verify=verify or True,
-                headers={"user-agent": USER_AGENT, "accept-encoding": ACCEPTED_CODINGS},
-            )
+        self._http = http or bounded_client(
+            timeout=timeout, limits=limits, verify=verify or True, headers={"user-agent": USER_AGENT}
         )
         self._timeout = timeout
         self._reload_seconds = reload_seconds

@@ -28,8 +28,9 @@ from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
 from oke.auth.deps import CallerDep
 from oke.auth.tokens import TokenIssuer
+from oke.bounded_http import with_deadlines
 from oke.client import ooapi
-from oke.client.bounded import JSON_MAX_BYTES, with_deadlines
+from oke.client.bounded import JSON_MAX_BYTES
 from oke.client.errors import AnswerTooLarge, InvalidPeerAnswer, PeerRefused, PeerUnavailable
 from oke.client.oauth import TokenSource
 from oke.client.ooapi import OoapiClient
