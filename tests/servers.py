@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import socket
-from contextlib import ExitStack
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 from oke.demo.servers import running
@@ -30,3 +33,35 @@ def free_ports(count: int) -> list[int]:
 
 def without_none(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+@contextmanager
+def trickling_headers(seconds: float) -> Iterator[str]:
+    """A server on loopback that answers every connection with a status line, then a header line every 0.1 s for
+    `seconds`: httpx reads headers before oke sees a byte of the answer. Its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                ends = time.monotonic() + seconds
+                while time.monotonic() < ends and not stop.is_set():
+                    with suppress(OSError):
+                        connection.sendall(b"X-Slow: a\r\n")
+                    time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(10)

@@ -21,6 +21,7 @@ from oke.auth.caller import Caller
 from oke.auth.clients import ClientRegistry, caller_of
 from oke.auth.jwk import JwksCache, PublicKey, algorithms_for, parse_jwks
 from oke.auth.tokens import reason
+from oke.bounded_http import bounded_client
 from oke.errors import Unauthorized
 from oke.store.base import utcnow
 from oke.store.tables.auth import MAX_JTI, OAuthClient, UsedAssertion
@@ -83,7 +84,7 @@ class ClientAssertions:
             if url not in self._caches:
                 if self._http is None:
                     timeout = httpx.Timeout(10.0, connect=5.0)
-                    self._http = httpx.Client(timeout=timeout, headers={"user-agent": USER_AGENT})
+                    self._http = bounded_client(timeout=timeout, headers={"user-agent": USER_AGENT})
                 self._caches[url] = JwksCache(self._http, url)
             return self._caches[url]
 

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from oke import USER_AGENT
 from oke.auth.caller import Caller, ClientRole
 from oke.auth.clients import ClientRegistry
-from oke.auth.jwk import JwksCache, algorithms_for
+from oke.auth.jwk import FETCH_SECONDS, KEYS_MAX_BYTES, JwksCache, algorithms_for
 from oke.auth.secrets import basic_authorization
 from oke.auth.tokens import reason
+from oke.bounded_http import TooLarge, bounded_client, read_within
 from oke.config import Settings
 from oke.errors import Unauthorized
 
@@ -104,11 +105,12 @@ class ExternalTokens:
         assert self._introspection_url is not None
         headers = {"authorization": self._authorization, "accept": "application/json"}
         form = {"token": token, "token_type_hint": "access_token"}
+        request = self._http.build_request("POST", self._introspection_url, data=form, headers=headers)
         try:
-            response = self._http.post(self._introspection_url, data=form, headers=headers, timeout=_TIMEOUT)
+            response = read_within(self._http, request, FETCH_SECONDS, KEYS_MAX_BYTES, errors_cut_at=KEYS_MAX_BYTES)
             response.raise_for_status()
             answer = response.json()
-        except (httpx.HTTPError, ValueError) as error:
+        except (httpx.HTTPError, ValueError, TooLarge) as error:
             logger.warning("introspection at %s failed: %s", self._introspection_url, type(error).__name__)
             raise Unauthorized("the token cannot be checked now") from None
         if not isinstance(answer, dict) or answer.get("active") is not True:
@@ -166,7 +168,7 @@ def external_tokens(settings: Settings, session_factory: sessionmaker[Session]) 
     verify = ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
     return ExternalTokens(
         session_factory,
-        http=httpx.Client(timeout=_TIMEOUT, verify=verify, headers={"user-agent": USER_AGENT}),
+        http=bounded_client(timeout=_TIMEOUT, verify=verify, headers={"user-agent": USER_AGENT}),
         jwks_url=settings.auth_jwks_url,
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,

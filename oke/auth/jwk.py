@@ -26,9 +26,15 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
+from oke.bounded_http import TooLarge, read_within
 from oke.errors import Unauthorized
 
 logger = logging.getLogger(__name__)
+#: A call to a key set or an authorization server (the token checks wait on it), its answer read whole within it
+#: (`oke.bounded_http`): a server that trickles its answer holds a check no longer.
+FETCH_SECONDS = 30.0
+#: The most bytes of such an answer: a key set of a few keys, an introspection, is some KB.
+KEYS_MAX_BYTES = 64 * 1024
 
 PublicKey = Ed25519PublicKey | EllipticCurvePublicKey | RSAPublicKey
 #: RSA keys sign with either padding; never an HMAC or `none`: a public key is never taken for a shared secret.
@@ -149,11 +155,12 @@ class JwksCache:
 
     def _fetch(self, now: float) -> None:
         self._fetched_at = now
+        request = self._http.build_request("GET", self.url, headers={"accept": "application/json"})
         try:
-            response = self._http.get(self.url, headers={"accept": "application/json"})
+            response = read_within(self._http, request, FETCH_SECONDS, KEYS_MAX_BYTES, errors_cut_at=KEYS_MAX_BYTES)
             response.raise_for_status()
             self._keys = parse_jwks(response.json())
-        except (httpx.HTTPError, ValueError) as error:
+        except (httpx.HTTPError, ValueError, TooLarge) as error:
             logger.warning("keys at %s could not be fetched: %s", self.url, type(error).__name__)
             if not self._keys:
                 raise Unauthorized("the signing keys cannot be fetched") from None

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
 from contextvars import copy_context
 from dataclasses import replace
 from itertools import islice
@@ -43,7 +40,7 @@ from oke.store.base import utcnow
 from oke.store.engine import make_engine, make_session_factory
 from oke.store.migrate import upgrade
 from oke.web.problems import install_problem_handlers
-from tests.servers import free_port, running
+from tests.servers import free_port, running, trickling_headers
 
 CLIENT_ID, SECRET = "oke-at-ta", "a secret of the test peer"
 ITEMS = 7
@@ -428,38 +425,6 @@ def test_a_page_of_more_items_than_asked_is_invalid(peer: tuple[Peer, str], http
     with pytest.raises(InvalidPeerAnswer, match="page 1 has 4 items, more than the pageSize 3 asked"):
         read.extend(_client(peer, http).pages("/oversized", page_size=3))
     assert read == []
-
-
-@contextmanager
-def trickling_headers(seconds: float) -> Iterator[str]:
-    """A server on loopback that answers every connection with a status line, then a header line every 0.1 s for
-    `seconds`: httpx reads headers before oke sees a byte of the answer. Its base URL."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(65536)
-                connection.sendall(b"HTTP/1.1 200 OK\r\n")
-                ends = time.monotonic() + seconds
-                while time.monotonic() < ends and not stop.is_set():
-                    with suppress(OSError):
-                        connection.sendall(b"X-Slow: a\r\n")
-                    time.sleep(0.1)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        listener.close()
-        thread.join(10)
 
 
 def test_headers_that_trickle_end_at_the_calls_deadline_with_deadlines() -> None:

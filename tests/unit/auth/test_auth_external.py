@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from oke import __version__
-from oke.auth import scopes
+from oke.auth import jwk, scopes
 from oke.auth.assertions import ClientAssertions
 from oke.auth.caller import ClientRole
 from oke.auth.clients import ClientRegistry
@@ -28,11 +28,12 @@ from oke.auth.external import ExternalTokens, external_tokens
 from oke.auth.jwk import public_jwk
 from oke.auth.secrets import basic_authorization
 from oke.auth.tokens import TokenIssuer
+from oke.bounded_http import bounded_client
 from oke.config import Settings
 from oke.errors import Unauthorized
 from oke.web.problems import install_problem_handlers
 from tests.api_client import claims_now
-from tests.servers import free_port, running
+from tests.servers import free_port, running, trickling_headers
 
 AS_ISSUER = "https://as.example.org"
 AUDIENCE = "https://tp.example.org/ooapi"
@@ -318,3 +319,14 @@ def test_settings_for_a_jwks_need_the_issuer_and_audience(session_factory: sessi
         auth_introspection_client_secret="s" * 16,
     )
     assert external_tokens(configured, session_factory) is not None
+
+
+def test_a_key_set_that_trickles_its_answer_ends_at_the_fetchs_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: the keys of a `private_key_jwt` client (a vendor's URL) and the introspection were fetched
+    with httpx's per-read timeout only: a host trickling its answer held the token check for ever."""
+    monkeypatch.setattr(jwk, "FETCH_SECONDS", 1.0)
+    with trickling_headers(seconds=10) as base, bounded_client(timeout=httpx.Timeout(5, connect=5)) as http:
+        started = time.monotonic()
+        with pytest.raises(Unauthorized, match="the signing keys cannot be fetched"):
+            jwk.JwksCache(http, f"{base}/jwks").key("k-1")
+        assert time.monotonic() - started < 4
