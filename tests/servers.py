@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
+from fastapi import FastAPI
+
 from oke.demo.servers import running
 
-__all__ = ["free_port", "free_ports", "running", "without_none"]
+__all__ = ["fake_peer", "free_port", "free_ports", "running", "trickling_headers", "without_none"]
 
 
 def free_port() -> int:
@@ -65,3 +67,15 @@ def trickling_headers(seconds: float) -> Iterator[str]:
         stop.set()
         listener.close()
         thread.join(10)
+
+
+def fake_peer() -> FastAPI:
+    """The app of a fake peer (a hostile or odd TA or DR) whose token endpoint gives any client a token: its
+    routes are the test's."""
+    app = FastAPI(openapi_url=None)
+
+    @app.post("/oauth2/token")
+    async def token() -> dict[str, Any]:
+        return {"access_token": "a token", "token_type": "Bearer", "expires_in": 3600}
+
+    return app

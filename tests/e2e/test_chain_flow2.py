@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from oke.auth.caller import ClientRole
@@ -17,7 +16,7 @@ from oke.roles.toetsafname.catalogue import REKENEN_2F
 from oke.store.tables.outbox import OutboxMessage
 from oke.store.tables.toetsafname import TaComponent
 from tests.api_client import TP, Peer, new_id
-from tests.servers import free_port, running
+from tests.servers import fake_peer, free_port, running
 from tests.ta_client import TA
 
 
@@ -128,12 +127,8 @@ def test_no_access_link_while_ta_is_down_is_a_503(tp: TP) -> None:
 
 def test_an_access_link_that_is_no_http_url_is_tas_invalid_answer(tp: TP) -> None:
     """TA's link is put before a student: a `javascript:` URL (or a relative one) was passed on as it came."""
-    app = FastAPI(openapi_url=None)
+    app = fake_peer()
     links = ["javascript:alert(document.cookie)", "/start/1", "https://ta.example/start/1"]
-
-    @app.post("/oauth2/token")
-    async def token() -> dict[str, Any]:
-        return {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}
 
     @app.get("/ooapi/associations/{associationId}/url")
     async def link(associationId: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 import anyio
 import pytest
-from fastapi import FastAPI, Response
+from fastapi import Response
 
 from oke.client.peers import PeerDirectory
 from oke.roles.toetsplanning.dr_sync import pulling
@@ -37,7 +37,7 @@ from tests.dr_client import DR
 from tests.e2e.test_chain_dr_pull import connect_to_dr, held, oke_sync
 from tests.e2e.test_chain_dr_pull import in_the_schools_term as in_the_schools_term  # autouse: the fixture
 from tests.e2e.test_chain_dr_pull import quick_retries as quick_retries  # the fixture
-from tests.servers import free_port, running
+from tests.servers import fake_peer, free_port, running
 
 TOETS = new_id()
 #: After this many links the fake DR's chain of context enrolments ends: a pull that follows every link then ends,
@@ -92,11 +92,7 @@ class FakeDr:
 
     @contextmanager
     def serving(self) -> Iterator[str]:
-        app = FastAPI()
-
-        @app.post("/oauth2/token")
-        async def token() -> dict[str, Any]:
-            return {"access_token": "a token", "token_type": "Bearer", "expires_in": 3600}
+        app = fake_peer()
 
         @app.get("/ooapi/offerings")
         async def offerings() -> Response:

@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 from sqlalchemy import Connection, delete, event, func, select
@@ -254,11 +253,7 @@ def test_a_peer_that_trickles_its_answer_holds_a_round_no_longer_than_a_calls_de
     """A TA that answered a document fetch with 200 and then a byte every 3 s (here 0.1 s) held the relay for ever
     (its lease renewed, other schools' messages never sent): the fetch now fails at its deadline and is tried again
     later, while the other peer's message goes in the same round."""
-    app = FastAPI()
-
-    @app.post("/oauth2/token")
-    async def token() -> dict[str, Any]:
-        return {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}
+    app = servers.fake_peer()
 
     @app.get("/ooapi/documents/{documentId}")
     async def document(documentId: str) -> StreamingResponse:
